@@ -1,0 +1,12 @@
+"""Chinwag's application layer: CLI, config, agents, the turn runner, compaction and the
+Textual App. Everything that is not a widget and not storage lives here.
+"""
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    try:
+        return _version("chinwag")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0.0.0+source"

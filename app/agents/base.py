@@ -1,0 +1,104 @@
+"""The agent interface: a backend turns context messages into an async stream of events.
+
+Agents never touch the database; the runner consumes the stream and persists it.
+Cancellation is task cancellation: the runner cancels the task iterating `stream()`,
+and the agent's generator must clean up in `finally` (close sockets, kill processes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Protocol, Union
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallStart:
+    call_id: str
+    name: str
+    args: str = ""
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCallUpdate:
+    call_id: str
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class ToolCallEnd:
+    call_id: str
+    status: str = "completed"  # completed | failed
+    output: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Done:
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+
+
+AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Done, Failed]
+
+
+@dataclass
+class AgentInfo:
+    """What `chinwag doctor` and the `/agent` popup show about an agent."""
+
+    name: str
+    kind: str
+    model: str = ""
+    available: bool = True
+    detail: str = ""
+    models: list[str] = field(default_factory=list)
+
+
+class Agent(Protocol):
+    name: str
+    model: str
+
+    def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
+        """Yield events for one reply. `purpose` is "chat", "summary" or "title"."""
+        ...
+
+
+class AgentError(Exception):
+    """A configuration or availability problem with an agent, told in one line."""
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough, deterministic token estimate (~4 characters a token)."""
+    if not text:
+        return 0
+    return max(1, (len(text) + 3) // 4)
+
+
+def estimate_messages(messages: list[Message]) -> int:
+    return sum(estimate_tokens(m.text) + 4 for m in messages)

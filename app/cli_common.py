@@ -1,0 +1,79 @@
+"""Shared pieces of the headless commands: opening the store, reading prompts, printing
+text safely to a terminal, parsing ages like `30d`, JSON output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import timedelta
+
+from chinwag.app import paths
+from chinwag.app.config import Config, load_config
+
+_CONTROL = {c: f"^{chr(c + 64)}" for c in range(32) if c not in (9, 10)}
+_CONTROL[127] = "^?"
+_CONTROL.update({c: f"\\x{c:02x}" for c in range(128, 160)})
+MAX_PROMPT_BYTES = 16 * 1024 * 1024
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def terminal_safe(text: str) -> str:
+    """Make text printable without letting it drive the terminal (ANSI, control chars)."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.translate(_CONTROL)
+
+
+def open_store(args, *, recover: bool = True):
+    from chinwag.storage import Store
+
+    path = paths.db_path(getattr(args, "db", None))
+    return Store(path, recover=recover)
+
+
+def config() -> Config:
+    return load_config()
+
+
+def read_prompt(value: str | None) -> str | None:
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read(MAX_PROMPT_BYTES + 1)
+    if len(data) > MAX_PROMPT_BYTES:
+        raise CliError(f"prompt on stdin is larger than {MAX_PROMPT_BYTES // (1024 * 1024)} MB")
+    text = data.decode("utf-8", "replace")
+    if not text.strip():
+        raise CliError("empty prompt on stdin")
+    return text
+
+
+def parse_age(text: str) -> timedelta:
+    match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text or "")
+    if not match:
+        raise CliError(f"bad age {text!r}: use a number and a unit s, m, h, d or w (e.g. 30d)")
+    value, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: value})
+
+
+def print_json(data) -> None:
+    def default(value):
+        if is_dataclass(value):
+            return asdict(value)
+        raise TypeError(type(value).__name__)
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n")
+
+
+def short_age(stamp: str, now) -> str:
+    from chinwag.storage.clock import parse_ts
+
+    seconds = max(0, int((now - parse_ts(stamp)).total_seconds()))
+    for size, unit in ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return "just now"

@@ -1,0 +1,80 @@
+"""`chinwag config`, `chinwag doctor`, and opening the TUI from the command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from chinwag.app import cli_common as common
+from chinwag.app import paths
+
+
+def run_config_command(args) -> int:
+    if args.action == "path":
+        print(paths.config_path())
+        return 0
+    cfg = common.config()
+    if args.json:
+        common.print_json({"path": str(cfg.path) if cfg.path else None, "defaults": cfg.defaults,
+                           "agents": cfg.agents, "effective": cfg.sources()})
+        return 0
+    print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
+    for key, value in cfg.sources().items():
+        print(f"{key} = {value}")
+    return 0
+
+
+def run_doctor(args) -> int:
+    from chinwag.app import version
+    from chinwag.app.agents import list_agents
+    from chinwag.storage.schema import SCHEMA_VERSION
+
+    print(f"chinwag {version()} (Python {sys.version.split()[0]})")
+    print(f"home:     {paths.home() or '(platform dirs; set CHINWAG_HOME to override)'}")
+    print(f"config:   {paths.config_path()}" + ("" if paths.config_path().exists() else " (not present)"))
+    ok = True
+    try:
+        cfg = common.config()
+    except Exception as exc:
+        print(f"config:   ERROR {exc}")
+        cfg, ok = None, False
+    store = common.open_store(args)
+    try:
+        sessions = store.count_sessions(filter="all")
+        print(f"database: {store.path}")
+        print(f"schema:   version {store.db.schema_version} (this chinwag: {SCHEMA_VERSION})")
+        print(f"sessions: {sessions:,}  running turns: {len(store.running_session_ids())}")
+        if store.recovered:
+            print(f"recovered {len(store.recovered)} interrupted turn(s)")
+    finally:
+        store.close()
+    if cfg is not None:
+        print("agents:")
+        for info in list_agents(cfg):
+            mark = "ok " if info.available else "-- "
+            print(f"  {mark}{info.name:<16} {info.kind:<10} {info.model:<16} {info.detail}")
+    return 0 if ok else 1
+
+
+def run_tui(args) -> int:
+    path = paths.db_path(args.db)
+    if args.session:
+        store = common.open_store(args)
+        try:
+            session_id = store.get_session(args.session).id
+        finally:
+            store.close()
+        return launch_tui(path, session_id=session_id)
+    return launch_tui(path, continue_=args.continue_, new=args.new)
+
+
+def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = False, new: bool = False) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        if not os.environ.get("CHINWAG_FORCE_TUI"):
+            raise common.CliError("the TUI needs a terminal; use `chinwag session ...` for scripts")
+    from chinwag.app.tui_app import ChinwagApp
+
+    app = ChinwagApp(db_path=db_path, session_id=session_id, continue_=continue_, new=new)
+    app.run()
+    return app.return_code or 0
+

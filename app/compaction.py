@@ -1,0 +1,89 @@
+"""Compaction: summarize all but the last N turns through the session's agent.
+
+The summary is stored as a `summary` turn; the summarized turns are marked compacted
+(kept and browsable, no longer sent); a `compaction` event records tokens before/after.
+It refuses to run twice in a row (nothing new since the last summary), while a turn is
+running, or when the summary would not make the context smaller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chinwag.app.agents.base import Done, Failed, Message, TextDelta
+from chinwag.app.context import build_messages, context_tokens
+from chinwag.storage import SessionBusy, Store, StorageError
+from chinwag.storage.models import Turn
+
+DEFAULT_WINDOW = 4
+SUMMARY_PROMPT = (
+    "Summarize the conversation above so it can replace it as context for the rest of the "
+    "session. Keep decisions, facts, names, code identifiers, open questions and the user's "
+    "goals. Be concise."
+)
+
+
+class CompactionError(StorageError):
+    pass
+
+
+@dataclass
+class CompactionResult:
+    summary: Turn
+    summarized: int
+    kept: int
+    tokens_before: int
+    tokens_after: int
+
+
+def plan(store: Store, session_id: str, window: int) -> tuple[list[Turn], list[Turn]]:
+    """Split the context into (to summarize, to keep). Raises when there is nothing to do."""
+    if window < 0:
+        raise CompactionError("--window must be 0 or more")
+    if store.running_turn(session_id) is not None:
+        raise SessionBusy("a turn is running in this session; compact after it ends")
+    context = store.context_turns(session_id)
+    cut = max(0, len(context) - window)
+    head, tail = context[:cut], context[cut:]
+    if not [t for t in head if t.role != "summary"]:
+        raise CompactionError(
+            f"nothing to compact: {len(context)} turn(s) in context, the last {window} are kept"
+            + (" and the rest is already a summary" if head else "")
+        )
+    return head, tail
+
+
+async def compact(store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "") -> CompactionResult:
+    session = store.get_session(session_id)
+    head, tail = plan(store, session.id, window)
+    before = context_tokens(head + tail)
+    request = SUMMARY_PROMPT + (f"\n\nAdditional instructions: {instructions.strip()}" if instructions.strip() else "")
+    messages = build_messages(head) + [Message("user", request)]
+    parts: list[str] = []
+    async for event in agent.stream(messages, purpose="summary"):
+        if isinstance(event, TextDelta):
+            parts.append(event.text)
+        elif isinstance(event, Failed):
+            raise CompactionError(f"the agent could not summarize: {event.message}; nothing changed")
+        elif isinstance(event, Done):
+            break
+    text = "".join(parts).strip()
+    if not text:
+        raise CompactionError("the agent returned an empty summary; nothing changed")
+    probe = Turn(id="", session_id=session.id, seq=0, role="summary", text=text)
+    after = context_tokens([probe] + tail)
+    if after >= before:
+        raise CompactionError(f"the summary would not shrink the context ({before:,} -> {after:,} tokens); nothing changed")
+    with store.db.transaction():
+        summary = store.add_turn(
+            session.id, "summary", text, agent=session.agent, model=session.model,
+            metadata={"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
+                      "instructions": instructions.strip()},
+        )
+        store.mark_compacted([t.id for t in head])
+        store.append_event(
+            session.id, "compaction",
+            {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after},
+            turn_id=summary.id,
+        )
+    return CompactionResult(store.get_turn(summary.id), len(head), len(tail), before, after)

@@ -1,0 +1,119 @@
+"""Reading `config.toml`: defaults and named agent profiles, validated with clear errors.
+
+    [defaults]
+    agent = "echo"          # agent profile used when none is named
+    model = ""              # model override for that agent
+    kind = "general"        # kind of new sessions
+    workspace = ""          # default workspace ("" = the current directory)
+
+    [agents.slow-echo]
+    kind = "echo"
+    delay = 0.05            # seconds between streamed deltas
+
+Secrets never live here: a profile names the environment variable that holds its key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chinwag.app import paths
+
+DEFAULT_KEYS = {"agent": str, "model": str, "kind": str, "workspace": str}
+AGENT_KEYS = {
+    "kind": str,
+    "model": str,
+    "base_url": str,
+    "api_key_env": str,
+    "system_prompt": str,
+    "temperature": (int, float),
+    "context_window": int,
+    "auto_compact": (int, float),
+    "delay": (int, float),
+    "chunk": int,
+    "command": list,
+    "env": dict,
+    "cwd": str,
+}
+TOP_KEYS = {"defaults", "agents"}
+
+
+class ConfigError(Exception):
+    """A problem in config.toml, with the file (and line where known)."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    defaults: dict = field(default_factory=dict)
+    agents: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def default_agent(self) -> str:
+        return self.defaults.get("agent") or "echo"
+
+    def agent_profile(self, name: str) -> dict:
+        return dict(self.agents.get(name, {}))
+
+    def sources(self) -> dict[str, str]:
+        """Each effective value with where it came from, for `config show`."""
+        origin = str(self.path) if self.path else "built-in"
+        out = {
+            "defaults.agent": f"{self.default_agent}  ({origin if 'agent' in self.defaults else 'built-in'})",
+            "defaults.kind": f"{self.defaults.get('kind', 'general')}  "
+            f"({origin if 'kind' in self.defaults else 'built-in'})",
+        }
+        for name, profile in self.agents.items():
+            for key, value in profile.items():
+                out[f"agents.{name}.{key}"] = f"{value!r}  ({origin})"
+        return out
+
+
+def _line_of(text: str, key: str) -> str:
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*\[?\s*{re.escape(key)}\b", line):
+            return f":{number}"
+    return ""
+
+
+def _check(section: dict, allowed: dict, where: str, path: Path, text: str) -> None:
+    for key, value in section.items():
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}{_line_of(text, key)}: unknown key {key!r} in {where} "
+                f"(known: {', '.join(sorted(allowed))})"
+            )
+        if not isinstance(value, allowed[key]) or isinstance(value, bool) and allowed[key] is not bool:
+            raise ConfigError(f"{path}{_line_of(text, key)}: {where}.{key} has the wrong type ({type(value).__name__})")
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or paths.config_path()
+    if not path.exists():
+        return Config(path=None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    for key in data:
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents)")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: [defaults] must be a table")
+    _check(defaults, DEFAULT_KEYS, "[defaults]", path, text)
+    agents = data.get("agents", {})
+    if not isinstance(agents, dict):
+        raise ConfigError(f"{path}: [agents] must be a table of profiles")
+    for name, profile in agents.items():
+        if not isinstance(profile, dict):
+            raise ConfigError(f"{path}: agents.{name} must be a table")
+        _check(profile, AGENT_KEYS, f"[agents.{name}]", path, text)
+    return Config(path=path, defaults=defaults, agents=agents)

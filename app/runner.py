@@ -1,0 +1,223 @@
+"""The runner owns one turn's life: commit the prompt, stream the agent's reply into the
+database as it arrives (batched), and settle the turn as complete, stopped or error.
+
+    prompt -> store.begin_exchange (user turn committed BEFORE the agent is called)
+           -> agent.stream(context) -> StreamWriter batches -> store.finish_turn
+
+Whoever runs a turn (the TUI, `chinwag session send`, a detached worker) uses this. A
+stop can come from `cancel()` in-process, from SIGINT/SIGTERM (the caller cancels), or
+from another process through the database (`stop_requested`, polled while streaming).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from chinwag.app.agents import AgentError, build_agent
+from chinwag.app.agents.base import (
+    Done,
+    Failed,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    ToolCallUpdate,
+    Usage,
+    estimate_messages,
+    estimate_tokens,
+)
+from chinwag.app.config import Config
+from chinwag.app.context import build_messages
+from chinwag.storage import Store
+from chinwag.storage.models import ToolCall, Turn
+from chinwag.storage.stream_writer import StreamWriter
+
+log = logging.getLogger("chinwag.runner")
+
+
+@dataclass
+class TurnUpdate:
+    """What the runner tells its listener after each change to a live turn."""
+
+    session_id: str
+    turn: Turn
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    kind: str = "text"  # started | text | tool | finished
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        config: Config | None = None,
+        *,
+        on_update: Callable[[TurnUpdate], None] | None = None,
+        flush_interval: float = 0.1,
+        flush_bytes: int = 2048,
+        poll_interval: float = 0.25,
+        heartbeat_interval: float = 5.0,
+        agent_factory=None,
+    ):
+        self.store = store
+        self.config = config or Config()
+        self.on_update = on_update
+        self.flush_interval = flush_interval
+        self.flush_bytes = flush_bytes
+        self.poll_interval = poll_interval
+        self.heartbeat_interval = heartbeat_interval
+        self._agent_factory = agent_factory or (lambda name, model: build_agent(name, self.config, model=model))
+        self._tasks: dict[str, asyncio.Task] = {}
+
+    # -- public --------------------------------------------------------------------------
+    def is_running(self, session_id: str) -> bool:
+        task = self._tasks.get(session_id)
+        return task is not None and not task.done()
+
+    def running_sessions(self) -> set[str]:
+        return {sid for sid, task in self._tasks.items() if not task.done()}
+
+    def cancel(self, session_id: str) -> bool:
+        task = self._tasks.get(session_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    async def send(self, session_id: str, prompt: str) -> Turn:
+        """Run one exchange to the end and return the settled agent turn."""
+        session = self.store.get_session(session_id)
+        _, reply = self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+        return await self.run_reply(reply)
+
+    async def run_reply(self, reply: Turn) -> Turn:
+        """Stream the agent's answer into an already-open `streaming` turn."""
+        inner = asyncio.ensure_future(self._stream(reply))
+        self._tasks[reply.session_id] = inner
+        try:
+            return await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            if inner.cancelled() or inner.done():
+                # cancelled through cancel(): the inner task settled the turn as stopped
+                return self.store.get_turn(reply.id)
+            # the caller itself was cancelled (e.g. Ctrl+C): stop the stream, then propagate
+            inner.cancel()
+            try:
+                await inner
+            except BaseException:
+                pass
+            raise
+        finally:
+            if self._tasks.get(reply.session_id) is inner:
+                del self._tasks[reply.session_id]
+
+    # -- one stream ----------------------------------------------------------------------
+    def _notify(self, live: Turn, calls: dict[str, ToolCall], kind: str) -> None:
+        if self.on_update is None:
+            return
+        try:
+            self.on_update(TurnUpdate(live.session_id, replace(live), list(calls.values()), kind))
+        except Exception:  # a listener must never break persistence
+            log.exception("turn update listener failed")
+
+    async def _stream(self, reply: Turn) -> Turn:
+        store = self.store
+        writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes)
+        live = replace(reply)
+        calls: dict[str, ToolCall] = {}
+        usage: Usage | None = None
+        started = time.monotonic()
+        watcher = asyncio.ensure_future(self._watch(reply.id, writer, asyncio.current_task()))
+        self._notify(live, calls, "started")
+        status, error = "complete", None
+        messages = []
+        try:
+            session = store.get_session(reply.session_id)
+            agent = self._agent_factory(session.agent, session.model)
+            live.model = live.model or getattr(agent, "model", "")
+            context = [t for t in store.context_turns(session.id) if t.id != reply.id]
+            messages = build_messages(context)
+            async for event in agent.stream(messages):
+                if isinstance(event, TextDelta):
+                    live.text += event.text
+                    writer.add(text=event.text)
+                    self._notify(live, calls, "text")
+                elif isinstance(event, ThinkingDelta):
+                    live.thinking += event.text
+                    writer.add(thinking=event.text)
+                    self._notify(live, calls, "text")
+                elif isinstance(event, ToolCallStart):
+                    writer.flush()
+                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id)
+                    calls[event.call_id] = ToolCall(
+                        event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
+                        len(calls), event.args, "running", "", store.clock.stamp(),
+                    )
+                    self._notify(live, calls, "tool")
+                elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
+                    final = event.status if isinstance(event, ToolCallEnd) else None
+                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final)
+                    call = calls.get(event.call_id)
+                    if call is not None:
+                        call.output += event.output
+                        call.status = final or call.status
+                    self._notify(live, calls, "tool")
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Failed):
+                    status, error = "error", event.message
+                    break
+                elif isinstance(event, Done):
+                    break
+        except asyncio.CancelledError:
+            status = "stopped"
+        except AgentError as exc:
+            status, error = "error", str(exc)
+        except Exception as exc:  # any agent failure becomes an error turn, text kept
+            log.exception("agent failed")
+            status, error = "error", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        finally:
+            watcher.cancel()
+        writer.flush()
+        if usage is None:
+            usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
+        settled = store.finish_turn(
+            reply.id, status, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+            estimated=usage.estimated, error=error, model=live.model,
+        )
+        log.info("turn %s %s in %.2fs (%d writes)", reply.id, status, time.monotonic() - started, writer.writes)
+        self._auto_title(reply.session_id)
+        self._notify(settled, calls, "finished")
+        return settled
+
+    async def _watch(self, turn_id: str, writer: StreamWriter, stream_task: asyncio.Task) -> None:
+        """Flush late text, keep the heartbeat fresh, and honour stop requests from the db."""
+        last_beat = time.monotonic()
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                if writer.flush_if_due():
+                    last_beat = time.monotonic()
+                elif time.monotonic() - last_beat >= self.heartbeat_interval:
+                    self.store.heartbeat(turn_id)
+                    last_beat = time.monotonic()
+                if self.store.stop_requested(turn_id):
+                    stream_task.cancel()
+                    return
+            except Exception:
+                log.exception("stream watcher failed")
+
+    def _auto_title(self, session_id: str) -> None:
+        session = self.store.get_session(session_id)
+        if session.title_source != "default":
+            return
+        first = next((t for t in self.store.list_turns(session_id) if t.role == "user"), None)
+        if first is None:
+            return
+        line = " ".join(first.text.split())[:60]
+        if line:
+            self.store.rename_session(session_id, line, source="auto")
+

@@ -1,0 +1,66 @@
+"""The detached worker: a background process that runs one already-opened turn.
+
+Started by `chinwag session start|send --detach` (and `/detach`) as
+`python -m chinwag.app.worker --db PATH TURN_ID`. It claims the turn (owner pid),
+streams it into the database, and stops cleanly on SIGTERM/SIGINT or a stop request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from chinwag.app import paths
+
+
+def run(db: str, turn_id: str) -> int:
+    from chinwag.app.config import load_config
+    from chinwag.app.runner import Runner
+    from chinwag.storage import Store
+
+    import os
+
+    store = Store(db, recover=False)
+    try:
+        store.set_turn_owner(turn_id, os.getpid())
+        turn = store.get_turn(turn_id)
+        if turn.status != "streaming":
+            return 0
+        try:
+            config = load_config()
+        except Exception as exc:  # a broken config must still settle the turn
+            store.finish_turn(turn_id, "error", error=str(exc))
+            return 1
+
+        async def main() -> None:
+            runner = Runner(store, config)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, lambda: runner.cancel(turn.session_id))
+            await runner.run_reply(turn)
+
+        asyncio.run(main())
+        return 0
+    finally:
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="chinwag-worker")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("turn_id")
+    args = parser.parse_args(argv)
+    try:
+        paths.ensure_private_dir(paths.log_path().parent)
+        logging.basicConfig(filename=paths.log_path(), level=logging.INFO,
+                            format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+    except OSError:
+        pass
+    return run(args.db, args.turn_id)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

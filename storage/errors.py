@@ -1,0 +1,38 @@
+"""Errors raised by the storage layer. Each carries a one-line, user-readable message."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base class: anything the user can be told in one line."""
+
+
+class NotFound(StorageError):
+    pass
+
+
+class AmbiguousId(StorageError):
+    def __init__(self, prefix: str, candidates: list[str]):
+        self.candidates = candidates
+        shown = ", ".join(candidates[:5]) + (" ..." if len(candidates) > 5 else "")
+        super().__init__(f"id prefix {prefix!r} is ambiguous: matches {shown}")
+
+
+class InvalidTransition(StorageError):
+    pass
+
+
+class SessionBusy(StorageError):
+    pass
+
+
+class DatabaseTooNew(StorageError):
+    pass
+
+
+class NotADatabase(StorageError):
+    pass
+
+
+class ReadOnlyDatabase(StorageError):
+    pass

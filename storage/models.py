@@ -1,0 +1,172 @@
+"""Typed rows of the Chinwag database: sessions, turns, tool calls and events.
+
+These are plain dataclasses with no behaviour beyond conversion from a row dict, so
+every layer (CLI, runner, widgets) can pass them around without touching SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+SESSION_KINDS = ("project", "lead", "campaign", "general")
+SESSION_STATES = ("init", "ready", "busy", "idle", "error")
+TURN_ROLES = ("user", "agent", "system", "summary")
+TURN_STATUSES = ("streaming", "complete", "stopped", "error", "interrupted")
+TOOL_STATUSES = ("pending", "running", "completed", "failed")
+EVENT_TYPES = (
+    "user_message",
+    "agent_response",
+    "tool_call",
+    "tool_result",
+    "generation_start",
+    "generation_end",
+    "heartbeat",
+    "state_change",
+    "compaction",
+    "session_change",
+    "turn_interrupted",
+)
+
+
+def _loads(value: Any) -> Any:
+    if value is None or isinstance(value, (dict, list)):
+        return value if value is not None else {}
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return {}
+
+
+def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tuple[str, ...] = ()):
+    names = {f.name for f in fields(cls)}
+    data = {k: v for k, v in row.items() if k in names}
+    for name in json_fields:
+        if name in data:
+            data[name] = _loads(data[name])
+    for name in bool_fields:
+        if name in data:
+            data[name] = bool(data[name])
+    return cls(**data)
+
+
+@dataclass
+class Session:
+    id: str
+    title: str
+    kind: str = "general"
+    workspace: str = ""
+    agent: str = "echo"
+    model: str = ""
+    mode: str = "ask"
+    state: str = "init"
+    title_source: str = "default"  # default | auto | user
+    created_at: str = ""
+    updated_at: str = ""
+    last_activity_at: str = ""
+    archived_at: str | None = None
+    deleted_at: str | None = None
+    parent_id: str | None = None
+    config: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)
+    turn_count: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Session":
+        return _from_row(cls, row, json_fields=("config", "metadata"))
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass
+class Turn:
+    id: str
+    session_id: str
+    seq: int
+    role: str
+    text: str = ""
+    status: str = "complete"
+    agent: str = ""
+    model: str = ""
+    thinking: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    tokens_estimated: bool = False
+    compacted: bool = False
+    created_at: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    error: str | None = None
+    owner_pid: int | None = None
+    heartbeat_at: str | None = None
+    stop_requested: bool = False
+    metadata: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Turn":
+        return _from_row(
+            cls,
+            row,
+            json_fields=("metadata",),
+            bool_fields=("tokens_estimated", "compacted", "stop_requested"),
+        )
+
+    @property
+    def duration_s(self) -> float | None:
+        from chinwag.storage.clock import parse_ts
+
+        if not self.started_at or not self.finished_at:
+            return None
+        return max(0.0, (parse_ts(self.finished_at) - parse_ts(self.started_at)).total_seconds())
+
+
+@dataclass
+class ToolCall:
+    id: str
+    turn_id: str
+    session_id: str
+    name: str
+    parent_id: str | None = None
+    seq: int = 0
+    args: str = ""
+    status: str = "running"
+    output: str = ""
+    started_at: str = ""
+    finished_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "ToolCall":
+        return _from_row(cls, row)
+
+
+@dataclass
+class Event:
+    id: int
+    session_id: str
+    type: str
+    turn_id: str | None = None
+    data: dict = field(default_factory=dict)
+    created_at: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Event":
+        return _from_row(cls, row, json_fields=("data",))
+
+
+@dataclass
+class SearchHit:
+    session_id: str
+    session_title: str
+    turn_id: str | None
+    role: str | None
+    snippet: str
+    created_at: str

@@ -1,0 +1,297 @@
+"""Session operations: create, resolve ids by prefix, list, rename, fork, archive,
+restore, soft and permanent delete, prune, state changes and the active session.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from chinwag.storage.clock import format_ts
+from chinwag.storage.errors import AmbiguousId, NotFound, SessionBusy, StorageError
+from chinwag.storage.models import SESSION_KINDS, Session
+from chinwag.storage.states import check_transition
+
+LIST_FILTERS = ("active", "archived", "all")
+DEFAULT_TITLE = "New session"
+_UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
+
+
+class SessionsMixin:
+    """Mixed into `Store`; expects `self.db`, `self.clock`, `self.new_id`, `self.append_event`."""
+
+    # -- create / read ---------------------------------------------------------------
+    def create_session(
+        self,
+        *,
+        title: str | None = None,
+        kind: str = "general",
+        workspace: str = "",
+        agent: str = "echo",
+        model: str = "",
+        mode: str = "ask",
+        config: dict | None = None,
+        metadata: dict | None = None,
+        parent_id: str | None = None,
+    ) -> Session:
+        if kind not in SESSION_KINDS:
+            raise StorageError(f"unknown session kind {kind!r} (choose from {', '.join(SESSION_KINDS)})")
+        now = self.clock.stamp()
+        session_id = self.new_id()
+        with self.db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO sessions (id, title, title_source, kind, workspace, agent, model, mode,
+                   state, created_at, updated_at, last_activity_at, parent_id, config, metadata)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'init', ?, ?, ?, ?, ?, ?)""",
+                (
+                    session_id,
+                    title or DEFAULT_TITLE,
+                    "user" if title else "default",
+                    kind,
+                    workspace,
+                    agent,
+                    model,
+                    mode,
+                    now,
+                    now,
+                    now,
+                    parent_id,
+                    json.dumps(config or {}),
+                    json.dumps(metadata or {}),
+                ),
+            )
+            self.set_state(session_id, "ready")
+        return self.get_session(session_id)
+
+    def resolve_session_id(self, id_or_prefix: str, *, include_deleted: bool = False) -> str:
+        prefix = (id_or_prefix or "").strip().upper()
+        if not prefix:
+            raise NotFound("empty session id")
+        deleted = "" if include_deleted else " AND deleted_at IS NULL"
+        rows = self.db.query(
+            f"SELECT id FROM sessions WHERE id >= ? AND id < ?{deleted} ORDER BY id LIMIT 6",
+            (prefix, prefix + "\uffff"),
+        )
+        exact = [r["id"] for r in rows if r["id"] == prefix]
+        if exact:
+            return exact[0]
+        if not rows:
+            raise NotFound(f"no session matches id {id_or_prefix!r}")
+        if len(rows) > 1:
+            raise AmbiguousId(id_or_prefix, [r["id"] for r in rows])
+        return rows[0]["id"]
+
+    def get_session(self, id_or_prefix: str, *, include_deleted: bool = False) -> Session:
+        session_id = self.resolve_session_id(id_or_prefix, include_deleted=include_deleted)
+        row = self.db.query_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return Session.from_row(row)
+
+    def list_sessions(
+        self,
+        *,
+        filter: str = "active",
+        workspace: str | None = None,
+        kind: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Session]:
+        where, params = self._list_where(filter, workspace, kind)
+        rows = self.db.query(
+            f"SELECT * FROM sessions WHERE {where} "
+            "ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        return [Session.from_row(r) for r in rows]
+
+    def count_sessions(self, *, filter: str = "active", workspace: str | None = None, kind: str | None = None) -> int:
+        where, params = self._list_where(filter, workspace, kind)
+        return self.db.query_one(f"SELECT count(*) AS n FROM sessions WHERE {where}", params)["n"]
+
+    @staticmethod
+    def _list_where(filter: str, workspace: str | None, kind: str | None) -> tuple[str, tuple]:
+        if filter not in LIST_FILTERS:
+            raise StorageError(f"unknown list filter {filter!r} (choose from {', '.join(LIST_FILTERS)})")
+        clauses = ["deleted_at IS NULL"]
+        params: list = []
+        if filter == "active":
+            clauses.append("archived_at IS NULL")
+        elif filter == "archived":
+            clauses.append("archived_at IS NOT NULL")
+        if workspace is not None:
+            clauses.append("workspace = ?")
+            params.append(workspace)
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
+        return " AND ".join(clauses), tuple(params)
+
+    # -- update ----------------------------------------------------------------------
+    def _touch(self, conn, session_id: str, *, activity: bool = False) -> None:
+        now = self.clock.stamp()
+        if activity:
+            conn.execute(
+                "UPDATE sessions SET updated_at = ?, last_activity_at = ? WHERE id = ?", (now, now, session_id)
+            )
+        else:
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+
+    def rename_session(self, id_or_prefix: str, title: str, *, source: str = "user") -> Session:
+        title = " ".join((title or "").split())
+        if not title:
+            raise StorageError("a title cannot be empty")
+        session = self.get_session(id_or_prefix)
+        if source != "user" and session.title_source == "user":
+            return session  # a generated title never overwrites the user's
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE sessions SET title = ?, title_source = ? WHERE id = ?", (title, source, session.id)
+            )
+            self._touch(conn, session.id)
+            self.append_event(session.id, "session_change", {"title": title, "source": source})
+        return self.get_session(session.id)
+
+    def update_session(self, id_or_prefix: str, **changes) -> Session:
+        """Change agent, model, mode, kind or workspace; each change is recorded as an event."""
+        session = self.get_session(id_or_prefix)
+        unknown = set(changes) - set(_UPDATABLE) - {"metadata", "config"}
+        if unknown:
+            raise StorageError(f"cannot update {', '.join(sorted(unknown))}")
+        if "kind" in changes and changes["kind"] not in SESSION_KINDS:
+            raise StorageError(f"unknown session kind {changes['kind']!r}")
+        with self.db.transaction() as conn:
+            for name, value in changes.items():
+                stored = json.dumps(value) if name in ("metadata", "config") else value
+                conn.execute(f"UPDATE sessions SET {name} = ? WHERE id = ?", (stored, session.id))
+            self._touch(conn, session.id)
+            self.append_event(session.id, "session_change", changes)
+        return self.get_session(session.id)
+
+    def set_state(self, session_id: str, new_state: str, *, reason: str = "") -> None:
+        """Move a session along the state machine; an invalid transition changes nothing."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no session {session_id}")
+            current = row[0]
+            if current == new_state:
+                return
+            check_transition(current, new_state)
+            conn.execute("UPDATE sessions SET state = ? WHERE id = ?", (new_state, session_id))
+            data = {"from": current, "to": new_state}
+            if reason:
+                data["reason"] = reason
+            self.append_event(session_id, "state_change", data)
+
+    # -- archive / delete --------------------------------------------------------------
+    def _refuse_if_busy(self, session: Session, action: str) -> None:
+        if self.running_turn(session.id) is not None:
+            raise SessionBusy(f"session {session.id} has a running turn; stop it before you {action} it")
+
+    def archive_session(self, id_or_prefix: str) -> Session:
+        session = self.get_session(id_or_prefix)
+        if session.archived:
+            return session
+        self._refuse_if_busy(session, "archive")
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE sessions SET archived_at = ? WHERE id = ?", (self.clock.stamp(), session.id))
+            self._touch(conn, session.id)
+            self.append_event(session.id, "session_change", {"archived": True})
+        return self.get_session(session.id)
+
+    def restore_session(self, id_or_prefix: str) -> Session:
+        session = self.get_session(id_or_prefix)
+        if not session.archived:
+            return session
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE sessions SET archived_at = NULL WHERE id = ?", (session.id,))
+            self._touch(conn, session.id)
+            self.append_event(session.id, "session_change", {"archived": False})
+        return self.get_session(session.id)
+
+    def delete_session(self, id_or_prefix: str, *, force: bool = False) -> Session:
+        """Soft delete (hidden, recoverable) or, with force, remove it and everything it owns."""
+        session = self.get_session(id_or_prefix, include_deleted=force)
+        self._refuse_if_busy(session, "delete")
+        with self.db.transaction() as conn:
+            if force:
+                conn.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+                if self.get_active_session_id() == session.id:
+                    conn.execute("DELETE FROM kv WHERE key = 'active_session'")
+            else:
+                conn.execute("UPDATE sessions SET deleted_at = ? WHERE id = ?", (self.clock.stamp(), session.id))
+                self.append_event(session.id, "session_change", {"deleted": True})
+        return session
+
+    def undelete_session(self, id_or_prefix: str) -> Session:
+        session = self.get_session(id_or_prefix, include_deleted=True)
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE sessions SET deleted_at = NULL WHERE id = ?", (session.id,))
+            self.append_event(session.id, "session_change", {"deleted": False})
+        return self.get_session(session.id)
+
+    def prune_sessions(self, older_than: timedelta, *, dry_run: bool = False) -> list[Session]:
+        """Permanently delete archived sessions archived before now - older_than."""
+        cutoff = format_ts(self.clock.now() - older_than)
+        rows = self.db.query(
+            "SELECT * FROM sessions WHERE archived_at IS NOT NULL AND archived_at < ? ORDER BY archived_at",
+            (cutoff,),
+        )
+        victims = [Session.from_row(r) for r in rows]
+        if not dry_run:
+            with self.db.transaction():
+                for session in victims:
+                    self.delete_session(session.id, force=True)
+        return victims
+
+    # -- fork ------------------------------------------------------------------------
+    def fork_session(self, id_or_prefix: str, *, upto_turn_id: str | None = None, title: str | None = None) -> Session:
+        """A new session with a copy of the turns up to (and including) a given turn."""
+        source = self.get_session(id_or_prefix)
+        turns = self.list_turns(source.id)
+        if upto_turn_id:
+            ids = [t.id for t in turns]
+            matches = [i for i in ids if i.startswith(upto_turn_id.upper())]
+            if not matches:
+                raise NotFound(f"no turn {upto_turn_id!r} in session {source.id}")
+            if len(matches) > 1:
+                raise AmbiguousId(upto_turn_id, matches)
+            turns = turns[: ids.index(matches[0]) + 1]
+        turns = [t for t in turns if t.status != "streaming"]
+        with self.db.transaction():
+            fork = self.create_session(
+                title=title or f"{source.title} (fork)",
+                kind=source.kind,
+                workspace=source.workspace,
+                agent=source.agent,
+                model=source.model,
+                mode=source.mode,
+                config=source.config,
+                metadata=source.metadata,
+                parent_id=source.id,
+            )
+            for turn in turns:
+                self.copy_turn(turn, fork.id)
+            self.append_event(fork.id, "session_change", {"forked_from": source.id, "turns": len(turns)})
+        return self.get_session(fork.id)
+
+    # -- active session ----------------------------------------------------------------
+    def get_active_session_id(self) -> str | None:
+        row = self.db.query_one("SELECT value FROM kv WHERE key = 'active_session'")
+        if not row:
+            return None
+        exists = self.db.query_one(
+            "SELECT 1 AS ok FROM sessions WHERE id = ? AND deleted_at IS NULL", (row["value"],)
+        )
+        return row["value"] if exists else None
+
+    def set_active_session_id(self, session_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO kv (key, value) VALUES ('active_session', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (session_id,),
+            )
+
+    def most_recent_session_id(self) -> str | None:
+        rows = self.list_sessions(limit=1)
+        return rows[0].id if rows else None

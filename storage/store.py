@@ -1,0 +1,74 @@
+"""`Store`: the one object the rest of Chinwag uses to read and write the database.
+
+It combines the operation mixins (sessions, turns, events, search, transfer) over one
+`Database` connection, with an injectable clock and id source for deterministic tests.
+Opening a store also marks turns orphaned by a dead process as `interrupted`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from chinwag.storage.clock import Clock, UlidFactory
+from chinwag.storage.db import Database
+from chinwag.storage.events import EventsMixin
+from chinwag.storage.search import SearchMixin
+from chinwag.storage.sessions import SessionsMixin
+from chinwag.storage.transfer import TransferMixin
+from chinwag.storage.turns import TurnsMixin
+
+
+class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        clock: Clock | None = None,
+        new_id: Callable[[], str] | None = None,
+        readonly: bool | None = None,
+        recover: bool = True,
+    ):
+        self.db = Database(path, readonly=readonly)
+        self.clock = clock or Clock()
+        self.new_id = new_id or UlidFactory()
+        self.recovered = []
+        if recover and not self.db.readonly:
+            self.recovered = self.recover_interrupted()
+
+    @property
+    def path(self):
+        return self.db.path
+
+    @property
+    def readonly(self) -> bool:
+        return self.db.readonly
+
+    def data_version(self) -> int:
+        return self.db.data_version()
+
+    # -- prompt history (shared across sessions) ----------------------------------------
+    def add_prompt_history(self, text: str, *, keep: int = 1000) -> None:
+        if not text.strip():
+            return
+        with self.db.transaction() as conn:
+            last = conn.execute("SELECT text FROM prompt_history ORDER BY id DESC LIMIT 1").fetchone()
+            if last and last[0] == text:
+                return
+            conn.execute("INSERT INTO prompt_history (text, created_at) VALUES (?, ?)", (text, self.clock.stamp()))
+            conn.execute(
+                "DELETE FROM prompt_history WHERE id <= (SELECT MAX(id) FROM prompt_history) - ?", (keep,)
+            )
+
+    def prompt_history(self, limit: int = 1000) -> list[str]:
+        rows = self.db.query("SELECT text FROM prompt_history ORDER BY id DESC LIMIT ?", (limit,))
+        return [r["text"] for r in reversed(rows)]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

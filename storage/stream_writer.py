@@ -1,0 +1,63 @@
+"""Batching the writes of a live stream: one writer per streaming turn, flushing every
+`interval` seconds or `max_bytes` of pending text, never one transaction per token.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+
+class StreamWriter:
+    def __init__(
+        self,
+        store,
+        turn_id: str,
+        *,
+        interval: float = 0.1,
+        max_bytes: int = 2048,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.store = store
+        self.turn_id = turn_id
+        self.interval = interval
+        self.max_bytes = max_bytes
+        self._monotonic = monotonic
+        self._text: list[str] = []
+        self._thinking: list[str] = []
+        self._pending = 0
+        self._last_flush = monotonic()
+        self.writes = 0
+
+    @property
+    def pending(self) -> bool:
+        return self._pending > 0
+
+    def add(self, text: str = "", thinking: str = "") -> bool:
+        """Queue streamed text; flush when due. Returns True when it wrote."""
+        if text:
+            self._text.append(text)
+        if thinking:
+            self._thinking.append(thinking)
+        self._pending += len(text) + len(thinking)
+        if self._pending >= self.max_bytes or self._monotonic() - self._last_flush >= self.interval:
+            self.flush()
+            return True
+        return False
+
+    def flush_if_due(self) -> bool:
+        if self._pending and self._monotonic() - self._last_flush >= self.interval:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        self._last_flush = self._monotonic()
+        if not self._pending:
+            return
+        text, thinking = "".join(self._text), "".join(self._thinking)
+        self._text.clear()
+        self._thinking.clear()
+        self._pending = 0
+        self.store.append_stream(self.turn_id, text, thinking)
+        self.writes += 1

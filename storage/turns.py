@@ -1,0 +1,350 @@
+"""Turn operations: adding turns, the streaming life of an agent turn (append, heartbeat,
+stop request, finish), tool calls, compaction marks and crash recovery.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+from chinwag.storage.errors import NotFound, SessionBusy, StorageError
+from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn
+
+FINAL_STATUSES = ("complete", "stopped", "error", "interrupted")
+STALE_HEARTBEAT = timedelta(seconds=60)
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class TurnsMixin:
+    """Mixed into `Store`; expects `self.db`, `self.clock`, `self.new_id`, `self.append_event`."""
+
+    def add_turn(
+        self,
+        session_id: str,
+        role: str,
+        text: str = "",
+        *,
+        status: str = "complete",
+        agent: str = "",
+        model: str = "",
+        owner_pid: int | None = None,
+        metadata: dict | None = None,
+    ) -> Turn:
+        if role not in TURN_ROLES:
+            raise StorageError(f"unknown turn role {role!r}")
+        if status not in TURN_STATUSES:
+            raise StorageError(f"unknown turn status {status!r}")
+        now = self.clock.stamp()
+        turn_id = self.new_id()
+        with self.db.transaction() as conn:
+            seq = conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
+            ).fetchone()[0]
+            conn.execute(
+                """INSERT INTO turns (id, session_id, seq, role, text, status, agent, model, created_at,
+                   started_at, owner_pid, heartbeat_at, metadata)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    turn_id,
+                    session_id,
+                    seq,
+                    role,
+                    text,
+                    status,
+                    agent,
+                    model,
+                    now,
+                    now,
+                    owner_pid,
+                    now if status == "streaming" else None,
+                    json.dumps(metadata or {}),
+                ),
+            )
+            conn.execute(
+                "UPDATE sessions SET turn_count = turn_count + 1, updated_at = ?, last_activity_at = ? WHERE id = ?",
+                (now, now, session_id),
+            )
+            if role == "user":
+                self.append_event(session_id, "user_message", {"chars": len(text)}, turn_id=turn_id)
+        return self.get_turn(turn_id)
+
+    def copy_turn(self, turn: Turn, session_id: str) -> Turn:
+        """Copy a settled turn (text, tokens, tool calls) into another session."""
+        copy = self.add_turn(
+            session_id, turn.role, turn.text, status=turn.status, agent=turn.agent, model=turn.model,
+            metadata=turn.metadata,
+        )
+        with self.db.transaction() as conn:
+            conn.execute(
+                """UPDATE turns SET thinking = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?,
+                   compacted = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?""",
+                (turn.thinking, turn.input_tokens, turn.output_tokens, int(turn.tokens_estimated),
+                 int(turn.compacted), turn.error, turn.started_at, turn.finished_at, copy.id),
+            )
+            conn.execute(
+                "UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ? WHERE id = ?",
+                (turn.input_tokens, turn.output_tokens, session_id),
+            )
+            for call in self.list_tool_calls([turn.id]):
+                conn.execute(
+                    """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, output,
+                       started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (call.id, copy.id, session_id, call.parent_id, call.seq, call.name, call.args, call.status,
+                     call.output, call.started_at, call.finished_at),
+                )
+        return self.get_turn(copy.id)
+
+    # -- the life of one exchange ----------------------------------------------------------
+    def begin_exchange(
+        self, session_id: str, prompt: str, *, agent: str, model: str, owner_pid: int | None = None
+    ) -> tuple[Turn, Turn]:
+        """Commit the user's prompt and open a streaming agent turn, atomically.
+
+        Refuses with SessionBusy when another live process already runs a turn here.
+        """
+        owner_pid = owner_pid or os.getpid()
+        with self.db.transaction():
+            running = self.running_turn(session_id)
+            if running is not None:
+                if pid_alive(running.owner_pid) and not self._stale(running):
+                    raise SessionBusy(
+                        f"session {session_id} is busy with another turn (pid {running.owner_pid}); "
+                        "wait for it or stop it with `chinwag session stop`"
+                    )
+                self.mark_interrupted(running)
+            session = self.get_session(session_id)
+            if session.state != "ready":
+                self.set_state(session_id, "ready", reason=f"new turn after {session.state}")
+            user = self.add_turn(session_id, "user", prompt, agent=agent, model=model)
+            reply = self.add_turn(
+                session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
+            )
+            self.set_state(session_id, "busy")
+            self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
+        return user, reply
+
+    def append_stream(self, turn_id: str, text: str = "", thinking: str = "") -> None:
+        """Append a batch of streamed text (and thinking) to a streaming turn, with a heartbeat."""
+        now = self.clock.stamp()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE turns SET text = text || ?, thinking = thinking || ?, heartbeat_at = ? WHERE id = ?",
+                (text, thinking, now, turn_id),
+            )
+
+    def set_turn_owner(self, turn_id: str, pid: int) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE turns SET owner_pid = ?, heartbeat_at = ? WHERE id = ? AND status = 'streaming'",
+                (pid, self.clock.stamp(), turn_id),
+            )
+
+    def heartbeat(self, turn_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE turns SET heartbeat_at = ? WHERE id = ?", (self.clock.stamp(), turn_id))
+
+    def request_stop(self, turn_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE turns SET stop_requested = 1 WHERE id = ?", (turn_id,))
+
+    def stop_requested(self, turn_id: str) -> bool:
+        row = self.db.query_one("SELECT stop_requested FROM turns WHERE id = ?", (turn_id,))
+        return bool(row and row["stop_requested"])
+
+    def finish_turn(
+        self,
+        turn_id: str,
+        status: str,
+        *,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        estimated: bool = False,
+        error: str | None = None,
+        model: str = "",
+    ) -> Turn:
+        """Settle a streaming turn and move the session out of `busy`."""
+        if status not in FINAL_STATUSES:
+            raise StorageError(f"{status!r} is not a final turn status")
+        turn = self.get_turn(turn_id)
+        now = self.clock.stamp()
+        with self.db.transaction() as conn:
+            conn.execute(
+                """UPDATE turns SET status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?,
+                   error = ?, finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)
+                   WHERE id = ?""",
+                (status, input_tokens, output_tokens, int(estimated), error, now, model, turn_id),
+            )
+            conn.execute(
+                """UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+                   updated_at = ?, last_activity_at = ? WHERE id = ?""",
+                (input_tokens, output_tokens, now, now, turn.session_id),
+            )
+            settled = self.get_turn(turn_id)
+            self.append_event(
+                turn.session_id,
+                "generation_end",
+                {
+                    "status": status,
+                    "input_tokens": input_tokens,
+                    "output_tokens": output_tokens,
+                    "estimated": estimated,
+                    "chars": len(settled.text),
+                    **({"error": error} if error else {}),
+                },
+                turn_id=turn_id,
+            )
+            self.append_event(turn.session_id, "agent_response", {"chars": len(settled.text), "status": status},
+                              turn_id=turn_id)
+            session_state = self.get_session(turn.session_id).state
+            if session_state == "busy":
+                self.set_state(turn.session_id, "error" if status == "error" else "ready")
+        return settled
+
+    # -- reading -------------------------------------------------------------------------
+    def get_turn(self, turn_id: str) -> Turn:
+        row = self.db.query_one("SELECT * FROM turns WHERE id = ?", (turn_id,))
+        if row is None:
+            raise NotFound(f"no turn {turn_id}")
+        return Turn.from_row(row)
+
+    def list_turns(
+        self,
+        session_id: str,
+        *,
+        limit: int | None = None,
+        before_seq: int | None = None,
+        after_seq: int | None = None,
+    ) -> list[Turn]:
+        """Turns in order; with `limit`, the newest `limit` (before `before_seq` if given)."""
+        clauses, params = ["session_id = ?"], [session_id]
+        if before_seq is not None:
+            clauses.append("seq < ?")
+            params.append(before_seq)
+        if after_seq is not None:
+            clauses.append("seq > ?")
+            params.append(after_seq)
+        where = " AND ".join(clauses)
+        if limit is None:
+            rows = self.db.query(f"SELECT * FROM turns WHERE {where} ORDER BY seq", tuple(params))
+        else:
+            rows = self.db.query(
+                f"SELECT * FROM turns WHERE {where} ORDER BY seq DESC LIMIT ?", (*params, limit)
+            )
+            rows.reverse()
+        return [Turn.from_row(r) for r in rows]
+
+    def context_turns(self, session_id: str) -> list[Turn]:
+        """What the model sees: the latest summary first, then every turn not compacted."""
+        rows = self.db.query(
+            "SELECT * FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming' ORDER BY seq",
+            (session_id,),
+        )
+        turns = [Turn.from_row(r) for r in rows]
+        summaries = [t for t in turns if t.role == "summary"]
+        return summaries[-1:] + [t for t in turns if t.role != "summary"]
+
+    def running_turn(self, session_id: str) -> Turn | None:
+        row = self.db.query_one(
+            "SELECT * FROM turns WHERE session_id = ? AND status = 'streaming' ORDER BY seq DESC LIMIT 1",
+            (session_id,),
+        )
+        return Turn.from_row(row) if row else None
+
+    def running_session_ids(self) -> set[str]:
+        rows = self.db.query("SELECT DISTINCT session_id FROM turns WHERE status = 'streaming'")
+        return {r["session_id"] for r in rows}
+
+    # -- tool calls --------------------------------------------------------------------
+    def start_tool_call(
+        self, turn_id: str, call_id: str, name: str, args: str = "", parent_id: str | None = None
+    ) -> None:
+        turn = self.get_turn(turn_id)
+        now = self.clock.stamp()
+        with self.db.transaction() as conn:
+            seq = conn.execute("SELECT COUNT(*) FROM tool_calls WHERE turn_id = ?", (turn_id,)).fetchone()[0]
+            conn.execute(
+                """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, started_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)""",
+                (call_id, turn_id, turn.session_id, parent_id, seq, name, args, now),
+            )
+            self.append_event(
+                turn.session_id, "tool_call",
+                {"call_id": call_id, "name": name, "args": args, "parent_id": parent_id}, turn_id=turn_id,
+            )
+
+    def update_tool_call(
+        self, turn_id: str, call_id: str, *, output: str = "", status: str | None = None
+    ) -> None:
+        """Append output to a tool call; a final status (completed/failed) settles it."""
+        turn = self.get_turn(turn_id)
+        now = self.clock.stamp()
+        settled = status in ("completed", "failed")
+        with self.db.transaction() as conn:
+            conn.execute(
+                """UPDATE tool_calls SET output = output || ?, status = COALESCE(?, status),
+                   finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE turn_id = ? AND id = ?""",
+                (output, status, settled, now, turn_id, call_id),
+            )
+            if settled:
+                row = conn.execute(
+                    "SELECT output FROM tool_calls WHERE turn_id = ? AND id = ?", (turn_id, call_id)
+                ).fetchone()
+                self.append_event(
+                    turn.session_id, "tool_result",
+                    {"call_id": call_id, "status": status, "output": (row[0] if row else "")[:2000]},
+                    turn_id=turn_id,
+                )
+
+    def list_tool_calls(self, turn_ids: list[str]) -> list[ToolCall]:
+        if not turn_ids:
+            return []
+        marks = ",".join("?" for _ in turn_ids)
+        rows = self.db.query(
+            f"SELECT * FROM tool_calls WHERE turn_id IN ({marks}) ORDER BY turn_id, seq", tuple(turn_ids)
+        )
+        return [ToolCall.from_row(r) for r in rows]
+
+    # -- compaction and recovery ---------------------------------------------------------
+    def mark_compacted(self, turn_ids: list[str]) -> None:
+        with self.db.transaction() as conn:
+            conn.executemany("UPDATE turns SET compacted = 1 WHERE id = ?", [(t,) for t in turn_ids])
+
+    def _stale(self, turn: Turn) -> bool:
+        from chinwag.storage.clock import parse_ts
+
+        if not turn.heartbeat_at:
+            return True
+        return self.clock.now() - parse_ts(turn.heartbeat_at) > STALE_HEARTBEAT
+
+    def mark_interrupted(self, turn: Turn) -> None:
+        with self.db.transaction():
+            self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
+            self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
+
+    def recover_interrupted(self) -> list[Turn]:
+        """Mark streaming turns whose owner died (or went silent) as `interrupted`."""
+        rows = self.db.query("SELECT * FROM turns WHERE status = 'streaming'")
+        recovered = []
+        for row in rows:
+            turn = Turn.from_row(row)
+            if pid_alive(turn.owner_pid) and not self._stale(turn):
+                continue
+            self.mark_interrupted(turn)
+            recovered.append(self.get_turn(turn.id))
+        return recovered
+
+    def session_for_turn(self, turn_id: str) -> Session:
+        return self.get_session(self.get_turn(turn_id).session_id)
+
