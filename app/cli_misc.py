@@ -44,6 +44,7 @@ def run_doctor(args) -> int:
         print(f"database: {store.path}")
         print(f"schema:   version {store.db.schema_version} (this chinwag: {SCHEMA_VERSION})")
         print(f"sessions: {sessions:,}  running turns: {len(store.running_session_ids())}")
+        print("rows:     " + "  ".join(f"{k} {v:,}" for k, v in store.db.table_counts().items()))
         if store.recovered:
             print(f"recovered {len(store.recovered)} interrupted turn(s)")
     finally:

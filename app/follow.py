@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import time
 
+from chinwag.app.cli_common import terminal_safe
 from chinwag.storage import Store
 from chinwag.storage.models import Session
 
@@ -27,14 +28,18 @@ def follow(store: Store, session: Session, out, *, timeout: float | None = None)
     printed = 0
     version = None
     deadline = None if timeout is None else time.monotonic() + timeout
+    next_liveness = time.monotonic() + 1.0
     while True:
+        if time.monotonic() > next_liveness:  # a writer that died never settles its turn
+            next_liveness = time.monotonic() + 1.0
+            if not store.readonly:
+                store.recover_interrupted()
+                version = None
         current = store.data_version()
         if current != version:
             version = current
             last = store.get_turn(last.id)
             if len(last.text) > printed:
-                from chinwag.app.cli_common import terminal_safe
-
                 sys.stdout.write(terminal_safe(last.text[printed:]))
                 sys.stdout.flush()
                 printed = len(last.text)

@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-import sqlite_utils
-
 from chinwag.storage.errors import DatabaseTooNew, NotADatabase, ReadOnlyDatabase, StorageError
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -86,7 +84,7 @@ class Database:
                 f"understands ({SCHEMA_VERSION}); upgrade Chinwag (file left untouched)"
             )
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._utils = None
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -111,6 +109,18 @@ class Database:
                 for statement in MIGRATIONS[number - 1]:
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def utils(self):
+        """A sqlite-utils view of the same connection (imported lazily: it is slow to import)."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def table_counts(self) -> dict[str, int]:
+        return {name: self.utils[name].count for name in ("sessions", "turns", "tool_calls", "events")}
 
     @property
     def schema_version(self) -> int:

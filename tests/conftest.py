@@ -1,0 +1,71 @@
+"""Shared fixtures: a private CHINWAG_HOME per test, a store on a temp database with a
+fixed clock and sequential ids, and a helper to run the real `chinwag` command.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from chinwag.storage import Store
+from chinwag.storage.clock import FixedClock, SequentialIds
+
+FIXED_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def chinwag_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("CHINWAG_HOME", str(home))
+    monkeypatch.setenv("CHINWAG_ECHO_DELAY", "0")
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "CHINWAG_DB"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def db_path(chinwag_home) -> Path:
+    return chinwag_home / "chinwag.db"
+
+
+@pytest.fixture
+def store(db_path):
+    """A store with a wall clock and real ULIDs."""
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fixed_store(db_path):
+    """A store with a fixed clock (advancing 1 s per call) and sequential ids."""
+    s = Store(db_path, clock=FixedClock(FIXED_NOW, step_ms=1000), new_id=SequentialIds())
+    yield s
+    s.close()
+
+
+def run_cli(*args: str, home: Path, input: str | None = None, env: dict | None = None, timeout: float = 60):
+    """Run the installed `chinwag` entry point in a subprocess."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")}
+    environment.update({"CHINWAG_HOME": str(home), "CHINWAG_ECHO_DELAY": "0", "PYTHONUNBUFFERED": "1"})
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "chinwag.app.cli", *args],
+        input=input, capture_output=True, text=True, env=environment, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli(chinwag_home):
+    """`cli("session", "list")` -> CompletedProcess, against this test's CHINWAG_HOME."""
+
+    def _run(*args, **kwargs):
+        return run_cli(*args, home=chinwag_home, **kwargs)
+
+    return _run
