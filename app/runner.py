@@ -189,7 +189,6 @@ class Runner:
             estimated=usage.estimated, error=error, model=live.model,
         )
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, status, time.monotonic() - started, writer.writes)
-        self._auto_title(reply.session_id)
         self._notify(settled, calls, "finished")
         return settled
 
@@ -209,15 +208,3 @@ class Runner:
                     return
             except Exception:
                 log.exception("stream watcher failed")
-
-    def _auto_title(self, session_id: str) -> None:
-        session = self.store.get_session(session_id)
-        if session.title_source != "default":
-            return
-        first = next((t for t in self.store.list_turns(session_id) if t.role == "user"), None)
-        if first is None:
-            return
-        line = " ".join(first.text.split())[:60]
-        if line:
-            self.store.rename_session(session_id, line, source="auto")
-

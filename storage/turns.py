@@ -16,6 +16,7 @@ STALE_HEARTBEAT = timedelta(seconds=60)
 
 
 def pid_alive(pid: int | None) -> bool:
+    """True when a process with this pid exists and is not a zombie (Linux: /proc)."""
     if not pid:
         return False
     try:
@@ -24,7 +25,12 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[-1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
 
 
 class TurnsMixin:
@@ -127,6 +133,10 @@ class TurnsMixin:
             session = self.get_session(session_id)
             if session.state != "ready":
                 self.set_state(session_id, "ready", reason=f"new turn after {session.state}")
+            if session.title_source == "default":
+                title = " ".join(prompt.split())[:60]
+                if title:
+                    self.rename_session(session_id, title, source="auto")
             user = self.add_turn(session_id, "user", prompt, agent=agent, model=model)
             reply = self.add_turn(
                 session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
