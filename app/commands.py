@@ -1,0 +1,139 @@
+"""The slash-command registry and parser: the single source for the prompt's popup, the
+command palette and the App's dispatch. Pure Python (no Textual).
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    usage: str = ""
+    takes_args: bool = False
+    arg_kind: str | None = None
+    binding: str | None = None
+    group: str = "session"
+    source: str = "chinwag"  # "chinwag" or "agent" (commands an agent advertises)
+
+    def __post_init__(self):
+        if not self.usage:
+            object.__setattr__(self, "usage", f"/{self.name}")
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "list every command and key", group="app", binding="f1"),
+    Command("status", "session ids, agent, model, mode, state, tokens, database", group="app"),
+    Command("history", "your recent prompts (Up in the prompt recalls them)", group="app"),
+    Command("transcript", "the whole session as one readable document", group="app"),
+    Command("runs", "agent turns with status, tokens and duration", group="turn"),
+    Command("cancel", "cancel the running turn, keeping its partial reply", group="turn", binding="escape"),
+    Command("compact", "summarize older turns to free context", "/compact [--window N] [instructions]",
+            takes_args=True, group="turn"),
+    Command("stop", "stop this session's running work and drop queued prompts", group="turn"),
+    Command("detach", "leave the turn running in the background, go to the sessions", group="turn"),
+    Command("quit", "quit Chinwag (asks if a turn is running)", group="app", binding="ctrl+q"),
+    Command("new", "start a new session", group="session", binding="ctrl+n"),
+    Command("sessions", "browse and search sessions in the sidebar", group="session", binding="ctrl+s"),
+    Command("switch", "open another session by title or id", "/switch SESSION", takes_args=True, arg_kind="session"),
+    Command("rename", "rename this session", "/rename TITLE", takes_args=True),
+    Command("fork", "copy this session into a new one and open it"),
+    Command("archive", "archive this session"),
+    Command("restore", "restore this session from the archive"),
+    Command("delete", "delete this session (asks first)"),
+    Command("export", "write this session to a file", "/export md|json", takes_args=True, arg_kind="export_format"),
+    Command("clear", "forget the context: earlier turns stay visible but are no longer sent", group="turn"),
+    Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
+    Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),
+    Command("mode", "permission mode for tool use", "/mode ask|bypass|readonly", takes_args=True, arg_kind="mode"),
+)
+
+ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
+    "export_format": [("md", "Markdown document", "md"), ("json", "lossless JSON (re-importable)", "json")],
+    "mode": [
+        ("ask", "ask before a tool writes or runs", "ask"),
+        ("bypass", "allow every tool call", "bypass"),
+        ("readonly", "refuse anything that writes or runs", "readonly"),
+    ],
+}
+
+
+def command_named(name: str, commands=COMMANDS) -> Command | None:
+    return next((c for c in commands if c.name == name), None)
+
+
+def filter_commands(prefix: str, commands=COMMANDS) -> list[Command]:
+    """Strict prefix filter on the name, exact match first, then registry order."""
+    prefix = prefix.lstrip("/").lower()
+    matches = [c for c in commands if c.name.lower().startswith(prefix)]
+    matches.sort(key=lambda c: c.name.lower() != prefix)  # stable: keeps registry order
+    return matches
+
+
+@dataclass
+class ParsedCommand:
+    name: str
+    args: str = ""
+    argv: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+    rest: str = ""
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:  # unbalanced quotes: fall back to whitespace
+        return text.split()
+
+
+def parse_slash(text: str) -> ParsedCommand | None:
+    """`/compact --window 3 keep API notes` -> name, options {"window": "3"}, rest. Never raises."""
+    if not isinstance(text, str):
+        return None
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    head, _, args = stripped[1:].partition(" ")
+    if not head and args:
+        head, _, args = args.strip().partition(" ")
+    name = head.strip().lower()
+    args = args.strip()
+    argv = _split(args)
+    options: dict[str, str] = {}
+    rest_words: list[str] = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word.startswith("--") and len(word) > 2 and not rest_words:
+            key, eq, value = word[2:].partition("=")
+            if eq:
+                options[key] = value
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+                options[key] = argv[i + 1]
+                i += 1
+            else:
+                options[key] = ""
+        else:
+            rest_words.append(word)
+        i += 1
+    rest = args
+    if options and rest_words:
+        # keep the user's own spacing for free text after the flags
+        first = rest_words[0]
+        at = args.find(first)
+        rest = args[at:] if at >= 0 else " ".join(rest_words)
+    elif options:
+        rest = ""
+    return ParsedCommand(name=name, args=args, argv=argv, options=options, rest=rest.strip())
+
+
+def nearest(name: str, n: int = 3, commands=COMMANDS) -> list[str]:
+    names = [c.name for c in commands]
+    close = difflib.get_close_matches(name.lower(), names, n=n, cutoff=0.5)
+    if not close:
+        close = [c.name for c in filter_commands(name[:2], commands)][:n] if name else []
+    return close

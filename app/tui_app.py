@@ -1,0 +1,462 @@
+"""The Textual App: glues the widgets (sidebar, transcript, prompt, status bar) to the
+store and the runner. Widgets post messages up; the App reads/writes storage, runs turns
+and pushes plain data down into the widgets.
+
+Turns run in this process through the runner (they keep streaming when you switch
+sessions); turns written by other processes (a detached worker, `chinwag session send`
+in another terminal) show up live by polling `PRAGMA data_version`.
+"""
+
+from __future__ import annotations
+
+import logging
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+
+from chinwag.app import paths
+from chinwag.app.commands import COMMANDS
+from chinwag.app.config import Config, ConfigError, load_config
+from chinwag.app.runner import Runner, TurnUpdate
+from chinwag.app.tui_commands import SlashCommandsMixin
+from chinwag.app.tui_palette import ChinwagCommands
+from chinwag.app.tui_sessions import SessionActionsMixin
+from chinwag.storage import Store
+from chinwag.storage.models import Session
+from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.sidebar import Sidebar
+from chinwag.widgets.status_bar import StatusBar
+from chinwag.widgets.transcript import Transcript
+
+log = logging.getLogger("chinwag.tui")
+HISTORY_PAGE = 60
+SIDEBAR_PAGE = 200
+POLL_SECONDS = 0.25
+RENDER_INTERVAL = 1 / 20
+
+
+class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
+    TITLE = "chinwag"
+    COMMANDS = App.COMMANDS | {ChinwagCommands}
+    CSS = """
+    Screen { layout: vertical; }
+    #body { height: 1fr; }
+    #sidebar { width: 34; }
+    #main { width: 1fr; }
+    #transcript { height: 1fr; }
+    #prompt { height: auto; }
+    .-no-sidebar #sidebar { display: none; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel_turn", "cancel turn", show=False, id="cancel_turn"),
+        Binding("ctrl+b", "toggle_sidebar", "sidebar", id="toggle_sidebar"),
+        Binding("ctrl+n", "new_session", "new session", id="new_session"),
+        Binding("ctrl+y", "copy_last_reply", "copy last reply", id="copy_last_reply"),
+        Binding("ctrl+shift+y", "copy_selected", "copy selected block", id="copy_selected"),
+        Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
+        Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
+        Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
+        Binding("ctrl+c", "quit", "quit", show=False, id="quit_ctrl_c", priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        db_path: str | Path | None = None,
+        store: Store | None = None,
+        config: Config | None = None,
+        session_id: str | None = None,
+        continue_: bool = False,
+        new: bool = False,
+        animate: bool = True,
+        clock=None,
+    ):
+        super().__init__()
+        self._db_path = Path(db_path) if db_path else paths.db_path()
+        self._given_store = store
+        self.store: Store | None = store
+        self._config = config
+        self._opening = (session_id, continue_, new)
+        self.animations_on = animate
+        self._clock = clock
+        self.session: Session | None = None
+        self.runner: Runner | None = None
+        self.queued: dict[str, list[str]] = {}
+        self._data_version = None
+        self._pending: dict[str, TurnUpdate] = {}
+        self._flush_scheduled = False
+        self._sidebar_filter = ""
+        self._show_archived = False
+        self._oldest_seq: int | None = None
+        self._sidebar_loaded = 0
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar", animate=self.animations_on)
+            with Vertical(id="main"):
+                yield Transcript(id="transcript", animate=self.animations_on)
+                yield Prompt(id="prompt")
+        yield StatusBar(id="status")
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    # -- start-up -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._setup_logging()
+        if self.store is None:
+            self.store = Store(self._db_path, clock=self._clock)
+        if self._config is None:
+            try:
+                self._config = load_config()
+            except ConfigError as exc:
+                self._config = Config()
+                self.notify(str(exc), title="config ignored", severity="error", timeout=10)
+        self.runner = Runner(self.store, self._config, on_update=self._on_turn_update)
+        if self.store.readonly:
+            self.notify("database is read-only: browsing only", severity="warning", timeout=8)
+        for turn in self.store.recovered:
+            self.notify(f"turn {turn.id[:10]} was interrupted when its process died", severity="warning")
+        session_id, continue_, new = self._opening
+        if new:
+            session = self._create_session()
+        elif session_id:
+            session = self.store.get_session(session_id)
+        else:
+            target = None if continue_ else self.store.get_active_session_id()
+            target = target or self.store.most_recent_session_id()
+            session = self.store.get_session(target) if target else self._create_session()
+        self.prompt.set_arg_choices("agent", self._agent_choices())
+        self.refresh_sidebar()
+        self.open_session(session.id)
+        self._data_version = self.store.data_version()
+        self.set_interval(POLL_SECONDS, self._poll_database)
+        self.prompt.focus_input()
+        if self._config.default_agent == "echo" and not self._config.agents:
+            self.status.notice = "offline echo agent · add a provider in config.toml to talk to a real model"
+
+    def _setup_logging(self) -> None:
+        if logging.getLogger("chinwag").handlers:
+            return
+        try:
+            directory = paths.ensure_private_dir(paths.log_path().parent)
+            handler = RotatingFileHandler(directory / "chinwag.log", maxBytes=1_000_000, backupCount=3)
+            handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+            logging.getLogger("chinwag").addHandler(handler)
+            logging.getLogger("chinwag").setLevel(logging.INFO)
+            (directory / "chinwag.log").chmod(0o600)
+        except OSError:
+            pass
+
+    def _create_session(self) -> Session:
+        import os
+
+        cfg = self._config or Config()
+        return self.store.create_session(
+            agent=cfg.default_agent, model=cfg.defaults.get("model", ""),
+            kind=cfg.defaults.get("kind", "general"), workspace=cfg.defaults.get("workspace") or os.getcwd(),
+        )
+
+    def _agent_choices(self) -> list[tuple[str, str, str]]:
+        from chinwag.app.agents import list_agents
+
+        return [(i.name, f"{i.kind} {i.model}".strip(), i.name) for i in list_agents(self._config) if i.available]
+
+    # -- opening a session ------------------------------------------------------------------
+    def open_session(self, session_id: str) -> None:
+        session = self.store.get_session(session_id)
+        self.session = session
+        if not self.store.readonly:
+            self.store.set_active_session_id(session.id)
+        turns = self.store.list_turns(session.id, limit=HISTORY_PAGE)
+        self._oldest_seq = turns[0].seq if turns else None
+        calls = self._calls_for(turns)
+        self.transcript.set_turns(turns, calls, has_older=bool(turns) and turns[0].seq > 1)
+        self.sidebar.select(session.id)
+        self.prompt.set_queued(self.queued.get(session.id, []))
+        self.update_status()
+        self._refresh_arg_choices()
+
+    def _calls_for(self, turns) -> dict[str, list]:
+        calls: dict[str, list] = {}
+        for call in self.store.list_tool_calls([t.id for t in turns if t.role == "agent"]):
+            calls.setdefault(call.turn_id, []).append(call)
+        return calls
+
+    @on(Transcript.LoadOlder)
+    def load_older(self) -> None:
+        if self.session is None or not self._oldest_seq or self._oldest_seq <= 1:
+            return
+        turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE, before_seq=self._oldest_seq)
+        if not turns:
+            return
+        self._oldest_seq = turns[0].seq
+        self.transcript.prepend_turns(turns, self._calls_for(turns), has_older=turns[0].seq > 1)
+
+    def update_status(self) -> None:
+        if self.session is None:
+            return
+        from chinwag.app.context import context_tokens
+
+        session = self.session = self.store.get_session(self.session.id)
+        status = self.status
+        status.title = session.title
+        status.agent = session.agent
+        status.model = session.model or ""
+        status.mode = session.mode
+        running = self.runner.is_running(session.id) or self.store.running_turn(session.id) is not None
+        status.state = "busy" if running else session.state
+        status.input_tokens = session.input_tokens
+        status.output_tokens = session.output_tokens
+        status.context_tokens = context_tokens(self.store.context_turns(session.id))
+        status.hint = (
+            "esc cancel · enter queue · ctrl+p palette" if running
+            else "enter send · / commands · ctrl+p palette · ctrl+b sidebar"
+        )
+        self.prompt.placeholder = f"Message {session.agent} · / for commands"
+
+    def refresh_sidebar(self) -> None:
+        store = self.store
+        scope = "all" if self._show_archived else "active"
+        if self._sidebar_filter.strip():
+            ids = store.search_session_ids(self._sidebar_filter, include_archived=self._show_archived)
+            rows = []
+            for sid in ids[:SIDEBAR_PAGE]:
+                try:
+                    rows.append(store.get_session(sid))
+                except Exception:
+                    continue
+            rows.sort(key=lambda s: s.last_activity_at, reverse=True)
+            total = len(rows)
+        else:
+            rows = store.list_sessions(filter=scope, limit=SIDEBAR_PAGE)
+            total = store.count_sessions(filter=scope)
+        self._sidebar_loaded = len(rows)
+        self.sidebar.set_sessions(
+            rows, total=total, running=self._running_ids(), now=store.clock.now(),
+            active_id=self.session.id if self.session else None,
+        )
+
+    def _running_ids(self) -> set[str]:
+        return self.runner.running_sessions() | self.store.running_session_ids()
+
+    @on(Sidebar.NeedMore)
+    def sidebar_more(self, event) -> None:
+        if self._sidebar_filter.strip():
+            return
+        scope = "all" if self._show_archived else "active"
+        rows = self.store.list_sessions(filter=scope, limit=SIDEBAR_PAGE, offset=self._sidebar_loaded)
+        self._sidebar_loaded += len(rows)
+        if rows:
+            self.sidebar.append_sessions(rows)
+
+    @on(Sidebar.FilterChanged)
+    def sidebar_filter(self, event) -> None:
+        self._sidebar_filter = event.text
+        self.refresh_sidebar()
+
+    @on(Sidebar.ArchivedToggled)
+    def sidebar_archived(self, event) -> None:
+        self._show_archived = event.show_archived
+        self.refresh_sidebar()
+
+    @on(Sidebar.Open)
+    def sidebar_open(self, event) -> None:
+        self.open_session(event.session_id)
+        self.prompt.focus_input()
+
+    # -- sending --------------------------------------------------------------------------
+    @on(Prompt.Submitted)
+    def prompt_submitted(self, event) -> None:
+        text = event.text
+        if not text.strip():
+            return
+        if not self.store.readonly:
+            self.store.add_prompt_history(text)
+            self.prompt.history = self.prompt.history + [text]
+        if text.lstrip().startswith("/"):
+            self.run_slash(text.strip())
+            return
+        self.send_prompt(text)
+
+    def send_prompt(self, text: str) -> None:
+        if self.session is None:
+            return
+        if self.store.readonly:
+            self.notify("the database is read-only; nothing was sent", severity="error")
+            return
+        sid = self.session.id
+        if self.runner.is_running(sid) or self.store.running_turn(sid) is not None:
+            self.queued.setdefault(sid, []).append(text)
+            self.prompt.set_queued(self.queued[sid])
+            self.status.notice = "queued: it will be sent when the current turn ends"
+            return
+        self._run_turn(sid, text)
+
+    @work(exclusive=False, group="turns")
+    async def _run_turn(self, session_id: str, text: str) -> None:
+        try:
+            await self.runner.send(session_id, text)
+        except Exception as exc:  # busy in another process, storage errors: tell, never crash
+            log.exception("turn failed to start")
+            self.notify(str(exc).splitlines()[0], severity="error", timeout=8)
+        finally:
+            if session_id == (self.session.id if self.session else None):
+                self.update_status()
+            self._send_next_queued(session_id)
+
+    def _send_next_queued(self, session_id: str) -> None:
+        queue = self.queued.get(session_id) or []
+        if not queue:
+            return
+        if self.session and self.session.id == session_id:
+            pass
+        text = queue.pop(0)
+        if self.session and self.session.id == session_id:
+            self.prompt.set_queued(queue)
+        self._run_turn(session_id, text)
+
+    # -- live updates -----------------------------------------------------------------------
+    def _on_turn_update(self, update: TurnUpdate) -> None:
+        """Called by the runner for every change; rendering is batched to ~20 fps."""
+        self._pending[update.turn.id] = update
+        if update.kind in ("started", "finished"):
+            self._flush_updates()
+            self.sidebar.set_running(self._running_ids())
+            if update.kind == "finished":
+                self.refresh_sidebar()
+            if self.session and update.session_id == self.session.id:
+                self.update_status()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(RENDER_INTERVAL, self._flush_updates)
+
+    def _flush_updates(self) -> None:
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, {}
+        for update in pending.values():
+            if self.session and update.session_id == self.session.id:
+                self._ensure_user_turn_shown(update)
+                self.transcript.update_turn(update.turn, update.tool_calls)
+
+    def _ensure_user_turn_shown(self, update: TurnUpdate) -> None:
+        if update.kind != "started":
+            return
+        for turn in self.store.list_turns(update.session_id, limit=2):
+            if turn.id != update.turn.id:
+                self.transcript.update_turn(turn, [])
+
+    def _poll_database(self) -> None:
+        """Follow other processes' writes cheaply: act only when data_version moves."""
+        try:
+            version = self.store.data_version()
+        except Exception:
+            return
+        if version == self._data_version:
+            return
+        self._data_version = version
+        self.sidebar.set_running(self._running_ids())
+        if self.session is None:
+            return
+        if self.runner.is_running(self.session.id):
+            return  # this process streams it; updates come from the runner
+        turns = self.store.list_turns(self.session.id, limit=4)
+        calls = self._calls_for(turns)
+        for turn in turns:
+            self.transcript.update_turn(turn, calls.get(turn.id, []))
+        self.update_status()
+
+    # -- keys -------------------------------------------------------------------------------
+    def action_cancel_turn(self) -> None:
+        if self.prompt.popup_open:
+            return
+        if self.session and self.cancel_current_turn():
+            return
+        self.prompt.focus_input()
+
+    def cancel_current_turn(self) -> bool:
+        """Cancel the running turn of the open session (here or in another process)."""
+        sid = self.session.id
+        if self.runner.cancel(sid):
+            self._restore_queue(sid)
+            self.status.notice = "cancelled: the partial reply is kept"
+            return True
+        running = self.store.running_turn(sid)
+        if running is not None:
+            self.stop_turn_elsewhere(running)
+            return True
+        return False
+
+    def _restore_queue(self, session_id: str) -> None:
+        queue = self.queued.pop(session_id, [])
+        if queue:
+            self.prompt.text = "\n".join(queue + ([self.prompt.text] if self.prompt.text.strip() else []))
+            self.prompt.set_queued([])
+            self.status.notice = "cancelled · queued prompts are back in the prompt"
+
+    def stop_turn_elsewhere(self, turn) -> None:
+        import os
+        import signal
+
+        self.store.request_stop(turn.id)
+        if turn.owner_pid and turn.owner_pid != os.getpid():
+            try:
+                os.kill(turn.owner_pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.status.notice = "stop requested"
+
+    def action_toggle_sidebar(self) -> None:
+        self.screen.toggle_class("-no-sidebar")
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus_input()
+
+    def action_focus_transcript(self) -> None:
+        self.transcript.focus()
+
+    def action_focus_sidebar(self) -> None:
+        self.screen.remove_class("-no-sidebar")
+        self.sidebar.focus_list()
+
+    def action_copy_last_reply(self) -> None:
+        text = self.transcript.last_reply_text()
+        self._copy(text, "last reply")
+
+    def action_copy_selected(self) -> None:
+        self._copy(self.transcript.selected_text(), "selected block")
+
+    def _copy(self, text: str | None, what: str) -> None:
+        if not text:
+            self.status.notice = f"no {what} to copy"
+            return
+        self.copy_to_clipboard(text)
+        self.status.notice = f"copied {what} ({len(text):,} characters)"
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 90, "-no-sidebar")
+
+    async def action_quit(self) -> None:
+        await self.quit_app()
+
+    def commands_for_palette(self):
+        return COMMANDS

@@ -1,0 +1,233 @@
+"""Slash commands in the TUI: parse the prompt's `/command args` and carry it out.
+
+Each `/name` maps to a `slash_<name>` method. Unknown commands get a clear message with
+the nearest matches; nothing is ever sent to the agent from here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+
+from chinwag.app.commands import COMMANDS, nearest, parse_slash
+from chinwag.widgets.info_screen import InfoScreen
+
+
+class SlashCommandsMixin:
+    """Mixed into ChinwagApp (uses its store, runner, session, widgets)."""
+
+    def run_slash(self, text: str) -> None:
+        parsed = parse_slash(text)
+        if parsed is None:
+            return
+        handler = getattr(self, f"slash_{parsed.name.replace('-', '_')}", None)
+        known = {c.name for c in COMMANDS}
+        if handler is None or parsed.name not in known:
+            close = nearest(parsed.name)
+            hint = f" — did you mean {', '.join('/' + n for n in close)}?" if close else " — /help lists them"
+            self.notify(f"unknown command /{parsed.name}{hint}", severity="error", timeout=6)
+            self.prompt.text = text
+            return
+        try:
+            handler(parsed)
+        except Exception as exc:  # a failing command never kills the app
+            self.notify(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, severity="error", timeout=8)
+
+    # -- information ------------------------------------------------------------------------
+    def slash_help(self, parsed) -> None:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_column(style="dim")
+        for command in COMMANDS:
+            table.add_row(Text(command.usage), Text(command.description), Text(command.binding or ""))
+        self.push_screen(InfoScreen("Slash commands", table))
+
+    def slash_status(self, parsed) -> None:
+        from chinwag.app.context import context_tokens
+
+        s = self.store.get_session(self.session.id)
+        running = self.store.running_turn(s.id)
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        rows = [
+            ("session", s.id), ("title", s.title), ("kind", s.kind), ("workspace", s.workspace or "-"),
+            ("agent", s.agent), ("model", s.model or "(agent default)"), ("mode", s.mode),
+            ("state", "busy" if running else s.state),
+            ("running turn", running.id if running else "-"),
+            ("turns", f"{s.turn_count:,}"),
+            ("tokens", f"⇡ {s.input_tokens:,} ⇣ {s.output_tokens:,}"),
+            ("context", f"{context_tokens(self.store.context_turns(s.id)):,} tokens (estimated)"),
+            ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
+        ]
+        for key, value in rows:
+            table.add_row(key, Text(str(value)))
+        self.push_screen(InfoScreen("Status", table))
+
+    def slash_runs(self, parsed) -> None:
+        turns = [t for t in self.store.list_turns(self.session.id, limit=200) if t.role == "agent"]
+        table = Table(box=None, padding=(0, 1), header_style="bold")
+        for column in ("#", "turn", "status", "model", "⇡ in", "⇣ out", "time"):
+            table.add_column(column, justify="right" if column in ("#", "⇡ in", "⇣ out", "time") else "left")
+        for t in turns:
+            approx = "~" if t.tokens_estimated else ""
+            duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
+            table.add_row(str(t.seq), t.id[:12], t.status, Text(t.model or t.agent), f"{approx}{t.input_tokens:,}",
+                          f"{approx}{t.output_tokens:,}", duration)
+        self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
+
+    def slash_history(self, parsed) -> None:
+        history = self.store.prompt_history(limit=50)
+        body = Text()
+        for i, item in enumerate(reversed(history), 1):
+            first = item.strip().splitlines()[0] if item.strip() else ""
+            body.append(f"{i:>3}  ", style="dim")
+            body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
+        self.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
+
+    def slash_transcript(self, parsed) -> None:
+        from rich.markdown import Markdown
+
+        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(self.store.export_markdown(self.session.id))))
+
+    # -- the running turn ---------------------------------------------------------------------
+    def slash_cancel(self, parsed) -> None:
+        if not self.cancel_current_turn():
+            self.status.notice = "nothing is running"
+
+    def slash_stop(self, parsed) -> None:
+        sid = self.session.id
+        dropped = len(self.queued.pop(sid, []))
+        self.prompt.set_queued([])
+        stopped = self.cancel_current_turn()
+        self.status.notice = ("stopped" if stopped else "nothing was running") + (
+            f" · {dropped} queued prompt(s) dropped" if dropped else "")
+
+    def slash_detach(self, parsed) -> None:
+        self.status.notice = "the turn keeps running in the background"
+        self.action_focus_sidebar()
+
+    def slash_quit(self, parsed) -> None:
+        self.call_later(self.quit_app)
+
+    # -- compaction and context ---------------------------------------------------------------
+    def slash_compact(self, parsed) -> None:
+        from chinwag.app.compaction import DEFAULT_WINDOW
+
+        window = parsed.options.get("window", DEFAULT_WINDOW)
+        try:
+            window = int(window)
+        except (TypeError, ValueError):
+            raise ValueError(f"--window needs a number, not {window!r}")
+        self.status.notice = "compacting…"
+        self._compact(self.session.id, window, parsed.rest)
+
+    @work(group="compact", exclusive=True)
+    async def _compact(self, session_id: str, window: int, instructions: str) -> None:
+        from chinwag.app.agents import build_agent
+        from chinwag.app.compaction import compact
+
+        try:
+            session = self.store.get_session(session_id)
+            agent = build_agent(session.agent, self._config, model=session.model)
+            result = await compact(self.store, agent, session_id, window=window, instructions=instructions)
+        except Exception as exc:
+            self.status.notice = ""
+            self.notify(str(exc).splitlines()[0], title="compact", severity="error", timeout=8)
+            return
+        if self.session and self.session.id == session_id:
+            self.open_session(session_id)
+        self.status.notice = (
+            f"compacted {result.summarized} turns (kept {result.kept}): "
+            f"context {result.tokens_before:,} → {result.tokens_after:,} tokens"
+        )
+
+    def slash_clear(self, parsed) -> None:
+        sid = self.session.id
+        if self.store.running_turn(sid) is not None:
+            raise ValueError("a turn is running; /cancel it first")
+        ids = [t.id for t in self.store.context_turns(sid)]
+        if not ids:
+            self.status.notice = "the context is already empty"
+            return
+        with self.store.db.transaction():
+            self.store.mark_compacted(ids)
+            self.store.add_turn(sid, "system", f"Context cleared: {len(ids)} earlier turns are no longer sent to the model.")
+        self.open_session(sid)
+
+    # -- session settings ---------------------------------------------------------------------
+    def slash_model(self, parsed) -> None:
+        if not parsed.rest.strip():
+            self.status.notice = f"model: {self.session.model or '(agent default)'}"
+            return
+        self.store.update_session(self.session.id, model=parsed.rest.strip())
+        self.update_status()
+        self.status.notice = f"model set to {parsed.rest.strip()} for the next turns"
+
+    def slash_agent(self, parsed) -> None:
+        from chinwag.app.agents import profile_for
+
+        name = parsed.rest.strip()
+        if not name:
+            self.status.notice = f"agent: {self.session.agent}"
+            return
+        profile_for(name, self._config)
+        self.store.update_session(self.session.id, agent=name, model=self._config.agent_profile(name).get("model", ""))
+        self.update_status()
+        self.status.notice = f"agent set to {name} for the next turns"
+
+    def slash_mode(self, parsed) -> None:
+        mode = parsed.rest.strip()
+        if mode not in ("ask", "bypass", "readonly"):
+            raise ValueError("usage: /mode ask|bypass|readonly")
+        self.store.update_session(self.session.id, mode=mode)
+        self.update_status()
+
+    def slash_export(self, parsed) -> None:
+        fmt = (parsed.argv[0] if parsed.argv else "md").lower()
+        if fmt not in ("md", "json"):
+            raise ValueError("usage: /export md|json")
+        text = self.store.export_json(self.session.id) if fmt == "json" else self.store.export_markdown(self.session.id)
+        target = Path.cwd() / f"chinwag-{self.session.id[:10].lower()}.{fmt}"
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        self.notify(f"exported to {target}", timeout=6)
+
+    # -- sessions (delegating to the session actions) -------------------------------------------
+    def slash_new(self, parsed) -> None:
+        self.action_new_session()
+
+    def slash_sessions(self, parsed) -> None:
+        self.action_focus_sidebar()
+
+    def slash_switch(self, parsed) -> None:
+        target = parsed.rest.strip()
+        if not target:
+            self.action_focus_sidebar()
+            return
+        self.open_session(self.resolve_session(target))
+
+    def slash_rename(self, parsed) -> None:
+        if parsed.rest.strip():
+            self.store.rename_session(self.session.id, parsed.rest)
+            self.after_session_change(self.session.id)
+        else:
+            self.ask_rename(self.session.id)
+
+    def slash_fork(self, parsed) -> None:
+        self.fork(self.session.id)
+
+    def slash_archive(self, parsed) -> None:
+        self.toggle_archive(self.session.id, archive=True)
+
+    def slash_restore(self, parsed) -> None:
+        self.toggle_archive(self.session.id, archive=False)
+
+    def slash_delete(self, parsed) -> None:
+        self.ask_delete(self.session.id)

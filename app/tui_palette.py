@@ -1,0 +1,37 @@
+"""Command palette entries (Ctrl+P) generated from the slash-command registry, so every
+action has one source: `app/commands.py`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from chinwag.app.commands import COMMANDS
+
+
+class ChinwagCommands(Provider):
+    def _entries(self):
+        for command in COMMANDS:
+            label = f"/{command.name}"
+            yield label, command
+
+    async def discover(self) -> Hits:
+        for label, command in self._entries():
+            yield DiscoveryHit(label, partial(self._run, command), help=command.description)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, command in self._entries():
+            score = max(matcher.match(label), matcher.match(command.description) * 0.8)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(self._run, command), help=command.description)
+
+    def _run(self, command) -> None:
+        app = self.app
+        if command.takes_args:
+            app.prompt.text = f"/{command.name} "
+            app.prompt.focus_input()
+        else:
+            app.run_slash(f"/{command.name}")

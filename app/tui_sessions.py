@@ -1,0 +1,164 @@
+"""Session actions in the TUI (new, switch, rename, fork, archive, delete, quit), shared
+by the sidebar's keys, the slash commands and the command palette. Confirmation dialogs
+live here; the storage calls are the store's.
+"""
+
+from __future__ import annotations
+
+from textual import on
+
+from chinwag.storage import AmbiguousId, NotFound
+from chinwag.widgets.choice_screen import ChoiceScreen
+from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
+from chinwag.widgets.sidebar import Sidebar
+
+
+class SessionActionsMixin:
+    """Mixed into ChinwagApp."""
+
+    def action_new_session(self) -> None:
+        session = self._create_session()
+        self.refresh_sidebar()
+        self.open_session(session.id)
+        self.prompt.focus_input()
+
+    def resolve_session(self, text: str) -> str:
+        """A session id from an id prefix or (failing that) a unique title match."""
+        try:
+            return self.store.get_session(text).id
+        except (NotFound, AmbiguousId) as first_error:
+            lowered = text.lower()
+            matches = [s for s in self.store.list_sessions(filter="all", limit=500) if lowered in s.title.lower()]
+            if len(matches) == 1:
+                return matches[0].id
+            raise first_error
+
+    def after_session_change(self, session_id: str) -> None:
+        self.refresh_sidebar()
+        if self.session and self.session.id == session_id:
+            self.update_status()
+        self._refresh_arg_choices()
+
+    def _refresh_arg_choices(self) -> None:
+        rows = self.store.list_sessions(filter="all", limit=200)
+        self.prompt.set_arg_choices("session", [(s.title, s.id[:10], s.id) for s in rows])
+        models = sorted({self.session.model} - {""}) if self.session else []
+        self.prompt.set_arg_choices("model", [(m, "", m) for m in models])
+
+    def ask_rename(self, session_id: str) -> None:
+        session = self.store.get_session(session_id)
+
+        def done(title: str | None) -> None:
+            if title and title.strip():
+                self.store.rename_session(session_id, title)
+                self.after_session_change(session_id)
+
+        self.push_screen(TextPrompt("Rename session", session.title), done)
+
+    def fork(self, session_id: str) -> None:
+        fork = self.store.fork_session(session_id)
+        self.refresh_sidebar()
+        self.open_session(fork.id)
+        self.status.notice = f"forked into {fork.id[:10]}"
+
+    def toggle_archive(self, session_id: str, *, archive: bool | None = None) -> None:
+        session = self.store.get_session(session_id)
+        archive = (not session.archived) if archive is None else archive
+        if archive:
+            self.store.archive_session(session_id)
+            self.status.notice = f"archived “{session.title}” (restore with /restore or the archived toggle)"
+        else:
+            self.store.restore_session(session_id)
+            self.status.notice = f"restored “{session.title}”"
+        self.after_session_change(session_id)
+
+    def ask_delete(self, session_id: str) -> None:
+        session = self.store.get_session(session_id)
+
+        def soft(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.store.delete_session(session_id)
+            self._after_delete(session_id)
+            self.push_screen(
+                ConfirmScreen(f"Also delete “{session.title}” permanently?",
+                              "Soft-deleted sessions can be restored with `chinwag session restore`. "
+                              "Permanent deletion removes its turns and events for good."),
+                hard,
+            )
+
+        def hard(yes: bool | None) -> None:
+            if yes:
+                self.store.delete_session(session_id, force=True)
+                self.status.notice = "deleted permanently"
+
+        self.push_screen(ConfirmScreen(f"Delete “{session.title}”?", "It disappears from the list (recoverable)."), soft)
+
+    def _after_delete(self, session_id: str) -> None:
+        if self.session and self.session.id == session_id:
+            nxt = self.store.most_recent_session_id()
+            self.open_session(nxt or self._create_session().id)
+        self.refresh_sidebar()
+        self.status.notice = "deleted (recoverable)"
+
+    # -- sidebar messages ----------------------------------------------------------------------
+    @on(Sidebar.NewSession)
+    def _sidebar_new(self) -> None:
+        self.action_new_session()
+
+    @on(Sidebar.Rename)
+    def _sidebar_rename(self, event) -> None:
+        self.ask_rename(event.session_id)
+
+    @on(Sidebar.Fork)
+    def _sidebar_fork(self, event) -> None:
+        self.fork(event.session_id)
+
+    @on(Sidebar.ToggleArchive)
+    def _sidebar_archive(self, event) -> None:
+        try:
+            self.toggle_archive(event.session_id)
+        except Exception as exc:
+            self.notify(str(exc), severity="error")
+
+    @on(Sidebar.Delete)
+    def _sidebar_delete(self, event) -> None:
+        self.ask_delete(event.session_id)
+
+    # -- quitting --------------------------------------------------------------------------------
+    async def quit_app(self) -> None:
+        running = self.runner.running_sessions() if self.runner else set()
+        if not running:
+            self._finish_quit()
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "s":
+                for sid in running:
+                    self.runner.cancel(sid)
+                self.set_timer(0.3, self._finish_quit)
+            elif choice == "w":
+                self.status.notice = "quitting when the running turn ends (esc cancels it)"
+                self._quit_when_idle = True
+                self.set_interval(0.2, self._quit_if_idle)
+
+        self.push_screen(
+            ChoiceScreen(
+                f"{len(running)} turn(s) still running",
+                "Stop keeps the partial reply. Waiting quits as soon as it finishes.",
+                [("s", "Stop and quit"), ("w", "Wait, then quit"), ("c", "Keep working")],
+            ),
+            chosen,
+        )
+
+    def _quit_if_idle(self) -> None:
+        if not self.runner.running_sessions():
+            self._finish_quit()
+
+    def _finish_quit(self) -> None:
+        if self.store is not None and self._given_store is None:
+            try:
+                self.store.close()
+            except Exception:
+                pass
+        self.exit(return_code=0)

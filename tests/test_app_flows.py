@@ -1,0 +1,205 @@
+"""Pilot tests of the whole app's key flows: send and stream, cancel mid-stream, /compact,
+the popup in the real prompt, switching sessions while a turn streams, queued prompts,
+--continue, and live updates from another process's writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chinwag.app.config import Config
+from chinwag.app.tui_app import ChinwagApp
+from chinwag.storage import Store
+
+SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})
+FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 16}})
+LONG_PROMPT = "please repeat this sentence back to me slowly " * 6
+
+
+async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+async def submit(pilot, app, text: str) -> None:
+    app.prompt.text = text
+    await pilot.pause()
+    app.prompt.focus_input()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def agent_turns(store: Store, session_id: str):
+    return [t for t in store.list_turns(session_id) if t.role == "agent"]
+
+
+@pytest.fixture
+def make_app(db_path):
+    stores = []
+
+    def _make(config=FAST, **kwargs):
+        store = Store(db_path)
+        stores.append(store)
+        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
+
+    yield _make
+    for store in stores:
+        store.close()
+
+
+async def test_send_and_stream(make_app):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, "hello there")
+        await wait_for(pilot, lambda: any(t.status == "complete" for t in agent_turns(store, sid)))
+        turns = store.list_turns(sid)
+        assert [t.role for t in turns] == ["user", "agent"]
+        assert turns[0].text == "hello there"
+        assert "> hello there" in turns[1].text
+        await wait_for(pilot, lambda: app.transcript.last_reply_text() == turns[1].text)
+        assert app.status.state in ("ready", "idle")
+
+
+@pytest.mark.parametrize("how", ["escape", "/cancel"])
+async def test_cancel_mid_stream_keeps_partial_text(make_app, how):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, LONG_PROMPT)
+        await wait_for(pilot, lambda: any(len(t.text) > 20 for t in agent_turns(store, sid)))
+        if how == "escape":
+            await pilot.press("escape")
+        else:
+            await submit(pilot, app, "/cancel")
+        await wait_for(pilot, lambda: agent_turns(store, sid)[-1].status != "streaming")
+        reply = agent_turns(store, sid)[-1]
+        assert reply.status == "stopped"
+        assert 0 < len(reply.text) < len(LONG_PROMPT)
+        assert store.get_session(sid).state == "ready"
+
+
+async def test_compact_shows_summary_and_tokens(make_app):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        for i in range(3):
+            await submit(pilot, app, f"message number {i} with some words to summarize later")
+            await wait_for(pilot, lambda i=i: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == i + 1)
+        await submit(pilot, app, "/compact --window 2")
+        await wait_for(pilot, lambda: any(t.role == "summary" for t in store.list_turns(sid)))
+        await wait_for(pilot, lambda: "→" in (app.status.notice or ""))
+        turns = store.list_turns(sid)
+        assert sum(t.compacted for t in turns) == 4
+        assert turns[-1].role == "summary"
+
+
+async def test_unknown_command_sends_nothing(make_app):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, "/comapct")
+        await pilot.pause(0.2)
+        assert store.list_turns(sid) == []
+        assert any("did you mean /compact" in n.message for n in app._notifications)
+
+
+async def test_popup_enter_accepts_then_second_enter_runs(make_app):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.prompt.focus_input()
+        for key in "/stat":
+            await pilot.press(key)
+        await pilot.pause()
+        assert app.prompt.popup_open
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.prompt.text.strip() == "/status"
+        assert not app.prompt.popup_open
+        assert len(app.screen_stack) == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "InfoScreen"
+
+
+async def test_switching_sessions_never_stops_a_turn(make_app):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        first = app.session.id
+        await submit(pilot, app, "a reply that streams for a while " * 2)
+        await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, first)))
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        second = app.session.id
+        assert second != first
+        assert first in app.runner.running_sessions()
+        await wait_for(pilot, lambda: agent_turns(store, first)[-1].status == "complete", timeout=15)
+        app.open_session(first)
+        await pilot.pause()
+        assert app.transcript.last_reply_text() == agent_turns(store, first)[-1].text
+
+
+async def test_prompt_submitted_while_running_is_queued_then_sent(make_app):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, "first prompt")
+        await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
+        await submit(pilot, app, "second prompt")
+        assert app.queued[sid] == ["second prompt"]
+        await wait_for(pilot, lambda: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == 2, timeout=20)
+        assert [t.text for t in store.list_turns(sid) if t.role == "user"] == ["first prompt", "second prompt"]
+        assert not app.queued.get(sid)
+
+
+async def test_cancel_puts_queued_prompts_back(make_app):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, LONG_PROMPT)
+        await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
+        await submit(pilot, app, "queued one")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: agent_turns(store, sid)[-1].status == "stopped")
+        assert "queued one" in app.prompt.text
+        await pilot.pause(0.3)
+        assert len(agent_turns(store, sid)) == 1
+
+
+async def test_continue_opens_most_recent_session(make_app, db_path):
+    with Store(db_path) as setup:
+        older = setup.create_session(title="older")
+        newer = setup.create_session(title="newer")
+        setup.set_active_session_id(older.id)
+    app, _ = make_app(continue_=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.session.id == newer.id
+    app, _ = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert app.session.id == newer.id  # the last opened one became active
+
+
+async def test_live_view_of_turn_written_by_another_process(make_app, db_path):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        other = Store(db_path)
+        try:
+            _, reply = other.begin_exchange(sid, "from another terminal", agent="echo", model="echo-1")
+            other.append_stream(reply.id, "partial answer")
+            await wait_for(pilot, lambda: app.transcript.last_reply_text() == "partial answer")
+            assert app.status.state == "busy"
+            other.append_stream(reply.id, " and the rest")
+            other.finish_turn(reply.id, "complete", input_tokens=5, output_tokens=7)
+            await wait_for(pilot, lambda: app.transcript.last_reply_text() == "partial answer and the rest")
+            await wait_for(pilot, lambda: app.status.state == "ready")
+        finally:
+            other.close()

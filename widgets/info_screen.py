@@ -1,0 +1,45 @@
+"""A modal panel showing read-only information (help, status, runs, history, transcript).
+
+The App hands it a title and a Rich renderable; Esc, q or Enter closes it.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class InfoScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    InfoScreen { align: center middle; }
+    InfoScreen > #panel {
+        width: 90%; max-width: 110; height: auto; max-height: 85%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    InfoScreen #info-title { text-style: bold; color: $accent; padding-bottom: 1; }
+    InfoScreen #info-body { height: auto; }
+    InfoScreen #info-hint { color: $text-muted; padding-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "close"),
+        Binding("q", "close", "close", show=False),
+        Binding("enter", "close", "close", show=False),
+    ]
+
+    def __init__(self, title: str, body: RenderableType):
+        super().__init__()
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="panel"):
+            yield Label(self._title, id="info-title", markup=False)
+            yield Static(self._body, id="info-body")
+            yield Label("esc close", id="info-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

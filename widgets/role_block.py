@@ -1,0 +1,294 @@
+"""Rendering one turn as a role block: a list of `Strip`s (one per terminal line).
+
+    ● claude-code · sonnet-4.5 · ⇡ 2,311 ⇣ 246 · 8.0s        <- header (glyph shows status)
+    ▎ The run target is parsed in `cli/target.py` …           <- Markdown body on a rail
+    ▎ ├─ ✓ search  pattern="parse_target"                     <- the rail runs on into
+    ▎ │  └─ ✗ read_file  src/legacy.py                        <- the nested tool-call tree
+
+Pure functions over plain rows (Turn, ToolCall) and a Rich Console: no widget state, so
+the transcript can render lazily, cache, and re-render only what changed. Streaming text
+is rendered incrementally: settled paragraphs are cached, only the tail is redone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+
+from chinwag.storage.clock import parse_ts
+from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets import glyphs
+from chinwag.widgets.text_safety import one_line, safe_text
+
+RAIL = "▎ "
+RAIL_SELECTED = "┃ "
+RAIL_WIDTH = 2
+MAX_OUTPUT_LINES = 12
+CODE_THEME = "monokai"
+
+
+@dataclass
+class RenderOptions:
+    width: int
+    expanded: bool = False
+    selected: bool = False
+    frame: int = 0
+    now_iso: str | None = None  # for the elapsed time of a streaming turn
+
+
+@dataclass
+class StreamCache:
+    """Incremental Markdown rendering of a growing text, per turn and width."""
+
+    width: int = 0
+    settled_end: int = 0  # text[:settled_end] is rendered into `lines`
+    lines: list[list[Segment]] = field(default_factory=list)
+
+
+def format_tokens(turn: Turn) -> str:
+    approx = "~" if turn.tokens_estimated else ""
+    return f"⇡ {approx}{turn.input_tokens:,} ⇣ {approx}{turn.output_tokens:,}"
+
+
+def elapsed(turn: Turn, now_iso: str | None = None) -> str:
+    start = turn.started_at or turn.created_at
+    end = turn.finished_at or now_iso
+    if not start or not end:
+        return ""
+    seconds = max(0.0, (parse_ts(end) - parse_ts(start)).total_seconds())
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if turn.role == "user":
+        text.append("▸ you", Style(color=glyphs.BRAND, bold=True))
+    elif turn.role == "summary":
+        meta = turn.metadata or {}
+        text.append("≡ summary", Style(color=glyphs.ROLE_RAIL["summary"], bold=True))
+        if meta.get("summarized"):
+            text.append(f" · {meta['summarized']} turns compacted", Style(dim=True))
+        if meta.get("tokens_before"):
+            text.append(f" · context {meta['tokens_before']:,} → {meta.get('tokens_after', 0):,}", Style(dim=True))
+    elif turn.role == "system":
+        text.append("· system", Style(color=glyphs.ROLE_RAIL["system"], bold=True))
+    else:
+        glyph, color = glyphs.turn_glyph(turn.status, opts.frame)
+        text.append(glyph, Style(color=color, bold=True))
+        text.append(" ")
+        text.append(one_line(turn.agent or "agent", 40), Style(bold=True))
+        if turn.model:
+            text.append(" · ")
+            text.append(one_line(turn.model, 40), Style(color="#a9b1d6"))
+        if turn.status != "streaming" or turn.input_tokens or turn.output_tokens:
+            text.append(" · ")
+            text.append(format_tokens(turn), Style(color="#7dcfff"))
+        spent = elapsed(turn, opts.now_iso)
+        if spent:
+            text.append(f" · {spent}", Style(dim=True))
+        if turn.status == "streaming":
+            text.append(" · working…", Style(color=color, italic=True))
+    if turn.compacted:
+        text.append("  (compacted)", Style(dim=True, italic=True))
+    return text
+
+
+def rail_color(turn: Turn) -> str:
+    if turn.role == "agent" and turn.status == "error":
+        return glyphs.ROLE_RAIL["error"]
+    return glyphs.ROLE_RAIL.get(turn.role, glyphs.ROLE_RAIL["system"])
+
+
+def _rail(turn: Turn, opts: RenderOptions) -> Segment:
+    style = Style(color=rail_color(turn), bold=opts.selected)
+    return Segment(RAIL_SELECTED if opts.selected else RAIL, style)
+
+
+def _lines_of(console: Console, renderable, width: int) -> list[list[Segment]]:
+    options = console.options.update(width=max(1, width), highlight=False)
+    return console.render_lines(renderable, options, pad=False)
+
+
+def _markdown(text: str) -> Markdown:
+    return Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
+
+
+def _settled_boundary(text: str, start: int) -> int:
+    """The end of the last complete paragraph after `start`: a blank line outside a fence."""
+    boundary, fence, position = start, False, start
+    while True:
+        newline = text.find("\n", position)
+        if newline < 0:
+            return boundary
+        line = text[position:newline]
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        elif not fence and not line.strip():
+            boundary = newline + 1
+        position = newline + 1
+
+
+def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | None) -> list[list[Segment]]:
+    """The body of a block as segment lines (Markdown for agents, literal text for users)."""
+    text = safe_text(turn.text)
+    if not text.strip():
+        return []
+    if turn.role == "user" or turn.role == "system":
+        return _lines_of(console, Text(text), width)
+    if turn.status != "streaming" or cache is None:
+        return _lines_of(console, _markdown(text), width)
+    if cache.width != width or cache.settled_end > len(text):
+        cache.width, cache.settled_end, cache.lines = width, 0, []
+    end = _settled_boundary(text, cache.settled_end)
+    if end > cache.settled_end:
+        chunk = text[cache.settled_end:end]
+        if chunk.strip():
+            if cache.lines:
+                cache.lines.append([])
+            cache.lines.extend(_lines_of(console, _markdown(chunk), width))
+        cache.settled_end = end
+    tail = text[cache.settled_end:]
+    tail_lines = _lines_of(console, _markdown(tail), width) if tail.strip() else []
+    return cache.lines + ([[]] if cache.lines and tail_lines else []) + tail_lines
+
+
+def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> list[list[Segment]]:
+    children: dict[str | None, list[ToolCall]] = {}
+    known = {c.id for c in calls}
+    for call in calls:
+        parent = call.parent_id if call.parent_id in known else None
+        children.setdefault(parent, []).append(call)
+    lines: list[list[Segment]] = []
+
+    def walk(parent: str | None, prefix: str) -> None:
+        siblings = children.get(parent, [])
+        for index, call in enumerate(siblings):
+            last = index == len(siblings) - 1
+            glyph, color = glyphs.tool_glyph(call.status, opts.frame)
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(prefix + ("└─ " if last else "├─ "), Style(color="#565f89"))
+            line.append(glyph, Style(color=color, bold=True))
+            line.append(" ")
+            line.append(one_line(call.name, 40), Style(bold=True))
+            if call.args:
+                line.append("  " + one_line(call.args, 200), Style(color="#a9b1d6"))
+            if call.output and not opts.expanded:
+                line.append(f"  ({len(call.output):,} chars)", Style(dim=True))
+            lines.extend(_text_lines(line, width))
+            inner = prefix + ("   " if last else "│  ")
+            if opts.expanded and call.output:
+                output = safe_text(call.output).splitlines()
+                shown = output[:MAX_OUTPUT_LINES]
+                for out in shown:
+                    lines.extend(_text_lines(Text(inner + "  " + out, Style(dim=True), no_wrap=True, overflow="ellipsis"), width))
+                if len(output) > len(shown):
+                    lines.extend(_text_lines(Text(f"{inner}  … {len(output) - len(shown)} more lines", Style(dim=True, italic=True)), width))
+            walk(call.id, inner)
+
+    walk(None, "")
+    return lines
+
+
+def _text_lines(text: Text, width: int) -> list[list[Segment]]:
+    text = text.copy()
+    text.truncate(width, overflow="ellipsis")
+    return [list(text.render(_PLAIN_CONSOLE))]
+
+
+_PLAIN_CONSOLE = Console(width=400, color_system="truecolor", force_terminal=True, legacy_windows=False)
+
+
+def _pad(segments: list[Segment], width: int) -> Strip:
+    strip = Strip(segments)
+    return strip.adjust_cell_length(width)
+
+
+def render_block(
+    console: Console,
+    turn: Turn,
+    calls: list[ToolCall],
+    opts: RenderOptions,
+    cache: StreamCache | None = None,
+) -> list[Strip]:
+    """All lines of one block, each exactly `opts.width` cells, ending with a blank line."""
+    width = max(RAIL_WIDTH + 8, opts.width)
+    inner = width - RAIL_WIDTH
+    rail = _rail(turn, opts)
+    strips = [header_strip(turn, calls, opts)]
+    body: list[list[Segment]] = []
+    if turn.role == "agent" and turn.thinking:
+        label = Text(no_wrap=True, overflow="ellipsis")
+        label.append(("▾ thinking" if opts.expanded else "▸ thinking") + f" ({len(turn.thinking):,} chars)",
+                     Style(dim=True, italic=True))
+        body.extend(_text_lines(label, inner))
+        if opts.expanded:
+            body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(dim=True, italic=True)), inner))
+    body.extend(body_lines(console, turn, inner, cache))
+    if calls:
+        body.extend(tool_tree_lines(calls, inner, opts))
+    marker = _marker(turn)
+    if marker is not None:
+        body.extend(_lines_of(console, marker, inner))
+    if turn.role == "agent" and not body and turn.status == "streaming":
+        body.extend(_text_lines(Text("…", Style(dim=True)), inner))
+    dim = Style(dim=True) if turn.compacted else None
+    for line in body:
+        segments = [rail, *line]
+        if dim is not None:
+            segments = list(Segment.apply_style(segments, post_style=dim))
+        strips.append(_pad(segments, width))
+    strips.append(Strip.blank(width))
+    return strips
+
+
+def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Strip:
+    width = max(RAIL_WIDTH + 8, opts.width)
+    text = header_text(turn, calls, opts)
+    text.truncate(width, overflow="ellipsis")
+    segments = list(text.render(_PLAIN_CONSOLE))
+    if opts.selected:
+        segments = list(Segment.apply_style(segments, post_style=Style(bgcolor="#283457")))
+    if turn.compacted:
+        segments = list(Segment.apply_style(segments, post_style=Style(dim=True)))
+    strip = _pad(segments, width)
+    if opts.selected:
+        strip = strip.apply_style(Style(bgcolor="#283457"))
+    return strip
+
+
+def _marker(turn: Turn) -> Text | None:
+    if turn.role != "agent":
+        return None
+    if turn.status == "error":
+        return Text(f"✗ error: {one_line(turn.error or 'unknown error', 500)}", Style(color="#f7768e", bold=True))
+    if turn.status in ("stopped", "interrupted"):
+        return Text(glyphs.MARKERS[turn.status], Style(color=glyphs.TURN_STATUS[turn.status][1], italic=True))
+    return None
+
+
+def plain_text(turn: Turn) -> str:
+    """The block's text for the clipboard."""
+    return turn.text
+
+
+def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: bool = False) -> int:
+    """A cheap guess of a block's height before it is rendered."""
+    inner = max(10, width - RAIL_WIDTH)
+    lines = 2  # header + trailing blank line
+    for paragraph in turn.text.split("\n"):
+        lines += 1 + len(paragraph) // inner
+    if turn.role == "agent":
+        lines += turn.text.count("\n\n") // 2  # Markdown spacing is already counted mostly
+        lines += len(calls) + (1 if turn.thinking else 0)
+        if turn.status in ("stopped", "interrupted", "error"):
+            lines += 1
+    return lines

@@ -1,0 +1,81 @@
+"""The slash-command popup: a small list floating just above the prompt.
+
+It only displays; the prompt owns the keys and tells it what to show (`show_items`) and
+which row is highlighted (`move`). Items are (label, description, value) tuples; an empty
+list shows one dim "no matching command" row instead of a blank box.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from chinwag.widgets.text_safety import one_line
+
+MAX_ROWS = 10
+
+
+class SlashPopup(OptionList, can_focus=False):
+    DEFAULT_CSS = """
+    SlashPopup {
+        overlay: screen;
+        constrain: none none;
+        display: none;
+        width: 100%;
+        max-width: 80;
+        height: auto;
+        max-height: 12;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    SlashPopup > .option-list--option-highlighted { background: $accent 40%; text-style: bold; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.items: list[tuple[str, str, str]] = []
+        self.empty_text = "no matching command"
+
+    @property
+    def is_open(self) -> bool:
+        return self.display
+
+    def show_items(self, items: list[tuple[str, str, str]], *, empty_text: str = "no matching command") -> None:
+        self.items = list(items)
+        self.empty_text = empty_text
+        self.clear_options()
+        if self.items:
+            width = max(len(label) for label, _, _ in self.items) + 2
+            options = []
+            for label, description, _ in self.items:
+                prompt = Text(no_wrap=True, overflow="ellipsis")
+                prompt.append(one_line(label, 60).ljust(width), "bold")
+                prompt.append(one_line(description, 120), "dim")
+                options.append(Option(prompt))
+            self.add_options(options)
+            self.highlighted = 0
+        else:
+            self.add_option(Option(Text(empty_text, style="dim italic"), disabled=True))
+            self.highlighted = None
+        rows = min(MAX_ROWS, max(1, len(self.items)))
+        self.styles.offset = (0, -(rows + 2))
+        self.display = True
+
+    def close(self) -> None:
+        self.display = False
+        self.items = []
+
+    def move(self, step: int) -> None:
+        """Move the highlight, wrapping at both ends."""
+        if not self.items:
+            return
+        current = self.highlighted if self.highlighted is not None else -step
+        self.highlighted = (current + step) % len(self.items)
+
+    @property
+    def current(self) -> tuple[str, str, str] | None:
+        if not self.items or self.highlighted is None or self.highlighted >= len(self.items):
+            return None
+        return self.items[self.highlighted]

@@ -1,0 +1,98 @@
+"""The one-line status bar: session title, agent · model, mode, state, token totals, the
+context meter, and key hints that say what keys do right now (or a transient notice).
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from chinwag.widgets import glyphs
+from chinwag.widgets.text_safety import one_line
+
+
+def compact_number(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 10_000:
+        return f"{value / 1000:.0f}k"
+    if value >= 1000:
+        return f"{value / 1000:.1f}k"
+    return str(value)
+
+
+class StatusBar(Widget):
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    title: reactive[str] = reactive("")
+    agent: reactive[str] = reactive("")
+    model: reactive[str] = reactive("")
+    mode: reactive[str] = reactive("")
+    state: reactive[str] = reactive("ready")
+    input_tokens: reactive[int] = reactive(0)
+    output_tokens: reactive[int] = reactive(0)
+    context_tokens: reactive[int] = reactive(0)
+    context_window: reactive[int] = reactive(0)
+    hint: reactive[str] = reactive("")
+    notice: reactive[str] = reactive("")
+
+    def watch_notice(self, value: str) -> None:
+        if value:
+            self.set_timer(6, lambda: self._expire(value))
+
+    def _expire(self, value: str) -> None:
+        if self.notice == value:
+            self.notice = ""
+
+    def render(self) -> Text:
+        width = max(10, self.size.width)
+        glyph, color = glyphs.SESSION_STATE.get(self.state, ("○", "#787c99"))
+        if self.state == "busy":
+            glyph = "●"
+        parts_left = [
+            (one_line(self.title or "untitled", 60), Style(bold=True), 0),
+            (one_line(self.agent, 30), Style(color="#bb9af7"), 1),
+            (one_line(self.model, 30), Style(color="#a9b1d6"), 3),
+            (self.mode, Style(dim=True), 4),
+            (f"{glyph} {self.state}", Style(color=color), 2),
+        ]
+        tokens = f"⇡ {self.input_tokens:,} ⇣ {self.output_tokens:,}"
+        context = ""
+        if self.context_tokens:
+            context = f"ctx {compact_number(self.context_tokens)}"
+            if self.context_window:
+                share = 100 * self.context_tokens / self.context_window
+                context += f"/{compact_number(self.context_window)} {share:.0f}%"
+        right_parts = [(tokens, Style(color="#7dcfff"), 1), (context, Style(dim=True), 3),
+                       (one_line(self.notice or self.hint, 120), Style(color="#e0af68" if self.notice else "#787c99"), 2)]
+        # drop the least important pieces until it fits on one line
+        for level in (5, 4, 3, 2, 1):
+            left = [(t, s) for t, s, p in parts_left if t and p < level]
+            right = [(t, s) for t, s, p in right_parts if t and p < level]
+            text = self._assemble(left, right, width)
+            if text is not None:
+                return text
+        title = Text(one_line(self.title or "untitled", width), Style(bold=True), no_wrap=True, overflow="ellipsis")
+        title.truncate(width, overflow="ellipsis")
+        return title
+
+    @staticmethod
+    def _assemble(left, right, width: int) -> Text | None:
+        left_text = Text(no_wrap=True)
+        for index, (text, style) in enumerate(left):
+            if index:
+                left_text.append(" · ", Style(dim=True))
+            left_text.append(text, style)
+        right_text = Text(no_wrap=True)
+        for index, (text, style) in enumerate(right):
+            if index:
+                right_text.append(" · ", Style(dim=True))
+            right_text.append(text, style)
+        gap = width - left_text.cell_len - right_text.cell_len
+        if gap < 2:
+            return None
+        return Text.assemble(left_text, " " * gap, right_text, no_wrap=True)

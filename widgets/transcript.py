@@ -1,0 +1,414 @@
+"""The transcript: every turn of a session as role blocks, in one Line-API ScrollView.
+
+Rendering cost follows what is visible, not the transcript's length: blocks are rendered
+with Rich only when they come into view (LRU cache), unseen heights are estimated from
+text length, and when a block is measured for real above the viewport the scroll offset
+is corrected so the top visible line does not move. A streaming block re-renders only
+its unsettled tail (see role_block.StreamCache). A spinner timer runs only while a block
+streams; an idle transcript does no work.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from chinwag.storage.clock import format_ts
+from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets.role_block import (
+    RenderOptions,
+    StreamCache,
+    estimate_height,
+    header_strip,
+    render_block,
+)
+
+CACHE_BLOCKS = 300
+FPS = 8
+
+
+@dataclass
+class Block:
+    turn: Turn
+    calls: list[ToolCall] = field(default_factory=list)
+    height: int = 3
+    measured: bool = False
+    expanded: bool = False
+    version: int = 0
+    stream: StreamCache | None = None
+
+
+class Transcript(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
+    Transcript:focus { background-tint: $foreground 3%; }
+    """
+    BINDINGS = [
+        Binding("up,k", "select(-1)", "previous block", show=False),
+        Binding("down,j", "select(1)", "next block", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "top", show=False),
+        Binding("end", "bottom", show=False),
+        Binding("enter", "toggle_block", "expand", show=False),
+    ]
+
+    selected_turn_id: reactive[str | None] = reactive(None, init=False)
+
+    class LoadOlder(Message):
+        """Scrolled near the top while older turns exist."""
+
+    class BlockToggled(Message):
+        def __init__(self, turn_id: str) -> None:
+            super().__init__()
+            self.turn_id = turn_id
+
+    def __init__(self, *, animate: bool = True, name: str | None = None, id: str | None = None,
+                 classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self.animations_on = animate
+        self._blocks: list[Block] = []
+        self._index: dict[str, int] = {}
+        self._offsets: list[int] = [0]
+        self._cache: OrderedDict[tuple, list[Strip]] = OrderedDict()
+        self._has_older = False
+        self._asked_older = False
+        self._pinned = True
+        self._new_output = False
+        self._frame = 0
+        self._timer = None
+        self._width = 0
+        self.render_count = 0
+
+    # -- public API -----------------------------------------------------------------------
+    def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
+        self._cache.clear()
+        self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
+        self._reindex()
+        self._has_older = has_older
+        self._asked_older = False
+        self._pinned, self._new_output = True, False
+        self.selected_turn_id = None
+        self._relayout(keep_bottom=True)
+        self._sync_timer()
+
+    def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool) -> None:
+        known = set(self._index)
+        fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns if t.id not in known]
+        added = sum(b.height for b in fresh)
+        self._blocks = fresh + self._blocks
+        self._reindex()
+        self._has_older = has_older
+        self._asked_older = False
+        self._update_virtual_size()
+        self.scroll_to(y=self.scroll_offset.y + added, animate=False, immediate=True)
+        self._measure_visible()
+        self.refresh()
+
+    def update_turn(self, turn: Turn, tool_calls: list[ToolCall] | None = None) -> None:
+        position = self._index.get(turn.id)
+        at_bottom = self._pinned
+        if position is None:
+            block = self._new_block(turn, tool_calls or [])
+            self._blocks.append(block)
+            if len(self._blocks) > 1 and self._blocks[-2].turn.seq > turn.seq:
+                self._blocks.sort(key=lambda b: b.turn.seq)
+            self._reindex()
+        else:
+            block = self._blocks[position]
+            block.turn = turn
+            if tool_calls is not None:
+                block.calls = list(tool_calls)
+            block.version += 1
+            if turn.status != "streaming":
+                block.stream = None
+            elif block.stream is None:
+                block.stream = StreamCache()
+        self._remeasure(self._index[turn.id])
+        if at_bottom:
+            self._scroll_bottom()
+        elif self._index[turn.id] >= len(self._blocks) - 1:
+            self._new_output = True
+        self._sync_timer()
+        self.refresh()
+
+    def clear(self) -> None:
+        self.set_turns([], {}, has_older=False)
+
+    def selected_text(self) -> str | None:
+        position = self._index.get(self.selected_turn_id or "")
+        return self._blocks[position].turn.text if position is not None else None
+
+    def last_reply_text(self) -> str | None:
+        for block in reversed(self._blocks):
+            if block.turn.role == "agent":
+                return block.turn.text
+        return None
+
+    @property
+    def turn_ids(self) -> list[str]:
+        return [b.turn.id for b in self._blocks]
+
+    # -- layout bookkeeping ------------------------------------------------------------------
+    @property
+    def _content_width(self) -> int:
+        return max(20, self.scrollable_content_region.width)
+
+    def _new_block(self, turn: Turn, calls: list[ToolCall]) -> Block:
+        width = self._width or 100
+        block = Block(turn, list(calls), estimate_height(turn, calls, width))
+        if turn.status == "streaming":
+            block.stream = StreamCache()
+        return block
+
+    def _reindex(self) -> None:
+        self._index = {b.turn.id: i for i, b in enumerate(self._blocks)}
+        self._recompute_offsets(0)
+
+    def _recompute_offsets(self, start: int) -> None:
+        offsets = self._offsets[: start + 1] if start < len(self._offsets) else [0]
+        if start >= len(self._offsets):
+            start = 0
+        total = offsets[-1]
+        for block in self._blocks[start:]:
+            total += block.height
+            offsets.append(total)
+        self._offsets = offsets
+
+    @property
+    def total_height(self) -> int:
+        return self._offsets[-1]
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._content_width, self.total_height)
+
+    def _relayout(self, keep_bottom: bool) -> None:
+        if not self.is_mounted:
+            return
+        self._width = self._content_width
+        for block in self._blocks:
+            block.measured = False
+            block.height = estimate_height(block.turn, block.calls, self._width, block.expanded)
+        self._recompute_offsets(0)
+        self._update_virtual_size()
+        if keep_bottom:
+            self._measure_from_bottom()
+            self._scroll_bottom()
+        self._measure_visible()
+        self.refresh()
+
+    def _measure_from_bottom(self) -> None:
+        budget = self.scrollable_content_region.height * 2 or 80
+        for position in range(len(self._blocks) - 1, -1, -1):
+            self._measure(position)
+            budget -= self._blocks[position].height
+            if budget <= 0:
+                break
+        self._recompute_offsets(0)
+        self._update_virtual_size()
+
+    def _measure(self, position: int) -> int:
+        """Render a block for real; returns the change in its height."""
+        block = self._blocks[position]
+        strips = self._strips(position)
+        delta = len(strips) - block.height
+        block.height = len(strips)
+        block.measured = True
+        return delta
+
+    def _remeasure(self, position: int) -> None:
+        delta = self._measure(position)
+        if delta:
+            self._recompute_offsets(position)
+            self._update_virtual_size()
+
+    def _measure_visible(self) -> None:
+        """Measure blocks around the viewport; keep the top visible line where it is."""
+        if not self._blocks or not self.is_mounted:
+            return
+        height = self.scrollable_content_region.height
+        for _ in range(4):  # settles in one or two passes
+            top = int(self.scroll_offset.y)
+            first = max(0, bisect_right(self._offsets, max(0, top - height)) - 1)
+            last = min(len(self._blocks) - 1, bisect_right(self._offsets, top + 2 * height))
+            shift, changed = 0, None
+            for position in range(first, last + 1):
+                if self._blocks[position].measured:
+                    continue
+                start = self._offsets[position]
+                delta = self._measure(position)
+                if delta:
+                    changed = position if changed is None else changed
+                    if start + self._blocks[position].height - delta <= top:
+                        shift += delta
+            if changed is None:
+                break
+            self._recompute_offsets(changed)
+            self._update_virtual_size()
+            if shift and not self._pinned:
+                self.scroll_to(y=top + shift, animate=False, immediate=True)
+        if self._pinned:
+            self._scroll_bottom()
+
+    def _scroll_bottom(self) -> None:
+        self._pinned, self._new_output = True, False
+        target = max(0, self.total_height - self.scrollable_content_region.height)
+        self.scroll_to(y=target, animate=False, immediate=True, force=True)
+
+    # -- rendering -------------------------------------------------------------------------
+    def _options(self, block: Block) -> RenderOptions:
+        return RenderOptions(
+            width=self._width or self._content_width,
+            expanded=block.expanded,
+            selected=block.turn.id == self.selected_turn_id,
+            frame=self._frame,
+            now_iso=format_ts(datetime.now(timezone.utc)) if block.turn.status == "streaming" else None,
+        )
+
+    def _strips(self, position: int) -> list[Strip]:
+        block = self._blocks[position]
+        opts = self._options(block)
+        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        strips = render_block(self.app.console, block.turn, block.calls, opts, block.stream)
+        self.render_count += 1
+        self._cache[key] = strips
+        if len(self._cache) > CACHE_BLOCKS:
+            self._cache.popitem(last=False)
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = int(self.scroll_offset.y) + y
+        if self._new_output and not self._pinned and y == self.scrollable_content_region.height - 1:
+            return self._hint_strip(width)
+        if line >= self.total_height or not self._blocks:
+            return Strip.blank(width)
+        position = bisect_right(self._offsets, line) - 1
+        position = min(max(position, 0), len(self._blocks) - 1)
+        block = self._blocks[position]
+        row = line - self._offsets[position]
+        if row == 0 and block.turn.status == "streaming":
+            return header_strip(block.turn, block.calls, self._options(block)).adjust_cell_length(width)
+        strips = self._strips(position)
+        if row >= len(strips):
+            return Strip.blank(width)
+        return strips[row].adjust_cell_length(width)
+
+    def _hint_strip(self, width: int) -> Strip:
+        label = " new output ↓  (End) "
+        pad = max(0, width - len(label))
+        return Strip([Segment(" " * pad), Segment(label, Style(color="black", bgcolor="#e0af68", bold=True))])
+
+    # -- reacting ---------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        if self._content_width != self._width:
+            self._cache.clear()
+            for block in self._blocks:
+                if block.stream is not None:
+                    block.stream = StreamCache()
+            self._relayout(keep_bottom=self._pinned)
+
+    def on_mount(self) -> None:
+        self._width = self._content_width
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._pinned = int(new_value) >= self.max_scroll_y - 1
+        if self._pinned:
+            self._new_output = False
+        self._measure_visible()
+        if self._has_older and not self._asked_older and new_value < self.scrollable_content_region.height:
+            self._asked_older = True
+            self.post_message(self.LoadOlder())
+
+    def watch_selected_turn_id(self, old: str | None, new: str | None) -> None:
+        for turn_id in (old, new):
+            position = self._index.get(turn_id or "")
+            if position is not None:
+                self._blocks[position].version += 1
+                self._remeasure(position)
+        self.refresh()
+
+    def _sync_timer(self) -> None:
+        streaming = any(b.turn.status == "streaming" for b in self._blocks[-3:])
+        if streaming and self.animations_on and self._timer is None:
+            self._timer = self.set_interval(1 / FPS, self._tick)
+        elif not streaming and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _tick(self) -> None:
+        self._frame += 1
+        top = int(self.scroll_offset.y)
+        bottom = top + self.scrollable_content_region.height
+        for position in range(max(0, len(self._blocks) - 3), len(self._blocks)):
+            block = self._blocks[position]
+            if block.turn.status != "streaming":
+                continue
+            start = self._offsets[position]
+            if top <= start < bottom:
+                self.refresh_line(start)
+            if any(c.status == "running" for c in block.calls):
+                block.version += 1
+                self.refresh()
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_select(self, step: int) -> None:
+        if not self._blocks:
+            return
+        position = self._index.get(self.selected_turn_id or "")
+        if position is None:
+            position = len(self._blocks) - 1 if step < 0 else self._first_visible()
+        else:
+            position = min(max(position + step, 0), len(self._blocks) - 1)
+        self.selected_turn_id = self._blocks[position].turn.id
+        self._reveal(position)
+
+    def _first_visible(self) -> int:
+        return max(0, bisect_right(self._offsets, int(self.scroll_offset.y)) - 1)
+
+    def _reveal(self, position: int) -> None:
+        start, end = self._offsets[position], self._offsets[position + 1]
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if start < top or end - start > height:
+            self.scroll_to(y=start, animate=False, immediate=True)
+        elif end > top + height:
+            self.scroll_to(y=end - height, animate=False, immediate=True)
+
+    def action_page(self, direction: int) -> None:
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=self.scroll_offset.y + direction * max(1, height - 2), animate=False, immediate=True)
+
+    def action_top(self) -> None:
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        self._scroll_bottom()
+        self.refresh()
+
+    def action_toggle_block(self) -> None:
+        position = self._index.get(self.selected_turn_id or "")
+        if position is None:
+            return
+        block = self._blocks[position]
+        block.expanded = not block.expanded
+        block.version += 1
+        self._remeasure(position)
+        self.refresh()
+        self.post_message(self.BlockToggled(block.turn.id))
