@@ -152,7 +152,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self.set_interval(POLL_SECONDS, self._poll_database)
         self.prompt.focus_input()
         if self._config.default_agent == "echo" and not self._config.agents:
-            self.status.notice = "offline echo agent · add a provider in config.toml to talk to a real model"
+            self.status.notice = "offline echo agent: add a provider in config.toml for a real model"
 
     def _setup_logging(self) -> None:
         if logging.getLogger("chinwag").handlers:
@@ -228,10 +228,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
         status.context_tokens = context_tokens(self.store.context_turns(session.id))
-        status.hint = (
-            "esc cancel · enter queue · ctrl+p palette" if running
-            else "enter send · / commands · ctrl+p palette · ctrl+b sidebar"
-        )
+        status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"
         self.prompt.placeholder = f"Message {session.agent} · / for commands"
 
     def refresh_sidebar(self) -> None:
@@ -320,6 +317,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
             log.exception("turn failed to start")
             self.notify(str(exc).splitlines()[0], severity="error", timeout=8)
         finally:
+            self.sidebar.set_running(self._running_ids())
             if session_id == (self.session.id if self.session else None):
                 self.update_status()
             self._send_next_queued(session_id)
@@ -328,8 +326,6 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         queue = self.queued.get(session_id) or []
         if not queue:
             return
-        if self.session and self.session.id == session_id:
-            pass
         text = queue.pop(0)
         if self.session and self.session.id == session_id:
             self.prompt.set_queued(queue)

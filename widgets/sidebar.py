@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Checkbox, Input
+from textual.widgets import Input
 
 from chinwag.storage.models import Session
 from chinwag.widgets import session_list as sl
 from chinwag.widgets.session_list import SessionList
+from chinwag.widgets.toggle import Toggle
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -25,8 +26,6 @@ class Sidebar(Vertical):
     Sidebar { width: 34; border-right: solid $primary 30%; padding: 0 0 0 1; }
     Sidebar #session-filter { border: none; height: 1; padding: 0; background: $surface; margin-right: 1; }
     Sidebar #session-filter:focus { background: $surface-lighten-1; }
-    Sidebar #archived-toggle { border: none; height: 1; padding: 0; margin: 0; background: transparent; color: $text-muted; }
-    Sidebar #archived-toggle:focus { text-style: bold; }
     """
     BINDINGS = [Binding("slash", "focus_filter", "search", show=False)]
 
@@ -55,7 +54,7 @@ class Sidebar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search sessions  /", id="session-filter")
-        yield Checkbox("archived", id="archived-toggle", compact=True)
+        yield Toggle("show archived", id="archived-toggle")
         yield SessionList(id="session-list", animate=self._animations_on)
 
     @property
@@ -104,6 +103,6 @@ class Sidebar(Vertical):
             event.stop()
             self.list.focus()
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+    def on_toggle_changed(self, event: Toggle.Changed) -> None:
         event.stop()
         self.post_message(self.ArchivedToggled(event.value))

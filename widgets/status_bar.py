@@ -54,11 +54,11 @@ class StatusBar(Widget):
         if self.state == "busy":
             glyph = "●"
         parts_left = [
-            (one_line(self.title or "untitled", 60), Style(bold=True), 0),
-            (one_line(self.agent, 30), Style(color="#bb9af7"), 1),
-            (one_line(self.model, 30), Style(color="#a9b1d6"), 3),
+            (one_line(self.title or "untitled", 40), Style(bold=True), 0),
+            (one_line(self.agent, 24), Style(color="#bb9af7"), 2),
+            (one_line(self.model, 24), Style(color="#a9b1d6"), 3),
             (self.mode, Style(dim=True), 4),
-            (f"{glyph} {self.state}", Style(color=color), 2),
+            (f"{glyph} {self.state}", Style(color=color), 1),
         ]
         tokens = f"⇡ {self.input_tokens:,} ⇣ {self.output_tokens:,}"
         context = ""
@@ -67,13 +67,14 @@ class StatusBar(Widget):
             if self.context_window:
                 share = 100 * self.context_tokens / self.context_window
                 context += f"/{compact_number(self.context_window)} {share:.0f}%"
-        right_parts = [(tokens, Style(color="#7dcfff"), 1), (context, Style(dim=True), 3),
-                       (one_line(self.notice or self.hint, 120), Style(color="#e0af68" if self.notice else "#787c99"), 2)]
-        # drop the least important pieces until it fits on one line
+        right_parts = [(tokens, Style(color="#7dcfff"), 1), (context, Style(dim=True), 3)]
+        message = one_line(self.notice or self.hint, 200)
+        message_style = Style(color="#e0af68" if self.notice else "#787c99")
+        # drop the least important pieces until it fits; the hint/notice takes what is left
         for level in (5, 4, 3, 2, 1):
             left = [(t, s) for t, s, p in parts_left if t and p < level]
             right = [(t, s) for t, s, p in right_parts if t and p < level]
-            text = self._assemble(left, right, width)
+            text = self._assemble(left, right, width, message, message_style)
             if text is not None:
                 return text
         title = Text(one_line(self.title or "untitled", width), Style(bold=True), no_wrap=True, overflow="ellipsis")
@@ -81,7 +82,7 @@ class StatusBar(Widget):
         return title
 
     @staticmethod
-    def _assemble(left, right, width: int) -> Text | None:
+    def _assemble(left, right, width: int, message: str = "", message_style=None) -> Text | None:
         left_text = Text(no_wrap=True)
         for index, (text, style) in enumerate(left):
             if index:
@@ -95,4 +96,9 @@ class StatusBar(Widget):
         gap = width - left_text.cell_len - right_text.cell_len
         if gap < 2:
             return None
+        room = gap - 5
+        if message and room >= 12:
+            shown = message if len(message) <= room else message[: room - 1] + "…"
+            right_text = Text.assemble((shown, message_style), (" · ", Style(dim=True)), right_text, no_wrap=True)
+            gap = width - left_text.cell_len - right_text.cell_len
         return Text.assemble(left_text, " " * gap, right_text, no_wrap=True)

@@ -136,6 +136,7 @@ class Transcript(ScrollView, can_focus=True):
             elif block.stream is None:
                 block.stream = StreamCache()
         self._remeasure(self._index[turn.id])
+        self._update_virtual_size()
         if at_bottom:
             self._scroll_bottom()
         elif self._index[turn.id] >= len(self._blocks) - 1:
