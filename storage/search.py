@@ -11,7 +11,8 @@ from chinwag.storage.models import SearchHit
 
 def fts_query(text: str, *, prefix: bool = False) -> str | None:
     """Turn free text into a safe FTS5 query (all words must match); None when empty."""
-    words = [w for w in (text or "").split() if w.replace('"', "").strip()]
+    cleaned = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in (text or ""))
+    words = [w for w in cleaned.split() if w.replace('"', "").strip()]
     if not words:
         return None
     phrases = ['"' + w.replace('"', '""') + '"' for w in words]
