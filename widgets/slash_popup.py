@@ -22,8 +22,8 @@ class SlashPopup(OptionList, can_focus=False):
         overlay: screen;
         constrain: none none;
         display: none;
-        width: 100%;
-        max-width: 80;
+        width: 1fr;
+        max-width: 90;
         height: auto;
         max-height: 12;
         border: round $accent;
@@ -48,11 +48,12 @@ class SlashPopup(OptionList, can_focus=False):
         self.clear_options()
         if self.items:
             width = max(len(label) for label, _, _ in self.items) + 2
+            room = max(10, min(90, self.app.size.width - 4) - 6 - width)
             options = []
             for label, description, _ in self.items:
                 prompt = Text(no_wrap=True, overflow="ellipsis")
                 prompt.append(one_line(label, 60).ljust(width), "bold")
-                prompt.append(one_line(description, 120), "dim")
+                prompt.append(one_line(description, room), "dim")
                 options.append(Option(prompt))
             self.add_options(options)
             self.highlighted = 0

@@ -1,0 +1,267 @@
+"""The prompt and its slash popup, in a small test app: every popup rule, submit and
+newline keys, history, a 1 MB paste, and the command registry/parser.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from chinwag.app.commands import COMMANDS, Command, filter_commands, nearest, parse_slash
+from chinwag.widgets.prompt import Prompt
+
+REQUIRED = "help status history transcript runs cancel compact stop detach quit new sessions switch rename fork archive restore delete export clear model agent mode".split()
+
+
+class PromptApp(App):
+    BINDINGS = [Binding("escape", "escape_pressed")]
+    CSS = "#spacer { height: 1fr; }"
+
+    def __init__(self):
+        super().__init__()
+        self.submitted: list[str] = []
+        self.escapes = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("conversation above", id="spacer")
+        yield Prompt()
+
+    def on_mount(self) -> None:
+        self.query_one(Prompt).focus_input()
+
+    def on_prompt_submitted(self, event: Prompt.Submitted) -> None:
+        self.submitted.append(event.text)
+
+    def action_escape_pressed(self) -> None:
+        self.escapes += 1
+
+
+async def type_keys(pilot, text):
+    for char in text:
+        await pilot.press({" ": "space", "/": "slash", "-": "minus"}.get(char, char))
+    await pilot.pause()
+
+
+def labels(prompt):
+    return [item[0] for item in prompt.popup.items]
+
+
+# -- registry and parser -----------------------------------------------------------------------
+def test_registry_has_every_command_once():
+    names = [c.name for c in COMMANDS]
+    assert set(REQUIRED) <= set(names) and len(names) == len(set(names))
+    assert all(c.description for c in COMMANDS)
+
+
+def test_filter_is_strict_prefix_exact_first():
+    assert [c.name for c in filter_commands("s")] == ["status", "stop", "sessions", "switch"]
+    assert [c.name for c in filter_commands("/co")] == ["compact"]
+    assert filter_commands("x") == []
+    extra = (Command("stopwatch", "x"),) + COMMANDS
+    assert [c.name for c in filter_commands("stop", extra)][0] == "stop"
+
+
+def test_parse_slash():
+    parsed = parse_slash("/compact --window 3 keep the API notes")
+    assert (parsed.name, parsed.options, parsed.rest) == ("compact", {"window": "3"}, "keep the API notes")
+    assert parse_slash("hello") is None
+    assert parse_slash('/rename "unbalanced').rest == '"unbalanced'
+    assert parse_slash("/export json").argv == ["json"]
+    assert parse_slash("/compact --window=2").options == {"window": "2"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_parse_slash_never_raises(text):
+    parse_slash(text)
+    parse_slash("/" + text)
+    filter_commands(text)
+
+
+def test_nearest():
+    assert nearest("comapct")[0] == "compact"
+    assert "status" in nearest("stauts")
+
+
+# -- popup rules --------------------------------------------------------------------------------
+async def test_slash_opens_popup_with_first_item_highlighted():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/")
+        assert prompt.popup_open
+        assert labels(prompt)[0] == "/help" and prompt.popup.highlighted == 0
+
+
+async def test_tab_on_slash_buffer_opens_popup():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        prompt.text = "/st"
+        await pilot.pause()
+        assert not prompt.popup_open
+        await pilot.press("tab")
+        assert prompt.popup_open and labels(prompt) == ["/status", "/stop"]
+
+
+async def test_typing_refilters_and_highlight_follows():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/s")
+        assert labels(prompt) == ["/status", "/stop", "/sessions", "/switch"]
+        await pilot.press("down", "down", "down")
+        assert prompt.popup.highlighted == 3
+        await type_keys(pilot, "t")
+        assert labels(prompt) == ["/status", "/stop"] and prompt.popup.highlighted == 0
+        await type_keys(pilot, "zz")
+        assert prompt.popup_open and prompt.popup.items == [] and prompt.popup.highlighted is None
+        assert prompt.popup.option_count == 1  # the "no matching command" row
+
+
+async def test_tab_down_up_move_and_wrap():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/s")
+        await pilot.press("tab")
+        assert prompt.popup.highlighted == 1
+        await pilot.press("down", "down", "tab")
+        assert prompt.popup.highlighted == 0  # wrapped
+        await pilot.press("up")
+        assert prompt.popup.highlighted == 3
+        await pilot.press("shift+tab")
+        assert prompt.popup.highlighted == 2
+        assert app.submitted == []  # Tab never runs a command
+
+
+async def test_enter_accepts_without_submitting_then_enter_submits():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/sta")
+        await pilot.press("enter")
+        assert prompt.text == "/status" and not prompt.popup_open and app.submitted == []
+        await pilot.press("enter")
+        assert app.submitted == ["/status"] and prompt.text == ""
+        await type_keys(pilot, "/comp")
+        await pilot.press("enter")
+        assert prompt.text == "/compact "  # takes arguments: trailing space
+
+
+async def test_escape_dismisses_popup_and_is_not_consumed_otherwise():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/he")
+        await pilot.press("escape")
+        assert not prompt.popup_open and prompt.text == "/he" and app.escapes == 0
+        await pilot.press("escape")
+        assert app.escapes == 1
+
+
+async def test_argument_completion():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        prompt.set_arg_choices("session", [("Parser notes", "01ABC", "01ABCDEF"), ("Blog", "01XYZ", "01XYZ123")])
+        await type_keys(pilot, "/exp")
+        await pilot.press("enter")
+        assert prompt.text == "/export " and prompt.popup_open
+        assert labels(prompt) == ["md", "json"]
+        await type_keys(pilot, "j")
+        assert labels(prompt) == ["json"]
+        await pilot.press("enter")
+        assert prompt.text == "/export json" and app.submitted == []
+        prompt.text = ""
+        await type_keys(pilot, "/mode b")
+        assert labels(prompt) == ["bypass"]
+        prompt.text = ""
+        await type_keys(pilot, "/switch par")
+        assert labels(prompt) == ["Parser notes"]
+        await pilot.press("enter")
+        assert prompt.text == "/switch 01ABCDEF"
+
+
+async def test_extra_agent_commands_join_the_popup():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        prompt.set_extra_commands([Command("review", "review the diff", source="agent")])
+        await type_keys(pilot, "/re")
+        assert labels(prompt) == ["/rename", "/restore", "/review"]
+
+
+# -- editing ------------------------------------------------------------------------------------
+async def test_enter_submits_and_newline_keys_insert():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "one")
+        await pilot.press("ctrl+j")
+        await type_keys(pilot, "two")
+        await pilot.press("alt+enter")
+        await type_keys(pilot, "three")
+        assert prompt.text == "one\ntwo\nthree"
+        await pilot.press("enter")
+        assert app.submitted == ["one\ntwo\nthree"]
+        await pilot.press("enter")  # empty: nothing submitted
+        await type_keys(pilot, "   ")
+        await pilot.press("enter")
+        assert app.submitted == ["one\ntwo\nthree"]
+
+
+async def test_history_walk_keeps_the_draft():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        prompt.history = ["first", "second"]
+        await type_keys(pilot, "draft")
+        await pilot.press("up")
+        assert prompt.text == "second"
+        await pilot.press("up")
+        assert prompt.text == "first"
+        await pilot.press("up")
+        assert prompt.text == "first"
+        await pilot.press("down")
+        assert prompt.text == "second"
+        await pilot.press("down")
+        assert prompt.text == "draft"
+
+
+async def test_one_megabyte_paste_is_submitted_whole():
+    from textual import events
+
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        big = ("line of pasted text [bold]not markup[/] \x1b[31m\n" * 25_000)[: 1024 * 1024]
+        app.post_message(events.Paste(big))
+        await pilot.pause()
+        assert len(prompt.text) == len(big)
+        await pilot.press("enter")
+        assert app.submitted == [big]
+
+
+async def test_queued_prompts_are_shown():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        prompt.set_queued(["next question", "[red]literal[/]"])
+        await pilot.pause()
+        queued = app.query_one("#queued")
+        assert queued.display and "next question" in str(queued.render())
+        assert "[red]literal[/]" in str(queued.render())
+
+
+# -- snapshots ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["/", "/s", "/zz", "/export "], ids=["open", "filtered", "no-match", "argument"])
+def test_popup_snapshots(snap_compare, typed):
+    async def run_before(pilot):
+        await type_keys(pilot, typed)
+
+    assert snap_compare(PromptApp(), terminal_size=(80, 24), run_before=run_before)

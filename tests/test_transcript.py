@@ -1,0 +1,224 @@
+"""The transcript and its role blocks: lazy rendering of huge sessions, streaming that
+stays pinned (or shows a hint), scroll stability when older turns load, selection,
+expansion, and text that renders literally at the right width.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from textual.app import App, ComposeResult
+
+from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets.role_block import RenderOptions, StreamCache, format_tokens, render_block
+from chinwag.widgets.text_safety import safe_text
+from chinwag.widgets.transcript import Transcript
+
+T0 = "2026-11-25T09:00:00.000Z"
+T1 = "2026-11-25T09:00:08.000Z"
+CONSOLE = Console(width=120, force_terminal=True, color_system="truecolor")
+
+
+def turn(seq, role="agent", text="hello", status="complete", **kw):
+    defaults = dict(agent="echo", model="echo-1", created_at=T0, started_at=T0,
+                    finished_at=None if status == "streaming" else T1)
+    defaults.update(kw)
+    return Turn(id=f"T{seq:06d}", session_id="S", seq=seq, role=role, text=text, status=status, **defaults)
+
+
+def call(cid, status="completed", parent=None, name="read_file", output="file contents"):
+    return ToolCall(cid, "T000002", "S", name, parent, 0, f"path=src/{cid}.py", status, output, T0)
+
+
+def lines(strips):
+    return [s.text for s in strips]
+
+
+def conversation(n):
+    return [turn(i, "user" if i % 2 else "agent", f"message {i} " + "word " * (i % 40)) for i in range(1, n + 1)]
+
+
+class TranscriptApp(App):
+    def __init__(self, turns=(), calls=None, has_older=False):
+        super().__init__()
+        self._turns, self._calls, self._older = list(turns), calls or {}, has_older
+        self.older_requests = 0
+        self.toggled: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Transcript(animate=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Transcript).set_turns(self._turns, self._calls, has_older=self._older)
+
+    def on_transcript_load_older(self, message) -> None:
+        self.older_requests += 1
+
+    def on_transcript_block_toggled(self, message) -> None:
+        self.toggled.append(message.turn_id)
+
+
+# -- role blocks ----------------------------------------------------------------------------
+def test_header_tokens_and_status_glyphs():
+    assert format_tokens(turn(1, input_tokens=2311, output_tokens=246)) == "⇡ 2,311 ⇣ 246"
+    assert format_tokens(turn(1, input_tokens=12, output_tokens=40, tokens_estimated=True)) == "⇡ ~12 ⇣ ~40"
+    glyph_lines = {}
+    for status in ("complete", "stopped", "error", "interrupted", "streaming"):
+        text = lines(render_block(CONSOLE, turn(2, status=status, error="boom"), [], RenderOptions(width=80)))
+        glyph_lines[status] = text[0][0]
+        assert "echo · echo-1" in text[0]
+    assert len(set(glyph_lines.values())) == 5
+    stopped = lines(render_block(CONSOLE, turn(2, status="stopped"), [], RenderOptions(width=80)))
+    assert any("stopped" in line for line in stopped[1:])
+    error = lines(render_block(CONSOLE, turn(2, status="error", error="connection refused"), [], RenderOptions(width=80)))
+    assert any("✗ error: connection refused" in line for line in error)
+    assert "8.0s" in lines(render_block(CONSOLE, turn(2), [], RenderOptions(width=80)))[0]
+
+
+def test_rail_on_every_body_line_and_nested_tool_tree():
+    calls = [call("a"), call("b", parent="a", status="running"), call("c", parent="a", status="failed"), call("d")]
+    text = lines(render_block(CONSOLE, turn(2, text="para one\n\npara two"), calls, RenderOptions(width=80)))
+    body = text[1:-1]
+    assert all(line.startswith("▎ ") for line in body)
+    tree = [line[2:] for line in body if "read_file" in line]
+    assert tree[0].startswith("├─ ✓") and tree[1].startswith("│  ├─ ") and tree[2].startswith("│  └─ ✗")
+    assert tree[3].startswith("└─ ✓")
+    assert text[-1].strip() == ""
+
+
+def test_user_block_and_thinking_collapsed_then_expanded():
+    user = lines(render_block(CONSOLE, turn(1, "user", "**not markdown**"), [], RenderOptions(width=60)))
+    assert user[0].startswith("▸ you") and "**not markdown**" in user[1]
+    agent = turn(2, thinking="deep thoughts")
+    collapsed = lines(render_block(CONSOLE, agent, [call("a")], RenderOptions(width=60)))
+    expanded = lines(render_block(CONSOLE, agent, [call("a")], RenderOptions(width=60, expanded=True)))
+    assert any("▸ thinking (13 chars)" in line for line in collapsed)
+    assert not any("deep thoughts" in line for line in collapsed)
+    assert any("deep thoughts" in line for line in expanded)
+    assert any("file contents" in line for line in expanded) and not any("file contents" in line for line in collapsed)
+
+
+def test_markup_ansi_and_control_characters_render_literally():
+    nasty = "[bold]red[/] \x1b[31mansi\x1b[0m \x07bell\x00 [link=x]y[/link]"
+    for role in ("user", "agent"):
+        text = "\n".join(lines(render_block(CONSOLE, turn(1, role, nasty), [], RenderOptions(width=100))))
+        assert "[bold]red[/]" in text and "␛[31mansi" in text and "␇bell␀" in text
+        assert "\x1b" not in text and "\x07" not in text
+
+
+def test_wide_text_keeps_every_line_at_width():
+    text = "你好世界 " * 30 + "🙂🎉 emoji " * 20 + "\nשלום עולם right to left"
+    for width in (40, 61, 100):
+        for role in ("user", "agent"):
+            strips = render_block(CONSOLE, turn(1, role, text), [call("a", name="工具")], RenderOptions(width=width))
+            assert all(s.cell_length == width for s in strips)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_safe_text_output_has_no_control_characters(text):
+    out = safe_text(text)
+    assert all(c == "\n" or (ord(c) >= 32 and not 0x7F <= ord(c) < 0xA0) for c in out)
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in out)
+    render_block(CONSOLE, turn(1, "agent", text), [], RenderOptions(width=50))
+
+
+def test_streaming_render_reuses_settled_paragraphs():
+    cache = StreamCache()
+    growing = ""
+    for i in range(30):
+        growing += f"paragraph {i} with some words.\n\n"
+        render_block(CONSOLE, turn(2, text=growing, status="streaming"), [], RenderOptions(width=80), cache)
+    assert cache.settled_end == len(growing)
+    streamed = lines(render_block(CONSOLE, turn(2, text=growing + "tail", status="streaming"), [], RenderOptions(width=80), cache))
+    whole = lines(render_block(CONSOLE, turn(2, text=growing + "tail", status="complete"), [], RenderOptions(width=80)))
+    assert streamed[1:] == whole[1:-1] + [whole[-1]] or len(streamed) == len(whole)
+
+
+# -- the widget -----------------------------------------------------------------------------------
+async def test_ten_thousand_turns_render_only_what_is_visible():
+    app = TranscriptApp(conversation(10_000))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        transcript = app.query_one(Transcript)
+        assert transcript.render_count < 60
+        assert transcript.last_reply_text().startswith("message 10000")
+        assert transcript.scroll_offset.y == transcript.max_scroll_y > 0
+
+
+async def test_scrolling_to_the_top_asks_for_older_turns_and_prepend_keeps_position():
+    app = TranscriptApp(conversation(40)[20:], has_older=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.focus()
+        transcript.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert app.older_requests == 1
+        anchor_line = transcript.render_line(0).text
+        transcript.prepend_turns(conversation(40)[:20], {}, has_older=False)
+        await pilot.pause()
+        assert transcript.render_line(0).text == anchor_line
+        assert len(transcript.turn_ids) == 40
+
+
+async def test_streaming_stays_pinned_then_shows_hint_when_scrolled_up():
+    app = TranscriptApp(conversation(30))
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.query_one(Transcript)
+        live = turn(31, text="", status="streaming")
+        for i in range(40):
+            live = turn(31, text=live.text + f"line {i}\n\n", status="streaming")
+            transcript.update_turn(live, [])
+        await pilot.pause()
+        assert transcript.scroll_offset.y == transcript.max_scroll_y
+        assert "line 39" in "".join(transcript.render_line(y).text for y in range(30))
+        transcript.scroll_to(y=5, animate=False, immediate=True)
+        await pilot.pause()
+        transcript.update_turn(turn(31, text=live.text + "more\n", status="streaming"), [])
+        await pilot.pause()
+        assert transcript.scroll_offset.y == 5
+        assert "new output ↓" in transcript.render_line(transcript.scrollable_content_region.height - 1).text
+        transcript.action_bottom()
+        await pilot.pause()
+        assert transcript.scroll_offset.y == transcript.max_scroll_y
+
+
+async def test_selection_toggle_and_copy_text():
+    calls = {"T000002": [call("a")]}
+    app = TranscriptApp([turn(1, "user", "question"), turn(2, text="answer")], calls)
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.focus()
+        await pilot.press("up")
+        assert transcript.selected_turn_id == "T000002" and transcript.selected_text() == "answer"
+        before = transcript.total_height
+        await pilot.press("enter")
+        assert app.toggled == ["T000002"] and transcript.total_height > before
+        await pilot.press("up")
+        assert transcript.selected_text() == "question"
+        assert transcript.last_reply_text() == "answer"
+
+
+def test_transcript_snapshot_every_block_state(snap_compare):
+    calls = {"T000002": [call("a"), call("b", parent="a", status="running"), call("c", parent="a", status="failed")]}
+    turns = [
+        turn(1, "user", "where is the run target parsed? [bold]literal[/]"),
+        turn(2, text="It is parsed in `cli/target.py`:\n\n```python\ndef parse(text):\n    return text.split('#')\n```",
+             input_tokens=2311, output_tokens=246, thinking="search first"),
+        turn(3, "user", "now the writer side"),
+        turn(4, text="The writer mirrors it, but", status="stopped", input_tokens=12, output_tokens=4, tokens_estimated=True),
+        turn(5, "user", "try again"),
+        turn(6, text="Half a repl", status="interrupted"),
+        turn(7, "user", "and once more"),
+        turn(8, text="", status="error", error="connection refused: http://127.0.0.1:11434"),
+        turn(9, "summary", "Summary of 4 earlier messages:\n- the parser\n- the writer",
+             metadata={"summarized": 4, "tokens_before": 2625, "tokens_after": 180}),
+        turn(10, "user", "an old compacted question", compacted=True),
+    ]
+    assert snap_compare(TranscriptApp(turns, calls), terminal_size=(100, 60))
+
+
+def test_transcript_snapshot_narrow(snap_compare):
+    turns = [turn(1, "user", "a narrow terminal " * 5), turn(2, text="- one\n- two\n\n" + "wrapped words " * 12)]
+    assert snap_compare(TranscriptApp(turns, {"T000002": [call("a")]}), terminal_size=(60, 24))
