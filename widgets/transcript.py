@@ -297,7 +297,9 @@ class Transcript(ScrollView, can_focus=True):
         line = int(self.scroll_offset.y) + y
         if self._new_output and not self._pinned and y == self.scrollable_content_region.height - 1:
             return self._hint_strip(width)
-        if line >= self.total_height or not self._blocks:
+        if not self._blocks:
+            return self._empty_line(y, width)
+        if line >= self.total_height:
             return Strip.blank(width)
         position = bisect_right(self._offsets, line) - 1
         position = min(max(position, 0), len(self._blocks) - 1)
@@ -309,6 +311,18 @@ class Transcript(ScrollView, can_focus=True):
         if row >= len(strips):
             return Strip.blank(width)
         return strips[row].adjust_cell_length(width)
+
+    EMPTY = ("A new conversation.", "", "Type a message below and press Enter.",
+             "/ opens the commands · Ctrl+P the palette · Ctrl+B the sessions")
+
+    def _empty_line(self, y: int, width: int) -> Strip:
+        top = max(0, self.scrollable_content_region.height // 2 - len(self.EMPTY))
+        if not top <= y < top + len(self.EMPTY):
+            return Strip.blank(width)
+        text = self.EMPTY[y - top]
+        style = Style(bold=True) if y == top else Style(dim=True)
+        pad = max(0, (width - len(text)) // 2)
+        return Strip([Segment(" " * pad), Segment(text, style)]).adjust_cell_length(width)
 
     def _hint_strip(self, width: int) -> Strip:
         label = " new output ↓  (End) "

@@ -1,0 +1,55 @@
+"""Snapshots of the whole app on demo data (fixed clock, fixed ids, fixed sizes):
+first run, a conversation with a tool tree and a summary, the popup, the narrow layout,
+and an error block.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chinwag.app.config import Config
+from chinwag.app.demo import DEMO_NOW, build_demo
+from chinwag.app.tui_app import ChinwagApp
+from chinwag.storage import Store
+from chinwag.storage.clock import FixedClock, SequentialIds
+
+
+@pytest.fixture
+def demo_store(db_path):
+    store = build_demo(db_path)
+    store.clock = FixedClock(DEMO_NOW)
+    yield store
+    store.close()
+
+
+def app_on(store, **kwargs):
+    return ChinwagApp(store=store, config=Config(), animate=False, **kwargs)
+
+
+def test_first_run_is_empty_and_inviting(snap_compare, db_path):
+    store = Store(db_path, clock=FixedClock(DEMO_NOW), new_id=SequentialIds("01FRST"))
+    try:
+        assert snap_compare(app_on(store), terminal_size=(100, 30))
+    finally:
+        store.close()
+
+
+def test_conversation_with_tool_tree_and_summary(snap_compare, demo_store):
+    assert snap_compare(app_on(demo_store), terminal_size=(120, 40))
+
+
+def test_popup_open_and_filtered_in_the_app(snap_compare, demo_store):
+    async def run_before(pilot):
+        for key in ("slash", "s", "t"):
+            await pilot.press(key)
+
+    assert snap_compare(app_on(demo_store), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_narrow_terminal_collapses_the_sidebar(snap_compare, demo_store):
+    assert snap_compare(app_on(demo_store), terminal_size=(80, 24))
+
+
+def test_error_block(snap_compare, demo_store):
+    scratch = [s for s in demo_store.list_sessions() if s.title == "Scratch pad"][0]
+    assert snap_compare(app_on(demo_store, session_id=scratch.id), terminal_size=(100, 30))
