@@ -6,6 +6,9 @@
     kind = "general"        # kind of new sessions
     workspace = ""          # default workspace ("" = the current directory)
 
+    [keys]                  # rebind by binding id (see README), e.g.
+    new_session = "ctrl+o"
+
     [agents.slow-echo]
     kind = "echo"
     delay = 0.05            # seconds between streamed deltas
@@ -38,7 +41,7 @@ AGENT_KEYS = {
     "env": dict,
     "cwd": str,
 }
-TOP_KEYS = {"defaults", "agents"}
+TOP_KEYS = {"defaults", "agents", "keys"}
 
 
 class ConfigError(Exception):
@@ -50,6 +53,7 @@ class Config:
     path: Path | None = None
     defaults: dict = field(default_factory=dict)
     agents: dict[str, dict] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+x"
 
     @property
     def default_agent(self) -> str:
@@ -104,7 +108,7 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     for key in data:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents)")
+            raise ConfigError(f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents, keys)")
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")
@@ -116,4 +120,7 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(profile, dict):
             raise ConfigError(f"{path}: agents.{name} must be a table")
         _check(profile, AGENT_KEYS, f"[agents.{name}]", path, text)
-    return Config(path=path, defaults=defaults, agents=agents)
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+        raise ConfigError(f"{path}: [keys] maps binding ids to key names, e.g. quit = \"ctrl+x\"")
+    return Config(path=path, defaults=defaults, agents=agents, keys=keys)

@@ -55,7 +55,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         Binding("escape", "cancel_turn", "cancel turn", show=False, id="cancel_turn"),
         Binding("ctrl+b", "toggle_sidebar", "sidebar", id="toggle_sidebar"),
         Binding("ctrl+n", "new_session", "new session", id="new_session"),
-        Binding("ctrl+y", "copy_last_reply", "copy last reply", id="copy_last_reply"),
+        Binding("ctrl+y", "copy_last_reply", "copy last reply", id="copy_last_reply", priority=True),
         Binding("ctrl+shift+y", "copy_selected", "copy selected block", id="copy_selected"),
         Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
@@ -132,6 +132,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
                 self._config = Config()
                 self.notify(str(exc), title="config ignored", severity="error", timeout=10)
         self.runner = Runner(self.store, self._config, on_update=self._on_turn_update)
+        if self._config.keys:
+            self.set_keymap(self._config.keys)
         if self.store.readonly:
             self.notify("database is read-only: browsing only", severity="warning", timeout=8)
         for turn in self.store.recovered:
@@ -201,6 +203,10 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         for call in self.store.list_tool_calls([t.id for t in turns if t.role == "agent"]):
             calls.setdefault(call.turn_id, []).append(call)
         return calls
+
+    @on(Transcript.CopyRequested)
+    def copy_requested(self, event) -> None:
+        self._copy(event.text, "selected block")
 
     @on(Transcript.LoadOlder)
     def load_older(self) -> None:
@@ -280,6 +286,30 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
     def sidebar_open(self, event) -> None:
         self.open_session(event.session_id)
         self.prompt.focus_input()
+
+    # -- sidebar actions (here, not in a mixin: @on registers only on the App class) --
+    @on(Sidebar.NewSession)
+    def _sidebar_new(self) -> None:
+        self.action_new_session()
+
+    @on(Sidebar.Rename)
+    def _sidebar_rename(self, event) -> None:
+        self.ask_rename(event.session_id)
+
+    @on(Sidebar.Fork)
+    def _sidebar_fork(self, event) -> None:
+        self.fork(event.session_id)
+
+    @on(Sidebar.ToggleArchive)
+    def _sidebar_archive(self, event) -> None:
+        try:
+            self.toggle_archive(event.session_id)
+        except Exception as exc:
+            self.notify(str(exc), severity="error")
+
+    @on(Sidebar.Delete)
+    def _sidebar_delete(self, event) -> None:
+        self.ask_delete(event.session_id)
 
     # -- sending --------------------------------------------------------------------------
     @on(Prompt.Submitted)

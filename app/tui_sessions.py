@@ -5,12 +5,9 @@ live here; the storage calls are the store's.
 
 from __future__ import annotations
 
-from textual import on
-
 from chinwag.storage import AmbiguousId, NotFound
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
-from chinwag.widgets.sidebar import Sidebar
 
 
 class SessionActionsMixin:
@@ -100,30 +97,6 @@ class SessionActionsMixin:
             self.open_session(nxt or self._create_session().id)
         self.refresh_sidebar()
         self.status.notice = "deleted (recoverable)"
-
-    # -- sidebar messages ----------------------------------------------------------------------
-    @on(Sidebar.NewSession)
-    def _sidebar_new(self) -> None:
-        self.action_new_session()
-
-    @on(Sidebar.Rename)
-    def _sidebar_rename(self, event) -> None:
-        self.ask_rename(event.session_id)
-
-    @on(Sidebar.Fork)
-    def _sidebar_fork(self, event) -> None:
-        self.fork(event.session_id)
-
-    @on(Sidebar.ToggleArchive)
-    def _sidebar_archive(self, event) -> None:
-        try:
-            self.toggle_archive(event.session_id)
-        except Exception as exc:
-            self.notify(str(exc), severity="error")
-
-    @on(Sidebar.Delete)
-    def _sidebar_delete(self, event) -> None:
-        self.ask_delete(event.session_id)
 
     # -- quitting --------------------------------------------------------------------------------
     async def quit_app(self) -> None:

@@ -203,3 +203,104 @@ async def test_live_view_of_turn_written_by_another_process(make_app, db_path):
             await wait_for(pilot, lambda: app.status.state == "ready")
         finally:
             other.close()
+
+
+async def test_quit_with_a_running_turn_asks_then_stops_it(make_app):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, LONG_PROMPT)
+        await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, sid)))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ChoiceScreen"
+        await pilot.press("c")  # keep working
+        await pilot.pause()
+        assert app.is_running and app.runner.is_running(sid)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: agent_turns(store, sid)[-1].status == "stopped")
+    assert agent_turns(store, sid)[-1].text
+
+
+async def test_sidebar_delete_asks_twice_and_soft_deletes(make_app, db_path):
+    with Store(db_path) as setup:
+        doomed = setup.create_session(title="doomed")
+        keeper = setup.create_session(title="keeper")
+    app, store = make_app(session_id=keeper.id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.action_focus_sidebar()
+        await pilot.pause()
+        app.sidebar.list.cursor = [s.id for s in app.sidebar.list.sessions].index(doomed.id)
+        await pilot.press("d")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("y")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"  # permanent? second question
+        await pilot.press("n")
+        await pilot.pause()
+        assert store.get_session(doomed.id, include_deleted=True).deleted_at is not None
+        assert doomed.id not in [s.id for s in app.sidebar.list.sessions]
+
+
+async def test_copy_last_reply_and_selected_block(make_app):
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, "copy me")
+        await wait_for(pilot, lambda: any(t.status == "complete" for t in agent_turns(store, sid)))
+        await pilot.press("ctrl+y")
+        assert app.clipboard == agent_turns(store, sid)[-1].text
+        app.transcript.focus()
+        await pilot.press("up", "up", "y")
+        await pilot.pause()
+        assert app.clipboard == "copy me"
+
+
+async def test_palette_lists_every_slash_command(make_app):
+    from chinwag.app.commands import COMMANDS
+    from chinwag.app.tui_palette import ChinwagCommands
+
+    app, _ = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        provider = ChinwagCommands(app.screen)
+        hits = [hit async for hit in provider.discover()]
+        assert {str(h.display) for h in hits} == {f"/{c.name}" for c in COMMANDS}
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert "CommandPalette" in type(app.screen).__name__
+
+
+async def test_keys_are_rebindable_by_binding_id(make_app):
+    config = Config(agents=FAST.agents, keys={"new_session": "ctrl+o"})
+    app, _ = make_app(config)
+    async with app.run_test(size=(120, 36)) as pilot:
+        first = app.session.id
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.session.id != first
+
+
+async def test_status_and_help_commands_open_panels(make_app):
+    app, _ = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        for command in ("/status", "/help", "/runs", "/history", "/transcript"):
+            await submit(pilot, app, command)
+            assert type(app.screen).__name__ == "InfoScreen", command
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_agent_error_shows_an_error_block_and_app_stays_up(make_app, db_path):
+    with Store(db_path) as setup:
+        broken = setup.create_session(title="broken", agent="missing-agent")
+    app, store = make_app(session_id=broken.id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await submit(pilot, app, "hello?")
+        await wait_for(pilot, lambda: bool(agent_turns(store, broken.id)) and agent_turns(store, broken.id)[-1].status == "error")
+        await pilot.pause(0.2)
+        assert app.is_running and app.status.state == "error"
+        screen = "".join(app.transcript.render_line(y).text for y in range(30))
+        assert "✗ error: unknown agent 'missing-agent'" in screen

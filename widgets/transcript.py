@@ -62,12 +62,18 @@ class Transcript(ScrollView, can_focus=True):
         Binding("home", "top", show=False),
         Binding("end", "bottom", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
+        Binding("y,c", "copy_block", "copy", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
 
     class LoadOlder(Message):
         """Scrolled near the top while older turns exist."""
+
+    class CopyRequested(Message):
+        def __init__(self, text: str | None) -> None:
+            super().__init__()
+            self.text = text
 
     class BlockToggled(Message):
         def __init__(self, turn_id: str) -> None:
@@ -416,6 +422,9 @@ class Transcript(ScrollView, can_focus=True):
     def action_bottom(self) -> None:
         self._scroll_bottom()
         self.refresh()
+
+    def action_copy_block(self) -> None:
+        self.post_message(self.CopyRequested(self.selected_text() or self.last_reply_text()))
 
     def action_toggle_block(self) -> None:
         position = self._index.get(self.selected_turn_id or "")
