@@ -7,7 +7,7 @@ model knows it did not finish.
 
 from __future__ import annotations
 
-from chinwag.app.agents.base import Message, estimate_messages
+from chinwag.app.agents.base import Message, estimate_tokens
 from chinwag.storage.models import Turn
 
 NOTES = {
@@ -35,5 +35,6 @@ def build_messages(turns: list[Turn]) -> list[Message]:
 
 
 def context_tokens(turns: list[Turn]) -> int:
-    """The one number used everywhere for 'how big is the context'."""
-    return estimate_messages(build_messages(turns))
+    """The one number used everywhere for 'how big is the context' (the status bar's
+    meter reads the same formula from SQL: `Store.context_size`)."""
+    return sum(estimate_tokens(t.text) + 4 for t in turns)

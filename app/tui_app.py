@@ -221,8 +221,6 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
     def update_status(self) -> None:
         if self.session is None:
             return
-        from chinwag.app.context import context_tokens
-
         session = self.session = self.store.get_session(self.session.id)
         status = self.status
         status.title = session.title
@@ -233,7 +231,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         status.state = "busy" if running else session.state
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
-        status.context_tokens = context_tokens(self.store.context_turns(session.id))
+        status.context_tokens = self.store.context_size(session.id)
+        status.context_window = int(self._config.agent_profile(session.agent).get("context_window", 0) or 0)
         status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"
         self.prompt.placeholder = f"Message {session.agent} · / for commands"
 

@@ -48,8 +48,6 @@ class SlashCommandsMixin:
         self.push_screen(InfoScreen("Slash commands", table))
 
     def slash_status(self, parsed) -> None:
-        from chinwag.app.context import context_tokens
-
         s = self.store.get_session(self.session.id)
         running = self.store.running_turn(s.id)
         table = Table.grid(padding=(0, 2))
@@ -62,7 +60,7 @@ class SlashCommandsMixin:
             ("running turn", running.id if running else "-"),
             ("turns", f"{s.turn_count:,}"),
             ("tokens", f"⇡ {s.input_tokens:,} ⇣ {s.output_tokens:,}"),
-            ("context", f"{context_tokens(self.store.context_turns(s.id)):,} tokens (estimated)"),
+            ("context", f"{self.store.context_size(s.id):,} tokens (estimated)"),
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
         ]
         for key, value in rows:

@@ -265,6 +265,18 @@ class TurnsMixin:
         summaries = [t for t in turns if t.role == "summary"]
         return summaries[-1:] + [t for t in turns if t.role != "summary"]
 
+    def context_size(self, session_id: str) -> int:
+        """Estimated tokens of what the model sees (~4 characters a token, +4 a message);
+        the same formula as `chinwag.app.context.context_tokens`, computed in SQL."""
+        row = self.db.query_one(
+            """SELECT COALESCE(SUM(CASE WHEN length(text) = 0 THEN 0 ELSE MAX(1, (length(text) + 3) / 4) END + 4), 0)
+               AS n FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming'
+               AND (role != 'summary' OR seq = (SELECT MAX(seq) FROM turns WHERE session_id = ? AND role = 'summary'
+                                                 AND compacted = 0))""",
+            (session_id, session_id),
+        )
+        return row["n"]
+
     def running_turn(self, session_id: str) -> Turn | None:
         row = self.db.query_one(
             "SELECT * FROM turns WHERE session_id = ? AND status = 'streaming' ORDER BY seq DESC LIMIT 1",

@@ -261,3 +261,13 @@ def test_config_missing_valid_and_invalid(chinwag_home):
     path.write_text("[agents.x]\ndelay = \"fast\"\n")
     with pytest.raises(ConfigError, match="wrong type"):
         load_config()
+
+
+async def test_context_size_in_sql_matches_the_python_formula(store):
+    from chinwag.app.context import context_tokens
+
+    session = store.create_session()
+    await exchanges(store, session.id, 3)
+    await compact(store, EchoAgent(delay=0), session.id, window=2)
+    await exchanges(store, session.id, 1)
+    assert store.context_size(session.id) == context_tokens(store.context_turns(session.id)) > 0

@@ -1,0 +1,90 @@
+"""Start-up benchmark: `chinwag --version`, `chinwag session list`, and the TUI to its
+first paint on an empty and on a 100,000-session database.
+
+    python benchmarks/startup.py [--runs N]
+
+Targets (issue 7): < 150 ms, < 250 ms, < 500 ms. Each figure is the median of N runs of
+a fresh process. Writes the `## Start-up` section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from results import machine_line, write_section  # noqa: E402
+
+FIRST_PAINT = r"""
+import asyncio, sys, time
+t0 = time.perf_counter()
+from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config import Config
+async def main():
+    app = ChinwagApp(db_path=sys.argv[1], config=Config(), animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        print(time.perf_counter() - t0)
+asyncio.run(main())
+"""
+
+
+def timed(cmd: list[str], env: dict, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def first_paint(db: Path, env: dict, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FIRST_PAINT, str(db)], env=env, capture_output=True, check=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    from storage import bulk_sessions  # the storage benchmark's bulk loader
+
+    from chinwag.storage import Store
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, CHINWAG_HOME=tmp)
+        chinwag = [sys.executable, "-m", "chinwag.app.cli"]
+        rows.append(("chinwag --version", timed(chinwag + ["--version"], env, args.runs), 0.150))
+        empty = Path(tmp) / "chinwag.db"
+        Store(empty).close()
+        rows.append(("chinwag session list (empty)", timed(chinwag + ["session", "list"], env, args.runs), 0.250))
+        rows.append(("TUI first paint, empty database", first_paint(empty, env, args.runs), 0.500))
+        big = Path(tmp) / "big.db"
+        with Store(big) as store:
+            bulk_sessions(store, 100_000)
+        rows.append(("chinwag session list (100,000 sessions)",
+                     timed(chinwag + ["session", "list", "--db", str(big)], env, args.runs), 0.250))
+        rows.append(("TUI first paint, 100,000 sessions", first_paint(big, env, args.runs), 0.500))
+    lines = [machine_line(), "", "Whole fresh processes (interpreter start included), median of "
+             f"{args.runs}.", "", "| command | time | target | |", "|---|---:|---:|---|"]
+    for name, seconds, target in rows:
+        verdict = "✓" if seconds < target else "✗ MISSED"
+        print(f"{name:<45} {seconds * 1000:7.0f} ms  (target < {target * 1000:.0f} ms) {verdict}")
+        lines.append(f"| {name} | {seconds * 1000:.0f} ms | < {target * 1000:.0f} ms | {verdict} |")
+    write_section("Start-up", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
