@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 from chinwag.app import cli_common as common
 from chinwag.app.cli import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from chinwag.app.cli_common import CliError
+from chinwag.app.worker import hand_to_worker
 from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
 
@@ -69,8 +69,7 @@ def cmd_send(store: Store, args) -> int:
 def _run_turn(store: Store, session: Session, prompt: str, args) -> int:
     _, reply = store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
     if args.detach:
-        pid = spawn_worker(store.path, reply.id)
-        store.set_turn_owner(reply.id, pid)
+        hand_to_worker(store, reply)
         _out(session.id)
         return EXIT_OK
     stream = not args.no_stream and not args.json
@@ -116,16 +115,6 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
         sys.stdout.write("\n")
         sys.stdout.flush()
     return turn
-
-
-def spawn_worker(db_path: Path, turn_id: str) -> int:
-    """Start a detached worker process that runs the turn; returns its pid."""
-    log = open(os.devnull, "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chinwag.app.worker", "--db", str(db_path), turn_id],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True,
-    )
-    return process.pid
 
 
 def cmd_stop(store: Store, args) -> int:

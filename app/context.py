@@ -11,7 +11,7 @@ from chinwag.app.agents.base import Message, estimate_tokens
 from chinwag.storage.models import Turn
 
 NOTES = {
-    "stopped": "[This reply was stopped by the user before it finished.]",
+    "stopped": "[This reply was stopped before it finished.]",
     "interrupted": "[This reply was interrupted before it finished.]",
     "error": "[This reply failed before it finished.]",
 }

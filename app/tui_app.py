@@ -23,6 +23,7 @@ from chinwag.app.commands import COMMANDS
 from chinwag.app.config import Config, ConfigError, load_config
 from chinwag.app.runner import Runner, TurnUpdate
 from chinwag.app.tui_commands import SlashCommandsMixin
+from chinwag.app.tui_guard import guarded
 from chinwag.app.tui_palette import ChinwagCommands
 from chinwag.app.tui_sessions import SessionActionsMixin
 from chinwag.storage import Store
@@ -92,6 +93,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self._flush_scheduled = False
         self._sidebar_filter = ""
         self._show_archived = False
+        self._workspace_only: str | None = None
         self._oldest_seq: int | None = None
         self._sidebar_loaded = 0
 
@@ -205,10 +207,12 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         return calls
 
     @on(Transcript.CopyRequested)
+    @guarded
     def copy_requested(self, event) -> None:
         self._copy(event.text, "selected block")
 
     @on(Transcript.LoadOlder)
+    @guarded
     def load_older(self) -> None:
         if self.session is None or not self._oldest_seq or self._oldest_seq <= 1:
             return
@@ -244,14 +248,16 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
             rows = []
             for sid in ids[:SIDEBAR_PAGE]:
                 try:
-                    rows.append(store.get_session(sid))
+                    session = store.get_session(sid)
                 except Exception:
                     continue
+                if self._workspace_only is None or session.workspace == self._workspace_only:
+                    rows.append(session)
             rows.sort(key=lambda s: s.last_activity_at, reverse=True)
             total = len(rows)
         else:
-            rows = store.list_sessions(filter=scope, limit=SIDEBAR_PAGE)
-            total = store.count_sessions(filter=scope)
+            rows = store.list_sessions(filter=scope, workspace=self._workspace_only, limit=SIDEBAR_PAGE)
+            total = store.count_sessions(filter=scope, workspace=self._workspace_only)
         self._sidebar_loaded = len(rows)
         self.sidebar.set_sessions(
             rows, total=total, running=self._running_ids(), now=store.clock.now(),
@@ -262,44 +268,59 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         return self.runner.running_sessions() | self.store.running_session_ids()
 
     @on(Sidebar.NeedMore)
+    @guarded
     def sidebar_more(self, event) -> None:
         if self._sidebar_filter.strip():
             return
         scope = "all" if self._show_archived else "active"
-        rows = self.store.list_sessions(filter=scope, limit=SIDEBAR_PAGE, offset=self._sidebar_loaded)
+        rows = self.store.list_sessions(filter=scope, workspace=self._workspace_only, limit=SIDEBAR_PAGE,
+                                        offset=self._sidebar_loaded)
         self._sidebar_loaded += len(rows)
         if rows:
             self.sidebar.append_sessions(rows)
 
     @on(Sidebar.FilterChanged)
+    @guarded
     def sidebar_filter(self, event) -> None:
         self._sidebar_filter = event.text
         self.refresh_sidebar()
 
     @on(Sidebar.ArchivedToggled)
+    @guarded
     def sidebar_archived(self, event) -> None:
         self._show_archived = event.show_archived
         self.refresh_sidebar()
 
+    @on(Sidebar.WorkspaceToggled)
+    @guarded
+    def sidebar_workspace(self, event) -> None:
+        self._workspace_only = (self.session.workspace if self.session else None) if event.only_workspace else None
+        self.refresh_sidebar()
+
     @on(Sidebar.Open)
+    @guarded
     def sidebar_open(self, event) -> None:
         self.open_session(event.session_id)
         self.prompt.focus_input()
 
     # -- sidebar actions (here, not in a mixin: @on registers only on the App class) --
     @on(Sidebar.NewSession)
+    @guarded
     def _sidebar_new(self) -> None:
         self.action_new_session()
 
     @on(Sidebar.Rename)
+    @guarded
     def _sidebar_rename(self, event) -> None:
         self.ask_rename(event.session_id)
 
     @on(Sidebar.Fork)
+    @guarded
     def _sidebar_fork(self, event) -> None:
         self.fork(event.session_id)
 
     @on(Sidebar.ToggleArchive)
+    @guarded
     def _sidebar_archive(self, event) -> None:
         try:
             self.toggle_archive(event.session_id)
@@ -307,11 +328,13 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
             self.notify(str(exc), severity="error")
 
     @on(Sidebar.Delete)
+    @guarded
     def _sidebar_delete(self, event) -> None:
         self.ask_delete(event.session_id)
 
     # -- sending --------------------------------------------------------------------------
     @on(Prompt.Submitted)
+    @guarded
     def prompt_submitted(self, event) -> None:
         text = event.text
         if not text.strip():
@@ -411,6 +434,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self.update_status()
 
     # -- keys -------------------------------------------------------------------------------
+    @guarded
     def action_cancel_turn(self) -> None:
         if self.prompt.popup_open:
             return
@@ -450,23 +474,29 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
                 pass
         self.status.notice = "stop requested"
 
+    @guarded
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("-no-sidebar")
 
+    @guarded
     def action_focus_prompt(self) -> None:
         self.prompt.focus_input()
 
+    @guarded
     def action_focus_transcript(self) -> None:
         self.transcript.focus()
 
+    @guarded
     def action_focus_sidebar(self) -> None:
         self.screen.remove_class("-no-sidebar")
         self.sidebar.focus_list()
 
+    @guarded
     def action_copy_last_reply(self) -> None:
         text = self.transcript.last_reply_text()
         self._copy(text, "last reply")
 
+    @guarded
     def action_copy_selected(self) -> None:
         self._copy(self.transcript.selected_text(), "selected block")
 
@@ -480,6 +510,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 90, "-no-sidebar")
 
+    @guarded
     async def action_quit(self) -> None:
         await self.quit_app()
 

@@ -5,6 +5,7 @@ live here; the storage calls are the store's.
 
 from __future__ import annotations
 
+from chinwag.app.tui_guard import guarded
 from chinwag.storage import AmbiguousId, NotFound
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
@@ -13,6 +14,7 @@ from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
 class SessionActionsMixin:
     """Mixed into ChinwagApp."""
 
+    @guarded
     def action_new_session(self) -> None:
         session = self._create_session()
         self.refresh_sidebar()
@@ -110,6 +112,10 @@ class SessionActionsMixin:
                 for sid in running:
                     self.runner.cancel(sid)
                 self.set_timer(0.3, self._finish_quit)
+            elif choice == "b":
+                for sid in running:
+                    self.runner.cancel(sid)
+                self.run_worker(self._continue_in_background(running), group="quit")
             elif choice == "w":
                 self.status.notice = "quitting when the running turn ends (esc cancels it)"
                 self._quit_when_idle = True
@@ -118,11 +124,28 @@ class SessionActionsMixin:
         self.push_screen(
             ChoiceScreen(
                 f"{len(running)} turn(s) still running",
-                "Stop keeps the partial reply. Waiting quits as soon as it finishes.",
-                [("s", "Stop and quit"), ("w", "Wait, then quit"), ("c", "Keep working")],
+                "Stop keeps the partial reply. Background hands the turn to a worker process that "
+                "continues the reply after you quit (follow it with `chinwag session attach`).",
+                [("s", "Stop and quit"), ("b", "Finish in background"), ("w", "Wait, then quit"),
+                 ("c", "Keep working")],
             ),
             chosen,
         )
+
+    async def _continue_in_background(self, session_ids: set[str]) -> None:
+        import asyncio
+
+        from chinwag.app.worker import hand_to_worker
+
+        for _ in range(100):  # let the cancelled streams settle their turns first
+            if not self.runner.running_sessions() & session_ids:
+                break
+            await asyncio.sleep(0.05)
+        for sid in session_ids:
+            session = self.store.get_session(sid)
+            reply = self.store.begin_reply(sid, agent=session.agent, model=session.model)
+            hand_to_worker(self.store, reply)
+        self._finish_quit()
 
     def _quit_if_idle(self) -> None:
         if not self.runner.running_sessions():

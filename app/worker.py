@@ -16,6 +16,26 @@ import sys
 from chinwag.app import paths
 
 
+def spawn_worker(db_path, turn_id: str) -> int:
+    """Start a detached worker process that runs the turn; returns its pid."""
+    import os
+    import subprocess
+
+    with open(os.devnull, "wb") as devnull:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chinwag.app.worker", "--db", str(db_path), turn_id],
+            stdin=subprocess.DEVNULL, stdout=devnull, stderr=devnull, start_new_session=True, close_fds=True,
+        )
+    return process.pid
+
+
+def hand_to_worker(store, reply) -> int:
+    """Run an open streaming turn in a background worker that owns it from now on."""
+    pid = spawn_worker(store.path, reply.id)
+    store.set_turn_owner(reply.id, pid)
+    return pid
+
+
 def run(db: str, turn_id: str) -> int:
     from chinwag.app.config import load_config
     from chinwag.app.runner import Runner

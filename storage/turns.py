@@ -131,19 +131,32 @@ class TurnsMixin:
                     )
                 self.mark_interrupted(running)
             session = self.get_session(session_id)
-            if session.state != "ready":
-                self.set_state(session_id, "ready", reason=f"new turn after {session.state}")
             if session.title_source == "default":
                 title = " ".join(prompt.split())[:60]
                 if title:
                     self.rename_session(session_id, title, source="auto")
+            self._ready_for_turn(session)
             user = self.add_turn(session_id, "user", prompt, agent=agent, model=model)
+            reply = self.begin_reply(session_id, agent=agent, model=model, owner_pid=owner_pid)
+        return user, reply
+
+    def _ready_for_turn(self, session: Session) -> None:
+        if session.state != "ready":
+            self.set_state(session.id, "ready", reason=f"new turn after {session.state}")
+
+    def begin_reply(self, session_id: str, *, agent: str, model: str, owner_pid: int | None = None) -> Turn:
+        """Open a streaming agent turn (after a committed prompt, or to continue one)."""
+        owner_pid = owner_pid or os.getpid()
+        with self.db.transaction():
+            if self.running_turn(session_id) is not None:
+                raise SessionBusy(f"session {session_id} is busy with another turn")
+            self._ready_for_turn(self.get_session(session_id))
             reply = self.add_turn(
                 session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
             )
             self.set_state(session_id, "busy")
             self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
-        return user, reply
+        return reply
 
     def append_stream(self, turn_id: str, text: str = "", thinking: str = "") -> None:
         """Append a batch of streamed text (and thinking) to a streaming turn, with a heartbeat."""

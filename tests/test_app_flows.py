@@ -304,3 +304,40 @@ async def test_agent_error_shows_an_error_block_and_app_stays_up(make_app, db_pa
         assert app.is_running and app.status.state == "error"
         screen = "".join(app.transcript.render_line(y).text for y in range(30))
         assert "✗ error: unknown agent 'missing-agent'" in screen
+
+
+async def test_workspace_toggle_filters_the_sidebar(make_app, db_path):
+    with Store(db_path) as setup:
+        setup.create_session(title="elsewhere", workspace="/other")
+        here = setup.create_session(title="here", workspace="/proj")
+    app, _ = make_app(session_id=here.id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert {s.title for s in app.sidebar.list.sessions} == {"elsewhere", "here"}
+        app.query_one("#workspace-toggle").value = True
+        await pilot.pause()
+        assert [s.title for s in app.sidebar.list.sessions] == ["here"]
+
+
+async def test_quit_can_hand_the_turn_to_a_background_worker(make_app, db_path, monkeypatch):
+    monkeypatch.setenv("CHINWAG_ECHO_DELAY", "0.005")
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, "finish me later")
+        await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, sid)))
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause(0.6)
+    import time
+
+    deadline = time.monotonic() + 15
+    with Store(db_path) as check:
+        while time.monotonic() < deadline:
+            replies = [t for t in check.list_turns(sid) if t.role == "agent"]
+            if len(replies) == 2 and replies[-1].status != "streaming":
+                break
+            time.sleep(0.1)
+        replies = [t for t in check.list_turns(sid) if t.role == "agent"]
+    assert replies[0].status == "stopped"
+    assert replies[1].status == "complete" and "> finish me later" in replies[1].text

@@ -185,7 +185,7 @@ async def test_context_notes_interrupted_reply_and_skips_compacted(store):
     await task
     probe = ScriptedAgent([TextDelta("ok"), Done()])
     await runner_with(store, probe).send(session.id, "second")
-    assert "stopped by the user" in probe.seen[1].text
+    assert "stopped before it finished" in probe.seen[1].text
     first = store.list_turns(session.id)[0]
     store.mark_compacted([first.id])
     probe2 = ScriptedAgent([Done()])

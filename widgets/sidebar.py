@@ -9,7 +9,7 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input
 
@@ -26,6 +26,8 @@ class Sidebar(Vertical):
     Sidebar { width: 34; border-right: solid $primary 30%; padding: 0 0 0 1; }
     Sidebar #session-filter { border: none; height: 1; padding: 0; background: $surface; margin-right: 1; }
     Sidebar #session-filter:focus { background: $surface-lighten-1; }
+    Sidebar #sidebar-toggles { height: 1; }
+    Sidebar #sidebar-toggles Toggle { margin-right: 2; }
     """
     BINDINGS = [Binding("slash", "focus_filter", "search", show=False)]
 
@@ -42,6 +44,11 @@ class Sidebar(Vertical):
             super().__init__()
             self.text = text
 
+    class WorkspaceToggled(Message):
+        def __init__(self, only_workspace: bool) -> None:
+            super().__init__()
+            self.only_workspace = only_workspace
+
     class ArchivedToggled(Message):
         def __init__(self, show_archived: bool) -> None:
             super().__init__()
@@ -54,7 +61,9 @@ class Sidebar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search sessions  /", id="session-filter")
-        yield Toggle("show archived", id="archived-toggle")
+        with Horizontal(id="sidebar-toggles"):
+            yield Toggle("archived", id="archived-toggle")
+            yield Toggle("this workspace", id="workspace-toggle")
         yield SessionList(id="session-list", animate=self._animations_on)
 
     @property
@@ -105,4 +114,7 @@ class Sidebar(Vertical):
 
     def on_toggle_changed(self, event: Toggle.Changed) -> None:
         event.stop()
-        self.post_message(self.ArchivedToggled(event.value))
+        if event.toggle.id == "workspace-toggle":
+            self.post_message(self.WorkspaceToggled(event.value))
+        else:
+            self.post_message(self.ArchivedToggled(event.value))

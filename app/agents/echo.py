@@ -69,7 +69,8 @@ class EchoAgent:
         await asyncio.sleep(self.delay)
 
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
-        prompt = messages[-1].text if messages else ""
+        users = [m for m in messages if m.role == "user"]
+        prompt = users[-1].text if users else (messages[-1].text if messages else "")
         if purpose == "summary":
             reply = echo_summary(messages)
         elif purpose == "title":
