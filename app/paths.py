@@ -49,6 +49,15 @@ def log_path() -> Path:
     return data_dir() / "chinwag.log"
 
 
+def private_log_file() -> Path:
+    """The log file, created 0600 in a 0700 directory before any logger opens it."""
+    path = log_path()
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+    os.close(fd)
+    return path
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create a directory (and parents) readable only by the user."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -162,12 +162,10 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         if logging.getLogger("chinwag").handlers:
             return
         try:
-            directory = paths.ensure_private_dir(paths.log_path().parent)
-            handler = RotatingFileHandler(directory / "chinwag.log", maxBytes=1_000_000, backupCount=3)
+            handler = RotatingFileHandler(paths.private_log_file(), maxBytes=1_000_000, backupCount=3)
             handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
             logging.getLogger("chinwag").addHandler(handler)
             logging.getLogger("chinwag").setLevel(logging.INFO)
-            (directory / "chinwag.log").chmod(0o600)
         except OSError:
             pass
 

@@ -74,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("turn_id")
     args = parser.parse_args(argv)
     try:
-        paths.ensure_private_dir(paths.log_path().parent)
-        logging.basicConfig(filename=paths.log_path(), level=logging.INFO,
+        logging.basicConfig(filename=paths.private_log_file(), level=logging.INFO,
                             format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     except OSError:
         pass

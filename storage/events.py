@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from chinwag.storage.errors import StorageError
-from chinwag.storage.models import EVENT_TYPES, Event
+from chinwag.storage.models import EVENT_TYPES, Event, storable
 
 
 class EventsMixin:
@@ -17,7 +17,7 @@ class EventsMixin:
         with self.db.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO events (session_id, turn_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)",
-                (session_id, turn_id, type, json.dumps(data or {}, ensure_ascii=False), self.clock.stamp()),
+                (session_id, turn_id, type, storable(json.dumps(data or {}, ensure_ascii=False)), self.clock.stamp()),
             )
             return cursor.lastrowid
 

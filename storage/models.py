@@ -30,6 +30,17 @@ EVENT_TYPES = (
 )
 
 
+def storable(text: str | None) -> str:
+    """Text SQLite can store: lone surrogates (broken UTF-16 from a provider) become U+FFFD."""
+    if not text:
+        return text or ""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def _loads(value: Any) -> Any:
     if value is None or isinstance(value, (dict, list)):
         return value if value is not None else {}

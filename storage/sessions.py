@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.errors import AmbiguousId, NotFound, SessionBusy, StorageError
-from chinwag.storage.models import SESSION_KINDS, Session
+from chinwag.storage.models import SESSION_KINDS, Session, storable
 from chinwag.storage.states import check_transition
 
 LIST_FILTERS = ("active", "archived", "all")
@@ -45,7 +45,7 @@ class SessionsMixin:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'init', ?, ?, ?, ?, ?, ?)""",
                 (
                     session_id,
-                    title or DEFAULT_TITLE,
+                    storable(title) or DEFAULT_TITLE,
                     "user" if title else "default",
                     kind,
                     workspace,
@@ -136,7 +136,7 @@ class SessionsMixin:
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
 
     def rename_session(self, id_or_prefix: str, title: str, *, source: str = "user") -> Session:
-        title = " ".join((title or "").split())
+        title = storable(" ".join((title or "").split()))
         if not title:
             raise StorageError("a title cannot be empty")
         session = self.get_session(id_or_prefix)

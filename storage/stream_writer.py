@@ -1,5 +1,8 @@
 """Batching the writes of a live stream: one writer per streaming turn, flushing every
-`interval` seconds or `max_bytes` of pending text, never one transaction per token.
+`interval` seconds or when enough text is pending, never one transaction per token.
+
+Each flush rewrites the turn's row, so the size threshold grows with what is already
+written (a quarter of it): a multi-megabyte reply costs O(n) in total, not O(n^2).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class StreamWriter:
         self._thinking: list[str] = []
         self._pending = 0
         self._last_flush = monotonic()
+        self._written = 0
         self.writes = 0
 
     @property
@@ -40,7 +44,8 @@ class StreamWriter:
         if thinking:
             self._thinking.append(thinking)
         self._pending += len(text) + len(thinking)
-        if self._pending >= self.max_bytes or self._monotonic() - self._last_flush >= self.interval:
+        threshold = max(self.max_bytes, self._written // 4)
+        if self._pending >= threshold or self._monotonic() - self._last_flush >= self.interval:
             self.flush()
             return True
         return False
@@ -58,6 +63,7 @@ class StreamWriter:
         text, thinking = "".join(self._text), "".join(self._thinking)
         self._text.clear()
         self._thinking.clear()
+        self._written += self._pending
         self._pending = 0
         self.store.append_stream(self.turn_id, text, thinking)
         self.writes += 1

@@ -9,7 +9,7 @@ import os
 from datetime import timedelta
 
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError
-from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn
+from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn, storable
 
 FINAL_STATUSES = ("complete", "stopped", "error", "interrupted")
 STALE_HEARTBEAT = timedelta(seconds=60)
@@ -54,6 +54,7 @@ class TurnsMixin:
             raise StorageError(f"unknown turn status {status!r}")
         now = self.clock.stamp()
         turn_id = self.new_id()
+        text = storable(text)
         with self.db.transaction() as conn:
             seq = conn.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
@@ -164,7 +165,7 @@ class TurnsMixin:
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE turns SET text = text || ?, thinking = thinking || ?, heartbeat_at = ? WHERE id = ?",
-                (text, thinking, now, turn_id),
+                (storable(text), storable(thinking), now, turn_id),
             )
 
     def set_turn_owner(self, turn_id: str, pid: int) -> None:
@@ -207,7 +208,7 @@ class TurnsMixin:
                 """UPDATE turns SET status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?,
                    error = ?, finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)
                    WHERE id = ?""",
-                (status, input_tokens, output_tokens, int(estimated), error, now, model, turn_id),
+                (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model, turn_id),
             )
             conn.execute(
                 """UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
@@ -312,7 +313,7 @@ class TurnsMixin:
             conn.execute(
                 """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, started_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)""",
-                (call_id, turn_id, turn.session_id, parent_id, seq, name, args, now),
+                (call_id, turn_id, turn.session_id, parent_id, seq, storable(name), storable(args), now),
             )
             self.append_event(
                 turn.session_id, "tool_call",
@@ -330,7 +331,7 @@ class TurnsMixin:
             conn.execute(
                 """UPDATE tool_calls SET output = output || ?, status = COALESCE(?, status),
                    finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE turn_id = ? AND id = ?""",
-                (output, status, settled, now, turn_id, call_id),
+                (storable(output), status, settled, now, turn_id, call_id),
             )
             if settled:
                 row = conn.execute(

@@ -137,11 +137,24 @@ def _settled_boundary(text: str, start: int) -> int:
         position = newline + 1
 
 
+MAX_RENDER_CHARS = 60_000
+
+
 def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | None) -> list[list[Segment]]:
-    """The body of a block as segment lines (Markdown for agents, literal text for users)."""
-    text = safe_text(turn.text)
+    """The body of a block as segment lines (Markdown for agents, literal text for users).
+
+    A huge text (a pasted log, a dumped file) shows its first MAX_RENDER_CHARS characters
+    and a line saying how much more there is: rendering cost stays bounded.
+    """
+    text = safe_text(turn.text[:MAX_RENDER_CHARS])
     if not text.strip():
         return []
+    hidden = len(turn.text) - MAX_RENDER_CHARS
+    if hidden > 0:
+        more = Text(f"… {hidden:,} more characters (the whole text: /transcript, /export, or copy)",
+                    Style(dim=True, italic=True))
+        lines = _lines_of(console, Text(text) if turn.role != "agent" else _markdown(text), width)
+        return lines + _lines_of(console, more, width)
     if turn.role == "user" or turn.role == "system":
         return _lines_of(console, Text(text), width)
     if turn.status != "streaming" or cache is None:
@@ -284,7 +297,7 @@ def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: boo
     """A cheap guess of a block's height before it is rendered."""
     inner = max(10, width - RAIL_WIDTH)
     lines = 2  # header + trailing blank line
-    for paragraph in turn.text.split("\n"):
+    for paragraph in turn.text[:MAX_RENDER_CHARS].split("\n"):
         lines += 1 + len(paragraph) // inner
     if turn.role == "agent":
         lines += turn.text.count("\n\n") // 2  # Markdown spacing is already counted mostly

@@ -28,6 +28,7 @@ from chinwag.app.agents.base import (
 )
 
 DEFAULT_DELAY = 0.004  # seconds between deltas: visibly streams in the TUI
+MAX_DELTAS = 2000  # a huge echo streams in bigger pieces rather than a million tiny ones
 
 
 def _first_line(text: str, width: int = 80) -> str:
@@ -82,9 +83,10 @@ class EchoAgent:
             if re.search(r"\btools?\b", prompt, re.IGNORECASE):
                 async for event in self._tool_calls(prompt):
                     yield event
-        for start in range(0, len(reply), self.chunk):
+        chunk = max(self.chunk, len(reply) // MAX_DELTAS + 1)
+        for start in range(0, len(reply), chunk):
             await self._pause()
-            yield TextDelta(reply[start : start + self.chunk])
+            yield TextDelta(reply[start : start + chunk])
         yield Usage(estimate_messages(messages), estimate_tokens(reply), estimated=True)
         yield Done()
 
