@@ -60,6 +60,7 @@ class Runner:
         flush_bytes: int = 2048,
         poll_interval: float = 0.25,
         heartbeat_interval: float = 5.0,
+        notify_interval: float = 1 / 30,
         agent_factory=None,
     ):
         self.store = store
@@ -69,6 +70,7 @@ class Runner:
         self.flush_bytes = flush_bytes
         self.poll_interval = poll_interval
         self.heartbeat_interval = heartbeat_interval
+        self.notify_interval = notify_interval
         self._agent_factory = agent_factory or (lambda name, model: build_agent(name, self.config, model=model))
         self._tasks: dict[str, asyncio.Task] = {}
 
@@ -134,6 +136,19 @@ class Runner:
         self._notify(live, calls, "started")
         status, error = "complete", None
         messages = []
+        pending_text: list[str] = []
+        pending_thinking: list[str] = []
+        last_notify = 0.0
+
+        def materialize() -> None:
+            # joining per delta would copy the growing text every time (O(n^2)); join per notify
+            if pending_text:
+                live.text += "".join(pending_text)
+                pending_text.clear()
+            if pending_thinking:
+                live.thinking += "".join(pending_thinking)
+                pending_thinking.clear()
+
         try:
             session = store.get_session(reply.session_id)
             agent = self._agent_factory(session.agent, session.model)
@@ -141,15 +156,21 @@ class Runner:
             context = [t for t in store.context_turns(session.id) if t.id != reply.id]
             messages = build_messages(context)
             async for event in agent.stream(messages):
-                if isinstance(event, TextDelta):
-                    live.text += event.text
-                    writer.add(text=event.text)
-                    self._notify(live, calls, "text")
-                elif isinstance(event, ThinkingDelta):
-                    live.thinking += event.text
-                    writer.add(thinking=event.text)
-                    self._notify(live, calls, "text")
-                elif isinstance(event, ToolCallStart):
+                if isinstance(event, (TextDelta, ThinkingDelta)):
+                    if isinstance(event, TextDelta):
+                        pending_text.append(event.text)
+                        writer.add(text=event.text)
+                    else:
+                        pending_thinking.append(event.text)
+                        writer.add(thinking=event.text)
+                    now = time.monotonic()
+                    if now - last_notify >= self.notify_interval:
+                        last_notify = now
+                        materialize()
+                        self._notify(live, calls, "text")
+                    continue
+                materialize()
+                if isinstance(event, ToolCallStart):
                     writer.flush()
                     store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id)
                     calls[event.call_id] = ToolCall(
@@ -181,6 +202,7 @@ class Runner:
             status, error = "error", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         finally:
             watcher.cancel()
+            materialize()
         writer.flush()
         if usage is None:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)

@@ -95,6 +95,9 @@ class Prompt(Widget):
         self.area.move_cursor(self.area.document.end)
         self.close_popup()
 
+    def on_mount(self) -> None:
+        self.area.cursor_blink = False  # a blinking cursor wakes the app twice a second
+
     def watch_placeholder(self, value: str) -> None:
         if self.is_mounted:
             self.area.placeholder = value

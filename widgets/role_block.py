@@ -49,6 +49,8 @@ class StreamCache:
     width: int = 0
     settled_end: int = 0  # text[:settled_end] is rendered into `lines`
     lines: list[list[Segment]] = field(default_factory=list)
+    padded: list[Strip] = field(default_factory=list)  # `lines` with rail, padded to width
+    padded_key: tuple = ()
 
 
 def format_tokens(turn: Turn) -> str:
@@ -150,14 +152,19 @@ def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | No
     if not text.strip():
         return []
     hidden = len(turn.text) - MAX_RENDER_CHARS
+    lines = _body_text_lines(console, turn, text, width, cache)
     if hidden > 0:
         more = Text(f"… {hidden:,} more characters (the whole text: /transcript, /export, or copy)",
                     Style(dim=True, italic=True))
-        lines = _lines_of(console, Text(text) if turn.role != "agent" else _markdown(text), width)
-        return lines + _lines_of(console, more, width)
+        lines = lines + _lines_of(console, more, width)
+    return lines
+
+
+def _body_text_lines(console: Console, turn: Turn, text: str, width: int,
+                     cache: StreamCache | None) -> list[list[Segment]]:
     if turn.role == "user" or turn.role == "system":
         return _lines_of(console, Text(text), width)
-    if turn.status != "streaming" or cache is None:
+    if cache is None:  # a block that streamed here keeps its cache: no full re-render at the end
         return _lines_of(console, _markdown(text), width)
     if cache.width != width or cache.settled_end > len(text):
         cache.width, cache.settled_end, cache.lines = width, 0, []
@@ -245,7 +252,9 @@ def render_block(
         body.extend(_text_lines(label, inner))
         if opts.expanded:
             body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(dim=True, italic=True)), inner))
+    prefix = len(body)
     body.extend(body_lines(console, turn, inner, cache))
+    settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
     if calls:
         body.extend(tool_tree_lines(calls, inner, opts))
     marker = _marker(turn)
@@ -254,11 +263,22 @@ def render_block(
     if turn.role == "agent" and not body and turn.status == "streaming":
         body.extend(_text_lines(Text("…", Style(dim=True)), inner))
     dim = Style(dim=True) if turn.compacted else None
-    for line in body:
+
+    def pad(line: list[Segment]) -> Strip:
         segments = [rail, *line]
         if dim is not None:
             segments = list(Segment.apply_style(segments, post_style=dim))
-        strips.append(_pad(segments, width))
+        return _pad(segments, width)
+
+    strips.extend(pad(line) for line in body[:prefix])
+    if settled:
+        # settled paragraphs of a stream are padded once, not on every update
+        key = (width, rail, dim)
+        if cache.padded_key != key or len(cache.padded) > settled:
+            cache.padded, cache.padded_key = [], key
+        cache.padded.extend(pad(line) for line in body[prefix + len(cache.padded): prefix + settled])
+        strips.extend(cache.padded)
+    strips.extend(pad(line) for line in body[prefix + settled:])
     strips.append(Strip.blank(width))
     return strips
 

@@ -35,6 +35,7 @@ from chinwag.widgets.role_block import (
 )
 
 CACHE_BLOCKS = 300
+VIRTUAL_CHUNK = 64
 FPS = 8
 
 
@@ -137,9 +138,7 @@ class Transcript(ScrollView, can_focus=True):
             if tool_calls is not None:
                 block.calls = list(tool_calls)
             block.version += 1
-            if turn.status != "streaming":
-                block.stream = None
-            elif block.stream is None:
+            if turn.status == "streaming" and block.stream is None:
                 block.stream = StreamCache()
         self._remeasure(self._index[turn.id])
         self._update_virtual_size()
@@ -198,7 +197,24 @@ class Transcript(ScrollView, can_focus=True):
         return self._offsets[-1]
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._content_width, self.total_height)
+        # Every change of virtual_size costs a full layout (~20 ms): grow it in chunks and
+        # clamp scrolling to the real content (validate_scroll_y) instead.
+        height = self.total_height
+        viewport = self.scrollable_content_region.height
+        chunked = height if height <= viewport else -(-height // VIRTUAL_CHUNK) * VIRTUAL_CHUNK
+        size = Size(self._content_width, chunked)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
+    @property
+    def max_scroll_y(self) -> int:
+        return max(0, self.total_height - self.scrollable_content_region.height)
+
+    def validate_scroll_y(self, value: float) -> float:
+        return max(0.0, min(value, float(self.max_scroll_y)))
+
+    def validate_scroll_target_y(self, value: float) -> float:
+        return round(max(0.0, min(value, float(self.max_scroll_y))))
 
     def _relayout(self, keep_bottom: bool) -> None:
         if not self.is_mounted:
