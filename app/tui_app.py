@@ -9,6 +9,7 @@ in another terminal) show up live by polling `PRAGMA data_version`.
 
 from __future__ import annotations
 
+import gc
 import logging
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -155,6 +156,9 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self._data_version = self.store.data_version()
         self.set_interval(POLL_SECONDS, self._poll_database)
         self.prompt.focus_input()
+        # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
+        # freeze them so the periodic full collections that stall streaming stay short.
+        self.call_after_refresh(gc.freeze)
         if self._config.default_agent == "echo" and not self._config.agents:
             self.status.notice = "offline echo agent: add a provider in config.toml for a real model"
 

@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.models import ToolCall, Turn
@@ -203,7 +204,15 @@ class Transcript(ScrollView, can_focus=True):
         viewport = self.scrollable_content_region.height
         chunked = height if height <= viewport else -(-height // VIRTUAL_CHUNK) * VIRTUAL_CHUNK
         size = Size(self._content_width, chunked)
-        if size != self.virtual_size:
+        if size == self.virtual_size:
+            return
+        if (self.show_vertical_scrollbar and size.width == self.virtual_size.width
+                and self.virtual_size.height > viewport and size.height > viewport):
+            # Only the scrollbar's range changes: update it without a layout of the screen.
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
             self.virtual_size = size
 
     @property
