@@ -151,6 +151,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
             target = target or self.store.most_recent_session_id()
             session = self.store.get_session(target) if target else self._create_session()
         self.prompt.set_arg_choices("agent", self._agent_choices())
+        self.prompt.history = self.store.prompt_history()
         self.refresh_sidebar()
         self.open_session(session.id)
         self._data_version = self.store.data_version()
@@ -348,6 +349,15 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
             self.run_slash(text.strip())
             return
         self.send_prompt(text)
+
+    @on(Prompt.Unqueue)
+    @guarded
+    def unqueue(self) -> None:
+        queue = self.queued.get(self.session.id) if self.session else None
+        if queue:
+            self.prompt.text = queue.pop()
+            self.prompt.set_queued(queue)
+            self.status.notice = "taken back from the queue: edit it and press Enter"
 
     def send_prompt(self, text: str) -> None:
         if self.session is None:

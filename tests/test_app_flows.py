@@ -341,3 +341,21 @@ async def test_quit_can_hand_the_turn_to_a_background_worker(make_app, db_path, 
         replies = [t for t in check.list_turns(sid) if t.role == "agent"]
     assert replies[0].status == "stopped"
     assert replies[1].status == "complete" and "> finish me later" in replies[1].text
+
+
+async def test_queued_prompt_can_be_taken_back_and_history_persists(make_app, db_path):
+    app, store = make_app(SLOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        sid = app.session.id
+        await submit(pilot, app, LONG_PROMPT)
+        await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
+        await submit(pilot, app, "queued then edited")
+        assert app.queued[sid] == ["queued then edited"]
+        await pilot.press("up")
+        await pilot.pause()
+        assert app.prompt.text == "queued then edited" and app.queued[sid] == []
+        app.runner.cancel(sid)
+        await wait_for(pilot, lambda: not app.runner.is_running(sid))
+    app2, _ = make_app()
+    async with app2.run_test(size=(120, 36)) as pilot:
+        assert app2.prompt.history[-2:] == [LONG_PROMPT, "queued then edited"]

@@ -58,6 +58,9 @@ class Prompt(Widget):
             super().__init__()
             self.text = text
 
+    class Unqueue(Message):
+        """Up on an empty prompt while prompts are queued: take the last one back to edit."""
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.history: list[str] = []
@@ -66,6 +69,7 @@ class Prompt(Widget):
         self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in ARG_CHOICES.items()}
         self._extra: list[Command] = []
         self._popup_mode: str | None = None  # "command" | "argument"
+        self._queued: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield SlashPopup(id="slash-popup")
@@ -106,6 +110,7 @@ class Prompt(Widget):
         self.area.focus()
 
     def set_queued(self, items: list[str]) -> None:
+        self._queued = list(items)
         queued = self.query_one("#queued", Static)
         text = Text()
         for index, item in enumerate(items):
@@ -113,6 +118,8 @@ class Prompt(Widget):
                 text.append("\n")
             text.append("⏳ queued: ", "bold")
             text.append(one_line(item, 200))
+        if items:
+            text.append("   (↑ on an empty prompt takes it back to edit)", "dim italic")
         queued.update(text)
         queued.set_class(bool(items), "-show")
 
@@ -150,6 +157,9 @@ class Prompt(Widget):
             return True
         if key in ("ctrl+j", "alt+enter", "shift+enter"):
             self.area.insert("\n")
+            return True
+        if key == "up" and not self.text and self._queued:
+            self.post_message(self.Unqueue())
             return True
         if key == "up" and self.area.cursor_location[0] == 0 and self.history:
             self._walk_history(-1)
