@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
     p = config_sub.add_parser("show", help="effective values and where they come from")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--session", metavar="ID", help="the values one session gets (session > workspace > agent > global)")
+    p.add_argument("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
+    _db_option(p)
     config_sub.add_parser("path", help="where config.toml lives")
 
     p = commands.add_parser("doctor", help="check the database, schema and agents")

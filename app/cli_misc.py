@@ -13,14 +13,30 @@ def run_config_command(args) -> int:
     if args.action == "path":
         print(paths.config_path())
         return 0
+    from chinwag.app.settings import effective
+
     cfg = common.config()
+    session = None
+    if args.session:
+        store = common.open_store(args)
+        try:
+            session = store.get_session(args.session)
+        finally:
+            store.close()
+    workspace = args.workspace or (session.workspace if session else cfg.defaults.get("workspace") or os.getcwd())
+    values = effective(cfg, session=session, workspace=workspace)
     if args.json:
-        common.print_json({"path": str(cfg.path) if cfg.path else None, "defaults": cfg.defaults,
-                           "agents": cfg.agents, "effective": cfg.sources()})
+        common.print_json({
+            "path": str(cfg.path) if cfg.path else None,
+            "workspace": workspace,
+            "session": session.id if session else None,
+            "effective": {key: {"value": s.value, "origin": s.origin} for key, s in sorted(values.items())},
+        })
         return 0
     print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
-    for key, value in cfg.sources().items():
-        print(f"{key} = {value}")
+    print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
+    for key, setting in sorted(values.items()):
+        print(f"{key} = {setting.value!r}  # {setting.origin}")
     return 0
 
 

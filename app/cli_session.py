@@ -33,17 +33,18 @@ def _out(text: str = "") -> None:
 # -- turns ------------------------------------------------------------------------------
 def cmd_start(store: Store, args) -> int:
     cfg = common.config()
-    from chinwag.app.agents import profile_for
+    from chinwag.app.settings import new_session_choice
 
-    agent = args.agent or cfg.default_agent
-    profile = profile_for(agent, cfg)  # unknown agent: clear error before anything is written
+    workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
+    # unknown agent: a clear error before anything is written
+    choice = new_session_choice(cfg, workspace, agent=args.agent or "", model=args.model or "")
     prompt = common.read_prompt(args.prompt)
     session = store.create_session(
         title=args.title,
         kind=args.kind or cfg.defaults.get("kind", "general"),
-        workspace=args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd()),
-        agent=agent,
-        model=args.model or (cfg.defaults.get("model") if agent == cfg.default_agent else "") or profile.get("model", ""),
+        workspace=workspace,
+        agent=choice.agent,
+        model=choice.model,
         mode=args.mode or "ask",
     )
     store.set_active_session_id(session.id)
@@ -55,6 +56,8 @@ def cmd_start(store: Store, args) -> int:
         return EXIT_OK
     if not args.detach and not args.json:
         print(f"session {session.id}", file=sys.stderr)
+        if choice.hint:
+            print(f"hint: {choice.hint}", file=sys.stderr)
     return _run_turn(store, session, prompt, args)
 
 
@@ -99,6 +102,8 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
             sys.stdout.write(common.terminal_safe(update.turn.text[printed:]))
             sys.stdout.flush()
             printed = len(update.turn.text)
+        if update.kind == "compacted":
+            print("\n(auto-compacted: the context passed the configured share of the model's window)", file=sys.stderr)
         if tty and update.kind == "tool":
             for call in update.tool_calls:
                 if call.status in ("completed", "failed"):
@@ -111,6 +116,7 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: runner.cancel(reply.session_id) or task.cancel())
     turn = await runner.run_reply(reply)
+    await runner.drain()
     if stream and printed:
         sys.stdout.write("\n")
         sys.stdout.flush()
@@ -230,11 +236,11 @@ def cmd_fork(store: Store, args) -> int:
 
 
 def cmd_compact(store: Store, args) -> int:
-    from chinwag.app.agents import build_agent
+    from chinwag.app.agents import agent_for_session
     from chinwag.app.compaction import DEFAULT_WINDOW, compact
 
     session = store.get_session(args.id)
-    agent = build_agent(session.agent, common.config(), model=session.model)
+    agent = agent_for_session(session, common.config())
     window = DEFAULT_WINDOW if args.window is None else args.window
     result = asyncio.run(compact(store, agent, session.id, window=window, instructions=" ".join(args.instructions)))
     _out(

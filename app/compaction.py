@@ -53,7 +53,9 @@ def plan(store: Store, session_id: str, window: int) -> tuple[list[Turn], list[T
     return head, tail
 
 
-async def compact(store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "") -> CompactionResult:
+async def compact(
+    store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "", auto: bool = False
+) -> CompactionResult:
     session = store.get_session(session_id)
     head, tail = plan(store, session.id, window)
     before = context_tokens(head + tail)
@@ -78,12 +80,13 @@ async def compact(store: Store, agent, session_id: str, *, window: int = DEFAULT
         summary = store.add_turn(
             session.id, "summary", text, agent=session.agent, model=session.model,
             metadata={"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
-                      "instructions": instructions.strip()},
+                      "instructions": instructions.strip(), **({"auto": True} if auto else {})},
         )
         store.mark_compacted([t.id for t in head])
         store.append_event(
             session.id, "compaction",
-            {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after},
+            {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
+             "auto": auto},
             turn_id=summary.id,
         )
     return CompactionResult(store.get_turn(summary.id), len(head), len(tail), before, after)

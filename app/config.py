@@ -13,6 +13,16 @@
     kind = "echo"
     delay = 0.05            # seconds between streamed deltas
 
+    [agents.local]          # any OpenAI-compatible server (Ollama, llama.cpp, vLLM, LM Studio)
+    kind = "openai"
+    base_url = "http://127.0.0.1:8080/v1"
+    model = "qwen2.5-coder"
+
+    [workspaces."~/src/project"]   # overrides for sessions whose workspace is in this folder
+    system_prompt = "Answer briefly."
+
+Effective values cascade: session > workspace > agent profile > [defaults] (see settings.py).
+
 Secrets never live here: a profile names the environment variable that holds its key.
 """
 
@@ -25,7 +35,16 @@ from pathlib import Path
 
 from chinwag.app import paths
 
-DEFAULT_KEYS = {"agent": str, "model": str, "kind": str, "workspace": str}
+CASCADE_KEYS = {
+    "agent": str,
+    "model": str,
+    "system_prompt": str,
+    "temperature": (int, float),
+    "context_window": int,
+    "auto_compact": (int, float),
+    "max_tokens": int,
+}
+DEFAULT_KEYS = {**CASCADE_KEYS, "kind": str, "workspace": str}
 AGENT_KEYS = {
     "kind": str,
     "model": str,
@@ -35,13 +54,17 @@ AGENT_KEYS = {
     "temperature": (int, float),
     "context_window": int,
     "auto_compact": (int, float),
+    "max_tokens": int,
+    "timeout": (int, float),
+    "connect_timeout": (int, float),
+    "max_retries": int,
     "delay": (int, float),
     "chunk": int,
     "command": list,
     "env": dict,
     "cwd": str,
 }
-TOP_KEYS = {"defaults", "agents", "keys"}
+TOP_KEYS = {"defaults", "agents", "keys", "workspaces"}
 
 
 class ConfigError(Exception):
@@ -54,26 +77,10 @@ class Config:
     defaults: dict = field(default_factory=dict)
     agents: dict[str, dict] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+x"
-
-    @property
-    def default_agent(self) -> str:
-        return self.defaults.get("agent") or "echo"
+    workspaces: dict[str, dict] = field(default_factory=dict)  # folder -> cascade overrides
 
     def agent_profile(self, name: str) -> dict:
         return dict(self.agents.get(name, {}))
-
-    def sources(self) -> dict[str, str]:
-        """Each effective value with where it came from, for `config show`."""
-        origin = str(self.path) if self.path else "built-in"
-        out = {
-            "defaults.agent": f"{self.default_agent}  ({origin if 'agent' in self.defaults else 'built-in'})",
-            "defaults.kind": f"{self.defaults.get('kind', 'general')}  "
-            f"({origin if 'kind' in self.defaults else 'built-in'})",
-        }
-        for name, profile in self.agents.items():
-            for key, value in profile.items():
-                out[f"agents.{name}.{key}"] = f"{value!r}  ({origin})"
-        return out
 
 
 def _line_of(text: str, key: str) -> str:
@@ -108,7 +115,9 @@ def load_config(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     for key in data:
         if key not in TOP_KEYS:
-            raise ConfigError(f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents, keys)")
+            raise ConfigError(
+                f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents, keys, workspaces)"
+            )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         raise ConfigError(f"{path}: [defaults] must be a table")
@@ -123,4 +132,11 @@ def load_config(path: Path | None = None) -> Config:
     keys = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] maps binding ids to key names, e.g. quit = \"ctrl+x\"")
-    return Config(path=path, defaults=defaults, agents=agents, keys=keys)
+    workspaces = data.get("workspaces", {})
+    if not isinstance(workspaces, dict):
+        raise ConfigError(f"{path}: [workspaces] must be a table of folders")
+    for folder, overrides in workspaces.items():
+        if not isinstance(overrides, dict):
+            raise ConfigError(f"{path}: workspaces.{folder!r} must be a table")
+        _check(overrides, CASCADE_KEYS, f'[workspaces."{folder}"]', path, text)
+    return Config(path=path, defaults=defaults, agents=agents, keys=keys, workspaces=workspaces)

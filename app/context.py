@@ -27,7 +27,7 @@ def turn_message(turn: Turn) -> Message | None:
     note = NOTES.get(turn.status)
     if note:
         return Message("assistant", (turn.text + "\n\n" + note) if turn.text else note)
-    return Message("assistant", turn.text)
+    return Message("assistant", turn.text, record=turn.metadata.get("provider_record", ""))
 
 
 def build_messages(turns: list[Turn]) -> list[Message]:

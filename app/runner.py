@@ -17,10 +17,11 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from chinwag.app.agents import AgentError, build_agent
+from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
     Done,
     Failed,
+    Record,
     TextDelta,
     ThinkingDelta,
     ToolCallEnd,
@@ -49,6 +50,20 @@ class TurnUpdate:
     kind: str = "text"  # started | text | tool | finished
 
 
+def usage_metadata(usage: Usage, record: Record | None) -> dict:
+    """What the turn keeps beyond its token columns: where the counts came from, cached and
+    reasoning tokens when reported, and the provider's own record of the reply."""
+    meta: dict = {"usage": "estimated" if usage.estimated else "reported"}
+    if usage.cached_tokens:
+        meta["cached_tokens"] = usage.cached_tokens
+    if usage.reasoning_tokens:
+        meta["reasoning_tokens"] = usage.reasoning_tokens
+    if record is not None:
+        meta["provider"] = record.provider
+        meta["provider_record"] = record.data
+    return meta
+
+
 class Runner:
     def __init__(
         self,
@@ -71,8 +86,9 @@ class Runner:
         self.poll_interval = poll_interval
         self.heartbeat_interval = heartbeat_interval
         self.notify_interval = notify_interval
-        self._agent_factory = agent_factory or (lambda name, model: build_agent(name, self.config, model=model))
+        self._agent_factory = agent_factory  # tests and benchmarks: (name, model) -> agent
         self._tasks: dict[str, asyncio.Task] = {}
+        self._background: set[asyncio.Task] = set()
 
     # -- public --------------------------------------------------------------------------
     def is_running(self, session_id: str) -> bool:
@@ -88,6 +104,13 @@ class Runner:
             return False
         task.cancel()
         return True
+
+    async def drain(self, timeout: float = 25.0) -> None:
+        """Wait (bounded) for background work such as title generation; a CLI calls this
+        before it exits so the title is not lost."""
+        pending = [t for t in self._background if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     async def send(self, session_id: str, prompt: str) -> Turn:
         """Run one exchange to the end and return the settled agent turn."""
@@ -131,8 +154,10 @@ class Runner:
         live = replace(reply)
         calls: dict[str, ToolCall] = {}
         usage: Usage | None = None
+        record: Record | None = None
         started = time.monotonic()
         watcher = asyncio.ensure_future(self._watch(reply.id, writer, asyncio.current_task()))
+        agent = None
         self._notify(live, calls, "started")
         status, error = "complete", None
         messages = []
@@ -151,7 +176,8 @@ class Runner:
 
         try:
             session = store.get_session(reply.session_id)
-            agent = self._agent_factory(session.agent, session.model)
+            agent = (self._agent_factory(session.agent, session.model) if self._agent_factory
+                     else agent_for_session(session, self.config))
             live.model = live.model or getattr(agent, "model", "")
             context = [t for t in store.context_turns(session.id) if t.id != reply.id]
             messages = build_messages(context)
@@ -188,6 +214,8 @@ class Runner:
                     self._notify(live, calls, "tool")
                 elif isinstance(event, Usage):
                     usage = event
+                elif isinstance(event, Record):
+                    record = event
                 elif isinstance(event, Failed):
                     status, error = "error", event.message
                     break
@@ -208,11 +236,41 @@ class Runner:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
         settled = store.finish_turn(
             reply.id, status, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            estimated=usage.estimated, error=error, model=live.model,
+            estimated=usage.estimated, error=error, model=live.model, metadata=usage_metadata(usage, record),
         )
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, status, time.monotonic() - started, writer.writes)
         self._notify(settled, calls, "finished")
+        if status == "complete" and agent is not None:
+            await self._after_complete(agent, settled, messages)
         return settled
+
+    async def _after_complete(self, agent, settled: Turn, messages) -> None:
+        """Start title generation in the background; auto-compact inline (the session stays
+        busy meanwhile, so nothing is sent against a half-compacted context)."""
+        from chinwag.app import after_turn
+        from chinwag.app.settings import effective
+
+        try:
+            if after_turn.wants_title(self.store, settled.session_id, agent):
+                prompt = next((m.text for m in reversed(messages) if m.role == "user"), "")
+                task = asyncio.ensure_future(self._title(agent, settled, prompt))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+            values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
+            window = int(values["context_window"].value or 0) if "context_window" in values else 0
+            share = float(values["auto_compact"].value or 0) if "auto_compact" in values else 0.0
+            if after_turn.needs_compaction(self.store, settled.session_id, window, share):
+                self._notify(settled, {}, "compacting")
+                result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share)
+                self._notify(settled, {}, "compacted" if result else "finished")
+        except Exception:  # follow-up work must never turn a complete turn into a failure
+            log.exception("after-turn work failed")
+
+    async def _title(self, agent, settled: Turn, prompt: str) -> None:
+        from chinwag.app.after_turn import generate_title
+
+        if await generate_title(self.store, agent, settled.session_id, prompt, settled.text):
+            self._notify(settled, {}, "title")
 
     async def _watch(self, turn_id: str, writer: StreamWriter, stream_task: asyncio.Task) -> None:
         """Flush late text, keep the heartbeat fresh, and honour stop requests from the db."""

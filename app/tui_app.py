@@ -25,6 +25,7 @@ from chinwag.app.config import Config, ConfigError, load_config
 from chinwag.app.runner import Runner, TurnUpdate
 from chinwag.app.tui_commands import SlashCommandsMixin
 from chinwag.app.tui_guard import guarded
+from chinwag.app.tui_models import ModelsMixin
 from chinwag.app.tui_palette import ChinwagCommands
 from chinwag.app.tui_sessions import SessionActionsMixin
 from chinwag.storage import Store
@@ -39,9 +40,10 @@ HISTORY_PAGE = 60
 SIDEBAR_PAGE = 200
 POLL_SECONDS = 0.25
 RENDER_INTERVAL = 1 / 20
+SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
 
 
-class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
+class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, App):
     TITLE = "chinwag"
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     CSS = """
@@ -91,6 +93,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self.queued: dict[str, list[str]] = {}
         self._data_version = None
         self._pending: dict[str, TurnUpdate] = {}
+        self._model_lists: dict[str, list[str]] = {}
         self._flush_scheduled = False
         self._sidebar_filter = ""
         self._show_archived = False
@@ -160,8 +163,15 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
         # freeze them so the periodic full collections that stall streaming stay short.
         self.call_after_refresh(gc.freeze)
-        if self._config.default_agent == "echo" and not self._config.agents:
-            self.status.notice = "offline echo agent: add a provider in config.toml for a real model"
+        self._hint_if_offline(session)
+
+    def _hint_if_offline(self, session: Session) -> None:
+        from chinwag.app.agents.discovery import discover_default
+
+        cfg = self._config
+        if session.agent == "echo" and not cfg.agents and "agent" not in cfg.defaults \
+                and discover_default(probe=False).agent == "echo":
+            self.status.notice = SHORT_ECHO_HINT
 
     def _setup_logging(self) -> None:
         if logging.getLogger("chinwag").handlers:
@@ -177,10 +187,13 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
     def _create_session(self) -> Session:
         import os
 
+        from chinwag.app.settings import new_session_choice
+
         cfg = self._config or Config()
+        workspace = cfg.defaults.get("workspace") or os.getcwd()
+        choice = new_session_choice(cfg, workspace)
         return self.store.create_session(
-            agent=cfg.default_agent, model=cfg.defaults.get("model", ""),
-            kind=cfg.defaults.get("kind", "general"), workspace=cfg.defaults.get("workspace") or os.getcwd(),
+            agent=choice.agent, model=choice.model, kind=cfg.defaults.get("kind", "general"), workspace=workspace,
         )
 
     def _agent_choices(self) -> list[tuple[str, str, str]]:
@@ -202,6 +215,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         self.prompt.set_queued(self.queued.get(session.id, []))
         self.update_status()
         self._refresh_arg_choices()
+        self.prepare_agent(session)
 
     def _calls_for(self, turns) -> dict[str, list]:
         calls: dict[str, list] = {}
@@ -239,7 +253,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
         status.context_tokens = self.store.context_size(session.id)
-        status.context_window = int(self._config.agent_profile(session.agent).get("context_window", 0) or 0)
+        status.context_window = self.context_window(session)
         status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"
         self.prompt.placeholder = f"Message {session.agent} · / for commands"
 
@@ -398,6 +412,9 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
     # -- live updates -----------------------------------------------------------------------
     def _on_turn_update(self, update: TurnUpdate) -> None:
         """Called by the runner for every change; rendering is batched to ~20 fps."""
+        if update.kind in ("title", "compacting", "compacted"):
+            self._on_session_followup(update)
+            return
         self._pending[update.turn.id] = update
         if update.kind in ("started", "finished"):
             self._flush_updates()
@@ -409,6 +426,18 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, App):
         elif not self._flush_scheduled:
             self._flush_scheduled = True
             self.set_timer(RENDER_INTERVAL, self._flush_updates)
+
+    def _on_session_followup(self, update: TurnUpdate) -> None:
+        current = self.session is not None and update.session_id == self.session.id
+        if update.kind == "title":
+            self.refresh_sidebar()
+        elif current and update.kind == "compacting":
+            self.status.notice = "auto-compacting: the context passed its threshold…"
+        elif current and update.kind == "compacted":
+            self.open_session(update.session_id)
+            self.status.notice = "auto-compacted the older turns (see the summary block)"
+        if current:
+            self.update_status()
 
     def _flush_updates(self) -> None:
         self._flush_scheduled = False

@@ -127,12 +127,12 @@ class SlashCommandsMixin:
 
     @work(group="compact", exclusive=True)
     async def _compact(self, session_id: str, window: int, instructions: str) -> None:
-        from chinwag.app.agents import build_agent
+        from chinwag.app.agents import agent_for_session
         from chinwag.app.compaction import compact
 
         try:
             session = self.store.get_session(session_id)
-            agent = build_agent(session.agent, self._config, model=session.model)
+            agent = agent_for_session(session, self._config)
             result = await compact(self.store, agent, session_id, window=window, instructions=instructions)
         except Exception as exc:
             self.status.notice = ""
@@ -159,14 +159,6 @@ class SlashCommandsMixin:
         self.open_session(sid)
 
     # -- session settings ---------------------------------------------------------------------
-    def slash_model(self, parsed) -> None:
-        if not parsed.rest.strip():
-            self.status.notice = f"model: {self.session.model or '(agent default)'}"
-            return
-        self.store.update_session(self.session.id, model=parsed.rest.strip())
-        self.update_status()
-        self.status.notice = f"model set to {parsed.rest.strip()} for the next turns"
-
     def slash_agent(self, parsed) -> None:
         from chinwag.app.agents import profile_for
 

@@ -61,6 +61,7 @@ def run(db: str, turn_id: str) -> int:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, lambda: runner.cancel(turn.session_id))
             await runner.run_reply(turn)
+            await runner.drain()
 
         asyncio.run(main())
         return 0

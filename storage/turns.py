@@ -197,8 +197,10 @@ class TurnsMixin:
         estimated: bool = False,
         error: str | None = None,
         model: str = "",
+        metadata: dict | None = None,
     ) -> Turn:
-        """Settle a streaming turn and move the session out of `busy`."""
+        """Settle a streaming turn and move the session out of `busy`. `metadata` is merged
+        into the turn's (e.g. usage details, the provider's own record of the reply)."""
         if status not in FINAL_STATUSES:
             raise StorageError(f"{status!r} is not a final turn status")
         turn = self.get_turn(turn_id)
@@ -210,6 +212,9 @@ class TurnsMixin:
                    WHERE id = ?""",
                 (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model, turn_id),
             )
+            if metadata:
+                merged = {**turn.metadata, **metadata}
+                conn.execute("UPDATE turns SET metadata = ? WHERE id = ?", (json.dumps(merged), turn_id))
             conn.execute(
                 """UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
                    updated_at = ?, last_activity_at = ? WHERE id = ?""",

@@ -15,7 +15,23 @@ import pytest
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 
+sys.path.insert(0, str(Path(__file__).parent))  # test helpers such as fake_llm
+
 FIXED_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=timezone.utc)
+
+
+NO_OLLAMA = "127.0.0.1:9"  # nothing listens on the discard port: discovery finds no Ollama
+
+
+@pytest.fixture(autouse=True)
+def no_real_providers(monkeypatch):
+    """No test may reach a real provider, whatever the developer's environment holds."""
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", NO_OLLAMA)
+    from chinwag.app.agents import discovery
+
+    discovery._probe_cache.clear()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from chinwag.app.config import Config
 from chinwag.app.runner import Runner
 from chinwag.app.tui_app import ChinwagApp
 from chinwag.storage import Store, StorageError
+from fake_llm import FakeLLM, Reply
 
 OPENAI_MARKER = "sk-MARKER-openai-7f3a9c"
 ANTHROPIC_MARKER = "sk-ant-MARKER-anthropic-51d2"
@@ -49,7 +50,17 @@ async def wait_for(pilot, condition, timeout=15.0):
 
 
 async def test_secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path):
-    env = {"OPENAI_API_KEY": OPENAI_MARKER, "ANTHROPIC_API_KEY": ANTHROPIC_MARKER}
+    with FakeLLM() as fake:
+        await _secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path, fake)
+        # the key was really used (discovery picked the keyed provider), and only sent over HTTP
+        assert any(ANTHROPIC_MARKER in (r.headers.get("x-api-key", "") + r.headers.get("authorization", ""))
+                   for r in fake.chat_requests())
+
+
+async def _secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path, fake):
+    fake.script(Reply(chunks=["a reply that ", "names no secret"]))
+    env = {"OPENAI_API_KEY": OPENAI_MARKER, "ANTHROPIC_API_KEY": ANTHROPIC_MARKER,
+           "ANTHROPIC_BASE_URL": fake.url, "OPENAI_BASE_URL": fake.url + "/v1"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     session_id = cli("session", "start", "--detach", "use a tool please", env=env).stdout.strip()

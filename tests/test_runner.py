@@ -21,8 +21,14 @@ class ScriptedAgent:
         self.name, self.model = "scripted", "s-1"
         self.events, self.delay, self.check, self.raise_after = events, delay, check, raise_after
         self.seen = None
+        self.purposes = []
 
     async def stream(self, messages, *, purpose="chat"):
+        self.purposes.append(purpose)
+        if purpose == "title":  # the follow-up title request gets a fixed answer
+            yield TextDelta("A Scripted Title")
+            yield Done()
+            return
         self.seen = messages
         if self.check:
             self.check()
@@ -80,10 +86,13 @@ async def test_success_commits_user_turn_before_calling_agent(store):
     assert (turn.status, turn.text, turn.input_tokens, turn.output_tokens, turn.tokens_estimated) == ("complete", "answer", 12, 3, False)
     assert turn.model == "s-1"
     assert agent.seen[-1].text == "question"
+    await runner.drain()
+    assert agent.purposes == ["chat", "title"]
+    assert store.get_session(session.id).title == "A Scripted Title" and "title" in [u.kind for u in updates]
     s = store.get_session(session.id)
     assert (s.state, s.input_tokens, s.output_tokens) == ("ready", 12, 3)
     kinds = [u.kind for u in updates]
-    assert kinds[0] == "started" and kinds[-1] == "finished" and "text" in kinds
+    assert kinds[0] == "started" and kinds[-2:] == ["finished", "title"] and "text" in kinds
     types = [e.type for e in store.list_events(session.id)]
     assert types.index("user_message") < types.index("generation_start") < types.index("generation_end")
 
@@ -247,11 +256,11 @@ async def test_compaction_refuses_while_a_turn_runs(store):
 
 # -- config -------------------------------------------------------------------------------------
 def test_config_missing_valid_and_invalid(chinwag_home):
-    assert load_config().default_agent == "echo"
+    assert load_config().defaults == {}
     path = chinwag_home / "config.toml"
     path.write_text('[defaults]\nagent = "slow"\n\n[agents.slow]\nkind = "echo"\ndelay = 0.5\n')
     config = load_config()
-    assert config.default_agent == "slow" and config.agents["slow"]["delay"] == 0.5
+    assert config.defaults["agent"] == "slow" and config.agents["slow"]["delay"] == 0.5
     path.write_text("[defaults]\nagent = \n")
     with pytest.raises(ConfigError, match="config.toml.*line 2"):
         load_config()

@@ -76,7 +76,8 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
         text.append("▸ you", Style(color=glyphs.BRAND, bold=True))
     elif turn.role == "summary":
         meta = turn.metadata or {}
-        text.append("≡ summary", Style(color=glyphs.ROLE_RAIL["summary"], bold=True))
+        label = "≡ summary · auto-compacted" if meta.get("auto") else "≡ summary"
+        text.append(label, Style(color=glyphs.ROLE_RAIL["summary"], bold=True))
         if meta.get("summarized"):
             text.append(f" · {meta['summarized']} turns compacted", Style(dim=True))
         if meta.get("tokens_before"):

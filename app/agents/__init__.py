@@ -1,57 +1,97 @@
-"""Agent registry: builds an agent from its name (a built-in or a config profile)."""
+"""Agent registry: builds an agent from its name (a built-in or a config profile) and the
+effective settings of a session (see `chinwag.app.settings` for the cascade)."""
 
 from __future__ import annotations
 
+import os
+
 from chinwag.app.agents.base import Agent, AgentError, AgentInfo
+from chinwag.app.agents.discovery import builtin_profiles
 from chinwag.app.config import Config
 
-BUILTIN = {"echo": {"kind": "echo"}}
-KINDS = ("echo",)
+KINDS = ("echo", "openai", "anthropic")
+PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "timeout",
+                    "connect_timeout", "max_retries")
 
 
-def profile_for(name: str, config: Config) -> dict:
+def profile_for(name: str, config: Config, environ=None) -> dict:
+    builtin = builtin_profiles(environ)
     if name in config.agents:
-        profile = config.agent_profile(name)
-        profile.setdefault("kind", name if name in BUILTIN else "")
+        profile = {**builtin.get(name, {}), **config.agent_profile(name)}
+        profile.setdefault("kind", "")
         return profile
-    if name in BUILTIN:
-        return dict(BUILTIN[name])
-    known = sorted(set(BUILTIN) | set(config.agents))
+    if name in builtin:
+        return dict(builtin[name])
+    known = sorted(set(builtin) | set(config.agents))
     raise AgentError(f"unknown agent {name!r} (available: {', '.join(known)})")
 
 
-def build_agent(name: str, config: Config, *, model: str = "") -> Agent:
-    profile = profile_for(name, config)
+def build_from_profile(name: str, profile: dict, *, model: str = "", environ=None) -> Agent:
     kind = profile.get("kind", "")
     if kind == "echo":
         from chinwag.app.agents.echo import EchoAgent
 
-        return EchoAgent(
-            name, model or profile.get("model", ""), delay=profile.get("delay"), chunk=profile.get("chunk", 4)
-        )
-    raise AgentError(f"agent {name!r} has kind {kind!r}, which this version does not support (supported: {', '.join(KINDS)})")
+        return EchoAgent(name, model or profile.get("model", ""), delay=profile.get("delay"),
+                         chunk=profile.get("chunk", 4))
+    if kind in ("openai", "anthropic"):
+        from chinwag.app.agents.provider import ProviderAgent
+
+        options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
+        return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
+                             environ=environ, **options)
+    raise AgentError(f"agent {name!r} has kind {kind!r}, which this version does not support "
+                     f"(supported: {', '.join(KINDS)})")
 
 
-def list_agents(config: Config) -> list[AgentInfo]:
+def build_agent(name: str, config: Config, *, model: str = "", environ=None) -> Agent:
+    return build_from_profile(name, profile_for(name, config, environ), model=model, environ=environ)
+
+
+def agent_for_session(session, config: Config, environ=None) -> Agent:
+    """The session's agent with the cascade applied (session > workspace > agent > global)."""
+    from chinwag.app.settings import effective
+
+    values = effective(config, session=session, environ=environ, probe=False)
+    profile = {**profile_for(session.agent, config, environ)}
+    for key in ("system_prompt", "temperature", "max_tokens"):
+        if key in values:
+            profile[key] = values[key].value
+    return build_from_profile(session.agent, profile, model=values["model"].value if "model" in values else "",
+                              environ=environ)
+
+
+def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
+    if kind == "echo":
+        return True, "offline, built in"
+    if kind not in KINDS:
+        return False, f"kind {kind!r} not supported"
+    from chinwag.app.agents.provider import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url
+
+    url = profile.get("base_url") or DEFAULT_URLS[kind]
+    env = profile.get("api_key_env") or DEFAULT_KEY_ENV[kind]
+    if environ.get(env, "").strip():
+        return True, f"{url} (key in {env})"
+    if profile.get("local"):
+        from chinwag.app.agents.discovery import ollama_models
+
+        if ollama_models(environ) is None:
+            return False, f"Ollama is not answering at {url.removesuffix('/v1')}"
+        return True, f"{url} (local, no key needed)"
+    if not profile.get("api_key_env") and is_local_url(url):
+        return True, f"{url} (local, no key needed)"
+    return False, f"{env} is not set"
+
+
+def list_agents(config: Config, environ=None) -> list[AgentInfo]:
+    environ = os.environ if environ is None else environ
     infos = []
-    for name in sorted(set(BUILTIN) | set(config.agents)):
-        try:
-            profile = profile_for(name, config)
-        except AgentError as exc:
-            infos.append(AgentInfo(name, "?", available=False, detail=str(exc)))
-            continue
+    for name in sorted(set(builtin_profiles(environ)) | set(config.agents)):
+        profile = profile_for(name, config, environ)
         kind = profile.get("kind", "")
-        ok = kind in KINDS
-        infos.append(
-            AgentInfo(
-                name,
-                kind,
-                model=profile.get("model", "echo-1" if kind == "echo" else ""),
-                available=ok,
-                detail="offline, built in" if kind == "echo" else ("" if ok else f"kind {kind!r} not supported yet"),
-            )
-        )
+        ok, detail = _availability(kind, profile, environ)
+        model = profile.get("model") or ("echo-1" if kind == "echo" else "")
+        infos.append(AgentInfo(name, kind, model=model, available=ok, detail=detail))
     return infos
 
 
-__all__ = ["Agent", "AgentError", "AgentInfo", "build_agent", "list_agents", "profile_for"]
+__all__ = ["Agent", "AgentError", "AgentInfo", "agent_for_session", "build_agent", "list_agents", "profile_for"]

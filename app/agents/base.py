@@ -15,6 +15,7 @@ from typing import AsyncIterator, Protocol, Union
 class Message:
     role: str  # "system" | "user" | "assistant"
     text: str
+    record: str = ""  # the provider's own JSON record of an assistant reply, for exact replay
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ class Usage:
     input_tokens: int
     output_tokens: int
     estimated: bool = False
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Record:
+    """The provider's own record of the reply (JSON), stored on the turn for exact replay."""
+
+    provider: str
+    data: str
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ class Failed:
     message: str
 
 
-AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Done, Failed]
+AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Record, Done, Failed]
 
 
 @dataclass

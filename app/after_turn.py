@@ -1,0 +1,89 @@
+"""What follows a completed exchange: a generated title and automatic compaction.
+
+- Title: after the first exchange, the session's model is asked for a short title
+  (fallback, already in place: the first line of the prompt). A title the user set is
+  never overwritten (`rename_session(source="model")` refuses to).
+- Auto-compaction: when the context passes the configured share (`auto_compact`, e.g.
+  0.8) of the model's `context_window`, the older turns are summarized like `/compact`;
+  the summary turn says it was automatic and shows tokens before -> after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from chinwag.app.agents.base import Done, Failed, Message, TextDelta
+from chinwag.app.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
+from chinwag.storage import SessionBusy, Store
+
+log = logging.getLogger("chinwag.after_turn")
+
+TITLE_PROMPT = (
+    "Write a short title (at most 6 words) for the conversation below. Answer with the title "
+    "only: no quotes, no 'Title:', no trailing period.\n\nConversation:\n"
+)
+TITLE_MAX = 60
+TITLE_TIMEOUT = 20.0
+EXCERPT = 1500
+
+
+def clean_title(raw: str) -> str:
+    """The first meaningful line of a model's answer, without quotes, markup or a label."""
+    for line in raw.splitlines():
+        line = re.sub(r"^\s*(#+|\*+|title\s*:)\s*", "", line.strip(), flags=re.I)
+        line = line.strip().strip("\"'“”‘’`*").strip().rstrip(".").strip()
+        line = " ".join(line.split())
+        if line:
+            return line if len(line) <= TITLE_MAX else line[: TITLE_MAX - 1].rstrip() + "…"
+    return ""
+
+
+def wants_title(store: Store, session_id: str, agent) -> bool:
+    if getattr(agent, "kind", "") == "echo":  # its title would be the prompt's first line: the fallback
+        return False
+    session = store.get_session(session_id)
+    return session.title_source in ("default", "auto") and session.turn_count <= 2
+
+
+async def generate_title(store: Store, agent, session_id: str, prompt: str, reply: str) -> str | None:
+    """Ask the model for a title; on any failure keep the fallback title. Returns the title set."""
+    request = TITLE_PROMPT + f"User: {prompt[:EXCERPT]}\n\nAssistant: {reply[:EXCERPT]}"
+    parts: list[str] = []
+
+    async def ask() -> None:
+        async for event in agent.stream([Message("user", request)], purpose="title"):
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+            elif isinstance(event, (Failed, Done)):
+                if isinstance(event, Failed):
+                    parts.clear()
+                break
+
+    try:
+        await asyncio.wait_for(ask(), TITLE_TIMEOUT)
+    except (asyncio.TimeoutError, Exception) as exc:  # a title is a nicety: never an error
+        log.info("title generation failed: %s", exc)
+        return None
+    title = clean_title("".join(parts))
+    if not title:
+        return None
+    session = store.rename_session(session_id, title, source="model")
+    return session.title if session.title_source == "model" else None
+
+
+def needs_compaction(store: Store, session_id: str, window_tokens: int, share: float) -> bool:
+    if window_tokens <= 0 or not 0 < share < 1:
+        return False
+    return store.context_size(session_id) >= share * window_tokens
+
+
+async def auto_compact(store: Store, agent, session_id: str, window_tokens: int, share: float) -> CompactionResult | None:
+    if not needs_compaction(store, session_id, window_tokens, share):
+        return None
+    try:
+        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True)
+    except (CompactionError, SessionBusy) as exc:
+        log.info("auto-compaction skipped: %s", exc)
+        return None

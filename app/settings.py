@@ -1,0 +1,116 @@
+"""The settings cascade: the effective value of each setting and where it came from.
+
+    session (its row and its `config` JSON)  >  workspace ([workspaces."FOLDER"], the
+    longest folder containing the session's workspace)  >  agent profile ([agents.NAME] or
+    a built-in)  >  global ([defaults])  >  built-in defaults
+
+The agent itself is chosen the same way, and when nothing names one, by discovery
+(a provider key in the environment, Ollama answering, else `echo`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from chinwag.app.agents.discovery import discover_default
+from chinwag.app.config import CASCADE_KEYS, Config
+
+BUILTIN = {"system_prompt": "", "context_window": 0, "auto_compact": 0.8}
+AGENT_ONLY = ("kind", "base_url", "api_key_env", "timeout", "connect_timeout", "max_retries", "delay", "chunk",
+              "command", "cwd")
+SESSION_KEYS = tuple(k for k in CASCADE_KEYS if k not in ("agent", "model"))
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: object
+    origin: str
+
+
+def _folder(path: str) -> Path:
+    return Path(os.path.expanduser(path)).resolve()
+
+
+def workspace_overrides(config: Config, workspace: str) -> tuple[str, dict]:
+    """The [workspaces."FOLDER"] table that applies to `workspace` (longest match), if any."""
+    if not workspace or not config.workspaces:
+        return "", {}
+    target = _folder(workspace)
+    matches = [(len(str(_folder(f))), f) for f in config.workspaces
+               if target == _folder(f) or _folder(f) in target.parents]
+    if not matches:
+        return "", {}
+    folder = max(matches)[1]
+    return folder, config.workspaces[folder]
+
+
+def effective(config: Config, *, session=None, workspace: str = "", environ=None, probe: bool = True) -> dict[str, Setting]:
+    from chinwag.app.agents import profile_for
+
+    where = f" ({config.path})" if config.path else ""
+    out: dict[str, Setting] = {key: Setting(value, "built-in") for key, value in BUILTIN.items()}
+    for key in CASCADE_KEYS:
+        if key in config.defaults:
+            out[key] = Setting(config.defaults[key], f"[defaults]{where}")
+    ws_key, ws = workspace_overrides(config, workspace or (session.workspace if session else ""))
+    ws_origin = f'[workspaces."{ws_key}"]{where}'
+
+    if session is not None and session.agent:
+        out["agent"] = Setting(session.agent, "session")
+    elif "agent" in ws:
+        out["agent"] = Setting(ws["agent"], ws_origin)
+    elif "agent" not in config.defaults:
+        choice = discover_default(environ, probe=probe)
+        out["agent"] = Setting(choice.agent, f"discovered: {choice.reason}")
+        if choice.model:
+            out["model"] = Setting(choice.model, f"discovered: {choice.reason}")
+    agent = str(out["agent"].value)
+
+    profile = profile_for(agent, config, environ)
+    agent_origin = f"[agents.{agent}]{where}" if agent in config.agents else f"built-in agent {agent!r}"
+    for key, value in profile.items():
+        if key in CASCADE_KEYS or key in AGENT_ONLY:
+            out[key] = Setting(value, agent_origin)
+    for key, value in ws.items():
+        if key != "agent":
+            out[key] = Setting(value, ws_origin)
+    if session is not None:
+        if session.model:
+            out["model"] = Setting(session.model, "session")
+        for key, value in (session.config or {}).items():
+            if key in SESSION_KEYS:
+                out[key] = Setting(value, "session")
+    return out
+
+
+@dataclass(frozen=True)
+class NewSession:
+    agent: str
+    model: str
+    hint: str = ""  # how to connect a real model, when discovery fell back to echo
+
+
+def new_session_choice(config: Config, workspace: str, *, agent: str = "", model: str = "", environ=None) -> NewSession:
+    """Agent and model for a new session: those asked for, else the cascade's."""
+    from chinwag.app.agents import profile_for
+    from chinwag.app.agents.discovery import ECHO_HINT, ollama_models
+
+    hint = ""
+    if agent:
+        profile = profile_for(agent, config, environ)  # unknown agent: a clear error, nothing written
+        values = effective(config, workspace=workspace, environ=environ, probe=False)
+        if not model and values.get("agent", Setting("", "")).value == agent and "model" in values:
+            model = str(values["model"].value)
+    else:
+        values = effective(config, workspace=workspace, environ=environ)
+        agent = str(values["agent"].value)
+        profile = profile_for(agent, config, environ)
+        model = model or str(values["model"].value if "model" in values else "")
+        if agent == "echo" and values["agent"].origin.startswith("discovered"):
+            hint = ECHO_HINT
+    model = model or profile.get("model", "")
+    if not model and profile.get("local"):
+        model = (ollama_models(environ) or [""])[0]
+    return NewSession(agent, model, hint)
