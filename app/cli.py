@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--workspace")
     p.add_argument("--mode", choices=["ask", "bypass", "readonly"], default=None)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a setting for this session only (system_prompt, temperature, max_tokens, ...)")
     _turn_options(p)
     p.add_argument("prompt", nargs="?", help="opening prompt ('-' reads stdin)")
 

@@ -33,11 +33,20 @@ def _out(text: str = "") -> None:
 # -- turns ------------------------------------------------------------------------------
 def cmd_start(store: Store, args) -> int:
     cfg = common.config()
-    from chinwag.app.settings import new_session_choice
+    from chinwag.app.settings import new_session_choice, parse_override
 
     workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
     choice = new_session_choice(cfg, workspace, agent=args.agent or "", model=args.model or "")
+    overrides = {}
+    for item in args.set:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise common.CliError(f"--set needs KEY=VALUE, not {item!r}")
+        try:
+            overrides[key.strip()] = parse_override(key, raw)
+        except ValueError as exc:
+            raise common.CliError(str(exc)) from None
     prompt = common.read_prompt(args.prompt)
     session = store.create_session(
         title=args.title,
@@ -46,6 +55,7 @@ def cmd_start(store: Store, args) -> int:
         agent=choice.agent,
         model=choice.model,
         mode=args.mode or "ask",
+        config=overrides,
     )
     store.set_active_session_id(session.id)
     if not prompt:

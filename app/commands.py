@@ -50,9 +50,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
     Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),
     Command("mode", "permission mode for tool use", "/mode ask|bypass|readonly", takes_args=True, arg_kind="mode"),
+    Command("set", "override a setting for this session only", "/set KEY VALUE", takes_args=True,
+            arg_kind="setting"),
 )
 
 ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
+    "setting": [
+        ("system_prompt", "instructions sent first", "system_prompt"),
+        ("temperature", "sampling temperature, e.g. 0.2", "temperature"),
+        ("max_tokens", "longest reply in tokens", "max_tokens"),
+        ("context_window", "the model's window in tokens (for the meter)", "context_window"),
+        ("auto_compact", "compact when the context passes this share, e.g. 0.8", "auto_compact"),
+    ],
     "export_format": [("md", "Markdown document", "md"), ("json", "lossless JSON (re-importable)", "json")],
     "mode": [
         ("ask", "ask before a tool writes or runs", "ask"),

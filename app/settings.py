@@ -114,3 +114,22 @@ def new_session_choice(config: Config, workspace: str, *, agent: str = "", model
     if not model and profile.get("local"):
         model = (ollama_models(environ) or [""])[0]
     return NewSession(agent, model, hint)
+
+
+def parse_override(key: str, raw: str):
+    """A per-session override from text (`/set temperature 0.2`, `--set temperature=0.2`),
+    typed and checked; raises ValueError with a one-line message."""
+    key = key.strip()
+    if key not in SESSION_KEYS:
+        raise ValueError(f"unknown setting {key!r} (settable per session: {', '.join(SESSION_KEYS)})")
+    wanted = CASCADE_KEYS[key]
+    raw = raw.strip()
+    if wanted is str:
+        return raw
+    try:
+        value = int(raw) if wanted is int else float(raw)
+    except ValueError:
+        raise ValueError(f"{key} needs a number, not {raw!r}") from None
+    if value < 0 or (key == "auto_compact" and value >= 1):
+        raise ValueError(f"{key} is out of range ({raw})" + (" (a share below 1, e.g. 0.8)" if key == "auto_compact" else ""))
+    return value

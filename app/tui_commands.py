@@ -160,16 +160,38 @@ class SlashCommandsMixin:
 
     # -- session settings ---------------------------------------------------------------------
     def slash_agent(self, parsed) -> None:
-        from chinwag.app.agents import profile_for
+        from chinwag.app.settings import new_session_choice
 
         name = parsed.rest.strip()
         if not name:
             self.status.notice = f"agent: {self.session.agent}"
             return
-        profile_for(name, self._config)
-        self.store.update_session(self.session.id, agent=name, model=self._config.agent_profile(name).get("model", ""))
+        choice = new_session_choice(self._config, self.session.workspace, agent=name)  # unknown: clear error
+        self.store.update_session(self.session.id, agent=choice.agent, model=choice.model)
         self.update_status()
+        self.prepare_agent(self.session)
         self.status.notice = f"agent set to {name} for the next turns"
+
+    def slash_set(self, parsed) -> None:
+        from chinwag.app.settings import effective, parse_override
+
+        key, _, raw = parsed.rest.strip().partition(" ")
+        if not key:
+            values = effective(self._config, session=self.session, probe=False)
+            self.status.notice = "  ".join(f"{k}={values[k].value!r}" for k in ("temperature", "max_tokens",
+                                                                                  "context_window", "auto_compact")
+                                           if k in values)
+            return
+        overrides = dict(self.session.config or {})
+        if raw.strip():
+            overrides[key] = parse_override(key, raw)
+        else:
+            parse_override(key, "0" if key != "system_prompt" else "")  # validates the key
+            overrides.pop(key, None)
+        self.store.update_session(self.session.id, config=overrides)
+        self.update_status()
+        self.status.notice = (f"{key} = {overrides[key]!r} for this session" if key in overrides
+                              else f"{key}: back to the configured value")
 
     def slash_mode(self, parsed) -> None:
         mode = parsed.rest.strip()

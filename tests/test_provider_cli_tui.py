@@ -110,3 +110,45 @@ def test_provider_sdks_are_imported_lazily():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_per_session_settings(chinwag_home, cli, fake):
+    write_config(chinwag_home, fake)
+    bad = cli("session", "start", "--agent", "fake", "--set", "colour=red", "hi", env={"FAKE_KEY": KEY})
+    assert bad.returncode != 0 and "unknown setting 'colour'" in bad.stderr
+    assert cli("session", "list", "--json").stdout.strip() == "[]"  # nothing was written
+    fake.script(Reply(chunks=["ok"]))
+    good = cli("session", "start", "--agent", "fake", "--title", "t", "--set", "temperature=0.7",
+               "--set", "system_prompt=Answer in French.", "hi", env={"FAKE_KEY": KEY})
+    assert good.returncode == 0, good.stderr
+    body = fake.chat_requests()[-1].body
+    assert body["temperature"] == 0.7 and body["messages"][0] == {"role": "system", "content": "Answer in French."}
+
+
+async def test_tui_switches_agent_and_sets_overrides_mid_session(db_path, fake, monkeypatch):
+    monkeypatch.setenv("FAKE_KEY", KEY)
+    config = Config(agents={"fake": {"kind": "anthropic", "base_url": fake.url, "model": "fake-large",
+                                     "api_key_env": "FAKE_KEY"},
+                            "echo": {"kind": "echo", "delay": 0}})
+    store = Store(db_path)
+    session = store.create_session(agent="echo", title="switching")
+    app = ChinwagApp(store=store, config=config, animate=False, session_id=session.id)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await submit(pilot, app, "first, to echo")
+            await wait_for(pilot, lambda: not app.runner.running_sessions() and len(store.list_turns(session.id)) == 2)
+            assert fake.chat_requests() == []
+            await submit(pilot, app, "/agent fake")
+            await submit(pilot, app, "/set temperature 0.25")
+            await submit(pilot, app, "/set temperature hot")
+            assert store.get_session(session.id).config == {"temperature": 0.25}  # the bad value changed nothing
+            await submit(pilot, app, "second, to the model")
+            await wait_for(pilot, lambda: not app.runner.running_sessions() and len(store.list_turns(session.id)) == 4)
+            body = fake.chat_requests()[-1].body
+            assert body["model"] == "fake-large" and body["temperature"] == 0.25
+            texts = [c["text"] for m in body["messages"] for c in m["content"]]
+            assert texts[0] == "first, to echo" and texts[-1] == "second, to the model"
+            changes = [e.data for e in store.list_events(session.id) if e.type == "session_change"]
+            assert {"agent": "fake", "model": "fake-large"} in changes and {"config": {"temperature": 0.25}} in changes
+    finally:
+        store.close()
