@@ -58,7 +58,7 @@ def test_registry_has_every_command_once():
 
 
 def test_filter_is_strict_prefix_exact_first():
-    assert [c.name for c in filter_commands("s")] == ["status", "stop", "sessions", "switch"]
+    assert [c.name for c in filter_commands("s")] == ["status", "stop", "sessions", "switch", "set"]
     assert [c.name for c in filter_commands("/co")] == ["compact"]
     assert filter_commands("x") == []
     extra = (Command("stopwatch", "x"),) + COMMANDS
@@ -113,7 +113,7 @@ async def test_typing_refilters_and_highlight_follows():
     async with app.run_test(size=(80, 24)) as pilot:
         prompt = app.query_one(Prompt)
         await type_keys(pilot, "/s")
-        assert labels(prompt) == ["/status", "/stop", "/sessions", "/switch"]
+        assert labels(prompt) == ["/status", "/stop", "/sessions", "/switch", "/set"]
         await pilot.press("down", "down", "down")
         assert prompt.popup.highlighted == 3
         await type_keys(pilot, "t")
@@ -130,12 +130,12 @@ async def test_tab_down_up_move_and_wrap():
         await type_keys(pilot, "/s")
         await pilot.press("tab")
         assert prompt.popup.highlighted == 1
-        await pilot.press("down", "down", "tab")
+        await pilot.press("down", "down", "down", "tab")  # five matches: status stop sessions switch set
         assert prompt.popup.highlighted == 0  # wrapped
         await pilot.press("up")
-        assert prompt.popup.highlighted == 3
+        assert prompt.popup.highlighted == 4
         await pilot.press("shift+tab")
-        assert prompt.popup.highlighted == 2
+        assert prompt.popup.highlighted == 3
         assert app.submitted == []  # Tab never runs a command
 
 
