@@ -77,9 +77,19 @@ def main() -> None:
         rows.append(("chinwag session list (100,000 sessions)",
                      timed(chinwag + ["session", "list", "--db", str(big)], env, args.runs), 0.250))
         rows.append(("TUI first paint, 100,000 sessions", first_paint(big, env, args.runs), 0.500))
+        rows.append(("chinwag --help", timed(chinwag + ["--help"], env, args.runs), 0.150))
+        base = timed([sys.executable, "-c", "import chinwag.app.cli"], env, args.runs)
+        providers = timed([sys.executable, "-c", "import chinwag.app.cli, chinwag.app.agents.provider_models"],
+                          env, args.runs)
+        rows.append(("provider layer import (pydantic-ai + SDKs), paid at first model use only",
+                     providers - base, None))
     lines = [machine_line(), "", "Whole fresh processes (interpreter start included), median of "
              f"{args.runs}.", "", "| command | time | target | |", "|---|---:|---:|---|"]
     for name, seconds, target in rows:
+        if target is None:
+            print(f"{name:<45} {seconds * 1000:7.0f} ms  (not on the start-up path)")
+            lines.append(f"| {name} | {seconds * 1000:.0f} ms | not at start-up | ✓ |")
+            continue
         verdict = "✓" if seconds < target else "✗ MISSED"
         print(f"{name:<45} {seconds * 1000:7.0f} ms  (target < {target * 1000:.0f} ms) {verdict}")
         lines.append(f"| {name} | {seconds * 1000:.0f} ms | < {target * 1000:.0f} ms | {verdict} |")

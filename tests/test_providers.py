@@ -286,3 +286,21 @@ def test_list_agents_tells_what_is_available(fake, monkeypatch):
     assert infos["fake"].available and infos["echo"].available
     assert not infos["openai"].available and "OPENAI_API_KEY is not set" in infos["openai"].detail
     assert not infos["ollama"].available
+
+
+async def test_provider_record_replays_thinking_exactly_to_the_same_provider(store, fake, keyed):
+    config = config_for(fake, "anthropic")
+    fake.script(Reply(thinking=["weighing it"], chunks=["first answer"]), Reply(chunks=["second answer"]))
+    session, _ = await send(store, config, "one")
+    await send(store, config, "two", session=session)
+    assistant = fake.chat_requests()[-1].body["messages"][1]
+    assert assistant["role"] == "assistant"
+    kinds = {block["type"]: block for block in assistant["content"]}
+    assert kinds["thinking"]["thinking"] == "weighing it" and kinds["thinking"]["signature"] == "sig"
+    assert kinds["text"]["text"] == "first answer"
+    # another provider gets the plain text, never a foreign record
+    store.update_session(session.id, agent="other")
+    other = Config(agents={**config.agents, "other": profile(fake, "openai")})
+    await send(store, other, "three", session=session)
+    sent = fake.chat_requests()[-1].body["messages"]
+    assert sent[1] == {"role": "assistant", "content": "first answer"}
