@@ -41,8 +41,8 @@ def clean_title(raw: str) -> str:
 
 
 def wants_title(store: Store, session_id: str, agent) -> bool:
-    if getattr(agent, "kind", "") == "echo":  # its title would be the prompt's first line: the fallback
-        return False
+    if getattr(agent, "kind", "") in ("echo", "acp"):
+        return False  # echo's title would be the fallback; an ACP agent's own session is not disturbed
     session = store.get_session(session_id)
     return session.title_source in ("default", "auto") and session.turn_count <= 2
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from chinwag.app import cli_common as common
 from chinwag.app.cli import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from chinwag.app.cli_common import CliError
+from chinwag.app.agents import acp_pool
 from chinwag.app.worker import hand_to_worker
 from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
@@ -120,13 +121,29 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
                     continue
                 print(f"  ⋯ {call.name} {call.args}", file=sys.stderr)
 
-    runner = Runner(store, common.config(), on_update=on_update)
+    def ask_on_terminal(session_id: str, request) -> None:
+        """`ask` mode in a terminal: list the agent's options on stderr, read a number."""
+        print(f"\n{request.title} ({request.kind}) needs permission:", file=sys.stderr)
+        for number, (_, name, _) in enumerate(request.options, 1):
+            print(f"  {number}. {name}", file=sys.stderr)
+
+        async def read_answer() -> None:
+            line = await asyncio.get_running_loop().run_in_executor(None, lambda: input("choose a number (Enter refuses): "))
+            chosen = line.strip()
+            valid = chosen.isdigit() and 0 < int(chosen) <= len(request.options)
+            runner.answer_permission(session_id, request.options[int(chosen) - 1][0] if valid else None)
+
+        asyncio.ensure_future(read_answer())
+
+    runner = Runner(store, common.config(), on_update=on_update,
+                    on_permission=ask_on_terminal if sys.stdin.isatty() and sys.stderr.isatty() else None)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: runner.cancel(reply.session_id) or task.cancel())
     turn = await runner.run_reply(reply)
     await runner.drain()
+    await acp_pool.close_all()
     if stream and printed:
         sys.stdout.write("\n")
         sys.stdout.flush()

@@ -63,6 +63,7 @@ AGENT_KEYS = {
     "command": list,
     "env": dict,
     "cwd": str,
+    "idle_timeout": (int, float),
 }
 TOP_KEYS = {"defaults", "agents", "keys", "workspaces"}
 

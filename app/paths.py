@@ -62,3 +62,8 @@ def ensure_private_dir(path: Path) -> Path:
     """Create a directory (and parents) readable only by the user."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def private_dir(name: str) -> Path:
+    """A private folder under the data directory (e.g. `acp` for agents' stderr logs)."""
+    return ensure_private_dir(data_dir() / name)

@@ -12,6 +12,7 @@ from another process through the database (`stop_requested`, polled while stream
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field, replace
@@ -19,9 +20,13 @@ from typing import Callable
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
+    CommandsUpdate,
     Done,
     Failed,
+    Permission,
+    PlanUpdate,
     Record,
+    SessionMeta,
     TextDelta,
     ThinkingDelta,
     ToolCallEnd,
@@ -77,6 +82,7 @@ class Runner:
         heartbeat_interval: float = 5.0,
         notify_interval: float = 1 / 30,
         agent_factory=None,
+        on_permission: Callable[[str, Permission], None] | None = None,
     ):
         self.store = store
         self.config = config or Config()
@@ -87,6 +93,10 @@ class Runner:
         self.heartbeat_interval = heartbeat_interval
         self.notify_interval = notify_interval
         self._agent_factory = agent_factory  # tests and benchmarks: (name, model) -> agent
+        # who answers permission requests in `ask` mode: called with (session_id, request);
+        # without one (a detached worker), requests are refused rather than left hanging
+        self.on_permission = on_permission
+        self._permissions: dict[str, tuple[Permission, Turn]] = {}
         self._tasks: dict[str, asyncio.Task] = {}
         self._background: set[asyncio.Task] = set()
 
@@ -103,6 +113,27 @@ class Runner:
         if task is None or task.done():
             return False
         task.cancel()
+        return True
+
+    def pending_permission(self, session_id: str) -> Permission | None:
+        pending = self._permissions.get(session_id)
+        return pending[0] if pending else None
+
+    def answer_permission(self, session_id: str, option_id: str | None, *, by: str = "user") -> bool:
+        """Answer the session's pending permission request (None cancels it)."""
+        pending = self._permissions.pop(session_id, None)
+        if pending is None:
+            return False
+        request, live = pending
+        future = request.answer
+        if future is not None and not future.done():
+            future.set_result(option_id)
+        self.store.append_event(session_id, "permission_answer",
+                                {"call_id": request.call_id, "option": option_id or "cancelled", "by": by},
+                                turn_id=live.id)
+        live.metadata = {k: v for k, v in live.metadata.items() if k != "permission"}
+        self.store.merge_turn_metadata(live.id, {"permission": None})
+        self._notify(live, {}, "tool")
         return True
 
     async def drain(self, timeout: float = 25.0) -> None:
@@ -158,6 +189,7 @@ class Runner:
         started = time.monotonic()
         watcher = asyncio.ensure_future(self._watch(reply.id, writer, asyncio.current_task()))
         agent = None
+        stream = None
         self._notify(live, calls, "started")
         status, error = "complete", None
         messages = []
@@ -181,7 +213,8 @@ class Runner:
             live.model = live.model or getattr(agent, "model", "")
             context = [t for t in store.context_turns(session.id) if t.id != reply.id]
             messages = build_messages(context)
-            async for event in agent.stream(messages):
+            stream = agent.stream(messages)
+            async for event in stream:
                 if isinstance(event, (TextDelta, ThinkingDelta)):
                     if isinstance(event, TextDelta):
                         pending_text.append(event.text)
@@ -216,6 +249,9 @@ class Runner:
                     usage = event
                 elif isinstance(event, Record):
                     record = event
+                elif isinstance(event, (PlanUpdate, CommandsUpdate, SessionMeta, Permission)):
+                    writer.flush()
+                    self._agent_fact(event, live, calls)
                 elif isinstance(event, Failed):
                     status, error = "error", event.message
                     break
@@ -231,6 +267,11 @@ class Runner:
         finally:
             watcher.cancel()
             materialize()
+            if stream is not None:  # close the agent's stream now, not whenever it is collected
+                with contextlib.suppress(BaseException):
+                    await stream.aclose()
+            if reply.session_id in self._permissions:
+                self.answer_permission(reply.session_id, None, by="turn ended")
         writer.flush()
         if usage is None:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
@@ -243,6 +284,43 @@ class Runner:
         if status == "complete" and agent is not None:
             await self._after_complete(agent, settled, messages)
         return settled
+
+    def _agent_fact(self, event, live: Turn, calls: dict) -> None:
+        """Plans, commands, session facts and permission requests from an agent."""
+        store, sid = self.store, live.session_id
+        if isinstance(event, PlanUpdate):
+            plan = [list(entry) for entry in event.entries]
+            live.metadata = {**live.metadata, "plan": plan}
+            store.merge_turn_metadata(live.id, {"plan": plan})
+            store.append_event(sid, "plan", {"entries": plan}, turn_id=live.id)
+            self._notify(live, calls, "tool")
+        elif isinstance(event, (CommandsUpdate, SessionMeta)):
+            values = ({"agent_commands": [list(c) for c in event.commands]} if isinstance(event, CommandsUpdate)
+                      else event.values)
+            session = store.get_session(sid)
+            store.update_session(sid, metadata={**(session.metadata or {}), **values})
+            if isinstance(event, CommandsUpdate):
+                self._notify(live, calls, "commands")
+        elif isinstance(event, Permission):
+            record = {"call_id": event.call_id, "title": event.title, "kind": event.kind,
+                      "options": [list(o) for o in event.options]}
+            if event.decided is not None:
+                store.append_event(sid, "permission_request", {**record, "answer": event.decided, "by": event.by},
+                                   turn_id=live.id)
+                return
+            store.append_event(sid, "permission_request", record, turn_id=live.id)
+            self._permissions[sid] = (event, live)
+            live.metadata = {**live.metadata, "permission": record}
+            store.merge_turn_metadata(live.id, {"permission": record})
+            self._notify(live, calls, "permission")
+            if self.on_permission is None:
+                self.answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
+            else:
+                try:
+                    self.on_permission(sid, event)
+                except Exception:
+                    log.exception("permission handler failed")
+                    self.answer_permission(sid, None, by="handler failed")
 
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays

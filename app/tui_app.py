@@ -24,6 +24,7 @@ from chinwag.app.commands import COMMANDS
 from chinwag.app.config import Config, ConfigError, load_config
 from chinwag.app.runner import Runner, TurnUpdate
 from chinwag.app.tui_commands import SlashCommandsMixin
+from chinwag.app.tui_agents import AgentGlueMixin
 from chinwag.app.tui_guard import guarded
 from chinwag.app.tui_models import ModelsMixin
 from chinwag.app.tui_palette import ChinwagCommands
@@ -43,7 +44,7 @@ RENDER_INTERVAL = 1 / 20
 SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
 
 
-class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, App):
+class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, App):
     TITLE = "chinwag"
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     CSS = """
@@ -137,7 +138,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, App):
             except ConfigError as exc:
                 self._config = Config()
                 self.notify(str(exc), title="config ignored", severity="error", timeout=10)
-        self.runner = Runner(self.store, self._config, on_update=self._on_turn_update)
+        self.runner = Runner(self.store, self._config, on_update=self._on_turn_update,
+                             on_permission=self.on_agent_permission)
         if self._config.keys:
             self.set_keymap(self._config.keys)
         if self.store.readonly:
@@ -215,6 +217,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, App):
         self.prompt.set_queued(self.queued.get(session.id, []))
         self.update_status()
         self._refresh_arg_choices()
+        self.refresh_agent_commands()
         self.prepare_agent(session)
 
     def _calls_for(self, turns) -> dict[str, list]:
@@ -414,6 +417,10 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, App):
         """Called by the runner for every change; rendering is batched to ~20 fps."""
         if update.kind in ("title", "compacting", "compacted"):
             self._on_session_followup(update)
+            return
+        if update.kind == "commands":
+            if self.session and update.session_id == self.session.id:
+                self.refresh_agent_commands()
             return
         self._pending[update.turn.id] = update
         if update.kind in ("started", "finished"):

@@ -26,6 +26,9 @@ class SlashCommandsMixin:
             return
         handler = getattr(self, f"slash_{parsed.name.replace('-', '_')}", None)
         known = {c.name for c in COMMANDS}
+        if parsed.name not in known and self.is_agent_command(parsed.name):
+            self.send_prompt(text.strip())  # the agent's own command: it gets the text as typed
+            return
         if handler is None or parsed.name not in known:
             close = nearest(parsed.name)
             hint = f" — did you mean {', '.join('/' + n for n in close)}?" if close else " — /help lists them"
@@ -103,6 +106,7 @@ class SlashCommandsMixin:
         dropped = len(self.queued.pop(sid, []))
         self.prompt.set_queued([])
         stopped = self.cancel_current_turn()
+        self.close_agent(sid)
         self.status.notice = ("stopped" if stopped else "nothing was running") + (
             f" · {dropped} queued prompt(s) dropped" if dropped else "")
 

@@ -65,6 +65,7 @@ class SessionActionsMixin:
         archive = (not session.archived) if archive is None else archive
         if archive:
             self.store.archive_session(session_id)
+            self.close_agent(session_id)
             self.status.notice = f"archived “{session.title}” (restore with /restore or the archived toggle)"
         else:
             self.store.restore_session(session_id)
@@ -152,6 +153,15 @@ class SessionActionsMixin:
             self._finish_quit()
 
     def _finish_quit(self) -> None:
+        from chinwag.app.agents import acp_pool
+
+        if acp_pool.live_sessions():  # shut coding agents down cleanly first
+            async def close_then_quit() -> None:
+                await self.close_all_agents()
+                self._finish_quit()
+
+            self.run_worker(close_then_quit(), group="quit")
+            return
         if self.store is not None and self._given_store is None:
             try:
                 self.store.close()

@@ -62,6 +62,9 @@ def run(db: str, turn_id: str) -> int:
                 loop.add_signal_handler(sig, lambda: runner.cancel(turn.session_id))
             await runner.run_reply(turn)
             await runner.drain()
+            from chinwag.app.agents import acp_pool
+
+            await acp_pool.close_all()
 
         asyncio.run(main())
         return 0

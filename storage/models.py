@@ -27,6 +27,9 @@ EVENT_TYPES = (
     "compaction",
     "session_change",
     "turn_interrupted",
+    "plan",
+    "permission_request",
+    "permission_answer",
 )
 
 

@@ -187,6 +187,16 @@ class TurnsMixin:
         row = self.db.query_one("SELECT stop_requested FROM turns WHERE id = ?", (turn_id,))
         return bool(row and row["stop_requested"])
 
+    def merge_turn_metadata(self, turn_id: str, values: dict) -> None:
+        """Merge keys into a turn's metadata (e.g. an agent's plan, updated in place)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT metadata FROM turns WHERE id = ?", (turn_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no turn {turn_id}")
+            merged = {**json.loads(row[0] or "{}"), **values}
+            merged = {k: v for k, v in merged.items() if v is not None}
+            conn.execute("UPDATE turns SET metadata = ? WHERE id = ?", (json.dumps(merged), turn_id))
+
     def finish_turn(
         self,
         turn_id: str,

@@ -105,7 +105,7 @@ def test_provider_sdks_are_imported_lazily():
     code = (
         "import sys, chinwag.app.cli, chinwag.app.tui_app, chinwag.app.runner, chinwag.storage, "
         "chinwag.app.agents, chinwag.app.settings;"
-        "heavy = [m for m in ('pydantic_ai', 'openai', 'anthropic', 'httpx2') if m in sys.modules];"
+        "heavy = [m for m in ('pydantic_ai', 'openai', 'anthropic', 'httpx2', 'acp') if m in sys.modules];"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

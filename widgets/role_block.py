@@ -253,11 +253,16 @@ def render_block(
         body.extend(_text_lines(label, inner))
         if opts.expanded:
             body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(dim=True, italic=True)), inner))
+    if turn.role == "agent":
+        body.extend(plan_lines(turn.metadata or {}, inner))
     prefix = len(body)
     body.extend(body_lines(console, turn, inner, cache))
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
     if calls:
         body.extend(tool_tree_lines(calls, inner, opts))
+    asking = permission_text(turn.metadata or {}) if turn.role == "agent" else None
+    if asking is not None:
+        body.extend(_lines_of(console, asking, inner))
     marker = _marker(turn)
     if marker is not None:
         body.extend(_lines_of(console, marker, inner))
@@ -282,6 +287,40 @@ def render_block(
     strips.extend(pad(line) for line in body[prefix + settled:])
     strips.append(Strip.blank(width))
     return strips
+
+
+PLAN_GLYPHS = {"completed": ("☑", "#9ece6a"), "in_progress": ("◐", "#e0af68"), "pending": ("☐", "#565f89")}
+
+
+def plan_lines(metadata: dict, width: int) -> list[list[Segment]]:
+    """An agent's plan as a checklist (it is replaced in place as the agent updates it)."""
+    plan = metadata.get("plan") or []
+    lines: list[list[Segment]] = []
+    if plan:
+        done = sum(1 for entry in plan if len(entry) > 1 and entry[1] == "completed")
+        lines.extend(_text_lines(Text(f"plan · {done}/{len(plan)} done", Style(bold=True, color="#7aa2f7")), width))
+    for entry in plan:
+        content, status = (list(entry) + ["pending"])[:2]
+        glyph, color = PLAN_GLYPHS.get(status, PLAN_GLYPHS["pending"])
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{glyph} ", Style(color=color, bold=True))
+        line.append(one_line(str(content), 300), Style(strike=status == "completed", dim=status == "completed"))
+        lines.extend(_text_lines(line, width))
+    return lines
+
+
+def permission_text(metadata: dict) -> Text | None:
+    """A pending permission request, with the keys that answer it."""
+    request = metadata.get("permission")
+    if not request:
+        return None
+    text = Text()
+    text.append("⚠ permission: ", Style(color="#e0af68", bold=True))
+    text.append(one_line(str(request.get("title", "")), 200), Style(bold=True))
+    text.append(f" ({request.get('kind', 'other')}) — ", Style(dim=True))
+    options = request.get("options") or []
+    text.append(" · ".join(f"{n} {one_line(str(o[1]), 40)}" for n, o in enumerate(options, 1)), Style(color="#e0af68"))
+    return text
 
 
 def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Strip:
@@ -323,6 +362,8 @@ def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: boo
     if turn.role == "agent":
         lines += turn.text.count("\n\n") // 2  # Markdown spacing is already counted mostly
         lines += len(calls) + (1 if turn.thinking else 0)
+        plan = (turn.metadata or {}).get("plan") or []
+        lines += len(plan) + (1 if plan else 0) + (1 if (turn.metadata or {}).get("permission") else 0)
         if turn.status in ("stopped", "interrupted", "error"):
             lines += 1
     return lines

@@ -9,7 +9,7 @@ from chinwag.app.agents.base import Agent, AgentError, AgentInfo
 from chinwag.app.agents.discovery import builtin_profiles
 from chinwag.app.config import Config
 
-KINDS = ("echo", "openai", "anthropic")
+KINDS = ("echo", "openai", "anthropic", "acp")
 PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "timeout",
                     "connect_timeout", "max_retries")
 
@@ -39,6 +39,8 @@ def build_from_profile(name: str, profile: dict, *, model: str = "", environ=Non
         options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
         return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
                              environ=environ, **options)
+    if kind == "acp":
+        raise AgentError(f"agent {name!r} is an ACP agent: it runs inside a session")
     raise AgentError(f"agent {name!r} has kind {kind!r}, which this version does not support "
                      f"(supported: {', '.join(KINDS)})")
 
@@ -51,8 +53,15 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
     """The session's agent with the cascade applied (session > workspace > agent > global)."""
     from chinwag.app.settings import effective
 
-    values = effective(config, session=session, environ=environ, probe=False)
     profile = {**profile_for(session.agent, config, environ)}
+    if profile.get("kind") == "acp":
+        from chinwag.app.agents.acp_agent import AcpAgent
+
+        meta = session.metadata or {}
+        known = meta.get("acp_session_id") if meta.get("acp_agent") == session.agent else None
+        return AcpAgent(session.agent, profile, session_id=session.id, workspace=session.workspace,
+                        mode=session.mode, known_session=known)
+    values = effective(config, session=session, environ=environ, probe=False)
     for key in ("system_prompt", "temperature", "max_tokens"):
         if key in values:
             profile[key] = values[key].value
@@ -63,6 +72,13 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
 def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
     if kind == "echo":
         return True, "offline, built in"
+    if kind == "acp":
+        import shutil
+
+        command = profile.get("command") or []
+        program = command[0] if isinstance(command, list) and command else ""
+        found = bool(program) and (shutil.which(program) is not None or os.path.exists(program))
+        return found, (f"ACP agent: {' '.join(command)}" if found else f"ACP agent: {program or '(no command)'} not found")
     if kind not in KINDS:
         return False, f"kind {kind!r} not supported"
     from chinwag.app.agents.provider import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url

@@ -76,7 +76,46 @@ class Failed:
     message: str
 
 
-AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Record, Done, Failed]
+@dataclass(frozen=True)
+class PlanUpdate:
+    """The agent's plan, replaced as a whole: (content, status) with status
+    pending | in_progress | completed."""
+
+    entries: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CommandsUpdate:
+    """Slash commands the agent offers in this session: (name, description)."""
+
+    commands: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SessionMeta:
+    """Facts about the agent's side of the session to keep on the session (e.g. its own
+    session id and capabilities), merged into the session's metadata."""
+
+    values: dict
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission request. `decided` is set when the mode answered it without asking;
+    otherwise `answer` is a future the runner resolves with the chosen option id (or None
+    to cancel) once someone chose."""
+
+    call_id: str
+    title: str
+    kind: str
+    options: tuple[tuple[str, str, str], ...]  # (option_id, name, kind)
+    decided: str | None = None
+    by: str = ""  # "mode:bypass", "mode:readonly", ...
+    answer: object = None  # asyncio.Future[str | None]
+
+
+AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Record,
+                   PlanUpdate, CommandsUpdate, SessionMeta, Permission, Done, Failed]
 
 
 @dataclass

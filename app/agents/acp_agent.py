@@ -1,0 +1,284 @@
+"""Coding agents over the Agent Client Protocol (kind `acp`): Chinwag is the client.
+
+The agent runs as a subprocess over stdio (`command`, `env`, `cwd` from its profile),
+kept alive between turns (see `acp_pool`). The first turn `initialize`s it (its
+capabilities are kept on the session) and opens its session with `session/new` in the
+session's workspace, or `session/load` when reopening a session the agent can load; when
+it cannot, the earlier conversation is replayed as text in the first prompt. Each turn is
+one `session/prompt`; its `session/update`s become our events. Cancel sends
+`session/cancel` and waits briefly; an agent that does not finish is terminated. A crash,
+a hang at start-up or garbage on stdout ends the turn with an error and the agent's
+stderr tail. Imported only when an ACP agent is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+from pathlib import Path
+from typing import AsyncIterator
+
+from acp import PROTOCOL_VERSION, spawn_agent_process, text_block
+from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
+
+from chinwag.app import paths
+from chinwag.app.agents import acp_pool
+from chinwag.app.agents.acp_client import ChinwagClient
+from chinwag.app.agents.base import (
+    AgentError,
+    AgentEvent,
+    Done,
+    Failed,
+    Message,
+    SessionMeta,
+    Usage,
+)
+
+INIT_TIMEOUT = 30.0
+CANCEL_GRACE = 2.0
+IDLE_TIMEOUT = 600.0
+STDERR_TAIL = 600
+LINE_LIMIT = 16 * 1024 * 1024  # one JSON-RPC message may carry a whole file
+
+
+class AcpProcess:
+    """One running agent subprocess with its connection and client."""
+
+    def __init__(self, name: str, command: list[str], *, env: dict, cwd: str, workspace: str, stderr_path: Path):
+        self.name = name
+        self.command = command
+        self.env = env
+        self.cwd = cwd
+        self.client = ChinwagClient(workspace, lambda: "ask")
+        self.stderr_path = stderr_path
+        self.capabilities: dict = {}
+        self.session_id: str | None = None
+        self.process = None
+        self.conn = None
+        self._stack = contextlib.AsyncExitStack()
+        self._stderr = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    def stderr_tail(self) -> str:
+        try:
+            data = self.stderr_path.read_bytes()[-STDERR_TAIL:]
+        except OSError:
+            return ""
+        return " ".join(data.decode("utf-8", errors="replace").split())
+
+    def explain(self, what: str) -> str:
+        tail = self.stderr_tail()
+        return f"{what}" + (f" — its stderr: …{tail}" if tail else " (nothing on its stderr)")
+
+    async def start(self, init_timeout: float) -> None:
+        self.stderr_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._stderr = os.fdopen(fd, "wb")
+        try:
+            self.conn, self.process = await self._stack.enter_async_context(spawn_agent_process(
+                self.client, self.command[0], *self.command[1:], env=self.env, cwd=self.cwd,
+                transport_kwargs={"stderr": self._stderr.fileno(), "limit": LINE_LIMIT},
+            ))
+        except OSError as exc:
+            await self.close()
+            raise AgentError(f"cannot start agent {self.name!r} ({shlex.join(self.command)}): "
+                             f"{exc.strerror or exc}") from None
+        initialize = asyncio.ensure_future(self.conn.initialize(
+            protocol_version=PROTOCOL_VERSION,
+            client_capabilities=ClientCapabilities(
+                fs=FileSystemCapabilities(read_text_file=True, write_text_file=True), terminal=True),
+            client_info=Implementation(name="chinwag", title="Chinwag", version=_version()),
+        ))
+        exited = asyncio.ensure_future(self.process.wait())
+        done, _ = await asyncio.wait({initialize, exited}, timeout=init_timeout, return_when=asyncio.FIRST_COMPLETED)
+        exited.cancel()
+        if initialize not in done:
+            initialize.cancel()
+            code = self.process.returncode
+            await self.close()
+            what = (f"agent {self.name!r} exited with code {code} before answering initialize" if code is not None
+                    else f"agent {self.name!r} did not answer initialize within {init_timeout:g} s")
+            raise AgentError(self.explain(what))
+        try:
+            response = initialize.result()
+        except Exception as exc:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 1)
+            code = self.process.returncode
+            await self.close()
+            what = (f"agent {self.name!r} exited with code {code} before answering initialize" if code is not None
+                    else f"agent {self.name!r} failed to initialize: {exc}")
+            raise AgentError(self.explain(what)) from None
+        caps = response.agent_capabilities
+        self.capabilities = caps.model_dump(mode="json", exclude_none=True) if caps is not None else {}
+
+    async def open_session(self, known_id: str | None) -> bool:
+        """Open the agent's session; True when an earlier one was loaded (history restored)."""
+        if known_id and self.capabilities.get("load_session"):
+            try:
+                await self.conn.load_session(cwd=self.client.workspace.as_posix(), session_id=known_id, mcp_servers=[])
+                self.session_id = known_id
+                return True
+            except Exception:  # the agent forgot it: start afresh, the caller replays the context
+                pass
+        response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
+        self.session_id = response.session_id
+        return False
+
+    async def close(self) -> None:
+        self.client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._stack.aclose(), 5)
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+
+def _version() -> str:
+    from chinwag.app import version
+
+    return version()
+
+
+def replay_text(messages: list[Message]) -> str:
+    """The earlier conversation as text, for an agent that cannot load its session."""
+    lines = ["(Chinwag: the agent was restarted and could not restore this session; "
+             "the earlier conversation follows.)"]
+    for message in messages[:-1]:
+        who = {"user": "User", "assistant": "Agent"}.get(message.role, "Note")
+        lines.append(f"{who}: {message.text}")
+    lines.append("")
+    lines.append(messages[-1].text)
+    return "\n\n".join(lines)
+
+
+class AcpAgent:
+    kind = "acp"
+
+    def __init__(self, name: str, profile: dict, *, session_id: str, workspace: str, mode: str,
+                 known_session: str | None = None):
+        command = profile.get("command")
+        if isinstance(command, str):
+            command = shlex.split(command)
+        if not command or not all(isinstance(part, str) for part in command):
+            raise AgentError(f"agent {name!r}: kind \"acp\" needs command = [\"program\", \"arg\", ...]")
+        self.name = name
+        self.model = profile.get("model", "") or Path(command[0]).name
+        self.command = list(command)
+        self.env = {**os.environ, **{str(k): str(v) for k, v in (profile.get("env") or {}).items()}}
+        self.workspace = workspace or os.getcwd()
+        self.cwd = profile.get("cwd") or self.workspace
+        self.session_id = session_id
+        self.mode = mode or "ask"
+        self.known_session = known_session
+        self.init_timeout = float(profile.get("timeout") or INIT_TIMEOUT)
+        self.idle_timeout = float(profile.get("idle_timeout") or IDLE_TIMEOUT)
+
+    async def _process(self) -> tuple[AcpProcess, bool]:
+        process = acp_pool.get(self.session_id)
+        if process is not None:
+            return process, False
+        process = AcpProcess(self.name, self.command, env=self.env, cwd=self.cwd, workspace=self.workspace,
+                             stderr_path=paths.private_dir("acp") / f"{self.session_id}.stderr.log")
+        await process.start(self.init_timeout)
+        acp_pool.put(self.session_id, process)
+        return process, True
+
+    async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
+        if purpose != "chat":
+            yield Failed(f"{self.name} is an ACP agent: it manages its own context, so /compact and titles "
+                         "are left to it")
+            return
+        acp_pool.touch(self.session_id, None)
+        try:
+            process, fresh = await self._process()
+        except AgentError as exc:
+            yield Failed(str(exc))
+            return
+        process.client.mode = lambda: self.mode
+        prompt = messages[-1].text if messages else ""
+        if process.session_id is None:
+            try:
+                restored = await process.open_session(self.known_session)
+            except Exception as exc:
+                await acp_pool.close(self.session_id)
+                yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"))
+                return
+            yield SessionMeta({"acp_session_id": process.session_id, "acp_agent": self.name,
+                               "acp_capabilities": process.capabilities, "acp_restored": restored})
+            if not restored and len(messages) > 1:
+                prompt = replay_text(messages)
+        async for event in self._turn(process, prompt):
+            yield event
+
+    async def _turn(self, process: AcpProcess, prompt: str) -> AsyncIterator[AgentEvent]:
+        queue: asyncio.Queue = asyncio.Queue()
+        sink = queue.put_nowait
+        process.client.begin_turn(sink)
+        answer = asyncio.ensure_future(process.conn.prompt(session_id=process.session_id, prompt=[text_block(prompt)]))
+        exited = asyncio.ensure_future(process.process.wait())
+        getter: asyncio.Future | None = None
+        finished = False
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, answer, exited}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                while not queue.empty():
+                    yield queue.get_nowait()
+                for event in process.client.end_turn(sink):
+                    yield event
+                finished = True
+                if answer in done and answer.exception() is None:
+                    response = answer.result()
+                    usage = getattr(response, "usage", None)
+                    if usage is not None:
+                        yield Usage(int(usage.input_tokens), int(usage.output_tokens),
+                                    cached_tokens=int(usage.cached_read_tokens or 0),
+                                    reasoning_tokens=int(usage.thought_tokens or 0))
+                    yield Done(str(response.stop_reason))
+                    return
+                if answer in done:
+                    error = answer.exception()
+                    await asyncio.sleep(0.05)  # let an exiting process settle so its code is known
+                    code = process.process.returncode
+                    what = (f"agent {self.name!r} exited with code {code} mid-turn" if code is not None
+                            else f"agent {self.name!r} failed: {error}")
+                else:
+                    what = f"agent {self.name!r} exited with code {process.process.returncode} mid-turn"
+                message = process.explain(what)
+                await acp_pool.close(self.session_id)
+                yield Failed(message)
+                return
+        except asyncio.CancelledError:
+            await self._cancel(process, answer)
+            raise
+        finally:
+            if getter is not None:
+                getter.cancel()
+            exited.cancel()
+            if not finished:
+                process.client.end_turn(sink)
+            if acp_pool.get(self.session_id) is process:
+                acp_pool.touch(self.session_id, self.idle_timeout)
+
+    async def _cancel(self, process: AcpProcess, answer: asyncio.Future) -> None:
+        """`session/cancel`, then a short wait for the agent to end the turn; else terminate it."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(process.conn.cancel(session_id=process.session_id), CANCEL_GRACE)
+        try:
+            await asyncio.wait_for(asyncio.shield(answer), CANCEL_GRACE)
+        except BaseException:  # noqa: BLE001 - timeout or an error: the agent did not end the turn cleanly
+            answer.cancel()
+            await acp_pool.close(self.session_id)

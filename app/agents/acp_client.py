@@ -1,0 +1,216 @@
+"""The client side an ACP agent talks to: session updates, permission requests, and the
+file-system and terminal methods, all confined to the session's workspace.
+
+Updates and permission requests are handed to `sink` (the running turn's event queue) as
+Chinwag events; between turns they are dropped (e.g. history replayed by `session/load`).
+Permission modes: `bypass` allows, `readonly` rejects anything that edits, deletes,
+moves or executes (and file writes and terminals are refused outright), `ask` hands the
+request to whoever watches the turn and waits for the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Callable
+
+from acp import RequestError
+from acp.schema import (
+    AllowedOutcome,
+    CreateTerminalResponse,
+    DeniedOutcome,
+    KillTerminalResponse,
+    ReadTextFileResponse,
+    ReleaseTerminalResponse,
+    RequestPermissionResponse,
+    TerminalExitStatus,
+    TerminalOutputResponse,
+    WaitForTerminalExitResponse,
+    WriteTextFileResponse,
+)
+
+from chinwag.app.agents.acp_mapping import UpdateMapper
+from chinwag.app.agents.base import Permission
+
+WRITING_KINDS = {"edit", "delete", "move", "execute"}
+OUTPUT_LIMIT = 1_000_000
+
+
+def _refuse(message: str) -> RequestError:
+    """A JSON-RPC error the agent sees with our reason as its message."""
+    return RequestError(-32602, message, {"reason": message})
+
+
+class Terminal:
+    def __init__(self, process: asyncio.subprocess.Process, limit: int):
+        self.process = process
+        self.limit = limit
+        self.output = bytearray()
+        self.truncated = False
+        self.reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        while chunk := await self.process.stdout.read(65536):
+            self.output += chunk
+            if len(self.output) > self.limit:
+                del self.output[: len(self.output) - self.limit]
+                self.truncated = True
+
+    def exit_status(self) -> TerminalExitStatus | None:
+        code = self.process.returncode
+        if code is None:
+            return None
+        return TerminalExitStatus(exit_code=code if code >= 0 else None, signal=None if code >= 0 else str(-code))
+
+
+class ChinwagClient:
+    def __init__(self, workspace: str, mode: Callable[[], str]):
+        self.workspace = Path(workspace or os.getcwd()).resolve()
+        self.mode = mode
+        self.sink: Callable[[object], None] | None = None
+        self.mapper = UpdateMapper()
+        self.terminals: dict[str, Terminal] = {}
+        self._next_terminal = 0
+
+    # -- wiring ---------------------------------------------------------------------------
+    def begin_turn(self, sink: Callable[[object], None]) -> None:
+        self.sink = sink
+        self.mapper = UpdateMapper()
+
+    def end_turn(self, sink=None) -> list:
+        """Stop delivering to `sink` (if it is still the current one); settle open calls."""
+        if sink is not None and self.sink is not sink:
+            return []
+        self.sink = None
+        return self.mapper.close_open_calls()
+
+    def on_connect(self, conn) -> None:
+        self.conn = conn
+
+    # -- updates --------------------------------------------------------------------------
+    async def session_update(self, session_id: str, update, **kwargs) -> None:
+        if self.sink is None:
+            return
+        for event in self.mapper.map(update):
+            self.sink(event)
+
+    async def request_permission(self, options, session_id: str, tool_call, **kwargs) -> RequestPermissionResponse:
+        choices = tuple((o.option_id, o.name, str(o.kind)) for o in options)
+        kind = str(getattr(tool_call, "kind", None) or "other")
+        title = getattr(tool_call, "title", None) or "a tool call"
+        call_id = getattr(tool_call, "tool_call_id", "")
+        mode = self.mode()
+        if mode in ("bypass", "readonly"):
+            wanted = ("allow_once", "allow_always") if mode == "bypass" or kind not in WRITING_KINDS \
+                else ("reject_once", "reject_always")
+            chosen = next((o for o, _, k in choices if k in wanted), None)
+            if self.sink:
+                self.sink(Permission(call_id, title, kind, choices, decided=chosen or "cancelled", by=f"mode:{mode}"))
+            return self._outcome(chosen)
+        if self.sink is None:  # nobody is watching a turn: never allow silently
+            return self._outcome(None)
+        future = asyncio.get_running_loop().create_future()
+        self.sink(Permission(call_id, title, kind, choices, answer=future))
+        try:
+            chosen = await future
+        except asyncio.CancelledError:
+            chosen = None
+        return self._outcome(chosen)
+
+    @staticmethod
+    def _outcome(option_id: str | None) -> RequestPermissionResponse:
+        if option_id:
+            return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=option_id))
+        return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
+
+    # -- file system ------------------------------------------------------------------------
+    def _inside(self, path: str) -> Path:
+        target = Path(path)
+        target = (target if target.is_absolute() else self.workspace / target).resolve()
+        if target != self.workspace and self.workspace not in target.parents:
+            raise _refuse(f"{path} is outside the session's workspace {self.workspace}")
+        return target
+
+    async def read_text_file(self, path: str, session_id: str, limit: int | None = None, line: int | None = None,
+                             **kwargs) -> ReadTextFileResponse:
+        target = self._inside(path)
+        try:
+            text = target.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise _refuse(f"cannot read {path}: {exc.strerror or exc}") from None
+        if line or limit:
+            lines = text.splitlines(keepends=True)
+            start = max(0, (line or 1) - 1)
+            text = "".join(lines[start: start + limit if limit else None])
+        return ReadTextFileResponse(content=text)
+
+    async def write_text_file(self, content: str, path: str, session_id: str, **kwargs) -> WriteTextFileResponse:
+        if self.mode() == "readonly":
+            raise _refuse(f"the session is read-only: writing {path} was refused")
+        target = self._inside(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            raise _refuse(f"cannot write {path}: {exc.strerror or exc}") from None
+        return WriteTextFileResponse()
+
+    # -- terminals ------------------------------------------------------------------------------
+    async def create_terminal(self, command: str, session_id: str, args=None, cwd=None, env=None,
+                              output_byte_limit=None, **kwargs) -> CreateTerminalResponse:
+        if self.mode() == "readonly":
+            raise _refuse(f"the session is read-only: running {command!r} was refused")
+        workdir = self._inside(cwd) if cwd else self.workspace
+        environment = dict(os.environ)
+        for variable in env or []:
+            environment[variable.name] = variable.value
+        try:
+            process = await asyncio.create_subprocess_exec(
+                command, *(args or []), cwd=str(workdir), env=environment, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            )
+        except OSError as exc:
+            raise _refuse(f"cannot run {command!r}: {exc.strerror or exc}") from None
+        self._next_terminal += 1
+        terminal_id = f"term-{self._next_terminal}"
+        self.terminals[terminal_id] = Terminal(process, int(output_byte_limit or OUTPUT_LIMIT))
+        return CreateTerminalResponse(terminal_id=terminal_id)
+
+    def _terminal(self, terminal_id: str) -> Terminal:
+        terminal = self.terminals.get(terminal_id)
+        if terminal is None:
+            raise _refuse(f"unknown terminal {terminal_id!r}")
+        return terminal
+
+    async def terminal_output(self, session_id: str, terminal_id: str, **kwargs) -> TerminalOutputResponse:
+        terminal = self._terminal(terminal_id)
+        return TerminalOutputResponse(output=terminal.output.decode("utf-8", errors="replace"),
+                                      truncated=terminal.truncated, exit_status=terminal.exit_status())
+
+    async def wait_for_terminal_exit(self, session_id: str, terminal_id: str, **kwargs) -> WaitForTerminalExitResponse:
+        terminal = self._terminal(terminal_id)
+        await terminal.process.wait()
+        await terminal.reader
+        status = terminal.exit_status()
+        return WaitForTerminalExitResponse(exit_code=status.exit_code if status else None,
+                                           signal=status.signal if status else None)
+
+    async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs) -> KillTerminalResponse:
+        terminal = self._terminal(terminal_id)
+        if terminal.process.returncode is None:
+            terminal.process.kill()
+        return KillTerminalResponse()
+
+    async def release_terminal(self, session_id: str, terminal_id: str, **kwargs) -> ReleaseTerminalResponse:
+        terminal = self.terminals.pop(terminal_id, None)
+        if terminal is not None and terminal.process.returncode is None:
+            terminal.process.kill()
+        return ReleaseTerminalResponse()
+
+    def close(self) -> None:
+        for terminal in self.terminals.values():
+            if terminal.process.returncode is None:
+                terminal.process.kill()
+        self.terminals.clear()
