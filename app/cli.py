@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
     _db_option(p)
     config_sub.add_parser("path", help="where config.toml lives")
+    p = config_sub.add_parser("init", help="write a commented config.toml with provider and ACP agent presets")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
 
     p = commands.add_parser("doctor", help="check the database, schema and agents")
     _db_option(p)

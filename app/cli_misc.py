@@ -13,6 +13,8 @@ def run_config_command(args) -> int:
     if args.action == "path":
         print(paths.config_path())
         return 0
+    if args.action == "init":
+        return _config_init(args)
     from chinwag.app.settings import effective
 
     cfg = common.config()
@@ -37,6 +39,20 @@ def run_config_command(args) -> int:
     print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
     for key, setting in sorted(values.items()):
         print(f"{key} = {setting.value!r}  # {setting.origin}")
+    return 0
+
+
+def _config_init(args) -> int:
+    from chinwag.app.config_template import DEFAULT_CONFIG
+
+    path = paths.config_path()
+    if path.exists() and not args.force:
+        raise common.CliError(f"{path} exists; --force replaces it")
+    paths.ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(DEFAULT_CONFIG)
+    print(f"wrote {path}")
     return 0
 
 

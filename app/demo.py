@@ -161,3 +161,33 @@ def build_synthetic_session(store: Store, turns: int, *, seed: int = 7, title: s
         conn.execute("UPDATE sessions SET turn_count = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
                      (turns, turns * 140, turns * 150, session.id))
     return session.id
+
+
+AGENT_PLAN = [["Read the failing test", "completed"], ["Reproduce it with pytest", "in_progress"],
+              ["Fix the race in the flush timer", "pending"]]
+
+
+def build_agent_at_work(path, *, now: datetime = DEMO_NOW) -> tuple[Store, str]:
+    """One coding-agent session caught mid-turn: a plan, three tool calls (done, running,
+    failed) and a pending permission request. For the snapshot of the ACP look."""
+    import os
+
+    store = Store(path, clock=FixedClock(now, step_ms=700), new_id=SequentialIds("01AGNT"))
+    session = store.create_session(title="Fix the flaky stream test", kind="project", workspace="~/src/chinwag",
+                                   agent="claude-code", model="claude-code-acp", mode="ask")
+    _, reply = store.begin_exchange(session.id, "test_stream_pinned is flaky. Find out why and fix it.",
+                                    agent="claude-code", model="claude-code-acp", owner_pid=os.getpid())
+    store.append_stream(reply.id, "I'll read the test first, then reproduce it.", thinking="The flush timer may race.")
+    store.start_tool_call(reply.id, "c1", "Read tests/test_stream.py", "read tests/test_stream.py")
+    store.update_tool_call(reply.id, "c1", output="148 lines", status="completed")
+    store.start_tool_call(reply.id, "c2", "Search for flush_interval", "search flush_interval")
+    store.update_tool_call(reply.id, "c2", output="rg: command not found", status="failed")
+    store.start_tool_call(reply.id, "c3", "Run pytest -k stream_pinned", "execute pytest -k stream_pinned -x")
+    store.update_tool_call(reply.id, "c3", output="collected 1 item")
+    store.merge_turn_metadata(reply.id, {
+        "plan": AGENT_PLAN,
+        "permission": {"call_id": "c4", "title": "Edit app/runner.py", "kind": "edit",
+                       "options": [["once", "Allow once", "allow_once"], ["always", "Allow always", "allow_always"],
+                                   ["reject", "Reject", "reject_once"]]},
+    })
+    return store, session.id

@@ -80,6 +80,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         new: bool = False,
         animate: bool = True,
         clock=None,
+        now=None,
     ):
         super().__init__()
         self._db_path = Path(db_path) if db_path else paths.db_path()
@@ -89,6 +90,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._opening = (session_id, continue_, new)
         self.animations_on = animate
         self._clock = clock
+        self._now = now  # a fixed "now" for the elapsed time of streaming blocks (snapshots)
         self.session: Session | None = None
         self.runner: Runner | None = None
         self.queued: dict[str, list[str]] = {}
@@ -111,25 +113,31 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
                 yield Prompt(id="prompt")
         yield StatusBar(id="status")
 
+    def _main_screen(self):
+        """The chat screen, even while a modal (permission, confirm) is on top of it."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
     @property
     def transcript(self) -> Transcript:
-        return self.query_one(Transcript)
+        return self._main_screen().query_one(Transcript)
 
     @property
     def prompt(self) -> Prompt:
-        return self.query_one(Prompt)
+        return self._main_screen().query_one(Prompt)
 
     @property
     def sidebar(self) -> Sidebar:
-        return self.query_one(Sidebar)
+        return self._main_screen().query_one(Sidebar)
 
     @property
     def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
+        return self._main_screen().query_one(StatusBar)
 
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._setup_logging()
+        if self._now is not None:
+            self.transcript.now = self._now
         if self.store is None:
             self.store = Store(self._db_path, clock=self._clock)
         if self._config is None:

@@ -53,3 +53,16 @@ def test_narrow_terminal_collapses_the_sidebar(snap_compare, demo_store):
 def test_error_block(snap_compare, demo_store):
     scratch = [s for s in demo_store.list_sessions() if s.title == "Scratch pad"][0]
     assert snap_compare(app_on(demo_store, session_id=scratch.id), terminal_size=(100, 30))
+
+
+def test_coding_agent_turn_with_plan_tool_states_and_pending_permission(snap_compare, db_path):
+    from chinwag.app.demo import build_agent_at_work
+
+    from datetime import timedelta
+
+    store, session_id = build_agent_at_work(db_path)
+    try:
+        app = app_on(store, session_id=session_id, now=lambda: DEMO_NOW + timedelta(seconds=14))
+        assert snap_compare(app, terminal_size=(110, 32))
+    finally:
+        store.close()

@@ -152,3 +152,22 @@ async def test_tui_switches_agent_and_sets_overrides_mid_session(db_path, fake, 
             assert {"agent": "fake", "model": "fake-large"} in changes and {"config": {"temperature": 0.25}} in changes
     finally:
         store.close()
+
+
+def test_config_init_writes_presets_that_parse(chinwag_home, cli):
+    from chinwag.app.config import load_config
+
+    result = cli("config", "init")
+    assert result.returncode == 0, result.stderr
+    path = chinwag_home / "config.toml"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert load_config().agents == {}  # all commented out: changes nothing
+    again = cli("config", "init")
+    assert again.returncode != 0 and "exists" in again.stderr
+    # every preset, uncommented, is a valid profile
+    lines = [line[2:] if line.startswith("# ") and ("=" in line or line.startswith("# [")) else line
+             for line in path.read_text().splitlines()]
+    path.write_text("\n".join(line.split("  #")[0] for line in lines) + "\n")
+    config = load_config()
+    assert {"claude", "gpt", "local", "claude-code", "gemini", "codex", "goose", "opencode"} <= set(config.agents)
+    assert config.agents["gemini"]["command"] == ["gemini", "--experimental-acp"]

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -95,6 +96,8 @@ class Transcript(ScrollView, can_focus=True):
         self._pinned = True
         self._new_output = False
         self._frame = 0
+        # what "now" is for a streaming block's elapsed time (tests give a fixed one)
+        self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._timer = None
         self._width = 0
         self.render_count = 0
@@ -305,7 +308,7 @@ class Transcript(ScrollView, can_focus=True):
             expanded=block.expanded,
             selected=block.turn.id == self.selected_turn_id,
             frame=self._frame,
-            now_iso=format_ts(datetime.now(timezone.utc)) if block.turn.status == "streaming" else None,
+            now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
         )
 
     def _strips(self, position: int) -> list[Strip]:
