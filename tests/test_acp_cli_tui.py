@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from chinwag.app.agents import acp_pool
 from chinwag.app.config import Config
 from chinwag.app.tui_app import ChinwagApp
@@ -70,6 +72,52 @@ async def test_tui_plan_tool_tree_permission_by_key_and_agent_commands(db_path, 
             assert acp_pool.get(session.id) is not None
             await submit(pilot, app, "/stop")
             await wait_for(pilot, lambda: acp_pool.get(session.id) is None)
+    finally:
+        await acp_pool.close_all()
+        store.close()
+
+
+def fake_config(tmp_path) -> Config:
+    return Config(agents={"fake": {"kind": "acp", "command": [sys.executable, AGENT],
+                                   "env": {"FAKE_ACP_STATE": str(tmp_path / "state.json")}}})
+
+
+@pytest.mark.parametrize(("mode", "answer"), [("bypass", "allow-once"), ("readonly", "reject")])
+async def test_tui_modes_answer_permissions_without_a_prompt(db_path, tmp_path, mode, answer):
+    store = Store(db_path)
+    session = store.create_session(agent="fake", workspace=str(tmp_path), mode=mode, title="modes")
+    app = ChinwagApp(store=store, config=fake_config(tmp_path), animate=False, session_id=session.id)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await submit(pilot, app, "permission")
+            await wait_for(pilot, lambda: store.list_turns(session.id)[-1].status == "complete", timeout=20)
+            assert not isinstance(app.screen, ChoiceScreen)
+            await pilot.pause(0.2)
+            assert f"permission: {answer}" in screen_text(app)
+    finally:
+        await acp_pool.close_all()
+        store.close()
+
+
+async def test_tui_escape_cancels_the_agent_and_a_restart_resumes_it(db_path, tmp_path):
+    config = fake_config(tmp_path)
+    store = Store(db_path)
+    session = store.create_session(agent="fake", workspace=str(tmp_path), mode="bypass", title="resume")
+    try:
+        app = ChinwagApp(store=store, config=config, animate=False, session_id=session.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await submit(pilot, app, "slow")
+            await wait_for(pilot, lambda: store.list_turns(session.id)[-1].text.count("w") >= 5, timeout=20)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: store.list_turns(session.id)[-1].status == "stopped")
+            assert acp_pool.get(session.id) is not None  # it ended the turn as cancelled: still alive
+        await acp_pool.close_all()  # Chinwag quits: the agent goes with it
+        app = ChinwagApp(store=store, config=config, animate=False, session_id=session.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await submit(pilot, app, "who am i talking to")
+            await wait_for(pilot, lambda: store.list_turns(session.id)[-1].status == "complete", timeout=20)
+            assert store.list_turns(session.id)[-1].text == "echo #1: who am i talking to"
+            assert store.get_session(session.id).metadata["acp_restored"] is True
     finally:
         await acp_pool.close_all()
         store.close()
