@@ -218,3 +218,17 @@ async def test_missing_program_is_a_clear_error(store, tmp_path, workspace):
     session = new_session(store, workspace)
     turn = await run(store, config, session, "hello")
     assert turn.status == "error" and "cannot start agent 'fake'" in turn.error and "/nonexistent/agent-bin" in turn.error
+
+
+async def test_an_idle_agent_is_shut_down_after_its_timeout(store, tmp_path, workspace):
+    config = acp_config(tmp_path)
+    config.agents["fake"]["idle_timeout"] = 0.3
+    session = new_session(store, workspace)
+    await run(store, config, session, "hello")
+    process = acp_pool.get(session.id).process
+    for _ in range(100):
+        if acp_pool.get(session.id) is None:
+            break
+        await asyncio.sleep(0.05)
+    assert acp_pool.get(session.id) is None
+    await asyncio.wait_for(process.wait(), 5)
