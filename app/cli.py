@@ -137,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = config_sub.add_parser("init", help="write a commented config.toml with provider and ACP agent presets")
     p.add_argument("--force", action="store_true", help="replace an existing file")
 
+    p = commands.add_parser("serve", help="the app in a browser and a JSON API under /api")
+    _db_option(p)
+    p.add_argument("--host", help="address to bind (default 127.0.0.1; others are reachable from the network)")
+    p.add_argument("--port", type=int, default=8470)
+    p.add_argument("--show-token", action="store_true", help="print the API token and exit")
+    p.add_argument("--api-only", action="store_true", help="serve only /api, not the browser app")
+
     p = commands.add_parser("doctor", help="check the database, schema and agents")
     _db_option(p)
     return parser
@@ -160,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
             from chinwag.app.cli_misc import run_config_command
 
             return run_config_command(args)
+        if args.command == "serve":
+            from chinwag.app.serve import run_serve
+
+            return run_serve(args)
         if args.command == "doctor":
             from chinwag.app.cli_misc import run_doctor
 

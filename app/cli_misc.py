@@ -102,7 +102,8 @@ def run_tui(args) -> int:
 
 
 def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = False, new: bool = False) -> int:
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
+    in_browser = os.environ.get("TEXTUAL_DRIVER", "").endswith("WebDriver")  # chinwag serve
+    if (not sys.stdin.isatty() or not sys.stdout.isatty()) and not in_browser:
         if not os.environ.get("CHINWAG_FORCE_TUI"):
             raise common.CliError("the TUI needs a terminal; use `chinwag session ...` for scripts")
     from chinwag.app.tui_app import ChinwagApp

@@ -1,0 +1,102 @@
+"""`chinwag serve`: the TUI in a browser and the JSON API under `/api`, one ASGI app
+(Starlette) on uvicorn, bound to 127.0.0.1 unless `--host` says otherwise.
+
+The bearer token is generated on first run and kept 0600 in CHINWAG_HOME (`serve-token`);
+it is printed when created and by `--show-token`, never logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import secrets
+import shlex
+import sys
+from pathlib import Path
+
+from chinwag.app import paths
+
+TOKEN_FILE = "serve-token"
+
+
+def token_path() -> Path:
+    return paths.data_dir() / TOKEN_FILE
+
+
+def load_or_create_token() -> tuple[str, bool]:
+    path = token_path()
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token, False
+    paths.ensure_private_dir(path.parent)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token, True
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True):
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    from chinwag.app.api_app import create_api
+    from chinwag.app.config import load_config
+    from chinwag.storage import Store
+
+    config = config if config is not None else load_config()
+    store = Store(db_path)
+    api = create_api(store, config, token)
+    routes = [Mount("/api", app=api)]
+    if ui:
+        from chinwag.app.web_ui import web_routes
+
+        command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "chinwag.app.cli", "--db", str(db_path)])
+        routes += web_routes(command, token)
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        from chinwag.app.agents import acp_pool
+
+        await acp_pool.close_all()
+        store.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.store = store
+    return app
+
+
+def run_serve(args) -> int:
+    from chinwag.app import cli_common as common
+
+    token, created = load_or_create_token()
+    if args.show_token:
+        print(token)
+        return 0
+    host = args.host or "127.0.0.1"
+    if not is_loopback(host):
+        print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
+              "in every session", file=sys.stderr)
+    if created:
+        print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
+    try:
+        import uvicorn
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise common.CliError(f"chinwag serve needs uvicorn: {exc}") from None
+    db = paths.db_path(getattr(args, "db", None))
+    app = create_server_app(db, token, ui=not args.api_only)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving on http://{shown}:{args.port}/  (browser: /?token=…, API: /api, Ctrl+C stops)", file=sys.stderr)
+    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    return 0
