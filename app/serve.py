@@ -72,7 +72,13 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
         await acp_pool.close_all()
         store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def json_error(request, exc):
+        from starlette.responses import JSONResponse
+
+        status = getattr(exc, "status_code", 404)
+        return JSONResponse({"error": "no such route" if status == 404 else "method not allowed"}, status_code=status)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: json_error, 405: json_error})
     app.state.store = store
     return app
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -40,6 +41,7 @@ log = logging.getLogger("chinwag.tui")
 HISTORY_PAGE = 60
 SIDEBAR_PAGE = 200
 POLL_SECONDS = 0.25
+SIDEBAR_REFRESH_SECONDS = 1.0
 RENDER_INTERVAL = 1 / 20
 SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
 
@@ -97,6 +99,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._data_version = None
         self._pending: dict[str, TurnUpdate] = {}
         self._model_lists: dict[str, list[str]] = {}
+        self._sidebar_refreshed = 0.0
         self._flush_scheduled = False
         self._sidebar_filter = ""
         self._show_archived = False
@@ -479,6 +482,10 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             return
         self._data_version = version
         self.sidebar.set_running(self._running_ids())
+        now = time.monotonic()
+        if now - self._sidebar_refreshed >= SIDEBAR_REFRESH_SECONDS:  # sessions made elsewhere (CLI, API)
+            self._sidebar_refreshed = now
+            self.refresh_sidebar()
         if self.session is None:
             return
         if self.runner.is_running(self.session.id):

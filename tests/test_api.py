@@ -4,6 +4,7 @@ ids, live events over SSE in order and resumed with Last-Event-ID, and the token
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import threading
 import time
 
@@ -182,3 +183,23 @@ def test_serve_show_token_and_non_loopback_warning(cli):
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
     assert TOKEN not in shown.stdout
+
+
+def test_schemathesis_finds_no_server_errors_or_undocumented_responses(db_path, tmp_path):
+    """Property-based requests generated from /api/openapi.json (bounded: 10 per operation)."""
+    import shutil
+    import subprocess
+    import sys
+
+    runner = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
+    with ApiServer(db_path, FAST) as server:
+        result = subprocess.run(
+            [runner, "run", f"{server.url}/api/openapi.json", "-H", f"Authorization: Bearer {TOKEN}",
+             "--max-examples", "10", "--generation-deterministic", "--request-timeout", "10",
+             "--phases", "examples,coverage,fuzzing",
+             "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                         "response_schema_conformance"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
+    assert " passed" in result.stdout

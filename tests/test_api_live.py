@@ -1,0 +1,47 @@
+"""The API and an open TUI on the same database: a session started over the API shows up
+live in the TUI, and a turn sent from the TUI streams to an API event subscriber."""
+
+from __future__ import annotations
+
+import threading
+
+from api_server import ApiServer
+from chinwag.app.config import Config
+from chinwag.app.tui_app import ChinwagApp
+from chinwag.storage import Store
+from test_app_flows import submit, wait_for
+
+CONFIG = Config(agents={"echo": {"kind": "echo", "delay": 0.01, "chunk": 4}})
+
+
+async def test_api_sessions_show_live_in_the_tui_and_tui_turns_stream_to_the_api(db_path):
+    store = Store(db_path)
+    mine = store.create_session(title="opened in the TUI", agent="echo")
+    app = ChinwagApp(store=store, config=CONFIG, animate=False, session_id=mine.id)
+    try:
+        with ApiServer(db_path, CONFIG) as api:
+            async with app.run_test(size=(120, 36)) as pilot:
+                status, created = api.call("POST", "/api/sessions", {"title": "started over the API",
+                                                                     "prompt": "hello from a script"})
+                assert status == 201
+                sid = created["session"]["id"]
+                await wait_for(pilot, lambda: sid in [s.id for s in app.sidebar.list.sessions], timeout=10)
+                await wait_for(pilot, lambda: store.list_turns(sid) and store.list_turns(sid)[-1].status == "complete")
+                app.open_session(sid)
+                await pilot.pause(0.2)
+                assert "hello from a script" in app.transcript.last_reply_text()
+
+                app.open_session(mine.id)
+                received = {}
+                subscriber = threading.Thread(
+                    target=lambda: received.update(events=api.events(mine.id, timeout=20)), daemon=True)
+                subscriber.start()
+                await pilot.pause(0.5)  # the subscriber is connected before the turn starts
+                await submit(pilot, app, "typed in the TUI")
+                await wait_for(pilot, lambda: not subscriber.is_alive(), timeout=20)
+                events = received["events"]
+                names = [name for _, name, _ in events]
+                assert "delta" in names and names[-1] == "turn_end"
+                assert events[-1][2]["status"] == "complete" and "> typed in the TUI" in events[-1][2]["text"]
+    finally:
+        store.close()
