@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.request
 from dataclasses import dataclass
 
 ECHO_HINT = ("offline echo agent: set ANTHROPIC_API_KEY or OPENAI_API_KEY, start Ollama, "
@@ -42,6 +41,8 @@ def ollama_models(environ=None, *, timeout: float = PROBE_TIMEOUT) -> list[str] 
     cached = _probe_cache.get(url)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
+    import urllib.request  # only when probing: start-up does not pay for http.client
+
     try:
         with urllib.request.urlopen(url + "/api/tags", timeout=timeout) as response:  # noqa: S310 - local probe
             data = json.loads(response.read().decode("utf-8"))
