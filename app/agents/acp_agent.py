@@ -137,6 +137,8 @@ class AcpProcess:
         if self.process is not None and self.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.process.wait(), 2)  # reap it: no transport left for the GC
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
