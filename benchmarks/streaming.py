@@ -95,11 +95,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deltas", type=int, default=20_000)
     parser.add_argument("--pace", type=float, default=0.0, help="seconds between deltas (0 = full speed)")
+    parser.add_argument("--runs", type=int, default=3, help="pairs of runs; the median pair is reported")
     args = parser.parse_args()
-    alone = asyncio.run(agent_alone(args.deltas, args.pace))
-    with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(through_tui(Path(tmp) / "s.db", args.deltas, args.pace))
-    overhead = result["wall"] / alone - 1 if alone else 0
+    pairs = []
+    for _ in range(max(1, args.runs)):  # the agent alone, then through the TUI, back to back
+        alone = asyncio.run(agent_alone(args.deltas, args.pace))
+        with tempfile.TemporaryDirectory() as tmp:
+            result = asyncio.run(through_tui(Path(tmp) / "s.db", args.deltas, args.pace))
+        pairs.append((result["wall"] / alone - 1 if alone else 0, alone, result))
+        print(f"  run: alone {alone:.2f} s, through the TUI {result['wall']:.2f} s ({pairs[-1][0]:+.1%}), "
+              f"stall {result['stall_ms']:.0f} ms")
+    pairs.sort(key=lambda pair: pair[0])
+    overhead, alone, result = pairs[len(pairs) // 2]
+    result["stall_ms"] = max(pair[2]["stall_ms"] for pair in pairs)  # the worst stall of all runs
     print(f"agent alone: {alone:.2f} s for {args.deltas:,} deltas")
     print(f"through the TUI: {result['wall']:.2f} s wall ({overhead:+.0%}), {result['cpu']:.2f} s CPU, "
           f"{result['writes']} database writes, longest stall {result['stall_ms']:.0f} ms, turn {result['status']}")
@@ -107,10 +115,12 @@ def main() -> None:
     pace_ok = "✓" if overhead <= 0.10 else "✗ MISSED"
     lines = [
         machine_line(), "",
-        f"{args.deltas:,} deltas, {args.pace * 1000:.0f} ms apart, into the headless app (120x40) with animations on.", "",
+        f"{args.deltas:,} deltas, {args.pace * 1000:.0f} ms apart, into the headless app (120x40) with animations on; "
+        f"the median of {len(pairs)} back-to-back pairs (agent alone, then through the TUI); the stall is the "
+        "worst of all runs.", "",
         "| measurement | figure | target | |", "|---|---:|---:|---|",
         f"| agent's own pace | {alone:.2f} s | | |",
-        f"| through runner + TUI | {result['wall']:.2f} s ({overhead:+.0%}) | within +10% | {pace_ok} |",
+        f"| through runner + TUI | {result['wall']:.2f} s ({overhead:+.1%}) | within +10% | {pace_ok} |",
         f"| CPU | {result['cpu']:.2f} s | | |",
         f"| database writes | {result['writes']} | batched | |",
         f"| longest event-loop stall | {result['stall_ms']:.0f} ms | ≤ 50 ms | {stall_ok} |",

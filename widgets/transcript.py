@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from time import monotonic
 from typing import Callable
 
 from rich.segment import Segment
@@ -96,6 +97,7 @@ class Transcript(ScrollView, can_focus=True):
         self._pinned = True
         self._new_output = False
         self._frame = 0
+        self._updated_at = 0.0  # when a turn last changed (the spinner skips ticks a repaint covers)
         # what "now" is for a streaming block's elapsed time (tests give a fixed one)
         self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._timer = None
@@ -151,6 +153,7 @@ class Transcript(ScrollView, can_focus=True):
         elif self._index[turn.id] >= len(self._blocks) - 1:
             self._new_output = True
         self._sync_timer()
+        self._updated_at = monotonic()
         self.refresh()
 
     def clear(self) -> None:
@@ -403,6 +406,8 @@ class Transcript(ScrollView, can_focus=True):
 
     def _tick(self) -> None:
         self._frame += 1
+        if monotonic() - self._updated_at < 1 / FPS:
+            return  # text arrived since the last tick: that repaint already showed the new frame
         top = int(self.scroll_offset.y)
         bottom = top + self.scrollable_content_region.height
         for position in range(max(0, len(self._blocks) - 3), len(self._blocks)):
