@@ -41,17 +41,41 @@ def ollama_models(environ=None, *, timeout: float = PROBE_TIMEOUT) -> list[str] 
     cached = _probe_cache.get(url)
     if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
-    import urllib.request  # only when probing: start-up does not pay for http.client
-
     try:
-        with urllib.request.urlopen(url + "/api/tags", timeout=timeout) as response:  # noqa: S310 - local probe
-            data = json.loads(response.read().decode("utf-8"))
+        data = json.loads(_get(url + "/api/tags", timeout))
         models = [m.get("name") or m.get("model") for m in data.get("models", []) if isinstance(m, dict)]
         result: list[str] | None = [m for m in models if m]
     except (OSError, ValueError):
         result = None
     _probe_cache[url] = (time.monotonic(), result)
     return result
+
+
+def _get(url: str, timeout: float) -> str:
+    """A plain-HTTP GET over a socket: nothing listening costs one refused connect, and
+    start-up never imports http.client/ssl (about 30 ms). https goes through urllib."""
+    scheme, _, rest = url.partition("://")
+    if scheme != "http":
+        import urllib.request
+
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - user's Ollama
+            return response.read().decode("utf-8")
+    import socket
+
+    hostport, _, path = rest.partition("/")
+    host, _, port = hostport.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    with socket.create_connection((host, int(port or 80)), timeout=timeout) as sock:
+        sock.settimeout(timeout)
+        sock.sendall(f"GET /{path} HTTP/1.0\r\nHost: {hostport}\r\nAccept: application/json\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1] if head.count(b" ") >= 1 else b""
+    if status != b"200":
+        raise ValueError(f"HTTP {status.decode(errors='replace')}")
+    return body.decode("utf-8")
 
 
 def builtin_profiles(environ=None) -> dict[str, dict]:
