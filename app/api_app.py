@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import os
 from dataclasses import asdict
 
 from starlette.applications import Starlette
@@ -137,9 +138,7 @@ class Api:
         return reply.id
 
     async def list_sessions(self, request: Request):
-        archived = _bool_param(request, "archived")
-        scope = "all" if archived is None and request.query_params.get("all") == "true" else \
-            ("archived" if archived else "active")
+        scope = "archived" if _bool_param(request, "archived") else "active"
         limit = _int_param(request, "limit", 50, 1, PAGE_MAX)
         offset = _int_param(request, "offset", 0, 0, 10**9)
         kind = request.query_params.get("kind")
@@ -158,7 +157,7 @@ class Api:
             raise ApiError(422, "mode must be ask, bypass or readonly")
         if "kind" in data and data["kind"] not in SESSION_KINDS:
             raise ApiError(422, f"kind must be one of {', '.join(SESSION_KINDS)}")
-        workspace = data.get("workspace") or self.config.defaults.get("workspace") or ""
+        workspace = data.get("workspace") or self.config.defaults.get("workspace") or os.getcwd()
         try:
             choice = new_session_choice(self.config, workspace, agent=data.get("agent", ""), model=data.get("model", ""))
         except Exception as exc:  # unknown agent
