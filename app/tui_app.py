@@ -425,7 +425,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
 
     # -- live updates -----------------------------------------------------------------------
     def _on_turn_update(self, update: TurnUpdate) -> None:
-        """Called by the runner for every change; rendering is batched to ~20 fps."""
+        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL)."""
         if update.kind in ("title", "compacting", "compacted"):
             self._on_session_followup(update)
             return
@@ -437,8 +437,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         if update.kind in ("started", "finished"):
             self._flush_updates()
             self.sidebar.set_running(self._running_ids())
+            self.refresh_sidebar()  # the prompt's title and the turn count show at once
             if update.kind == "finished":
-                self.refresh_sidebar()
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
             if self.session and update.session_id == self.session.id:
                 self.update_status()
