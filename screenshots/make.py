@@ -16,17 +16,33 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-async def shoot(name: str, size: tuple[int, int], steps) -> Path:
+def demo_store(path: Path):
     from chinwag.app.demo import DEMO_NOW, build_demo
-    from chinwag.app.tui_app import ChinwagApp
     from chinwag.storage.clock import FixedClock
+
+    store = build_demo(path)
+    store.clock = FixedClock(DEMO_NOW)
+    return store, None
+
+
+def agent_store(path: Path):
+    from chinwag.app.demo import build_agent_at_work
+
+    return build_agent_at_work(path)
+
+
+async def shoot(name: str, size: tuple[int, int], steps, build=demo_store) -> Path:
+    from datetime import timedelta
+
+    from chinwag.app.demo import DEMO_NOW
+    from chinwag.app.tui_app import ChinwagApp
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CHINWAG_HOME"] = tmp
         os.environ["CHINWAG_ECHO_DELAY"] = "0"
-        store = build_demo(Path(tmp) / "chinwag.db")
-        store.clock = FixedClock(DEMO_NOW)
-        app = ChinwagApp(store=store, animate=False)
+        store, session_id = build(Path(tmp) / "chinwag.db")
+        app = ChinwagApp(store=store, animate=False, session_id=session_id,
+                         now=lambda: DEMO_NOW + timedelta(seconds=14))
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
             for step in steps:
@@ -64,6 +80,7 @@ async def main() -> None:
     await shoot("conversation", (120, 36), [nothing])
     await shoot("popup", (120, 36), [popup])
     await shoot("narrow", (80, 24), [narrow])
+    await shoot("coding-agent", (110, 30), [nothing], build=agent_store)
 
 
 if __name__ == "__main__":
