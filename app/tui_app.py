@@ -42,6 +42,7 @@ HISTORY_PAGE = 60
 SIDEBAR_PAGE = 200
 POLL_SECONDS = 0.25
 SIDEBAR_REFRESH_SECONDS = 1.0
+FREEZE_SECONDS = 2.0
 RENDER_INTERVAL = 1 / 12  # live text at 12 fps: smooth to read, cheap enough not to slow a fast stream
 SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
 
@@ -100,6 +101,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._pending: dict[str, TurnUpdate] = {}
         self._model_lists: dict[str, list[str]] = {}
         self._sidebar_refreshed = 0.0
+        self._frozen_at = 0.0
         self._flush_scheduled = False
         self._sidebar_filter = ""
         self._show_archived = False
@@ -461,6 +463,12 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
     def _flush_updates(self) -> None:
         self._flush_scheduled = False
         pending, self._pending = self._pending, {}
+        now = time.monotonic()
+        if now - self._frozen_at >= FREEZE_SECONDS:
+            # A long stream leaves many long-lived objects (rendered lines, caches); a full GC
+            # would scan them all (tens of ms, a visible stall). Freeze them out of it.
+            self._frozen_at = now
+            gc.freeze()
         for update in pending.values():
             if self.session and update.session_id == self.session.id:
                 self._ensure_user_turn_shown(update)
