@@ -240,14 +240,18 @@ class Transcript(ScrollView, can_focus=True):
             block.height = estimate_height(block.turn, block.calls, self._width, block.expanded)
         self._recompute_offsets(0)
         self._update_virtual_size()
+        if self.scrollable_content_region.width <= 0:
+            return  # not laid out yet (a session opened in on_mount): the first resize measures
         if keep_bottom:
             self._measure_from_bottom()
             self._scroll_bottom()
-        self._measure_visible()
+        # What is on screen now; the blocks a screen above and below after the first paint.
+        self._measure_visible(margin=False)
+        self.call_after_refresh(self._measure_visible)
         self.refresh()
 
     def _measure_from_bottom(self) -> None:
-        budget = self.scrollable_content_region.height * 2 or 80
+        budget = self.scrollable_content_region.height + 4 or 80
         for position in range(len(self._blocks) - 1, -1, -1):
             self._measure(position)
             budget -= self._blocks[position].height
@@ -271,15 +275,17 @@ class Transcript(ScrollView, can_focus=True):
             self._recompute_offsets(position)
             self._update_virtual_size()
 
-    def _measure_visible(self) -> None:
-        """Measure blocks around the viewport; keep the top visible line where it is."""
+    def _measure_visible(self, margin: bool = True) -> None:
+        """Measure blocks around the viewport (with `margin`, a screen above and below too);
+        keep the top visible line where it is."""
         if not self._blocks or not self.is_mounted:
             return
         height = self.scrollable_content_region.height
+        extra = height if margin else 0
         for _ in range(4):  # settles in one or two passes
             top = int(self.scroll_offset.y)
-            first = max(0, bisect_right(self._offsets, max(0, top - height)) - 1)
-            last = min(len(self._blocks) - 1, bisect_right(self._offsets, top + 2 * height))
+            first = max(0, bisect_right(self._offsets, max(0, top - extra)) - 1)
+            last = min(len(self._blocks) - 1, bisect_right(self._offsets, top + height + extra))
             shift, changed = 0, None
             for position in range(first, last + 1):
                 if self._blocks[position].measured:
