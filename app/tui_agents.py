@@ -18,6 +18,8 @@ CHINWAG_NAMES = {c.name for c in COMMANDS}
 
 
 class AgentGlueMixin:
+    _permission_screens: dict[str, ChoiceScreen]
+
     def on_agent_permission(self, session_id: str, request: Permission) -> None:
         """Called by the runner when an agent in `ask` mode wants permission."""
         session = self.store.get_session(session_id)
@@ -25,15 +27,23 @@ class AgentGlueMixin:
         options = [option_id for option_id, _, _ in request.options[:9]]
 
         def chosen(key: str | None) -> None:
+            self._permission_screens.pop(session_id, None)
+            if self.runner.pending_permission(session_id) is not request:
+                return  # the turn ended (or was cancelled) while the question was open
             option = options[int(key) - 1] if key and key.isdigit() and 0 < int(key) <= len(options) else None
             self.runner.answer_permission(session_id, option)
             self.status.notice = f"permission {'given: ' + option if option else 'refused'}"
 
-        self.push_screen(
-            ChoiceScreen(f"{session.agent} asks permission", f"{request.title} ({request.kind})"
-                         f" · session “{session.title}” · keys 1–{len(choices)}, Esc refuses", choices),
-            chosen,
-        )
+        screen = ChoiceScreen(f"{session.agent} asks permission", f"{request.title} ({request.kind})"
+                              f" · session “{session.title}” · keys 1–{len(choices)}, Esc refuses", choices)
+        self._permission_screens[session_id] = screen
+        self.push_screen(screen, chosen)
+
+    def close_permission_question(self, session_id: str) -> None:
+        """The turn ended: a question still on screen has nobody waiting for its answer."""
+        screen = self._permission_screens.pop(session_id, None)
+        if screen is not None and screen in self.screen_stack:
+            screen.dismiss(None)
 
     # -- the agent's own slash commands -----------------------------------------------------------
     def agent_commands(self, session) -> list[Command]:

@@ -100,6 +100,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._data_version = None
         self._pending: dict[str, TurnUpdate] = {}
         self._model_lists: dict[str, list[str]] = {}
+        self._permission_screens: dict = {}
         self._sidebar_refreshed = 0.0
         self._frozen_at = 0.0
         self._flush_scheduled = False
@@ -441,6 +442,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             self.sidebar.set_running(self._running_ids())
             self.refresh_sidebar()  # the prompt's title and the turn count show at once
             if update.kind == "finished":
+                self.close_permission_question(update.session_id)
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
             if self.session and update.session_id == self.session.id:
                 self.update_status()

@@ -56,6 +56,7 @@ from acp.helpers import update_available_commands  # noqa: E402
 from acp.schema import (  # noqa: E402
     AgentCapabilities,
     AvailableCommand,
+    Implementation,
     InitializeResponse,
     LoadSessionResponse,
     NewSessionResponse,
@@ -96,6 +97,7 @@ class FakeAgent:
         return InitializeResponse(
             protocol_version=PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(load_session=not os.environ.get("FAKE_ACP_NO_LOAD")),
+            agent_info=Implementation(name="fake-acp-agent", title="Fake ACP agent", version="1.0"),
         )
 
     async def new_session(self, cwd: str, mcp_servers=None, **kwargs):

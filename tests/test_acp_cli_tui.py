@@ -121,3 +121,21 @@ async def test_tui_escape_cancels_the_agent_and_a_restart_resumes_it(db_path, tm
     finally:
         await acp_pool.close_all()
         store.close()
+
+
+async def test_tui_closes_an_open_permission_question_when_the_turn_is_cancelled(db_path, tmp_path):
+    store = Store(db_path)
+    session = store.create_session(agent="fake", workspace=str(tmp_path), mode="ask", title="cancel while asking")
+    app = ChinwagApp(store=store, config=fake_config(tmp_path), animate=False, session_id=session.id)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await submit(pilot, app, "permission")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), timeout=20)
+            app.runner.cancel(session.id)  # e.g. /cancel from the palette, or `session stop` elsewhere
+            await wait_for(pilot, lambda: store.list_turns(session.id)[-1].status in ("stopped", "complete"))
+            await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+            answers = [e.data for e in store.list_events(session.id) if e.type == "permission_answer"]
+            assert len(answers) == 1 and answers[0]["option"] == "cancelled"
+    finally:
+        await acp_pool.close_all()
+        store.close()

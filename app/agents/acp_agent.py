@@ -54,6 +54,7 @@ class AcpProcess:
         self.client = ChinwagClient(workspace, lambda: "ask")
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
+        self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
         self.session_id: str | None = None
         self.process = None
         self.conn = None
@@ -116,6 +117,8 @@ class AcpProcess:
             raise AgentError(self.explain(what)) from None
         caps = response.agent_capabilities
         self.capabilities = caps.model_dump(mode="json", exclude_none=True) if caps is not None else {}
+        info = getattr(response, "agent_info", None)
+        self.agent_name = (getattr(info, "title", None) or getattr(info, "name", None) or "") if info else ""
 
     async def open_session(self, known_id: str | None) -> bool:
         """Open the agent's session; True when an earlier one was loaded (history restored)."""
@@ -173,7 +176,7 @@ class AcpAgent:
         if not command or not all(isinstance(part, str) for part in command):
             raise AgentError(f"agent {name!r}: kind \"acp\" needs command = [\"program\", \"arg\", ...]")
         self.name = name
-        self.model = profile.get("model", "") or Path(command[0]).name
+        self._model = profile.get("model", "")
         self.command = list(command)
         self.env = {**os.environ, **{str(k): str(v) for k, v in (profile.get("env") or {}).items()}}
         self.workspace = workspace or os.getcwd()
@@ -183,6 +186,12 @@ class AcpAgent:
         self.known_session = known_session
         self.init_timeout = float(profile.get("timeout") or INIT_TIMEOUT)
         self.idle_timeout = float(profile.get("idle_timeout") or IDLE_TIMEOUT)
+
+    @property
+    def model(self) -> str:
+        """The profile's model, else the name the running agent gave, else its program."""
+        process = acp_pool.get(self.session_id)
+        return self._model or (process.agent_name if process is not None else "") or Path(self.command[0]).name
 
     async def _process(self) -> tuple[AcpProcess, bool]:
         process = acp_pool.get(self.session_id)
@@ -215,7 +224,8 @@ class AcpAgent:
                 yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"))
                 return
             yield SessionMeta({"acp_session_id": process.session_id, "acp_agent": self.name,
-                               "acp_capabilities": process.capabilities, "acp_restored": restored})
+                               "acp_agent_info": process.agent_name, "acp_capabilities": process.capabilities,
+                               "acp_restored": restored})
             if not restored and len(messages) > 1:
                 prompt = replay_text(messages)
         async for event in self._turn(process, prompt):
