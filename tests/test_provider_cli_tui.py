@@ -171,3 +171,33 @@ def test_config_init_writes_presets_that_parse(chinwag_home, cli):
     config = load_config()
     assert {"claude", "gpt", "local", "claude-code", "gemini", "codex", "goose", "opencode"} <= set(config.agents)
     assert config.agents["gemini"]["command"] == ["gemini", "--experimental-acp"]
+
+
+CLI_ERRORS = {
+    "404": (Reply(status=404, error={"error": {"message": "model not found", "code": "model_not_found"}}),
+            "unknown model 'fake-small'"),
+    "429": (Reply(status=429, headers={"retry-after": "0"}, error={"error": {"message": "slow down"}}),
+            "rate limited"),
+    "stall": (Reply(hang=5), "did not answer within 3 s"),
+    "malformed": (Reply(chunks=["partial ", "text"], malformed=True), "malformed"),
+    "cut": (Reply(chunks=["partial ", "text"], cut=True), "ended before the reply was finished"),
+    "empty": (Reply(empty=True, usage=None), "empty reply"),
+    "context": (Reply(status=400, error={"error": {"message": "maximum context length exceeded",
+                                                   "code": "context_length_exceeded"}}), "/compact"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CLI_ERRORS))
+def test_cli_reports_each_provider_error_in_one_line_and_keeps_the_turn(chinwag_home, cli, fake, case):
+    write_config(chinwag_home, fake)
+    reply, needle = CLI_ERRORS[case]
+    fake.script(reply)
+    result = cli("session", "start", "--agent", "fake", "--title", "t", "hi", env={"FAKE_KEY": KEY})
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("chinwag: ")]
+    assert len(errors) == 1 and needle in errors[0] and KEY not in result.stderr
+    session_id = result.stderr.split()[1]
+    turn = json.loads(cli("session", "show", session_id, "--json").stdout)["turns"][-1]
+    assert turn["status"] == "error" and needle in turn["error"]
+    if case in ("malformed", "cut"):
+        assert turn["text"].startswith("partial ") and "partial " in result.stdout
