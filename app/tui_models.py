@@ -13,6 +13,7 @@ from chinwag.app.settings import effective
 
 PROVIDER_KINDS = ("openai", "anthropic")
 MODEL_LIST_SHOWN = 8
+WARM_UP_DELAY = 1.5  # seconds after opening a provider session
 
 
 class ModelsMixin:
@@ -45,7 +46,8 @@ class ModelsMixin:
         if session.agent in self._model_lists:
             self._offer_models(self._model_lists[session.agent])
             return
-        self._fetch_models(session, announce=False)
+        # after the first paint has settled: the import (~0.6 s) holds the GIL while it runs
+        self.set_timer(WARM_UP_DELAY, lambda: self._fetch_models(session, announce=False))
 
     @work(thread=True, group="models", exclusive=True)
     def _fetch_models(self, session, announce: bool) -> None:
