@@ -129,6 +129,13 @@ class Api:
         self.store, self.config, self.runner = store, config, runner
         self.tasks: set[asyncio.Task] = set()
 
+    async def stop_turns(self) -> None:
+        """On shutdown: cancel the turns this server runs; the runner settles each as stopped."""
+        for task in list(self.tasks):
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=5)
+
     def _start_turn(self, session_id: str, prompt: str) -> str:
         session = self.store.get_session(session_id)
         _, reply = self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)

@@ -69,6 +69,7 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
         yield
         from chinwag.app.agents import acp_pool
 
+        await api.state.api.stop_turns()  # running turns end as stopped, their text kept
         await acp_pool.close_all()
         store.close()
 

@@ -203,3 +203,18 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_responses(db_path, 
         )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
     assert " passed" in result.stdout
+
+
+def test_stopping_the_server_settles_its_running_turns_as_stopped(db_path):
+    from chinwag.storage import Store
+
+    with ApiServer(db_path, FAST) as server:
+        _, created = server.call("POST", "/api/sessions", {"title": "long", "agent": "slow",
+                                                           "prompt": "a long prompt to echo slowly " * 10})
+        time.sleep(0.4)
+    store = Store(db_path, recover=False)
+    try:
+        turn = store.get_turn(created["turn_id"])
+        assert turn.status == "stopped" and turn.text
+    finally:
+        store.close()
