@@ -102,6 +102,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._model_lists: dict[str, list[str]] = {}
         self._permission_screens: dict = {}
         self._sidebar_refreshed = 0.0
+        self._sidebar_stale = False
         self._frozen_at = 0.0
         self._flush_scheduled = False
         self._sidebar_filter = ""
@@ -483,6 +484,12 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             if turn.id != update.turn.id:
                 self.transcript.update_turn(turn, [])
 
+    def _refresh_sidebar_if_stale(self) -> None:
+        now = time.monotonic()
+        if self._sidebar_stale and now - self._sidebar_refreshed >= SIDEBAR_REFRESH_SECONDS:
+            self._sidebar_stale, self._sidebar_refreshed = False, now
+            self.refresh_sidebar()
+
     def _poll_database(self) -> None:
         """Follow other processes' writes cheaply: act only when data_version moves."""
         try:
@@ -490,13 +497,12 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         except Exception:
             return
         if version == self._data_version:
+            self._refresh_sidebar_if_stale()  # a change that came too soon after the last refresh
             return
         self._data_version = version
         self.sidebar.set_running(self._running_ids())
-        now = time.monotonic()
-        if now - self._sidebar_refreshed >= SIDEBAR_REFRESH_SECONDS:  # sessions made elsewhere (CLI, API)
-            self._sidebar_refreshed = now
-            self.refresh_sidebar()
+        self._sidebar_stale = True  # sessions made elsewhere (CLI, API): refreshed at most once a second
+        self._refresh_sidebar_if_stale()
         if self.session is None:
             return
         if self.runner.is_running(self.session.id):

@@ -45,3 +45,18 @@ async def test_api_sessions_show_live_in_the_tui_and_tui_turns_stream_to_the_api
                 assert events[-1][2]["status"] == "complete" and "> typed in the TUI" in events[-1][2]["text"]
     finally:
         store.close()
+
+
+async def test_a_session_made_just_after_a_sidebar_refresh_still_shows(db_path):
+    store = Store(db_path)
+    app = ChinwagApp(store=store, config=CONFIG, animate=False)
+    other = Store(db_path)  # another process's connection (the CLI, the API)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            first = other.create_session(title="first from elsewhere")
+            await wait_for(pilot, lambda: first.id in [s.id for s in app.sidebar.list.sessions])
+            second = other.create_session(title="right after it")  # within the refresh interval, then silence
+            await wait_for(pilot, lambda: second.id in [s.id for s in app.sidebar.list.sessions], timeout=5)
+    finally:
+        other.close()
+        store.close()
