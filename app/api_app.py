@@ -190,7 +190,7 @@ class Api:
         if "title" in data:
             session = self.store.rename_session(session.id, data["title"])
         if "metadata" in data:
-            session = self.store.update_session(session.id, metadata={**(session.metadata or {}), **data["metadata"]})
+            session = self.store.merge_session_metadata(session.id, data["metadata"])
         return JSONResponse({"session": asdict(session)})
 
     async def delete_session(self, request: Request):

@@ -297,8 +297,7 @@ class Runner:
         elif isinstance(event, (CommandsUpdate, SessionMeta)):
             values = ({"agent_commands": [list(c) for c in event.commands]} if isinstance(event, CommandsUpdate)
                       else event.values)
-            session = store.get_session(sid)
-            store.update_session(sid, metadata={**(session.metadata or {}), **values})
+            store.merge_session_metadata(sid, values)
             if isinstance(event, CommandsUpdate):
                 self._notify(live, calls, "commands")
         elif isinstance(event, Permission):

@@ -166,6 +166,18 @@ class SessionsMixin:
             self.append_event(session.id, "session_change", changes)
         return self.get_session(session.id)
 
+    def merge_session_metadata(self, id_or_prefix: str, values: dict) -> Session:
+        """Merge keys into a session's metadata in one transaction; the event records only
+        the keys that were given (not the whole, possibly large, metadata)."""
+        session = self.get_session(id_or_prefix)
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT metadata FROM sessions WHERE id = ?", (session.id,)).fetchone()
+            merged = {**json.loads(row[0] or "{}"), **values}
+            conn.execute("UPDATE sessions SET metadata = ? WHERE id = ?", (json.dumps(merged), session.id))
+            self._touch(conn, session.id)
+            self.append_event(session.id, "session_change", {"metadata": values})
+        return self.get_session(session.id)
+
     def set_state(self, session_id: str, new_state: str, *, reason: str = "") -> None:
         """Move a session along the state machine; an invalid transition changes nothing."""
         with self.db.transaction() as conn:
