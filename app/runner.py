@@ -334,8 +334,8 @@ class Runner:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
-            window = int(values["context_window"].value or 0) if "context_window" in values else 0
-            share = float(values["auto_compact"].value or 0) if "auto_compact" in values else 0.0
+            window = int(values["context_window"].value or 0)  # both always have a value (built-in defaults)
+            share = float(values["auto_compact"].value or 0)
             if after_turn.needs_compaction(self.store, settled.session_id, window, share):
                 self._notify(settled, {}, "compacting")
                 result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share)
