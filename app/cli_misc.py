@@ -101,14 +101,22 @@ def run_tui(args) -> int:
     return launch_tui(path, continue_=args.continue_, new=args.new)
 
 
+def load_tui_app():
+    """The TUI's App class, imported with garbage collection held until its first paint."""
+    from chinwag.app import gc_policy
+
+    gc_policy.hold()
+    from chinwag.app.tui_app import ChinwagApp
+
+    return ChinwagApp
+
+
 def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = False, new: bool = False) -> int:
     in_browser = os.environ.get("TEXTUAL_DRIVER", "").endswith("WebDriver")  # chinwag serve
     if (not sys.stdin.isatty() or not sys.stdout.isatty()) and not in_browser:
         if not os.environ.get("CHINWAG_FORCE_TUI"):
             raise common.CliError("the TUI needs a terminal; use `chinwag session ...` for scripts")
-    from chinwag.app.tui_app import ChinwagApp
-
-    app = ChinwagApp(db_path=db_path, session_id=session_id, continue_=continue_, new=new)
+    app = load_tui_app()(db_path=db_path, session_id=session_id, continue_=continue_, new=new)
     app.run()
     return app.return_code or 0
 

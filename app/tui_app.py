@@ -20,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
-from chinwag.app import paths
+from chinwag.app import gc_policy, paths
 from chinwag.app.commands import COMMANDS
 from chinwag.app.config import Config, ConfigError, load_config
 from chinwag.app.runner import Runner, TurnUpdate
@@ -113,6 +113,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        gc_policy.hold()  # until the first paint (on_mount), as `chinwag` does from its imports
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar", animate=self.animations_on)
             with Vertical(id="main"):
@@ -179,7 +180,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self.prompt.focus_input()
         # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
         # freeze them so the periodic full collections that stall streaming stay short.
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(gc_policy.release)
         self._hint_if_offline(session)
 
     def _hint_if_offline(self, session: Session) -> None:
@@ -591,6 +592,9 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self.screen.set_class(self.size.width < 90, "-no-sidebar")
 
     @guarded
+    def on_unmount(self) -> None:
+        gc_policy.release(freeze=False)  # closed before its first paint: do not leave GC off
+
     async def action_quit(self) -> None:
         await self.quit_app()
 

@@ -359,3 +359,27 @@ async def test_queued_prompt_can_be_taken_back_and_history_persists(make_app, db
     app2, _ = make_app()
     async with app2.run_test(size=(120, 36)) as pilot:
         assert app2.prompt.history[-2:] == [LONG_PROMPT, "queued then edited"]
+
+
+async def test_garbage_collection_is_held_until_the_first_paint(db_path):
+    """`chinwag` pauses the cyclic GC from its imports to the first paint (start-up makes only
+    long-lived objects), then freezes them and collects again, and never leaves it off."""
+    import gc
+
+    from chinwag.app.cli_misc import load_tui_app
+
+    store = Store(db_path)
+    try:
+        app = load_tui_app()(store=store, config=FAST, animate=False)
+        assert not gc.isenabled()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+        early = ChinwagApp(store=store, config=FAST, animate=False)
+        async with early.run_test(size=(100, 30)):
+            pass  # closed at once; the hold is released on unmount even without a paint
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        store.close()

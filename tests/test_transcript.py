@@ -115,6 +115,20 @@ def test_wide_text_keeps_every_line_at_width():
             assert all(s.cell_length == width for s in strips)
 
 
+def test_fast_markdown_matches_rich_markdown():
+    from rich.markdown import Markdown
+
+    from chinwag.widgets.fast_markdown import FastMarkdown
+
+    text = "# Title\n\n~~old~~ **bold** `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\ndef f():\n    return 1\n```\n"
+    ours, rich = FastMarkdown(text, code_theme="monokai", hyperlinks=False), Markdown(text, code_theme="monokai", hyperlinks=False)
+    assert vars(ours).keys() == vars(rich).keys()  # a new Rich attribute would be missing here
+    assert [t.type for t in ours.parsed] == [t.type for t in rich.parsed]
+    assert [[s.text for s in line] for line in CONSOLE.render_lines(ours)] == [
+        [s.text for s in line] for line in CONSOLE.render_lines(rich)]
+    assert FastMarkdown("b").parsed[1].content == "b"  # the shared parser keeps no state between texts
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_safe_text_output_has_no_control_characters(text):

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -24,6 +23,7 @@ from textual.strip import Strip
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs
+from chinwag.widgets.fast_markdown import FastMarkdown
 from chinwag.widgets.text_safety import one_line, safe_text
 
 RAIL = "▎ "
@@ -121,8 +121,8 @@ def _lines_of(console: Console, renderable, width: int) -> list[list[Segment]]:
     return console.render_lines(renderable, options, pad=False)
 
 
-def _markdown(text: str) -> Markdown:
-    return Markdown(text, code_theme=CODE_THEME, hyperlinks=False)
+def _markdown(text: str) -> FastMarkdown:
+    return FastMarkdown(text, code_theme=CODE_THEME, hyperlinks=False)
 
 
 def _settled_boundary(text: str, start: int) -> int:
