@@ -5,9 +5,11 @@ screen that shows the conversation's last message, and peak RSS.
 
     python benchmarks/peers.py [--runs 3] [--sizes 100,1000,10000] [--peers elia,oterm]
                                [--timeout 120] [--cache ~/.cache/chinwag-peers]
+                               [--chinwag-python PATH]
 
 This script owns: installing each peer into its own venv under the cache dir (reused when
-already there; a peer whose install fails is skipped with a one-line reason), writing each
+already there; a peer whose install fails is skipped with a one-line reason) and Chinwag
+into one too (this working tree, `pip install .` as the README says, refreshed each run), writing each
 app's database directly in that app's own schema, the headless driver, and the `## Peers`
 section of benchmarks/RESULTS.md.
 
@@ -16,7 +18,8 @@ no real user data is read or written, and a clean environment without API keys):
 
 - Chinwag: `chinwag.storage.Store` writes one session into `<tmp>/chinwag.db` (one
   `add_turn` per turn, roles user/agent); the driver opens it with
-  `ChinwagApp(db_path=..., session_id=<id>)`, as `chinwag --session <id>` does.
+  `ChinwagApp(db_path=..., session_id=<id>)`, as `chinwag --session <id>` does (class loaded by
+  `cli_misc.load_tui_app`, as the command loads it).
 - Elia: Elia reads `$XDG_DATA_HOME/elia/elia.sqlite` (path fixed at import by
   `elia_chat.database.database`); we create its SQLModel tables (`chat`, `message`,
   `system_prompt`, the DDL SQLModel emits) and one chat whose first message is the system
@@ -36,10 +39,14 @@ Timing: the parent reads `time.monotonic()` (Linux CLOCK_MONOTONIC, shared by al
 processes) just before spawning the child and passes it in; the child, a fresh interpreter
 of the app's own venv, imports the app, runs `app.run_test(size=(120, 40))`, and waits
 (`pilot.wait_for_scheduled_animations()`, which waits for idle) until the text rendered on
-screen contains a marker word that ends the last message; it then reports
-`monotonic() - t0` and `ru_maxrss`. So each figure includes interpreter start, imports,
-reading the database and rendering, the same way for all three apps; teardown is not
-timed. A run past `--timeout` is killed (its peak RSS so far is read from /proc) and
+screen contains a marker word that ends the last message. The child also notes the moment
+of every frame it produces (Textual's `App._display`, where a terminal would be sent the
+update). It reports the final frame before that idle screen (the figure in the table: the
+screen is complete and stays so), the moment Pilot confirmed idle (a column of its own: it
+adds Pilot's own sleeping, at least 2 x 20 ms of `wait_for_idle`), and `ru_maxrss`. So each
+figure includes interpreter start, imports, reading the database and rendering, the same way
+for all three apps; teardown is not timed. (Elia's opening key press goes through Pilot, so
+its final frame includes one more Pilot wait.) A run past `--timeout` is killed (its peak RSS so far is read from /proc) and
 reported as a timeout; larger sizes of that app are then not run.
 """
 
@@ -61,6 +68,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from results import machine_line, write_section  # noqa: E402
 
@@ -93,8 +101,9 @@ KIND, T0, MARKER = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 
 def make_app():
     if KIND == "chinwag":
+        from chinwag.app.cli_misc import load_tui_app  # as the `chinwag` command does
         from chinwag.app.config import Config
-        from chinwag.app.tui_app import ChinwagApp
+        ChinwagApp = load_tui_app()
         return ChinwagApp(db_path=sys.argv[4], config=Config(), session_id=sys.argv[5], animate=False)
     if KIND == "elia":
         from elia_chat.app import Elia
@@ -137,8 +146,26 @@ def screen_text(app):
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+def watch_frames(app_class):
+    # The moment each frame is produced (App._display: the compositor's update, which a real
+    # terminal would be sent; headless, Textual drops it). The screen is final at the last
+    # frame before idle; confirming idle costs Pilot >= 40 ms of its own sleeping, not counted.
+    display = app_class._display
+
+    def timed_display(self, screen, renderable):
+        if renderable is not None:
+            FRAMES.append(time.monotonic())
+        return display(self, screen, renderable)
+    app_class._display = timed_display
+
+
+FRAMES = []
+
+
 async def main():
     app = make_app()
+    from textual.app import App
+    watch_frames(App)
     async with app.run_test(size=(%d, %d)) as pilot:
         await settle(pilot.pause())
         await open_conversation(app, pilot)
@@ -147,10 +174,12 @@ async def main():
             if MARKER in screen_text(app):
                 break
             await asyncio.sleep(0.01)
-        elapsed = time.monotonic() - T0
+        idle = time.monotonic() - T0
+        final_frame = FRAMES[-1] - T0 if FRAMES else idle
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # Textual captures print() while the app runs: write to the real stdout.
-        os.write(1, (json.dumps({"seconds": elapsed, "rss_mib": rss}) + "\n").encode())
+        report = {"seconds": final_frame, "idle_seconds": idle, "frames": len(FRAMES), "rss_mib": rss}
+        os.write(1, (json.dumps(report) + "\n").encode())
         os._exit(0)  # teardown is not part of the measurement
 
 asyncio.run(main())
@@ -278,6 +307,22 @@ def ensure_peer(peer: Peer, cache: Path) -> Path | None:
     return python
 
 
+def ensure_chinwag(cache: Path) -> Path:
+    """A venv with this working tree installed as the README installs it (`pip install .`, not
+    editable: an editable install adds an import hook to every interpreter start), reinstalled
+    on every run so it is the code being measured."""
+    venv = cache / "chinwag"
+    python = venv / "bin" / "python"
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    print(f"installing this working tree into {venv} …", flush=True)
+    for extra in ([], ["--no-deps", "--force-reinstall"]):  # dependencies once; our code every time
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *extra, str(ROOT)], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return python
+
+
 def versions(python: Path, *dists: str) -> str:
     """`dist version` for each distribution, as installed for that interpreter."""
     code = ("import importlib.metadata as m, sys; "
@@ -335,17 +380,20 @@ def measure(python: Path, args: list[str], home: Path, runs: int, timeout: float
             return result
         samples.append(result)
     return {"seconds": statistics.median(s["seconds"] for s in samples),
+            "idle_seconds": statistics.median(s["idle_seconds"] for s in samples),
+            "runs": [round(s["seconds"], 3) for s in samples],
             "rss_mib": statistics.median(s["rss_mib"] for s in samples)}
 
 
 # -- report ---------------------------------------------------------------------------------
-def describe(result: dict, timeout: float) -> tuple[str, str]:
+def describe(result: dict, timeout: float) -> tuple[str, str, str]:
+    """(final frame, idle confirmed, peak RSS) as table cells."""
     if "seconds" in result:
-        return f"{result['seconds']:.2f} s", f"{result['rss_mib']:.0f}"
+        return f"{result['seconds']:.2f} s", f"{result['idle_seconds']:.2f} s", f"{result['rss_mib']:.0f}"
     rss = f"≥ {result['rss_mib']:.0f}" if result.get("rss_mib") else "–"
     if result.get("timeout"):
-        return f"> {timeout:.0f} s (timeout)", rss
-    return f"failed: {result.get('error', '?')[:60]}", "–"
+        return f"> {timeout:.0f} s (timeout)", "–", rss
+    return f"failed: {result.get('error', '?')[:60]}", "–", "–"
 
 
 def ratio(result: dict, base: dict | None, timeout: float) -> str:
@@ -360,12 +408,13 @@ def ratio(result: dict, base: dict | None, timeout: float) -> str:
 
 def table(rows: list[tuple[int, str, dict]], timeout: float) -> list[str]:
     base = {n: r for n, app, r in rows if app == "chinwag"}
-    lines = ["| N | app | first idle screen (median) | peak RSS (MiB) | ratio vs Chinwag |",
-             "|---:|---|---:|---:|---|"]
+    lines = ["| N | app | first idle screen: final frame (median) | idle confirmed by Pilot | peak RSS (MiB) "
+             "| ratio vs Chinwag |",
+             "|---:|---|---:|---:|---:|---|"]
     for n, app, result in rows:
-        seconds, rss = describe(result, timeout)
+        seconds, idle, rss = describe(result, timeout)
         rel = "1.0x" if app == "chinwag" and "seconds" in result else ratio(result, base.get(n), timeout)
-        lines.append(f"| {n:,} | {app} | {seconds} | {rss} | {rel} |")
+        lines.append(f"| {n:,} | {app} | {seconds} | {idle} | {rss} | {rel} |")
     return lines
 
 
@@ -377,6 +426,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--peers", default="elia,oterm")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "chinwag-peers")
+    parser.add_argument("--chinwag-python", type=Path,
+                        help="run Chinwag with this interpreter instead of a fresh `pip install .` under --cache")
     return parser.parse_args()
 
 
@@ -387,8 +438,9 @@ def main() -> None:
     unknown = [p for p in args.peers.split(",") if p.strip() and p.strip() not in PEERS]
     if unknown:
         raise SystemExit(f"unknown peer(s): {', '.join(unknown)} (known: {', '.join(PEERS)})")
-    apps: dict[str, Path] = {"chinwag": Path(sys.executable)}
-    installed = [f"Chinwag: {versions(Path(sys.executable), 'chinwag', 'textual')}"]
+    chinwag = args.chinwag_python or ensure_chinwag(args.cache.expanduser())
+    apps: dict[str, Path] = {"chinwag": chinwag}
+    installed = [f"Chinwag: {versions(chinwag, 'chinwag', 'textual')}"]
     skipped = []
     for name in [p.strip() for p in args.peers.split(",") if p.strip()]:
         python = ensure_peer(PEERS[name], args.cache.expanduser())
@@ -419,8 +471,10 @@ def main() -> None:
                 if result.get("timeout"):
                     gave_up[app] = n
                 rows.append((n, app, result))
-                seconds, rss = describe(result, args.timeout)
-                print(f"N = {n:>6,}  {app:<8} first idle screen {seconds:>22}   peak RSS {rss:>6} MiB", flush=True)
+                seconds, idle, rss = describe(result, args.timeout)
+                runs = " ".join(f"{x:.3f}" for x in result.get("runs", []))
+                print(f"N = {n:>6,}  {app:<8} final frame {seconds:>22}  idle confirmed {idle:>8}  peak RSS {rss:>6} MiB"
+                      f"  runs: {runs}", flush=True)
     lines = table(rows, args.timeout)
     print("\n" + "\n".join(lines))
     total = time.monotonic() - started
