@@ -102,6 +102,7 @@ class Transcript(ScrollView, can_focus=True):
         self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
         self._timer = None
         self._width = 0
+        self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
 
     # -- public API -----------------------------------------------------------------------
@@ -342,7 +343,9 @@ class Transcript(ScrollView, can_focus=True):
             return self._hint_strip(width)
         if not self._blocks:
             return self._empty_line(y, width)
-        if line >= self.total_height:
+        if line >= self.total_height or not self._sized:
+            # Before the first Resize the layout is not final (blocks would be wrapped at a
+            # guessed width, then again at the real one): that first frame stays blank.
             return Strip.blank(width)
         position = bisect_right(self._offsets, line) - 1
         position = min(max(position, 0), len(self._blocks) - 1)
@@ -374,6 +377,7 @@ class Transcript(ScrollView, can_focus=True):
 
     # -- reacting ---------------------------------------------------------------------------
     def on_resize(self) -> None:
+        self._sized = True
         if self._content_width != self._width:
             self._cache.clear()
             for block in self._blocks:
