@@ -118,15 +118,32 @@ def test_wide_text_keeps_every_line_at_width():
 def test_fast_markdown_matches_rich_markdown():
     from rich.markdown import Markdown
 
-    from chinwag.widgets.fast_markdown import FastMarkdown
+    from chinwag.widgets.fast_markdown import FastMarkdown, _python_lexer
 
     text = "# Title\n\n~~old~~ **bold** `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\ndef f():\n    return 1\n```\n"
     ours, rich = FastMarkdown(text, code_theme="monokai", hyperlinks=False), Markdown(text, code_theme="monokai", hyperlinks=False)
     assert vars(ours).keys() == vars(rich).keys()  # a new Rich attribute would be missing here
     assert [t.type for t in ours.parsed] == [t.type for t in rich.parsed]
-    assert [[s.text for s in line] for line in CONSOLE.render_lines(ours)] == [
-        [s.text for s in line] for line in CONSOLE.render_lines(rich)]
+    assert CONSOLE.render_lines(ours) == CONSOLE.render_lines(rich)  # text and styles, code colours included
+    assert _python_lexer.cache_info().currsize == 1  # the python block went through the fast lexer
     assert FastMarkdown("b").parsed[1].content == "b"  # the shared parser keeps no state between texts
+
+
+def test_fast_python_lexer_gives_pygments_tokens():
+    from pathlib import Path
+
+    from pygments.lexers.python import PythonLexer
+
+    from chinwag.widgets.fast_markdown import PYTHON_NAMES, fast_python_lexer_class
+
+    assert PYTHON_NAMES == set(PythonLexer.aliases)
+    fast, stock = fast_python_lexer_class()(), PythonLexer()
+    root = Path(__file__).resolve().parent.parent
+    sources = sorted(root.glob("app/**/*.py")) + sorted(root.glob("tests/*.py"))
+    assert len(sources) > 30
+    extra = "ünïcode_名前 = f'{ünïcode_名前!r:>{width}}' + rb'\\x' + 0x_1F + 1_000.5j  # ok\n"
+    for text in [path.read_text() for path in sources] + [extra]:
+        assert list(fast.get_tokens(text)) == list(stock.get_tokens(text))
 
 
 @settings(max_examples=100, deadline=None)
