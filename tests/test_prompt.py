@@ -82,6 +82,23 @@ def test_parse_slash_never_raises(text):
     filter_commands(text)
 
 
+NAMES = st.sampled_from([c.name for c in COMMANDS])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=8), NAMES.flatmap(lambda n: st.integers(0, len(n)).map(lambda k: n[:k]))),
+       st.booleans())
+def test_popup_filter_is_exactly_the_prefix_matches_in_registry_order(typed, slash):
+    shown = filter_commands(("/" if slash else "") + typed)
+    prefix = typed.lstrip("/").lower()  # the popup opens on "/": slashes are never part of a name
+    expected = [c for c in COMMANDS if c.name.lower().startswith(prefix)]
+    assert sorted(c.name for c in shown) == sorted(c.name for c in expected)  # nothing lost, nothing extra
+    exact = [c for c in shown if c.name.lower() == prefix]
+    assert shown[:len(exact)] == exact  # an exact match comes first
+    rest = shown[len(exact):]
+    assert rest == [c for c in expected if c not in exact]  # then the registry's order
+
+
 def test_nearest():
     assert nearest("comapct")[0] == "compact"
     assert "status" in nearest("stauts")
