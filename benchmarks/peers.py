@@ -35,6 +35,10 @@ no real user data is read or written, and a clean environment without API keys):
   and the first tab loads its messages. `OLLAMA_HOST` is a closed local port and the
   PyPI update check (`is_up_to_date`) is replaced by a stub, so nothing leaves the machine.
 
+A bare Textual app (one `Static`, Chinwag's venv) is timed the same way first: the floor
+that interpreter start, Textual's import and its first frame set on this machine, so a
+reader can tell a slow machine from a slow app.
+
 Timing: the parent reads `time.monotonic()` (Linux CLOCK_MONOTONIC, shared by all
 processes) just before spawning the child and passes it in; the child, a fresh interpreter
 of the app's own venv, imports the app, runs `app.run_test(size=(120, 40))`, and waits
@@ -118,6 +122,14 @@ def make_app():
             return True, None, None
         oterm_app.is_up_to_date = up_to_date
         return oterm_app.app
+    if KIND == "textual":  # the floor: a bare Textual app showing one line
+        from textual.app import App
+        from textual.widgets import Static
+
+        class Hello(App):
+            def compose(self):
+                yield Static(MARKER)
+        return Hello()
     raise SystemExit(f"unknown app {KIND}")
 
 
@@ -453,6 +465,10 @@ def main() -> None:
     rows: list[tuple[int, str, dict]] = []
     gave_up: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="chinwag-peers-") as tmp:
+        floor_home = Path(tmp) / "textual"
+        (floor_home / "chinwag").mkdir(parents=True)
+        floor = measure(chinwag, ["textual", "hello"], floor_home, args.runs, args.timeout)
+        print(f"bare Textual app   final frame {describe(floor, args.timeout)[0]:>22}", flush=True)
         for n in sizes:
             turns = conversation(n)
             for app, python in apps.items():
@@ -488,7 +504,8 @@ def main() -> None:
         f"Re-run with `python benchmarks/peers.py`; its docstring says how each app is pointed at "
         f"the conversation.", "",
         *table(rows, args.timeout), "",
-        REFERENCE,
+        f"The floor on this machine: a bare Textual app (Chinwag's Textual, one `Static`) reaches its "
+        f"final frame in {describe(floor, args.timeout)[0]} by the same driver. {REFERENCE}",
     ]
     if skipped:
         body += ["", f"Skipped (install failed): {', '.join(skipped)}."]
