@@ -39,6 +39,10 @@ A bare Textual app (one `Static`, Chinwag's venv) is timed the same way first: t
 that interpreter start, Textual's import and its first frame set on this machine, so a
 reader can tell a slow machine from a slow app.
 
+Apps run one after another, Chinwag and the floor first: minutes of a peer at full load
+leave this kind of machine (2 shared cores) slower for a while afterwards, and that should
+not land on the next app's figures.
+
 Timing: the parent reads `time.monotonic()` (Linux CLOCK_MONOTONIC, shared by all
 processes) just before spawning the child and passes it in; the child, a fresh interpreter
 of the app's own venv, imports the app, runs `app.run_test(size=(120, 40))`, and waits
@@ -469,9 +473,12 @@ def main() -> None:
         (floor_home / "chinwag").mkdir(parents=True)
         floor = measure(chinwag, ["textual", "hello"], floor_home, args.runs, args.timeout)
         print(f"bare Textual app   final frame {describe(floor, args.timeout)[0]:>22}", flush=True)
-        for n in sizes:
-            turns = conversation(n)
-            for app, python in apps.items():
+        # App by app, Chinwag first: a peer's minutes-long runs leave this kind of machine slower
+        # for a while, which would otherwise land on whichever app runs next.
+        conversations = {n: conversation(n) for n in sizes}
+        for app, python in apps.items():
+            for n in sizes:
+                turns = conversations[n]
                 home = Path(tmp) / f"{app}-{n}"
                 (home / "chinwag").mkdir(parents=True)
                 if app in gave_up:
@@ -491,6 +498,7 @@ def main() -> None:
                 runs = " ".join(f"{x:.3f}" for x in result.get("runs", []))
                 print(f"N = {n:>6,}  {app:<8} final frame {seconds:>22}  idle confirmed {idle:>8}  peak RSS {rss:>6} MiB"
                       f"  runs: {runs}", flush=True)
+    rows.sort(key=lambda row: (row[0], list(apps).index(row[1])))  # the table reads by N
     lines = table(rows, args.timeout)
     print("\n" + "\n".join(lines))
     total = time.monotonic() - started
