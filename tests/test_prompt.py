@@ -114,6 +114,31 @@ async def test_slash_opens_popup_with_first_item_highlighted():
         assert labels(prompt)[0] == "/help" and prompt.popup.highlighted == 0
 
 
+async def test_slash_in_a_burst_of_keys_still_opens_the_popup():
+    """Keys that arrive together (a fast typist, tmux send-keys, a macro) are all in the
+    buffer before the first change is seen: the popup still opens, filtered."""
+    from textual import events
+
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        for key, char in (("slash", "/"), ("r", "r"), ("e", "e")):
+            prompt.area.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert prompt.text == "/re" and prompt.popup_open
+        assert labels(prompt) == ["/rename", "/restore"]
+        await pilot.press("escape")
+        for key in ("n", "a"):
+            prompt.area.post_message(events.Key(key, key))
+        await pilot.pause()
+        assert prompt.text == "/rena" and not prompt.popup_open  # dismissed stays dismissed
+        prompt.text = "hello"
+        for key, char in (("slash", "/"), ("x", "x")):
+            prompt.area.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert prompt.text == "hello/x" and not prompt.popup_open  # "/" inside text is just a character
+
+
 async def test_tab_on_slash_buffer_opens_popup():
     app = PromptApp()
     async with app.run_test(size=(80, 24)) as pilot:

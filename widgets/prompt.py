@@ -69,6 +69,7 @@ class Prompt(Widget):
         self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in ARG_CHOICES.items()}
         self._extra: list[Command] = []
         self._popup_mode: str | None = None  # "command" | "argument"
+        self._slash_typed = False  # "/" was typed into an empty buffer, not yet seen by after_edit
         self._queued: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -149,6 +150,10 @@ class Prompt(Widget):
             if key == "escape":
                 self.close_popup()
                 return True
+        if key == "slash" and not self.text:
+            # The popup opens on a "/" typed into an empty buffer. Decided here, at the key:
+            # keys that arrive in one burst are all in the buffer before the first Changed.
+            self._slash_typed = True
         if key == "tab" and self.text.startswith("/"):
             self.refilter(force=True)
             return True
@@ -202,7 +207,8 @@ class Prompt(Widget):
 
     def after_edit(self) -> None:
         text = self.text
-        if self.popup_open or (text == "/"):
+        slash_typed, self._slash_typed = self._slash_typed, False
+        if self.popup_open or text == "/" or (slash_typed and text.startswith("/")):
             self.refilter()
 
     def refilter(self, force: bool = False) -> None:
