@@ -210,11 +210,17 @@ class Runner:
             session = store.get_session(reply.session_id)
             agent = (self._agent_factory(session.agent, session.model) if self._agent_factory
                      else agent_for_session(session, self.config))
+            # Without a model of its own the turn shows the agent's; an agent process can only
+            # name its model once it answered (ACP initialize): look again at its first event.
+            model_from_agent = not live.model
             live.model = live.model or getattr(agent, "model", "")
             context = [t for t in store.context_turns(session.id) if t.id != reply.id]
             messages = build_messages(context)
             stream = agent.stream(messages)
             async for event in stream:
+                if model_from_agent:
+                    model_from_agent = False
+                    live.model = getattr(agent, "model", "") or live.model
                 if isinstance(event, (TextDelta, ThinkingDelta)):
                     if isinstance(event, TextDelta):
                         pending_text.append(event.text)

@@ -52,7 +52,7 @@ async def test_streams_and_keeps_the_agent_between_turns(store, tmp_path, worksp
     second = await run(store, config, session, "again")
     assert (first.status, first.text) == ("complete", "echo #1: hello agent")
     assert second.text == "echo #2: again" and acp_pool.get(session.id).process.pid == pid
-    assert second.model == "Fake ACP agent"  # the name the agent gave at initialize
+    assert first.model == second.model == "Fake ACP agent"  # the name it gave at initialize, from the first turn
     meta = store.get_session(session.id).metadata
     assert meta["acp_session_id"].startswith("fake-") and meta["acp_capabilities"]["load_session"] is True
     assert any(e.type == "session_change" and "acp_session_id" in e.data.get("metadata", {})
