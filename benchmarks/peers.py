@@ -507,8 +507,8 @@ def main() -> None:
         machine_line(), "",
         f"Each app opens the same seeded synthetic conversation (N turns of Markdown with code blocks) "
         f"from its own freshly written database, headless at {SIZE[0]}x{SIZE[1]}; time is from spawning "
-        f"a fresh process (interpreter start and imports included) to the first idle screen showing the "
-        f"last message; median of {args.runs} runs ({'; '.join(installed)}). "
+        f"a fresh process (interpreter start and imports included) to the final frame of the first idle "
+        f"screen showing the last message (when Pilot confirmed idle: its own column); median of {args.runs} runs ({'; '.join(installed)}). "
         f"Re-run with `python benchmarks/peers.py`; its docstring says how each app is pointed at "
         f"the conversation.", "",
         *table(rows, args.timeout), "",
