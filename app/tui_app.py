@@ -113,7 +113,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        gc_policy.hold()  # until the first paint (on_mount), as `chinwag` does from its imports
+        gc_policy.hold()  # until the first paint (released in on_mount), as `chinwag` does from its imports
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar", animate=self.animations_on)
             with Vertical(id="main"):
@@ -591,10 +591,10 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 90, "-no-sidebar")
 
-    @guarded
     def on_unmount(self) -> None:
         gc_policy.release(freeze=False)  # closed before its first paint: do not leave GC off
 
+    @guarded
     async def action_quit(self) -> None:
         await self.quit_app()
 
