@@ -116,12 +116,18 @@ def new_session_choice(config: Config, workspace: str, *, agent: str = "", model
     return NewSession(agent, model, hint)
 
 
-def parse_override(key: str, raw: str):
-    """A per-session override from text (`/set temperature 0.2`, `--set temperature=0.2`),
-    typed and checked; raises ValueError with a one-line message."""
+def session_key(key: str) -> str:
+    """`key` if it can be set per session; else ValueError naming the ones that can."""
     key = key.strip()
     if key not in SESSION_KEYS:
         raise ValueError(f"unknown setting {key!r} (settable per session: {', '.join(SESSION_KEYS)})")
+    return key
+
+
+def parse_override(key: str, raw: str):
+    """A per-session override from text (`/set temperature 0.2`, `--set temperature=0.2`),
+    typed and checked; raises ValueError with a one-line message."""
+    key = session_key(key)
     wanted = CASCADE_KEYS[key]
     raw = raw.strip()
     if wanted is str:

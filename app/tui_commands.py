@@ -177,7 +177,7 @@ class SlashCommandsMixin:
         self.status.notice = f"agent set to {name} for the next turns"
 
     def slash_set(self, parsed) -> None:
-        from chinwag.app.settings import effective, parse_override
+        from chinwag.app.settings import effective, parse_override, session_key
 
         key, _, raw = parsed.rest.strip().partition(" ")
         if not key:
@@ -190,8 +190,7 @@ class SlashCommandsMixin:
         if raw.strip():
             overrides[key] = parse_override(key, raw)
         else:
-            parse_override(key, "0" if key != "system_prompt" else "")  # validates the key
-            overrides.pop(key, None)
+            overrides.pop(session_key(key), None)
         self.store.update_session(self.session.id, config=overrides)
         self.update_status()
         self.status.notice = (f"{key} = {overrides[key]!r} for this session" if key in overrides
