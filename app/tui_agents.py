@@ -58,7 +58,8 @@ class AgentGlueMixin:
             self.prompt.set_extra_commands(self.agent_commands(session))
 
     def is_agent_command(self, name: str) -> bool:
-        return self.session is not None and any(c.name == name for c in self.agent_commands(self.session))
+        """One of the agent's commands, as the popup offers them (kept fresh mid-turn)."""
+        return any(c.source == "agent" and c.name == name for c in self.prompt.commands)
 
     # -- agent processes ---------------------------------------------------------------------------
     def close_agent(self, session_id: str) -> None:
