@@ -8,9 +8,8 @@ here touches storage.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events

@@ -28,7 +28,6 @@ from chinwag.app.agents.base import (
     Message,
     Record,
     TextDelta,
-    ThinkingDelta,
 )
 
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
