@@ -139,6 +139,22 @@ async def test_slash_in_a_burst_of_keys_still_opens_the_popup():
         assert prompt.text == "hello/x" and not prompt.popup_open  # "/" inside text is just a character
 
 
+async def test_enter_after_a_burst_acts_on_the_buffer_not_on_a_stale_popup():
+    """The popup lists settings for "/set te"; the rest of the line and Enter arrive in one
+    burst, before their Changed messages: Enter submits the line as typed."""
+    from textual import events
+
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/set te")
+        assert prompt.popup_open and labels(prompt)[0] == "temperature"
+        for key, char in (("m", "m"), ("p", "p"), ("space", " "), ("0", "0"), ("enter", "\r")):
+            prompt.area.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert app.submitted == ["/set temp 0"] and not prompt.popup_open
+
+
 async def test_tab_on_slash_buffer_opens_popup():
     app = PromptApp()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -70,6 +70,7 @@ class Prompt(Widget):
         self._extra: list[Command] = []
         self._popup_mode: str | None = None  # "command" | "argument"
         self._slash_typed = False  # "/" was typed into an empty buffer, not yet seen by after_edit
+        self._popup_text = ""  # the buffer the popup's items were filtered for
         self._queued: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -137,6 +138,10 @@ class Prompt(Widget):
     # -- keys ---------------------------------------------------------------------------------
     def consume_key(self, key: str) -> bool:
         """Return True when the key was consumed here (the TextArea must not see it)."""
+        if self.popup_open and self.text != self._popup_text:
+            # Keys that arrive in one burst are handled before their Changed messages: bring
+            # the popup up to the buffer as it is now, so Enter never accepts a stale item.
+            self.refilter()
         if self.popup_open:
             if key in ("tab", "down"):
                 self.popup.move(1)
@@ -212,7 +217,7 @@ class Prompt(Widget):
             self.refilter()
 
     def refilter(self, force: bool = False) -> None:
-        text = self.text
+        text = self._popup_text = self.text
         if not text.startswith("/") or "\n" in text:
             self.close_popup()
             return
