@@ -77,7 +77,7 @@ def build_demo(path, *, now: datetime = DEMO_NOW) -> Store:
     store.update_session(main.id, mode="ask")
     _exchange(store, main.id, "Earlier we looked at the config loader.", "Yes — `load_config()` merges global, department and session layers.", 1210, 64)
     _exchange(store, main.id, "And the cascade order?", "Global → department → session; later layers win key by key.", 1311, 40)
-    from chinwag.app.compaction import plan
+    from chinwag.app.core.compaction import plan
 
     head, tail = plan(store, main.id, 0)
     summary = store.add_turn(main.id, "summary", "Summary of 4 earlier messages:\n- user asked about the config loader\n- agent: `load_config()` merges global → department → session layers, later wins", agent="claude-code", metadata={"summarized": 4, "tokens_before": 2625, "tokens_after": 180})

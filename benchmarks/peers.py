@@ -109,8 +109,8 @@ KIND, T0, MARKER = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 
 def make_app():
     if KIND == "chinwag":
-        from chinwag.app.cli_misc import load_tui_app  # as the `chinwag` command does
-        from chinwag.app.config import Config
+        from chinwag.app.cli.misc import load_tui_app  # as the `chinwag` command does
+        from chinwag.app.config.loader import Config
         ChinwagApp = load_tui_app()
         return ChinwagApp(db_path=sys.argv[4], config=Config(), session_id=sys.argv[5], animate=False)
     if KIND == "elia":

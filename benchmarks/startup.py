@@ -71,7 +71,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, CHINWAG_HOME=tmp)
-        chinwag = [str(python), "-m", "chinwag.app.cli"]
+        chinwag = [str(python), "-m", "chinwag.app.cli.main"]
         rows.append(("chinwag --version", timed(chinwag + ["--version"], env, args.runs), 0.150))
         empty = Path(tmp) / "chinwag.db"
         Store(empty).close()
@@ -85,8 +85,8 @@ def main() -> None:
                      timed(chinwag + ["session", "list", "--db", str(big)], env, args.runs), 0.250))
         rows.append(("TUI first paint, 100,000 sessions", first_paint(python, big, args.runs), 0.500))
         rows.append(("chinwag --help", timed(chinwag + ["--help"], env, args.runs), 0.150))
-        base = timed([str(python), "-c", "import chinwag.app.cli"], env, args.runs)
-        providers = timed([str(python), "-c", "import chinwag.app.cli, chinwag.app.agents.provider_models"],
+        base = timed([str(python), "-c", "import chinwag.app.cli.main"], env, args.runs)
+        providers = timed([str(python), "-c", "import chinwag.app.cli.main, chinwag.app.agents.providers.models"],
                           env, args.runs)
         rows.append(("provider layer import (pydantic-ai + SDKs), paid at first model use only",
                      providers - base, None))

@@ -32,8 +32,8 @@ sys.path.insert(0, str(HERE))
 from results import machine_line, write_section  # noqa: E402
 
 from chinwag.app.agents.base import Done, TextDelta, Usage  # noqa: E402
-from chinwag.app.config import Config  # noqa: E402
-from chinwag.app.tui_app import ChinwagApp  # noqa: E402
+from chinwag.app.config.loader import Config  # noqa: E402
+from chinwag.app.tui.app import ChinwagApp  # noqa: E402
 from chinwag.storage import Store  # noqa: E402
 
 

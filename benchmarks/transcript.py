@@ -25,8 +25,8 @@ from results import machine_line, write_section  # noqa: E402
 
 OPEN_CHILD = r"""
 import asyncio, json, resource, sys, time
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 
 async def main(db, sid):
@@ -50,8 +50,8 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 
 STREAM_CHILD = r"""
 import asyncio, json, resource, sys, time
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 
 DELTAS = int(sys.argv[2])

@@ -35,7 +35,7 @@ async def shoot(name: str, size: tuple[int, int], steps, build=demo_store) -> Pa
     from datetime import timedelta
 
     from chinwag.app.demo import DEMO_NOW
-    from chinwag.app.tui_app import ChinwagApp
+    from chinwag.app.tui.app import ChinwagApp
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CHINWAG_HOME"] = tmp

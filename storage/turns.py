@@ -296,7 +296,7 @@ class TurnsMixin:
 
     def context_size(self, session_id: str) -> int:
         """Estimated tokens of what the model sees (~4 characters a token, +4 a message);
-        the same formula as `chinwag.app.context.context_tokens`, computed in SQL."""
+        the same formula as `chinwag.app.core.context.context_tokens`, computed in SQL."""
         row = self.db.query_one(
             """SELECT COALESCE(SUM(CASE WHEN length(text) = 0 THEN 0 ELSE MAX(1, (length(text) + 3) / 4) END + 4), 0)
                AS n FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming'

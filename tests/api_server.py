@@ -12,7 +12,7 @@ import urllib.request
 
 import uvicorn
 
-from chinwag.app.serve import create_server_app
+from chinwag.app.api.serve import create_server_app
 
 TOKEN = "test-token-0123456789"
 

@@ -72,7 +72,7 @@ def run_cli(*args: str, home: Path, input: str | None = None, env: dict | None =
     environment.update({"CHINWAG_HOME": str(home), "CHINWAG_ECHO_DELAY": "0", "PYTHONUNBUFFERED": "1"})
     environment.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "chinwag.app.cli", *args],
+        [sys.executable, "-m", "chinwag.app.cli.main", *args],
         input=input, capture_output=True, text=True, env=environment, timeout=timeout,
     )
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.app.agents import acp_pool
-from chinwag.app.config import Config
-from chinwag.app.runner import Runner
+from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.config.loader import Config
+from chinwag.app.core.runner import Runner
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chinwag.app.agents import acp_pool
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.widgets.choice_screen import ChoiceScreen
 from test_app_flows import submit, wait_for

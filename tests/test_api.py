@@ -11,7 +11,7 @@ import time
 import pytest
 
 from api_server import TOKEN, ApiServer
-from chinwag.app.config import Config
+from chinwag.app.config.loader import Config
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0.002, "chunk": 3},
                       "slow": {"kind": "echo", "delay": 0.05, "chunk": 2}})
@@ -166,7 +166,7 @@ def test_sse_delivers_a_streamed_turn_in_order_and_resumes(api):
 
 
 def test_token_file_is_private_and_stable(chinwag_home):
-    from chinwag.app.serve import load_or_create_token, token_path
+    from chinwag.app.api.serve import load_or_create_token, token_path
 
     token, created = load_or_create_token()
     again, created_again = load_or_create_token()
@@ -178,7 +178,7 @@ def test_serve_show_token_and_non_loopback_warning(cli):
     shown = cli("serve", "--show-token")
     assert shown.returncode == 0 and len(shown.stdout.strip()) >= 32
     assert cli("serve", "--show-token").stdout == shown.stdout
-    from chinwag.app.serve import is_loopback
+    from chinwag.app.api.serve import is_loopback
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")

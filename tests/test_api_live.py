@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 from api_server import ApiServer
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from test_app_flows import submit, wait_for
 

@@ -9,8 +9,8 @@ import asyncio
 
 import pytest
 
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 
 SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})
@@ -260,8 +260,8 @@ async def test_copy_last_reply_and_selected_block(make_app):
 
 
 async def test_palette_lists_every_slash_command(make_app):
-    from chinwag.app.commands import COMMANDS
-    from chinwag.app.tui_palette import ChinwagCommands
+    from chinwag.app.core.commands import COMMANDS
+    from chinwag.app.tui.palette import ChinwagCommands
 
     app, _ = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -366,7 +366,7 @@ async def test_garbage_collection_is_held_until_the_first_paint(db_path):
     long-lived objects), then freezes them and collects again, and never leaves it off."""
     import gc
 
-    from chinwag.app.cli_misc import load_tui_app
+    from chinwag.app.cli.misc import load_tui_app
 
     store = Store(db_path)
     try:

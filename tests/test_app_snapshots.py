@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from chinwag.app.config import Config
+from chinwag.app.config.loader import Config
 from chinwag.app.demo import DEMO_NOW, build_demo
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 

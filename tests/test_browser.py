@@ -12,7 +12,7 @@ import time
 import pytest
 
 from api_server import TOKEN, ApiServer
-from chinwag.app.config import Config
+from chinwag.app.config.loader import Config
 from chinwag.storage import Store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -22,7 +22,7 @@ LONG = "stream this slowly please " * 30
 def popen(home, *args, env=None):
     environment = dict(os.environ, CHINWAG_HOME=str(home), CHINWAG_ECHO_DELAY="0", PYTHONUNBUFFERED="1")
     environment.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "chinwag.app.cli", *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "chinwag.app.cli.main", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=environment)
 
 

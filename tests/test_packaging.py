@@ -33,7 +33,7 @@ def test_storage_does_not_import_textual_or_network_libraries():
 
 
 def test_version_is_light():
-    code = "import sys; sys.argv = ['chinwag', '--version']\nfrom chinwag.app.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
+    code = "import sys; sys.argv = ['chinwag', '--version']\nfrom chinwag.app.cli.main import main\ntry:\n    main()\nexcept SystemExit:\n    pass"
     loaded = modules_after(code)
     assert "textual" not in loaded and "sqlite_utils" not in loaded
 
@@ -42,4 +42,4 @@ def test_widgets_never_touch_the_database():
     for path in (ROOT / "widgets").glob("*.py"):
         text = path.read_text()
         assert "import sqlite3" not in text and "sqlite_utils" not in text, path
-        assert "chinwag.storage.store" not in text and "chinwag.app.runner" not in text, path
+        assert "chinwag.storage.store" not in text and "chinwag.app.core.runner" not in text, path

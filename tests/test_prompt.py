@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from chinwag.app.commands import COMMANDS, Command, filter_commands, nearest, parse_slash
+from chinwag.app.core.commands import COMMANDS, Command, filter_commands, nearest, parse_slash
 from chinwag.widgets.prompt import Prompt
 
 REQUIRED = "help status history transcript runs cancel compact stop detach quit new sessions switch rename fork archive restore delete export clear model agent mode".split()

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from chinwag.app.config import Config
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from fake_llm import FakeLLM, Reply
 from test_app_flows import submit, wait_for
@@ -103,8 +103,8 @@ async def test_tui_streams_a_provider_reply_with_reported_tokens(db_path, fake, 
 
 def test_provider_sdks_are_imported_lazily():
     code = (
-        "import sys, chinwag.app.cli, chinwag.app.tui_app, chinwag.app.runner, chinwag.storage, "
-        "chinwag.app.agents, chinwag.app.settings;"
+        "import sys, chinwag.app.cli.main, chinwag.app.tui.app, chinwag.app.core.runner, chinwag.storage, "
+        "chinwag.app.agents, chinwag.app.config.settings;"
         "heavy = [m for m in ('pydantic_ai', 'openai', 'anthropic', 'httpx2', 'acp') if m in sys.modules];"
         "print(heavy)"
     )
@@ -159,7 +159,7 @@ async def test_tui_switches_agent_and_sets_overrides_mid_session(db_path, fake, 
 
 
 def test_config_init_writes_presets_that_parse(chinwag_home, cli):
-    from chinwag.app.config import load_config
+    from chinwag.app.config.loader import load_config
 
     result = cli("config", "init")
     assert result.returncode == 0, result.stderr

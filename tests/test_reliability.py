@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chinwag.app.agents.base import Done, TextDelta, ToolCallEnd, ToolCallStart
-from chinwag.app.config import Config
-from chinwag.app.runner import Runner
-from chinwag.app.tui_app import ChinwagApp
+from chinwag.app.config.loader import Config
+from chinwag.app.core.runner import Runner
+from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store, StorageError
 from fake_llm import FakeLLM, Reply
 
@@ -85,11 +85,11 @@ async def _secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path,
 def test_database_and_logs_are_private(tmp_path):
     home = tmp_path / "fresh" / "home"
     env = dict(os.environ, CHINWAG_HOME=str(home), CHINWAG_ECHO_DELAY="0")
-    out = subprocess.run([sys.executable, "-m", "chinwag.app.cli", "session", "start", "--detach", "hi"],
+    out = subprocess.run([sys.executable, "-m", "chinwag.app.cli.main", "session", "start", "--detach", "hi"],
                          env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     session_id = out.stdout.strip()
-    subprocess.run([sys.executable, "-m", "chinwag.app.cli", "session", "attach", "--plain", session_id],
+    subprocess.run([sys.executable, "-m", "chinwag.app.cli.main", "session", "attach", "--plain", session_id],
                    env=env, capture_output=True, text=True, timeout=30)
     assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(home / "chinwag.db").st_mode) == 0o600
@@ -173,7 +173,7 @@ async def test_tui_and_two_cli_processes_write_at_once(chinwag_home, db_path):
     env = dict(os.environ, CHINWAG_HOME=str(chinwag_home), CHINWAG_ECHO_DELAY="0.002")
     async with app.run_test(size=(100, 30)) as pilot:
         mine = app.session.id
-        processes = [subprocess.Popen([sys.executable, "-m", "chinwag.app.cli", "session", "send", sid,
+        processes = [subprocess.Popen([sys.executable, "-m", "chinwag.app.cli.main", "session", "send", sid,
                                        f"writer {i} " * 60], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True) for i, sid in enumerate(others)]
         for round_ in range(3):

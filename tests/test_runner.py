@@ -8,9 +8,9 @@ import pytest
 
 from chinwag.app.agents.base import Done, Failed, TextDelta, ThinkingDelta, ToolCallEnd, ToolCallStart, ToolCallUpdate, Usage
 from chinwag.app.agents.echo import EchoAgent, echo_reply
-from chinwag.app.compaction import CompactionError, compact
-from chinwag.app.config import Config, ConfigError, load_config
-from chinwag.app.runner import Runner
+from chinwag.app.core.compaction import CompactionError, compact
+from chinwag.app.config.loader import Config, ConfigError, load_config
+from chinwag.app.core.runner import Runner
 from chinwag.storage import SessionBusy, Store
 
 
@@ -273,7 +273,7 @@ def test_config_missing_valid_and_invalid(chinwag_home):
 
 
 async def test_context_size_in_sql_matches_the_python_formula(store):
-    from chinwag.app.context import context_tokens
+    from chinwag.app.core.context import context_tokens
 
     session = store.create_session()
     await exchanges(store, session.id, 3)

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from chinwag.app.commands import ARG_CHOICES, COMMANDS, Command, command_named, filter_commands
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, command_named, filter_commands
 from chinwag.widgets.slash_popup import SlashPopup
 from chinwag.widgets.text_safety import one_line
 

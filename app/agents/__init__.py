@@ -1,5 +1,5 @@
 """Agent registry: builds an agent from its name (a built-in or a config profile) and the
-effective settings of a session (see `chinwag.app.settings` for the cascade)."""
+effective settings of a session (see `chinwag.app.config.settings` for the cascade)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 from chinwag.app.agents.base import Agent, AgentError, AgentInfo
 from chinwag.app.agents.discovery import builtin_profiles
-from chinwag.app.config import Config
+from chinwag.app.config.loader import Config
 
 KINDS = ("echo", "openai", "anthropic", "acp")
 PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "timeout",
@@ -34,7 +34,7 @@ def build_from_profile(name: str, profile: dict, *, model: str = "", environ=Non
         return EchoAgent(name, model or profile.get("model", ""), delay=profile.get("delay"),
                          chunk=profile.get("chunk", 4))
     if kind in ("openai", "anthropic"):
-        from chinwag.app.agents.provider import ProviderAgent
+        from chinwag.app.agents.providers.agent import ProviderAgent
 
         options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
         return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
@@ -51,11 +51,11 @@ def build_agent(name: str, config: Config, *, model: str = "", environ=None) -> 
 
 def agent_for_session(session, config: Config, environ=None) -> Agent:
     """The session's agent with the cascade applied (session > workspace > agent > global)."""
-    from chinwag.app.settings import effective
+    from chinwag.app.config.settings import effective
 
     profile = {**profile_for(session.agent, config, environ)}
     if profile.get("kind") == "acp":
-        from chinwag.app.agents.acp_agent import AcpAgent
+        from chinwag.app.agents.acp.agent import AcpAgent
 
         meta = session.metadata or {}
         known = meta.get("acp_session_id") if meta.get("acp_agent") == session.agent else None
@@ -81,7 +81,7 @@ def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
         return found, (f"ACP agent: {' '.join(command)}" if found else f"ACP agent: {program or '(no command)'} not found")
     if kind not in KINDS:
         return False, f"kind {kind!r} not supported"
-    from chinwag.app.agents.provider import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url
+    from chinwag.app.agents.providers.agent import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url
 
     url = profile.get("base_url") or DEFAULT_URLS[kind]
     env = profile.get("api_key_env") or DEFAULT_KEY_ENV[kind]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
-from chinwag.app.context import build_messages, context_tokens
+from chinwag.app.core.context import build_messages, context_tokens
 from chinwag.storage import SessionBusy, Store, StorageError
 from chinwag.storage.models import Turn
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 
-from chinwag.app.commands import COMMANDS, nearest, parse_slash
+from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
 from chinwag.widgets.info_screen import InfoScreen
 
 
@@ -119,7 +119,7 @@ class SlashCommandsMixin:
 
     # -- compaction and context ---------------------------------------------------------------
     def slash_compact(self, parsed) -> None:
-        from chinwag.app.compaction import DEFAULT_WINDOW
+        from chinwag.app.core.compaction import DEFAULT_WINDOW
 
         window = parsed.options.get("window", DEFAULT_WINDOW)
         try:
@@ -132,7 +132,7 @@ class SlashCommandsMixin:
     @work(group="compact", exclusive=True)
     async def _compact(self, session_id: str, window: int, instructions: str) -> None:
         from chinwag.app.agents import agent_for_session
-        from chinwag.app.compaction import compact
+        from chinwag.app.core.compaction import compact
 
         try:
             session = self.store.get_session(session_id)
@@ -164,7 +164,7 @@ class SlashCommandsMixin:
 
     # -- session settings ---------------------------------------------------------------------
     def slash_agent(self, parsed) -> None:
-        from chinwag.app.settings import new_session_choice
+        from chinwag.app.config.settings import new_session_choice
 
         name = parsed.rest.strip()
         if not name:
@@ -177,7 +177,7 @@ class SlashCommandsMixin:
         self.status.notice = f"agent set to {name} for the next turns"
 
     def slash_set(self, parsed) -> None:
-        from chinwag.app.settings import effective, parse_override, session_key
+        from chinwag.app.config.settings import effective, parse_override, session_key
 
         key, _, raw = parsed.rest.strip().partition(" ")
         if not key:

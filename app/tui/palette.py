@@ -8,7 +8,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from chinwag.app.commands import COMMANDS
+from chinwag.app.core.commands import COMMANDS
 
 
 class ChinwagCommands(Provider):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chinwag.app.agents.discovery import discover_default
-from chinwag.app.config import CASCADE_KEYS, Config
+from chinwag.app.config.loader import CASCADE_KEYS, Config
 
 BUILTIN = {"system_prompt": "", "context_window": 0, "auto_compact": 0.8}
 AGENT_ONLY = ("kind", "base_url", "api_key_env", "timeout", "connect_timeout", "max_retries", "delay", "chunk",

@@ -15,7 +15,7 @@ import logging
 import re
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
-from chinwag.app.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
+from chinwag.app.core.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
 from chinwag.storage import SessionBusy, Store
 
 log = logging.getLogger("chinwag.after_turn")

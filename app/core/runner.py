@@ -36,8 +36,8 @@ from chinwag.app.agents.base import (
     estimate_messages,
     estimate_tokens,
 )
-from chinwag.app.config import Config
-from chinwag.app.context import build_messages
+from chinwag.app.config.loader import Config
+from chinwag.app.core.context import build_messages
 from chinwag.storage import Store
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
@@ -330,8 +330,8 @@ class Runner:
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays
         busy meanwhile, so nothing is sent against a half-compacted context)."""
-        from chinwag.app import after_turn
-        from chinwag.app.settings import effective
+        from chinwag.app.core import after_turn
+        from chinwag.app.config.settings import effective
 
         try:
             if after_turn.wants_title(self.store, settled.session_id, agent):
@@ -350,7 +350,7 @@ class Runner:
             log.exception("after-turn work failed")
 
     async def _title(self, agent, settled: Turn, prompt: str) -> None:
-        from chinwag.app.after_turn import generate_title
+        from chinwag.app.core.after_turn import generate_title
 
         if await generate_title(self.store, agent, settled.session_id, prompt, settled.text):
             self._notify(settled, {}, "title")

@@ -33,7 +33,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chinwag.app import paths
+from chinwag.app.config import paths
 
 CASCADE_KEYS = {
     "agent": str,

@@ -5,7 +5,7 @@ live here; the storage calls are the store's.
 
 from __future__ import annotations
 
-from chinwag.app.tui_guard import guarded
+from chinwag.app.tui.guard import guarded
 from chinwag.storage import AmbiguousId, NotFound
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
@@ -136,7 +136,7 @@ class SessionActionsMixin:
     async def _continue_in_background(self, session_ids: set[str]) -> None:
         import asyncio
 
-        from chinwag.app.worker import hand_to_worker
+        from chinwag.app.core.worker import hand_to_worker
 
         for _ in range(100):  # let the cancelled streams settle their turns first
             if not self.runner.running_sessions() & session_ids:
@@ -153,7 +153,7 @@ class SessionActionsMixin:
             self._finish_quit()
 
     def _finish_quit(self) -> None:
-        from chinwag.app.agents import acp_pool
+        from chinwag.app.agents.acp import pool as acp_pool
 
         if acp_pool.live_sessions():  # shut coding agents down cleanly first
             async def close_then_quit() -> None:

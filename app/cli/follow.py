@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import time
 
-from chinwag.app.cli_common import terminal_safe
+from chinwag.app.cli.common import terminal_safe
 from chinwag.storage import Store
 from chinwag.storage.models import Session
 

@@ -23,9 +23,9 @@ from typing import AsyncIterator
 from acp import PROTOCOL_VERSION, spawn_agent_process, text_block
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
-from chinwag.app import paths
-from chinwag.app.agents import acp_pool
-from chinwag.app.agents.acp_client import ChinwagClient
+from chinwag.app.config import paths
+from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.agents.acp.client import ChinwagClient
 from chinwag.app.agents.base import (
     AgentError,
     AgentEvent,

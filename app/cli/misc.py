@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from chinwag.app import cli_common as common
-from chinwag.app import paths
+from chinwag.app.cli import common
+from chinwag.app.config import paths
 
 
 def run_config_command(args) -> int:
@@ -15,7 +15,7 @@ def run_config_command(args) -> int:
         return 0
     if args.action == "init":
         return _config_init(args)
-    from chinwag.app.settings import effective
+    from chinwag.app.config.settings import effective
 
     cfg = common.config()
     session = None
@@ -43,7 +43,7 @@ def run_config_command(args) -> int:
 
 
 def _config_init(args) -> int:
-    from chinwag.app.config_template import DEFAULT_CONFIG
+    from chinwag.app.config.template import DEFAULT_CONFIG
 
     path = paths.config_path()
     if path.exists() and not args.force:
@@ -103,10 +103,10 @@ def run_tui(args) -> int:
 
 def load_tui_app():
     """The TUI's App class, imported with garbage collection held until its first paint."""
-    from chinwag.app import gc_policy
+    from chinwag.app.tui import gc_policy
 
     gc_policy.hold()
-    from chinwag.app.tui_app import ChinwagApp
+    from chinwag.app.tui.app import ChinwagApp
 
     return ChinwagApp
 

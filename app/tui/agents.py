@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from chinwag.app.agents import acp_pool
+from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.base import Permission
-from chinwag.app.commands import COMMANDS, Command
+from chinwag.app.core.commands import COMMANDS, Command
 from chinwag.widgets.choice_screen import ChoiceScreen
 
 CHINWAG_NAMES = {c.name for c in COMMANDS}

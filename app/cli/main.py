@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chinwag.app.cli_common import CliError
+from chinwag.app.cli.common import CliError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -160,22 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "session":
-            from chinwag.app.cli_session import run_session_command
+            from chinwag.app.cli.session import run_session_command
 
             return run_session_command(args)
         if args.command == "config":
-            from chinwag.app.cli_misc import run_config_command
+            from chinwag.app.cli.misc import run_config_command
 
             return run_config_command(args)
         if args.command == "serve":
-            from chinwag.app.serve import run_serve
+            from chinwag.app.api.serve import run_serve
 
             return run_serve(args)
         if args.command == "doctor":
-            from chinwag.app.cli_misc import run_doctor
+            from chinwag.app.cli.misc import run_doctor
 
             return run_doctor(args)
-        from chinwag.app.cli_misc import run_tui
+        from chinwag.app.cli.misc import run_tui
 
         return run_tui(args)
     except KeyboardInterrupt:
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _user_message(exc: Exception) -> str | None:
     from chinwag.app.agents.base import AgentError
-    from chinwag.app.config import ConfigError
+    from chinwag.app.config.loader import ConfigError
     from chinwag.storage.errors import StorageError
 
     if isinstance(exc, (CliError, StorageError, ConfigError, AgentError)):

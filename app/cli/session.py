@@ -9,11 +9,11 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from chinwag.app import cli_common as common
-from chinwag.app.cli import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
-from chinwag.app.cli_common import CliError
-from chinwag.app.agents import acp_pool
-from chinwag.app.worker import hand_to_worker
+from chinwag.app.cli import common
+from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
+from chinwag.app.cli.common import CliError
+from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.core.worker import hand_to_worker
 from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
 
@@ -34,7 +34,7 @@ def _out(text: str = "") -> None:
 # -- turns ------------------------------------------------------------------------------
 def cmd_start(store: Store, args) -> int:
     cfg = common.config()
-    from chinwag.app.settings import new_session_choice, parse_override
+    from chinwag.app.config.settings import new_session_choice, parse_override
 
     workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
@@ -102,7 +102,7 @@ def _run_turn(store: Store, session: Session, prompt: str, args) -> int:
 
 
 async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.runner import Runner
+    from chinwag.app.core.runner import Runner
 
     printed = 0
     tty = sys.stderr.isatty()
@@ -184,10 +184,10 @@ def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
 def cmd_attach(store: Store, args) -> int:
     session = store.get_session(args.id)
     if not args.plain and sys.stdout.isatty() and sys.stdin.isatty():
-        from chinwag.app.cli_misc import launch_tui
+        from chinwag.app.cli.misc import launch_tui
 
         return launch_tui(store.path, session_id=session.id)
-    from chinwag.app.follow import follow
+    from chinwag.app.cli.follow import follow
 
     return follow(store, session, _out)
 
@@ -264,7 +264,7 @@ def cmd_fork(store: Store, args) -> int:
 
 def cmd_compact(store: Store, args) -> int:
     from chinwag.app.agents import agent_for_session
-    from chinwag.app.compaction import DEFAULT_WINDOW, compact
+    from chinwag.app.core.compaction import DEFAULT_WINDOW, compact
 
     session = store.get_session(args.id)
     agent = agent_for_session(session, common.config())

@@ -1,7 +1,7 @@
 """The detached worker: a background process that runs one already-opened turn.
 
 Started by `chinwag session start|send --detach` (and `/detach`) as
-`python -m chinwag.app.worker --db PATH TURN_ID`. It claims the turn (owner pid),
+`python -m chinwag.app.core.worker --db PATH TURN_ID`. It claims the turn (owner pid),
 streams it into the database, and stops cleanly on SIGTERM/SIGINT or a stop request.
 """
 
@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 
-from chinwag.app import paths
+from chinwag.app.config import paths
 
 
 def spawn_worker(db_path, turn_id: str) -> int:
@@ -23,7 +23,7 @@ def spawn_worker(db_path, turn_id: str) -> int:
 
     with open(os.devnull, "wb") as devnull:
         process = subprocess.Popen(
-            [sys.executable, "-m", "chinwag.app.worker", "--db", str(db_path), turn_id],
+            [sys.executable, "-m", "chinwag.app.core.worker", "--db", str(db_path), turn_id],
             stdin=subprocess.DEVNULL, stdout=devnull, stderr=devnull, start_new_session=True, close_fds=True,
         )
     return process.pid
@@ -37,8 +37,8 @@ def hand_to_worker(store, reply) -> int:
 
 
 def run(db: str, turn_id: str) -> int:
-    from chinwag.app.config import load_config
-    from chinwag.app.runner import Runner
+    from chinwag.app.config.loader import load_config
+    from chinwag.app.core.runner import Runner
     from chinwag.storage import Store
 
     import os
@@ -62,7 +62,7 @@ def run(db: str, turn_id: str) -> int:
                 loop.add_signal_handler(sig, lambda: runner.cancel(turn.session_id))
             await runner.run_reply(turn)
             await runner.drain()
-            from chinwag.app.agents import acp_pool
+            from chinwag.app.agents.acp import pool as acp_pool
 
             await acp_pool.close_all()
 

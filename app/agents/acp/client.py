@@ -30,7 +30,7 @@ from acp.schema import (
     WriteTextFileResponse,
 )
 
-from chinwag.app.agents.acp_mapping import UpdateMapper
+from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
 
 WRITING_KINDS = {"edit", "delete", "move", "execute"}

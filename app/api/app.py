@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from chinwag.app.api_events import follow_events
-from chinwag.app.api_openapi import openapi_document
-from chinwag.app.config import Config
-from chinwag.app.runner import Runner
+from chinwag.app.api.events import follow_events
+from chinwag.app.api.openapi import openapi_document
+from chinwag.app.config.loader import Config
+from chinwag.app.core.runner import Runner
 from chinwag.storage import AmbiguousId, NotFound, SessionBusy, StorageError, Store
 from chinwag.storage.models import SESSION_KINDS
 
@@ -157,7 +157,7 @@ class Api:
         return JSONResponse({"sessions": [asdict(s) for s in rows], "total": total, "limit": limit, "offset": offset})
 
     async def create_session(self, request: Request):
-        from chinwag.app.settings import new_session_choice
+        from chinwag.app.config.settings import new_session_choice
 
         data = await body_of(request, CREATE_FIELDS)
         if "mode" in data and data["mode"] not in ("ask", "bypass", "readonly"):
@@ -214,8 +214,8 @@ class Api:
 
     async def compact(self, request: Request):
         from chinwag.app.agents import agent_for_session
-        from chinwag.app.compaction import DEFAULT_WINDOW
-        from chinwag.app.compaction import compact as run_compaction
+        from chinwag.app.core.compaction import DEFAULT_WINDOW
+        from chinwag.app.core.compaction import compact as run_compaction
 
         session = self.store.get_session(request.path_params["id"])
         data = await body_of(request, COMPACT_FIELDS)

@@ -100,7 +100,8 @@ class ProviderAgent:
 
     # -- streaming ----------------------------------------------------------------------
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
-        from chinwag.app.agents import provider_errors, provider_models
+        from chinwag.app.agents.providers import errors as provider_errors
+        from chinwag.app.agents.providers import models as provider_models
 
         key = self.api_key()
         history = provider_models.to_model_messages(messages, self.system_prompt if purpose == "chat" else "",
@@ -143,6 +144,6 @@ class ProviderAgent:
 
     async def list_models(self) -> list[str]:
         """Model ids the server offers (`/v1/models`, or Ollama's tags); [] if it has no list."""
-        from chinwag.app.agents import provider_models
+        from chinwag.app.agents.providers import models as provider_models
 
         return await provider_models.list_models(self)

@@ -20,16 +20,17 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
-from chinwag.app import gc_policy, paths
-from chinwag.app.commands import COMMANDS
-from chinwag.app.config import Config, ConfigError, load_config
-from chinwag.app.runner import Runner, TurnUpdate
-from chinwag.app.tui_commands import SlashCommandsMixin
-from chinwag.app.tui_agents import AgentGlueMixin
-from chinwag.app.tui_guard import guarded
-from chinwag.app.tui_models import ModelsMixin
-from chinwag.app.tui_palette import ChinwagCommands
-from chinwag.app.tui_sessions import SessionActionsMixin
+from chinwag.app.tui import gc_policy
+from chinwag.app.config import paths
+from chinwag.app.core.commands import COMMANDS
+from chinwag.app.config.loader import Config, ConfigError, load_config
+from chinwag.app.core.runner import Runner, TurnUpdate
+from chinwag.app.tui.commands import SlashCommandsMixin
+from chinwag.app.tui.agents import AgentGlueMixin
+from chinwag.app.tui.guard import guarded
+from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.palette import ChinwagCommands
+from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.storage import Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt
@@ -205,7 +206,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
     def _create_session(self) -> Session:
         import os
 
-        from chinwag.app.settings import new_session_choice
+        from chinwag.app.config.settings import new_session_choice
 
         cfg = self._config or Config()
         workspace = cfg.defaults.get("workspace") or os.getcwd()

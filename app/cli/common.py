@@ -10,8 +10,8 @@ import sys
 from dataclasses import asdict, is_dataclass
 from datetime import timedelta
 
-from chinwag.app import paths
-from chinwag.app.config import Config, load_config
+from chinwag.app.config import paths
+from chinwag.app.config.loader import Config, load_config
 
 _CONTROL = {c: f"^{chr(c + 64)}" for c in range(32) if c not in (9, 10)}
 _CONTROL[127] = "^?"

@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from chinwag.app import paths
+from chinwag.app.config import paths
 
 TOKEN_FILE = "serve-token"
 
@@ -51,8 +51,8 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
     from starlette.applications import Starlette
     from starlette.routing import Mount
 
-    from chinwag.app.api_app import create_api
-    from chinwag.app.config import load_config
+    from chinwag.app.api.app import create_api
+    from chinwag.app.config.loader import load_config
     from chinwag.storage import Store
 
     config = config if config is not None else load_config()
@@ -60,14 +60,14 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
     api = create_api(store, config, token)
     routes = [Mount("/api", app=api)]
     if ui:
-        from chinwag.app.web_ui import web_routes
+        from chinwag.app.api.web_ui import web_routes
 
-        command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "chinwag.app.cli", "--db", str(db_path)])
+        command = " ".join(shlex.quote(part) for part in [sys.executable, "-m", "chinwag.app.cli.main", "--db", str(db_path)])
         routes += web_routes(command, token)
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
-        from chinwag.app.agents import acp_pool
+        from chinwag.app.agents.acp import pool as acp_pool
 
         await api.state.api.stop_turns()  # running turns end as stopped, their text kept
         await acp_pool.close_all()
@@ -85,7 +85,7 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
 
 
 def run_serve(args) -> int:
-    from chinwag.app import cli_common as common
+    from chinwag.app.cli import common
 
     token, created = load_or_create_token()
     if args.show_token:
