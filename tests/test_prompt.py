@@ -11,8 +11,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from chinwag.app.core.commands import COMMANDS, Command, filter_commands, nearest, parse_slash
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, nearest, parse_slash
 from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.slash_popup import filter_commands as _filter
+
+
+def filter_commands(prefix, commands=COMMANDS):
+    return _filter(prefix, commands)
 
 REQUIRED = "help status history transcript runs cancel compact stop detach quit new sessions switch rename fork archive restore delete export clear model agent mode".split()
 
@@ -28,7 +33,7 @@ class PromptApp(App):
 
     def compose(self) -> ComposeResult:
         yield Static("conversation above", id="spacer")
-        yield Prompt()
+        yield Prompt(COMMANDS, ARG_CHOICES)
 
     def on_mount(self) -> None:
         self.query_one(Prompt).focus_input()

@@ -104,7 +104,7 @@ async def test_tui_streams_a_provider_reply_with_reported_tokens(db_path, fake, 
 def test_provider_sdks_are_imported_lazily():
     code = (
         "import sys, chinwag.app.cli.main, chinwag.app.tui.app, chinwag.app.core.runner, chinwag.storage, "
-        "chinwag.app.agents, chinwag.app.config.settings;"
+        "chinwag.app.agents, chinwag.app.agents.settings;"
         "heavy = [m for m in ('pydantic_ai', 'openai', 'anthropic', 'httpx2', 'acp') if m in sys.modules];"
         "print(heavy)"
     )

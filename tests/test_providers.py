@@ -15,7 +15,7 @@ from chinwag.app.agents.discovery import ECHO_HINT, discover_default
 from chinwag.app.core.compaction import compact
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
-from chinwag.app.config.settings import effective, new_session_choice
+from chinwag.app.agents.settings import effective, new_session_choice
 from fake_llm import FakeLLM, Reply
 
 KEY = "sk-test-marker-0123456789"

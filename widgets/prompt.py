@@ -12,16 +12,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, command_named, filter_commands
-from chinwag.widgets.slash_popup import SlashPopup
-from chinwag.widgets.text_safety import one_line
+from collections.abc import Mapping, Sequence
 
-MAX_LINES = 8
+from chinwag.widgets.messages import ControlMessage
+from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named, filter_commands
+from chinwag.widgets.text_safety import one_line
 
 
 class PromptArea(TextArea):
@@ -53,21 +52,25 @@ class Prompt(Widget):
 
     placeholder: reactive[str] = reactive("Message · / for commands")
 
-    class Submitted(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
+    class Submitted(ControlMessage):
+        def __init__(self, prompt: Prompt, text: str) -> None:
+            super().__init__(prompt)
             self.text = text
 
-    class Unqueue(Message):
+    class Unqueue(ControlMessage):
         """Up on an empty prompt while prompts are queued: take the last one back to edit."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, commands: Sequence[PopupCommand] = (),
+                 arg_choices: Mapping[str, Sequence[tuple[str, str, str]]] | None = None, **kwargs):
+        """`commands`: the slash commands the popup offers (the app's registry);
+        `arg_choices`: popup rows (label, description, value) per argument kind."""
         super().__init__(**kwargs)
+        self._commands: list[PopupCommand] = list(commands)
         self.history: list[str] = []
         self._history_pos: int | None = None
         self._draft = ""
-        self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in ARG_CHOICES.items()}
-        self._extra: list[Command] = []
+        self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in (arg_choices or {}).items()}
+        self._extra: list[PopupCommand] = []
         self._popup_mode: str | None = None  # "command" | "argument"
         self._slash_typed = False  # "/" was typed into an empty buffer, not yet seen by after_edit
         self._popup_text = ""  # the buffer the popup's items were filtered for
@@ -128,12 +131,13 @@ class Prompt(Widget):
     def set_arg_choices(self, kind: str, items: list[tuple[str, str, str]]) -> None:
         self._arg_choices[kind] = list(items)
 
-    def set_extra_commands(self, commands: list[Command]) -> None:
+    def set_extra_commands(self, commands: Sequence[PopupCommand]) -> None:
+        """Commands an agent advertises, offered after the app's own."""
         self._extra = list(commands)
 
     @property
-    def commands(self) -> list[Command]:
-        return list(COMMANDS) + self._extra
+    def commands(self) -> list[PopupCommand]:
+        return self._commands + self._extra
 
     # -- keys ---------------------------------------------------------------------------------
     def consume_key(self, key: str) -> bool:
@@ -169,7 +173,7 @@ class Prompt(Widget):
             self.area.insert("\n")
             return True
         if key == "up" and not self.text and self._queued:
-            self.post_message(self.Unqueue())
+            self.post_message(self.Unqueue(self))
             return True
         if key == "up" and self.area.cursor_location[0] == 0 and self.history:
             self._walk_history(-1)
@@ -187,7 +191,7 @@ class Prompt(Widget):
         self._history_pos = None
         self._draft = ""
         self.text = ""
-        self.post_message(self.Submitted(text))
+        self.post_message(self.Submitted(self, text))
 
     def _walk_history(self, step: int) -> None:
         if self._history_pos is None:

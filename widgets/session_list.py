@@ -15,8 +15,9 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
+from chinwag.widgets.messages import ControlMessage
 from textual.scroll_view import ScrollView
+from textual.widget import Widget
 from textual.strip import Strip
 
 from chinwag.storage.clock import parse_ts
@@ -52,11 +53,11 @@ def short_age(stamp: str, now: datetime) -> str:
     return parse_ts(stamp).strftime("%b %-d")
 
 
-class SessionAction(Message):
+class SessionAction(ControlMessage):
     """Base for messages that carry a session id."""
 
-    def __init__(self, session_id: str) -> None:
-        super().__init__()
+    def __init__(self, session_list: Widget, session_id: str) -> None:
+        super().__init__(session_list)
         self.session_id = session_id
 
 
@@ -80,13 +81,13 @@ class Delete(SessionAction):
     pass
 
 
-class NewSession(Message):
+class NewSession(ControlMessage):
     pass
 
 
-class NeedMore(Message):
-    def __init__(self, offset: int) -> None:
-        super().__init__()
+class NeedMore(ControlMessage):
+    def __init__(self, session_list: Widget, offset: int) -> None:
+        super().__init__(session_list)
         self.offset = offset
 
 
@@ -238,7 +239,7 @@ class SessionList(ScrollView, can_focus=True):
         loaded = len(self.sessions)
         if loaded < self.total and self.cursor >= loaded - 20 and self._asked != loaded:
             self._asked = loaded
-            self.post_message(NeedMore(loaded))
+            self.post_message(NeedMore(self, loaded))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -246,21 +247,21 @@ class SessionList(ScrollView, can_focus=True):
         if loaded < self.total and new_value + 2 * self.scrollable_content_region.height >= len(self._rows) \
                 and self._asked != loaded:
             self._asked = loaded
-            self.post_message(NeedMore(loaded))
+            self.post_message(NeedMore(self, loaded))
 
     def action_open(self) -> None:
         if self.current_id:
-            self.post_message(Open(self.current_id))
+            self.post_message(Open(self, self.current_id))
 
     def action_post(self, what: str) -> None:
         if what == "new":
-            self.post_message(NewSession())
+            self.post_message(NewSession(self))
             return
         session_id = self.current_id
         if session_id is None:
             return
         kind = {"rename": Rename, "fork": Fork, "archive": ToggleArchive, "delete": Delete}[what]
-        self.post_message(kind(session_id))
+        self.post_message(kind(self, session_id))
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_offset.y) + event.y

@@ -10,7 +10,7 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from chinwag.widgets.messages import ControlMessage
 from textual.widgets import Input
 
 from chinwag.storage.models import Session
@@ -39,19 +39,19 @@ class Sidebar(Vertical):
     NewSession = sl.NewSession
     NeedMore = sl.NeedMore
 
-    class FilterChanged(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
+    class FilterChanged(ControlMessage):
+        def __init__(self, sidebar: Sidebar, text: str) -> None:
+            super().__init__(sidebar)
             self.text = text
 
-    class WorkspaceToggled(Message):
-        def __init__(self, only_workspace: bool) -> None:
-            super().__init__()
+    class WorkspaceToggled(ControlMessage):
+        def __init__(self, sidebar: Sidebar, only_workspace: bool) -> None:
+            super().__init__(sidebar)
             self.only_workspace = only_workspace
 
-    class ArchivedToggled(Message):
-        def __init__(self, show_archived: bool) -> None:
-            super().__init__()
+    class ArchivedToggled(ControlMessage):
+        def __init__(self, sidebar: Sidebar, show_archived: bool) -> None:
+            super().__init__(sidebar)
             self.show_archived = show_archived
 
     def __init__(self, *, animate: bool = True, **kwargs):
@@ -96,7 +96,7 @@ class Sidebar(Vertical):
         if self._debounce is not None:
             self._debounce.stop()
         text = event.value
-        self._debounce = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.FilterChanged(text)))
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, lambda: self.post_message(self.FilterChanged(self, text)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -115,6 +115,6 @@ class Sidebar(Vertical):
     def on_toggle_changed(self, event: Toggle.Changed) -> None:
         event.stop()
         if event.toggle.id == "workspace-toggle":
-            self.post_message(self.WorkspaceToggled(event.value))
+            self.post_message(self.WorkspaceToggled(self, event.value))
         else:
-            self.post_message(self.ArchivedToggled(event.value))
+            self.post_message(self.ArchivedToggled(self, event.value))

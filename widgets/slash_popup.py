@@ -7,6 +7,9 @@ list shows one dim "no matching command" row instead of a blank box.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -14,6 +17,36 @@ from textual.widgets.option_list import Option
 from chinwag.widgets.text_safety import one_line
 
 MAX_ROWS = 10
+
+
+class PopupCommand(Protocol):
+    """What the popup needs of a command; the app hands in its registry's entries."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def arg_kind(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+
+
+C = TypeVar("C", bound=PopupCommand)
+
+
+def filter_commands(prefix: str, commands: Iterable[C]) -> list[C]:
+    """Strict prefix filter on the name, exact match first, then the given order."""
+    prefix = prefix.lstrip("/").lower()
+    matches = [c for c in commands if c.name.lower().startswith(prefix)]
+    matches.sort(key=lambda c: c.name.lower() != prefix)  # stable: keeps the given order
+    return matches
+
+
+def command_named(name: str, commands: Sequence[C]) -> C | None:
+    return next((c for c in commands if c.name == name), None)
 
 
 class SlashPopup(OptionList, can_focus=False):

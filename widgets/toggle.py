@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.message import Message
+from chinwag.widgets.messages import ControlMessage
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -21,9 +21,9 @@ class Toggle(Widget, can_focus=True):
 
     value: reactive[bool] = reactive(False)
 
-    class Changed(Message):
-        def __init__(self, toggle: "Toggle", value: bool) -> None:
-            super().__init__()
+    class Changed(ControlMessage):
+        def __init__(self, toggle: Toggle, value: bool) -> None:
+            super().__init__(toggle)
             self.toggle = toggle
             self.value = value
 

@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
+from chinwag.widgets.messages import ControlMessage
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -71,17 +71,17 @@ class Transcript(ScrollView, can_focus=True):
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
 
-    class LoadOlder(Message):
+    class LoadOlder(ControlMessage):
         """Scrolled near the top while older turns exist."""
 
-    class CopyRequested(Message):
-        def __init__(self, text: str | None) -> None:
-            super().__init__()
+    class CopyRequested(ControlMessage):
+        def __init__(self, transcript: Transcript, text: str | None) -> None:
+            super().__init__(transcript)
             self.text = text
 
-    class BlockToggled(Message):
-        def __init__(self, turn_id: str) -> None:
-            super().__init__()
+    class BlockToggled(ControlMessage):
+        def __init__(self, transcript: Transcript, turn_id: str) -> None:
+            super().__init__(transcript)
             self.turn_id = turn_id
 
     def __init__(self, *, animate: bool = True, name: str | None = None, id: str | None = None,
@@ -396,7 +396,7 @@ class Transcript(ScrollView, can_focus=True):
         self._measure_visible()
         if self._has_older and not self._asked_older and new_value < self.scrollable_content_region.height:
             self._asked_older = True
-            self.post_message(self.LoadOlder())
+            self.post_message(self.LoadOlder(self))
 
     def watch_selected_turn_id(self, old: str | None, new: str | None) -> None:
         for turn_id in (old, new):
@@ -467,7 +467,7 @@ class Transcript(ScrollView, can_focus=True):
         self.refresh()
 
     def action_copy_block(self) -> None:
-        self.post_message(self.CopyRequested(self.selected_text() or self.last_reply_text()))
+        self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
 
     def action_toggle_block(self) -> None:
         position = self._index.get(self.selected_turn_id or "")
@@ -478,4 +478,4 @@ class Transcript(ScrollView, can_focus=True):
         block.version += 1
         self._remeasure(position)
         self.refresh()
-        self.post_message(self.BlockToggled(block.turn.id))
+        self.post_message(self.BlockToggled(self, block.turn.id))

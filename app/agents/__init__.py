@@ -1,5 +1,5 @@
 """Agent registry: builds an agent from its name (a built-in or a config profile) and the
-effective settings of a session (see `chinwag.app.config.settings` for the cascade)."""
+effective settings of a session (see `chinwag.app.agents.settings` for the cascade)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def build_agent(name: str, config: Config, *, model: str = "", environ=None) -> 
 
 def agent_for_session(session, config: Config, environ=None) -> Agent:
     """The session's agent with the cascade applied (session > workspace > agent > global)."""
-    from chinwag.app.config.settings import effective
+    from chinwag.app.agents.settings import effective
 
     profile = {**profile_for(session.agent, config, environ)}
     if profile.get("kind") == "acp":

@@ -157,7 +157,7 @@ class Api:
         return JSONResponse({"sessions": [asdict(s) for s in rows], "total": total, "limit": limit, "offset": offset})
 
     async def create_session(self, request: Request):
-        from chinwag.app.config.settings import new_session_choice
+        from chinwag.app.agents.settings import new_session_choice
 
         data = await body_of(request, CREATE_FIELDS)
         if "mode" in data and data["mode"] not in ("ask", "bypass", "readonly"):

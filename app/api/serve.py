@@ -85,8 +85,6 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
 
 
 def run_serve(args) -> int:
-    from chinwag.app.cli import common
-
     token, created = load_or_create_token()
     if args.show_token:
         print(token)
@@ -97,10 +95,7 @@ def run_serve(args) -> int:
               "in every session", file=sys.stderr)
     if created:
         print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
-    try:
-        import uvicorn
-    except ImportError as exc:  # pragma: no cover - a dependency
-        raise common.CliError(f"chinwag serve needs uvicorn: {exc}") from None
+    import uvicorn  # loaded only when serving
     db = paths.db_path(getattr(args, "db", None))
     app = create_server_app(db, token, ui=not args.api_only)
     shown = f"[{host}]" if ":" in host else host

@@ -15,7 +15,7 @@ def run_config_command(args) -> int:
         return 0
     if args.action == "init":
         return _config_init(args)
-    from chinwag.app.config.settings import effective
+    from chinwag.app.agents.settings import effective
 
     cfg = common.config()
     session = None

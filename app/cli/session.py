@@ -34,7 +34,7 @@ def _out(text: str = "") -> None:
 # -- turns ------------------------------------------------------------------------------
 def cmd_start(store: Store, args) -> int:
     cfg = common.config()
-    from chinwag.app.config.settings import new_session_choice, parse_override
+    from chinwag.app.agents.settings import new_session_choice, parse_override
 
     workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written

@@ -71,18 +71,6 @@ ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def command_named(name: str, commands=COMMANDS) -> Command | None:
-    return next((c for c in commands if c.name == name), None)
-
-
-def filter_commands(prefix: str, commands=COMMANDS) -> list[Command]:
-    """Strict prefix filter on the name, exact match first, then registry order."""
-    prefix = prefix.lstrip("/").lower()
-    matches = [c for c in commands if c.name.lower().startswith(prefix)]
-    matches.sort(key=lambda c: c.name.lower() != prefix)  # stable: keeps registry order
-    return matches
-
-
 @dataclass
 class ParsedCommand:
     name: str
@@ -144,5 +132,5 @@ def nearest(name: str, n: int = 3, commands=COMMANDS) -> list[str]:
     names = [c.name for c in commands]
     close = difflib.get_close_matches(name.lower(), names, n=n, cutoff=0.5)
     if not close:
-        close = [c.name for c in filter_commands(name[:2], commands)][:n] if name else []
+        close = [c for c in names if c.startswith(name[:2].lower())][:n] if name else []
     return close

@@ -331,7 +331,7 @@ class Runner:
         """Start title generation in the background; auto-compact inline (the session stays
         busy meanwhile, so nothing is sent against a half-compacted context)."""
         from chinwag.app.core import after_turn
-        from chinwag.app.config.settings import effective
+        from chinwag.app.agents.settings import effective
 
         try:
             if after_turn.wants_title(self.store, settled.session_id, agent):

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 
 from chinwag.app.tui import gc_policy
 from chinwag.app.config import paths
-from chinwag.app.core.commands import COMMANDS
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.config.loader import Config, ConfigError, load_config
 from chinwag.app.core.runner import Runner, TurnUpdate
 from chinwag.app.tui.commands import SlashCommandsMixin
@@ -119,7 +119,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             yield Sidebar(id="sidebar", animate=self.animations_on)
             with Vertical(id="main"):
                 yield Transcript(id="transcript", animate=self.animations_on)
-                yield Prompt(id="prompt")
+                yield Prompt(COMMANDS, ARG_CHOICES, id="prompt")
         yield StatusBar(id="status")
 
     def _main_screen(self):
@@ -206,7 +206,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
     def _create_session(self) -> Session:
         import os
 
-        from chinwag.app.config.settings import new_session_choice
+        from chinwag.app.agents.settings import new_session_choice
 
         cfg = self._config or Config()
         workspace = cfg.defaults.get("workspace") or os.getcwd()

@@ -164,7 +164,7 @@ class SlashCommandsMixin:
 
     # -- session settings ---------------------------------------------------------------------
     def slash_agent(self, parsed) -> None:
-        from chinwag.app.config.settings import new_session_choice
+        from chinwag.app.agents.settings import new_session_choice
 
         name = parsed.rest.strip()
         if not name:
@@ -177,7 +177,7 @@ class SlashCommandsMixin:
         self.status.notice = f"agent set to {name} for the next turns"
 
     def slash_set(self, parsed) -> None:
-        from chinwag.app.config.settings import effective, parse_override, session_key
+        from chinwag.app.agents.settings import effective, parse_override, session_key
 
         key, _, raw = parsed.rest.strip().partition(" ")
         if not key:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import work
 
 from chinwag.app.agents import agent_for_session, profile_for
-from chinwag.app.config.settings import effective
+from chinwag.app.agents.settings import effective
 
 PROVIDER_KINDS = ("openai", "anthropic")
 MODEL_LIST_SHOWN = 8
