@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, nearest, parse_slash
 from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.theme import install_themes
 from chinwag.widgets.slash_popup import filter_commands as _filter
 
 
@@ -36,6 +37,7 @@ class PromptApp(App):
         yield Prompt(COMMANDS, ARG_CHOICES)
 
     def on_mount(self) -> None:
+        install_themes(self)
         self.query_one(Prompt).focus_input()
 
     def on_prompt_submitted(self, event: Prompt.Submitted) -> None:

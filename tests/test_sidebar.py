@@ -14,6 +14,7 @@ from chinwag.storage.models import Session
 from chinwag.widgets.session_list import SessionList, group_of, short_age
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
+from chinwag.widgets.theme import install_themes
 
 
 def sessions(n, *, start=0):
@@ -29,6 +30,7 @@ class SidebarApp(App):
 
     def __init__(self, rows=None, total=None, running=frozenset(), active=None):
         super().__init__()
+        install_themes(self)
         self.rows = rows if rows is not None else sessions(30)
         self.total = total if total is not None else len(self.rows)
         self.running, self.active = set(running), active

@@ -13,6 +13,7 @@ from textual.app import App, ComposeResult
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets.role_block import RenderOptions, StreamCache, format_tokens, render_block
 from chinwag.widgets.text_safety import safe_text
+from chinwag.widgets.theme import install_themes
 from chinwag.widgets.transcript import Transcript
 
 T0 = "2026-11-25T09:00:00.000Z"
@@ -42,6 +43,7 @@ def conversation(n):
 class TranscriptApp(App):
     def __init__(self, turns=(), calls=None, has_older=False):
         super().__init__()
+        install_themes(self)
         self._turns, self._calls, self._older = list(turns), calls or {}, has_older
         self.older_requests = 0
         self.toggled: list[str] = []

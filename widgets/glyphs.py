@@ -1,43 +1,43 @@
-"""The visual grammar shared by widgets: status glyphs, spinner frames and colors for
-roles, turn statuses, tool-call statuses and session states (color and shape, never
-color alone).
+"""The visual grammar shared by widgets: status glyphs, spinner frames and colours for
+roles, turn statuses, tool-call statuses and session states (colour and shape, never
+colour alone). Colours are palette entry names (`chinwag.widgets.theme.Palette`), so the
+theme decides the actual colour.
 """
 
 from __future__ import annotations
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-BRAND = "#7aa2f7"
 
 # turn status -> (glyph, color)
 TURN_STATUS = {
-    "streaming": (SPINNER[0], "#e0af68"),
-    "complete": ("●", "#9ece6a"),
-    "stopped": ("■", "#e0af68"),
-    "error": ("✗", "#f7768e"),
-    "interrupted": ("◌", "#ff9e64"),
+    "streaming": (SPINNER[0], "warning"),
+    "complete": ("●", "success"),
+    "stopped": ("■", "warning"),
+    "error": ("✗", "error"),
+    "interrupted": ("◌", "interrupted"),
 }
 
 TOOL_STATUS = {
-    "pending": ("○", "#787c99"),
-    "running": (SPINNER[0], "#e0af68"),
-    "completed": ("✓", "#9ece6a"),
-    "failed": ("✗", "#f7768e"),
+    "pending": ("○", "system"),
+    "running": (SPINNER[0], "warning"),
+    "completed": ("✓", "success"),
+    "failed": ("✗", "error"),
 }
 
 ROLE_RAIL = {
-    "user": BRAND,
-    "agent": "#bb9af7",
-    "system": "#787c99",
-    "summary": "#2ac3de",
-    "error": "#f7768e",
+    "user": "user",
+    "agent": "agent",
+    "system": "system",
+    "summary": "summary",
+    "error": "error",
 }
 
 SESSION_STATE = {
-    "init": ("○", "#787c99"),
-    "ready": ("○", "#787c99"),
-    "idle": ("○", "#565f89"),
-    "busy": (SPINNER[0], "#e0af68"),
-    "error": ("✗", "#f7768e"),
+    "init": ("○", "system"),
+    "ready": ("○", "system"),
+    "idle": ("○", "faint"),
+    "busy": (SPINNER[0], "warning"),
+    "error": ("✗", "error"),
 }
 
 MARKERS = {
@@ -52,14 +52,14 @@ def spinner(frame: int) -> str:
 
 
 def turn_glyph(status: str, frame: int = 0) -> tuple[str, str]:
-    glyph, color = TURN_STATUS.get(status, ("?", "#787c99"))
+    glyph, color = TURN_STATUS.get(status, ("?", "system"))
     if status == "streaming":
         glyph = spinner(frame)
     return glyph, color
 
 
 def tool_glyph(status: str, frame: int = 0) -> tuple[str, str]:
-    glyph, color = TOOL_STATUS.get(status, ("?", "#787c99"))
+    glyph, color = TOOL_STATUS.get(status, ("?", "system"))
     if status == "running":
         glyph = spinner(frame)
     return glyph, color

@@ -9,6 +9,8 @@ that takes an argument, the popup completes the argument.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -16,11 +18,10 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from collections.abc import Mapping, Sequence
-
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named, filter_commands
 from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.theme import DARK, Palette, follow_theme
 
 
 class PromptArea(TextArea):
@@ -44,7 +45,6 @@ class PromptArea(TextArea):
 class Prompt(Widget):
     DEFAULT_CSS = """
     Prompt { height: auto; padding: 0 1; border-top: solid $primary 40%; }
-    Prompt:focus-within { border-top: solid #7aa2f7; }
     Prompt #queued { height: auto; color: $text-muted; display: none; }
     Prompt #queued.-show { display: block; }
     Prompt #prompt-row { height: auto; }
@@ -66,6 +66,7 @@ class Prompt(Widget):
         `arg_choices`: popup rows (label, description, value) per argument kind."""
         super().__init__(**kwargs)
         self._commands: list[PopupCommand] = list(commands)
+        self._focus_color = DARK.user
         self.history: list[str] = []
         self._history_pos: int | None = None
         self._draft = ""
@@ -106,6 +107,20 @@ class Prompt(Widget):
 
     def on_mount(self) -> None:
         self.area.cursor_blink = False  # a blinking cursor wakes the app twice a second
+        follow_theme(self, self._set_colors)
+
+    # the focused prompt's top rule takes the user's colour; set here, not in CSS, because a
+    # `$chinwag-*` variable exists only under Chinwag's themes
+    def _set_colors(self, palette: Palette) -> None:
+        self._focus_color = palette.user
+        if self.has_focus_within:
+            self.styles.border_top = ("solid", palette.user)
+
+    def on_descendant_focus(self) -> None:
+        self.styles.border_top = ("solid", self._focus_color)
+
+    def on_descendant_blur(self) -> None:
+        self.styles.clear_rule("border_top")
 
     def watch_placeholder(self, value: str) -> None:
         if self.is_mounted:

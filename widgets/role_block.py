@@ -25,6 +25,7 @@ from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs
 from chinwag.widgets.fast_markdown import FastMarkdown
 from chinwag.widgets.text_safety import one_line, safe_text
+from chinwag.widgets.theme import DARK, Palette
 
 RAIL = "▎ "
 RAIL_SELECTED = "┃ "
@@ -40,6 +41,7 @@ class RenderOptions:
     selected: bool = False
     frame: int = 0
     now_iso: str | None = None  # for the elapsed time of a streaming turn
+    palette: Palette = DARK  # the theme's colours
 
 
 @dataclass
@@ -72,29 +74,31 @@ def elapsed(turn: Turn, now_iso: str | None = None) -> str:
 
 def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
+    colors = opts.palette
     if turn.role == "user":
-        text.append("▸ you", Style(color=glyphs.BRAND, bold=True))
+        text.append("▸ you", Style(color=colors.user, bold=True))
     elif turn.role == "summary":
         meta = turn.metadata or {}
         label = "≡ summary · auto-compacted" if meta.get("auto") else "≡ summary"
-        text.append(label, Style(color=glyphs.ROLE_RAIL["summary"], bold=True))
+        text.append(label, Style(color=colors.summary, bold=True))
         if meta.get("summarized"):
             text.append(f" · {meta['summarized']} turns compacted", Style(dim=True))
         if meta.get("tokens_before"):
             text.append(f" · context {meta['tokens_before']:,} → {meta.get('tokens_after', 0):,}", Style(dim=True))
     elif turn.role == "system":
-        text.append("· system", Style(color=glyphs.ROLE_RAIL["system"], bold=True))
+        text.append("· system", Style(color=colors.system, bold=True))
     else:
-        glyph, color = glyphs.turn_glyph(turn.status, opts.frame)
+        glyph, color_name = glyphs.turn_glyph(turn.status, opts.frame)
+        color = colors.get(color_name)
         text.append(glyph, Style(color=color, bold=True))
         text.append(" ")
         text.append(one_line(turn.agent or "agent", 40), Style(bold=True))
         if turn.model:
             text.append(" · ")
-            text.append(one_line(turn.model, 40), Style(color="#a9b1d6"))
+            text.append(one_line(turn.model, 40), Style(color=colors.model))
         if turn.status != "streaming" or turn.input_tokens or turn.output_tokens:
             text.append(" · ")
-            text.append(format_tokens(turn), Style(color="#7dcfff"))
+            text.append(format_tokens(turn), Style(color=colors.tokens))
         spent = elapsed(turn, opts.now_iso)
         if spent:
             text.append(f" · {spent}", Style(dim=True))
@@ -105,14 +109,14 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     return text
 
 
-def rail_color(turn: Turn) -> str:
+def rail_color(turn: Turn, palette: Palette = DARK) -> str:
     if turn.role == "agent" and turn.status == "error":
-        return glyphs.ROLE_RAIL["error"]
-    return glyphs.ROLE_RAIL.get(turn.role, glyphs.ROLE_RAIL["system"])
+        return palette.error
+    return palette.get(glyphs.ROLE_RAIL.get(turn.role, "system"))
 
 
 def _rail(turn: Turn, opts: RenderOptions) -> Segment:
-    style = Style(color=rail_color(turn), bold=opts.selected)
+    style = Style(color=rail_color(turn, opts.palette), bold=opts.selected)
     return Segment(RAIL_SELECTED if opts.selected else RAIL, style)
 
 
@@ -194,14 +198,14 @@ def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> l
         siblings = children.get(parent, [])
         for index, call in enumerate(siblings):
             last = index == len(siblings) - 1
-            glyph, color = glyphs.tool_glyph(call.status, opts.frame)
+            glyph, color_name = glyphs.tool_glyph(call.status, opts.frame)
             line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(prefix + ("└─ " if last else "├─ "), Style(color="#565f89"))
-            line.append(glyph, Style(color=color, bold=True))
+            line.append(prefix + ("└─ " if last else "├─ "), Style(color=opts.palette.faint))
+            line.append(glyph, Style(color=opts.palette.get(color_name), bold=True))
             line.append(" ")
             line.append(one_line(call.name, 40), Style(bold=True))
             if call.args:
-                line.append("  " + one_line(call.args, 200), Style(color="#a9b1d6"))
+                line.append("  " + one_line(call.args, 200), Style(color=opts.palette.model))
             if call.output and not opts.expanded:
                 line.append(f"  ({len(call.output):,} chars)", Style(dim=True))
             lines.extend(_text_lines(line, width))
@@ -254,16 +258,16 @@ def render_block(
         if opts.expanded:
             body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(dim=True, italic=True)), inner))
     if turn.role == "agent":
-        body.extend(plan_lines(turn.metadata or {}, inner))
+        body.extend(plan_lines(turn.metadata or {}, inner, opts.palette))
     prefix = len(body)
     body.extend(body_lines(console, turn, inner, cache))
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
     if calls:
         body.extend(tool_tree_lines(calls, inner, opts))
-    asking = permission_text(turn.metadata or {}) if turn.role == "agent" else None
+    asking = permission_text(turn.metadata or {}, opts.palette) if turn.role == "agent" else None
     if asking is not None:
         body.extend(_lines_of(console, asking, inner))
-    marker = _marker(turn)
+    marker = _marker(turn, opts.palette)
     if marker is not None:
         body.extend(_lines_of(console, marker, inner))
     if turn.role == "agent" and not body and turn.status == "streaming":
@@ -289,37 +293,37 @@ def render_block(
     return strips
 
 
-PLAN_GLYPHS = {"completed": ("☑", "#9ece6a"), "in_progress": ("◐", "#e0af68"), "pending": ("☐", "#565f89")}
+PLAN_GLYPHS = {"completed": ("☑", "success"), "in_progress": ("◐", "warning"), "pending": ("☐", "faint")}
 
 
-def plan_lines(metadata: dict, width: int) -> list[list[Segment]]:
+def plan_lines(metadata: dict, width: int, palette: Palette = DARK) -> list[list[Segment]]:
     """An agent's plan as a checklist (it is replaced in place as the agent updates it)."""
     plan = metadata.get("plan") or []
     lines: list[list[Segment]] = []
     if plan:
         done = sum(1 for entry in plan if len(entry) > 1 and entry[1] == "completed")
-        lines.extend(_text_lines(Text(f"plan · {done}/{len(plan)} done", Style(bold=True, color="#7aa2f7")), width))
+        lines.extend(_text_lines(Text(f"plan · {done}/{len(plan)} done", Style(bold=True, color=palette.user)), width))
     for entry in plan:
         content, status = (list(entry) + ["pending"])[:2]
-        glyph, color = PLAN_GLYPHS.get(status, PLAN_GLYPHS["pending"])
+        glyph, color_name = PLAN_GLYPHS.get(status, PLAN_GLYPHS["pending"])
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{glyph} ", Style(color=color, bold=True))
+        line.append(f"{glyph} ", Style(color=palette.get(color_name), bold=True))
         line.append(one_line(str(content), 300), Style(strike=status == "completed", dim=status == "completed"))
         lines.extend(_text_lines(line, width))
     return lines
 
 
-def permission_text(metadata: dict) -> Text | None:
+def permission_text(metadata: dict, palette: Palette = DARK) -> Text | None:
     """A pending permission request, with the keys that answer it."""
     request = metadata.get("permission")
     if not request:
         return None
     text = Text()
-    text.append("⚠ permission: ", Style(color="#e0af68", bold=True))
+    text.append("⚠ permission: ", Style(color=palette.warning, bold=True))
     text.append(one_line(str(request.get("title", "")), 200), Style(bold=True))
     text.append(f" ({request.get('kind', 'other')}) — ", Style(dim=True))
     options = request.get("options") or []
-    text.append(" · ".join(f"{n} {one_line(str(o[1]), 40)}" for n, o in enumerate(options, 1)), Style(color="#e0af68"))
+    text.append(" · ".join(f"{n} {one_line(str(o[1]), 40)}" for n, o in enumerate(options, 1)), Style(color=palette.warning))
     return text
 
 
@@ -329,28 +333,23 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
     text.truncate(width, overflow="ellipsis")
     segments = list(text.render(_PLAIN_CONSOLE))
     if opts.selected:
-        segments = list(Segment.apply_style(segments, post_style=Style(bgcolor="#283457")))
+        segments = list(Segment.apply_style(segments, post_style=Style(bgcolor=opts.palette.selection)))
     if turn.compacted:
         segments = list(Segment.apply_style(segments, post_style=Style(dim=True)))
     strip = _pad(segments, width)
     if opts.selected:
-        strip = strip.apply_style(Style(bgcolor="#283457"))
+        strip = strip.apply_style(Style(bgcolor=opts.palette.selection))
     return strip
 
 
-def _marker(turn: Turn) -> Text | None:
+def _marker(turn: Turn, palette: Palette = DARK) -> Text | None:
     if turn.role != "agent":
         return None
     if turn.status == "error":
-        return Text(f"✗ error: {one_line(turn.error or 'unknown error', 500)}", Style(color="#f7768e", bold=True))
+        return Text(f"✗ error: {one_line(turn.error or 'unknown error', 500)}", Style(color=palette.error, bold=True))
     if turn.status in ("stopped", "interrupted"):
-        return Text(glyphs.MARKERS[turn.status], Style(color=glyphs.TURN_STATUS[turn.status][1], italic=True))
+        return Text(glyphs.MARKERS[turn.status], Style(color=palette.get(glyphs.TURN_STATUS[turn.status][1]), italic=True))
     return None
-
-
-def plain_text(turn: Turn) -> str:
-    """The block's text for the clipboard."""
-    return turn.text
 
 
 def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: bool = False) -> int:

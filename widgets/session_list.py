@@ -15,15 +15,16 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
-from chinwag.widgets.messages import ControlMessage
 from textual.scroll_view import ScrollView
-from textual.widget import Widget
 from textual.strip import Strip
+from textual.widget import Widget
 
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import Session
 from chinwag.widgets import glyphs
+from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.theme import DARK, Palette, follow_theme
 
 GROUPS = ("Today", "Yesterday", "This week", "Older")
 
@@ -123,6 +124,14 @@ class SessionList(ScrollView, can_focus=True):
         self._frame = 0
         self._timer = None
         self._asked = -1
+        self._colors: Palette = DARK
+
+    def on_mount(self) -> None:
+        follow_theme(self, self._set_colors)
+
+    def _set_colors(self, palette: Palette) -> None:
+        self._colors = palette
+        self.refresh()
 
     # -- data in --------------------------------------------------------------------------------
     def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
@@ -187,18 +196,20 @@ class SessionList(ScrollView, can_focus=True):
             return Strip.blank(width)
         kind, value = self._rows[row]
         if kind == "header":
-            text = Text(GROUPS[value], Style(color="#565f89", bold=True))
+            text = Text(GROUPS[value], Style(color=self._colors.faint, bold=True))
             return Strip(list(text.render(self.app.console))).adjust_cell_length(width)
         return self._session_strip(self.sessions[value], value == self.cursor, width)
 
     def _session_strip(self, session: Session, is_cursor: bool, width: int) -> Strip:
         running = session.id in self.running
+        colors = self._colors
         if running:
-            glyph, color = glyphs.spinner(self._frame), "#e0af68"
+            glyph, color = glyphs.spinner(self._frame), colors.warning
         elif session.archived:
-            glyph, color = "▪", "#565f89"
+            glyph, color = "▪", colors.faint
         else:
-            glyph, color = glyphs.SESSION_STATE.get(session.state, ("○", "#787c99"))
+            glyph, name = glyphs.SESSION_STATE.get(session.state, ("○", "system"))
+            color = colors.get(name)
         active = session.id == self.active_id
         right = f" {session.turn_count:>3} {short_age(session.last_activity_at, self.now):>6}"
         left_width = max(4, width - len(right) - 3)
@@ -206,13 +217,13 @@ class SessionList(ScrollView, can_focus=True):
         if len(title) > left_width:
             title = title[: left_width - 1] + "…"
         text = Text(no_wrap=True)
-        text.append("▌" if active else " ", Style(color=glyphs.BRAND, bold=True))
+        text.append("▌" if active else " ", Style(color=colors.user, bold=True))
         text.append(glyph + " ", Style(color=color, bold=True))
         text.append(title.ljust(left_width), Style(bold=active, dim=session.archived))
         text.append(right, Style(dim=True))
         strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
         if is_cursor:
-            strip = strip.apply_style(Style(bgcolor="#283457" if self.has_focus else "#1f2335"))
+            strip = strip.apply_style(Style(bgcolor=colors.selection if self.has_focus else colors.selection_blur))
         return strip
 
     # -- keys and mouse ----------------------------------------------------------------------------

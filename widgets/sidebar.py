@@ -10,11 +10,11 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from chinwag.widgets.messages import ControlMessage
 from textual.widgets import Input
 
 from chinwag.storage.models import Session
 from chinwag.widgets import session_list as sl
+from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.session_list import SessionList
 from chinwag.widgets.toggle import Toggle
 

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from chinwag.widgets import glyphs
 from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.theme import palette_for
 
 
 def compact_number(value: int) -> str:
@@ -50,13 +51,15 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         width = max(10, self.size.width)
-        glyph, color = glyphs.SESSION_STATE.get(self.state, ("○", "#787c99"))
+        colors = palette_for(self)
+        glyph, color_name = glyphs.SESSION_STATE.get(self.state, ("○", "system"))
+        color = colors.get(color_name)
         if self.state == "busy":
             glyph = "●"
         parts_left = [
             (one_line(self.title or "untitled", 40), Style(bold=True), 0),
-            (one_line(self.agent, 24), Style(color="#bb9af7"), 2),
-            (one_line(self.model, 24), Style(color="#a9b1d6"), 3),
+            (one_line(self.agent, 24), Style(color=colors.agent), 2),
+            (one_line(self.model, 24), Style(color=colors.model), 3),
             (self.mode, Style(dim=True), 4),
             (f"{glyph} {self.state}", Style(color=color), 1),
         ]
@@ -67,9 +70,9 @@ class StatusBar(Widget):
             if self.context_window:
                 share = 100 * self.context_tokens / self.context_window
                 context += f"/{compact_number(self.context_window)} {share:.0f}%"
-        right_parts = [(tokens, Style(color="#7dcfff"), 1), (context, Style(dim=True), 3)]
+        right_parts = [(tokens, Style(color=colors.tokens), 1), (context, Style(dim=True), 3)]
         message = one_line(self.notice or self.hint, 200)
-        message_style = Style(color="#e0af68" if self.notice else "#787c99")
+        message_style = Style(color=colors.warning if self.notice else colors.system)
         # drop the least important pieces until it fits; the hint/notice takes what is left
         for level in (5, 4, 3, 2, 1):
             left = [(t, s) for t, s, p in parts_left if t and p < level]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from chinwag.widgets.messages import ControlMessage
 from textual.reactive import reactive
 from textual.widget import Widget
+
+from chinwag.widgets.messages import ControlMessage
 
 
 class Toggle(Widget, can_focus=True):

@@ -21,7 +21,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
-from chinwag.widgets.messages import ControlMessage
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -29,6 +28,7 @@ from textual.widget import Widget
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import (
     RenderOptions,
     StreamCache,
@@ -36,6 +36,7 @@ from chinwag.widgets.role_block import (
     header_strip,
     render_block,
 )
+from chinwag.widgets.theme import DARK, Palette, follow_theme
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -104,6 +105,7 @@ class Transcript(ScrollView, can_focus=True):
         self._width = 0
         self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
+        self._palette: Palette = DARK
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
@@ -319,6 +321,7 @@ class Transcript(ScrollView, can_focus=True):
             selected=block.turn.id == self.selected_turn_id,
             frame=self._frame,
             now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
+            palette=self._palette,
         )
 
     def _strips(self, position: int) -> list[Strip]:
@@ -373,7 +376,7 @@ class Transcript(ScrollView, can_focus=True):
     def _hint_strip(self, width: int) -> Strip:
         label = " new output ↓  (End) "
         pad = max(0, width - len(label))
-        return Strip([Segment(" " * pad), Segment(label, Style(color="black", bgcolor="#e0af68", bold=True))])
+        return Strip([Segment(" " * pad), Segment(label, Style(color=self._palette.badge_fg, bgcolor=self._palette.warning, bold=True))])
 
     # -- reacting ---------------------------------------------------------------------------
     def on_resize(self) -> None:
@@ -387,6 +390,17 @@ class Transcript(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self._width = self._content_width
+        follow_theme(self, self._set_palette)
+
+    def _set_palette(self, palette: Palette) -> None:
+        if palette == self._palette:
+            return
+        self._palette = palette
+        self._cache.clear()
+        for block in self._blocks:
+            if block.stream is not None:
+                block.stream = StreamCache()
+        self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -65,7 +65,10 @@ AGENT_KEYS = {
     "cwd": str,
     "idle_timeout": (int, float),
 }
-TOP_KEYS = {"defaults", "agents", "keys", "workspaces"}
+UI_KEYS: dict[str, type | tuple[type, ...]] = {
+    "theme": str,  # a Textual theme name: "chinwag" (dark, the default), "chinwag-light", "nord", ...
+}
+TOP_KEYS = {"defaults", "agents", "keys", "workspaces", "ui"}
 
 
 class ConfigError(Exception):
@@ -79,6 +82,7 @@ class Config:
     agents: dict[str, dict] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+x"
     workspaces: dict[str, dict] = field(default_factory=dict)  # folder -> cascade overrides
+    ui: dict = field(default_factory=dict)  # [ui]: how the TUI looks (theme)
 
     def agent_profile(self, name: str) -> dict:
         return dict(self.agents.get(name, {}))
@@ -117,7 +121,7 @@ def load_config(path: Path | None = None) -> Config:
     for key in data:
         if key not in TOP_KEYS:
             raise ConfigError(
-                f"{path}{_line_of(text, key)}: unknown section {key!r} (known: defaults, agents, keys, workspaces)"
+                f"{path}{_line_of(text, key)}: unknown section {key!r} (known: {', '.join(sorted(TOP_KEYS))})"
             )
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
@@ -140,4 +144,8 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(overrides, dict):
             raise ConfigError(f"{path}: workspaces.{folder!r} must be a table")
         _check(overrides, CASCADE_KEYS, f'[workspaces."{folder}"]', path, text)
-    return Config(path=path, defaults=defaults, agents=agents, keys=keys, workspaces=workspaces)
+    ui = data.get("ui", {})
+    if not isinstance(ui, dict):
+        raise ConfigError(f"{path}: [ui] must be a table")
+    _check(ui, UI_KEYS, "[ui]", path, text)
+    return Config(path=path, defaults=defaults, agents=agents, keys=keys, workspaces=workspaces, ui=ui)

@@ -50,6 +50,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
     Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),
     Command("mode", "permission mode for tool use", "/mode ask|bypass|readonly", takes_args=True, arg_kind="mode"),
+    Command("theme", "switch the colour theme (no name: list them)", "/theme [NAME]", takes_args=True,
+            arg_kind="theme", group="app"),
     Command("set", "override a setting for this session only", "/set KEY VALUE", takes_args=True,
             arg_kind="setting"),
 )

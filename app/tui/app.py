@@ -34,6 +34,7 @@ from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.storage import Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.theme import install_themes
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.transcript import Transcript
@@ -87,6 +88,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         now=None,
     ):
         super().__init__()
+        install_themes(self)
         self._db_path = Path(db_path) if db_path else paths.db_path()
         self._given_store = store
         self.store: Store | None = store
@@ -159,6 +161,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
                              on_permission=self.on_agent_permission)
         if self._config.keys:
             self.set_keymap(self._config.keys)
+        self._apply_theme_setting()
         if self.store.readonly:
             self.notify("database is read-only: browsing only", severity="warning", timeout=8)
         for turn in self.store.recovered:
@@ -514,6 +517,15 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         for turn in turns:
             self.transcript.update_turn(turn, calls.get(turn.id, []))
         self.update_status()
+
+    def _apply_theme_setting(self) -> None:
+        wanted = str(self._config.ui.get("theme") or "")
+        if wanted and wanted in self.available_themes:
+            self.theme = wanted
+        elif wanted:
+            self.notify(f"[ui] theme {wanted!r} is not a theme (available: {', '.join(sorted(self.available_themes))})",
+                        title="config", severity="warning", timeout=10, markup=False)
+        self.prompt.set_arg_choices("theme", [(name, "", name) for name in sorted(self.available_themes)])
 
     # -- keys -------------------------------------------------------------------------------
     @guarded

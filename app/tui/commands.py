@@ -196,6 +196,17 @@ class SlashCommandsMixin:
         self.status.notice = (f"{key} = {overrides[key]!r} for this session" if key in overrides
                               else f"{key}: back to the configured value")
 
+    def slash_theme(self, parsed) -> None:
+        name = parsed.rest.strip()
+        names = sorted(self.available_themes)
+        if not name:
+            self.status.notice = f"theme: {self.theme} (available: {', '.join(names)})"
+            return
+        if name not in self.available_themes:
+            raise ValueError(f"unknown theme {name!r} (available: {', '.join(names)})")
+        self.theme = name
+        self.status.notice = f'theme set to {name}; to keep it, put [ui] theme = "{name}" in config.toml'
+
     def slash_mode(self, parsed) -> None:
         mode = parsed.rest.strip()
         if mode not in ("ask", "bypass", "readonly"):
