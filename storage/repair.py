@@ -52,6 +52,8 @@ def recover(source: Path, out: Path, *, force: bool = False) -> Recovery:
         raise StorageError(f"{out} is the damaged database itself: recover into a new file")
     if out.exists() and not force:
         raise StorageError(f"{out} exists; --force replaces it")
+    if not out.parent.is_dir():
+        raise StorageError(f"cannot write {out}: no directory {out.parent}")
     partial = out.with_name(out.name + ".partial")
     _remove(partial)
     cli = shutil.which("sqlite3")
@@ -69,6 +71,8 @@ def recover(source: Path, out: Path, *, force: bool = False) -> Recovery:
             result.note = note
         os.chmod(partial, 0o600)
         os.replace(partial, out)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise StorageError(f"cannot write {out}: {getattr(exc, 'strerror', None) or exc}") from exc
     finally:
         _remove(partial)
     return result
