@@ -263,6 +263,17 @@ def test_doctor_recover_copies_what_is_readable_into_a_new_file(chinwag_home, tm
     assert listing(chinwag_home) == before
 
 
+def test_doctor_recover_refuses_the_damaged_file_itself_and_a_missing_directory(chinwag_home, tmp_path):
+    path, _ = _damage_one_turns_page(chinwag_home)
+    before = listing(chinwag_home)
+    itself = chinwag("doctor", "--recover", str(path), "--force", home=chinwag_home)
+    assert one_line_error(itself) == f"chinwag: {path} is the damaged database itself: recover into a new file"
+    missing = tmp_path / "no" / "such" / "dir" / "out.db"
+    nowhere = chinwag("doctor", "--recover", str(missing), home=chinwag_home)
+    assert one_line_error(nowhere) == f"chinwag: cannot write {missing}: no directory {missing.parent}"
+    assert listing(chinwag_home) == before
+
+
 def test_doctor_recover_without_the_sqlite3_command_copies_rows_with_python(chinwag_home, tmp_path):
     path, ids = _damage_one_turns_page(chinwag_home)
     out = tmp_path / "recovered.db"
