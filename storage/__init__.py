@@ -4,7 +4,9 @@ tool calls, events and full-text indexes. No Textual, no network: data in, data 
 
 from chinwag.storage.errors import (
     AmbiguousId,
+    DatabaseDamaged,
     DatabaseTooNew,
+    ForeignDatabase,
     InvalidTransition,
     NotADatabase,
     NotFound,
@@ -17,8 +19,10 @@ from chinwag.storage.store import Store
 
 __all__ = [
     "AmbiguousId",
+    "DatabaseDamaged",
     "DatabaseTooNew",
     "Event",
+    "ForeignDatabase",
     "InvalidTransition",
     "NotADatabase",
     "NotFound",

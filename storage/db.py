@@ -1,4 +1,6 @@
-"""Opening the database file safely: create 0600, refuse non-SQLite or newer files,
+"""Opening the database file safely, the one path every entry point uses: create 0600,
+refuse non-SQLite, foreign (not Chinwag's) or newer files unchanged, open read-only
+where the file or its directory cannot be written, report damaged pages as one line,
 set pragmas (WAL, busy timeout, foreign keys) and run forward migrations.
 
 Nothing here ever overwrites a file it could not recognise as a Chinwag database.
@@ -7,17 +9,108 @@ Nothing here ever overwrites a file it could not recognise as a Chinwag database
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.request import pathname2url
 
-from chinwag.storage.errors import DatabaseTooNew, NotADatabase, ReadOnlyDatabase, StorageError
+from chinwag.storage.errors import (
+    DatabaseDamaged,
+    DatabaseTooNew,
+    ForeignDatabase,
+    NotADatabase,
+    ReadOnlyDatabase,
+    StorageError,
+)
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+CORE_TABLES = frozenset({"sessions", "turns", "events"})  # the contract's tables (DESIGN.md)
+_DAMAGE_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary codes)
+
+
+def damaged_message(path: Path) -> str:
+    return f"the database {path} is damaged: run `chinwag doctor`"
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _DAMAGE_CODES
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def _reporting_damage(method):
+    def wrapper(self, *args):
+        try:
+            return method(self, *args)
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise DatabaseDamaged(damaged_message(self.connection.path)) from exc
+            raise
+
+    return wrapper
+
+
+class _Cursor(sqlite3.Cursor):
+    """Turns SQLite's corruption errors into `DatabaseDamaged` wherever a row is read:
+    rows are stepped lazily, so damage can surface in a fetch as well as in execute."""
+
+    execute = _reporting_damage(sqlite3.Cursor.execute)
+    executemany = _reporting_damage(sqlite3.Cursor.executemany)
+    executescript = _reporting_damage(sqlite3.Cursor.executescript)
+    fetchone = _reporting_damage(sqlite3.Cursor.fetchone)
+    fetchmany = _reporting_damage(sqlite3.Cursor.fetchmany)
+    fetchall = _reporting_damage(sqlite3.Cursor.fetchall)
+    __next__ = _reporting_damage(sqlite3.Cursor.__next__)
+
+
+class Connection(sqlite3.Connection):
+    """A sqlite3 connection whose every statement reports damage as one clear error."""
+
+    path: Path
+
+    def cursor(self, factory=None):
+        return super().cursor(factory or _Cursor)
+
+    def execute(self, *args):
+        return self.cursor().execute(*args)
+
+    def executemany(self, *args):
+        return self.cursor().executemany(*args)
+
+    def executescript(self, *args):
+        return self.cursor().executescript(*args)
+
+
+def read_only_uri(path: Path) -> str:
+    """`immutable=1` unless another process may be using the file (a -shm, or a -wal
+    with content): then SQLite must read the WAL and honour its locks."""
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    live = shm.exists() or (wal.exists() and wal.stat().st_size > 0)
+    return f"file:{pathname2url(str(path.absolute()))}?{'mode=ro' if live else 'mode=ro&immutable=1'}"
+
+
+def connect(path: Path, *, readonly: bool = False) -> Connection:
+    """Open `path`; nothing is read yet beyond the header.
+
+    Read-only opens are immutable when no other process uses the file, so SQLite creates
+    no -wal/-shm beside a file it may not write (and needs none).
+    """
+    try:
+        if not readonly:
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, factory=Connection)
+        else:
+            conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False,
+                                   factory=Connection)
+        conn.path = path
+        return conn
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(f"{path} is not a usable SQLite database ({exc}); left untouched") from exc
 
 
 def _check_header(path: Path) -> None:
@@ -41,8 +134,37 @@ def _create_file(path: Path) -> None:
     os.close(fd)
 
 
+def _can_write(path: Path) -> bool:
+    """Whether SQLite can write here: the file, and the directory for its -wal and -shm."""
+    directory = path.parent if path.parent.exists() else None
+    if directory is not None and not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    return not path.exists() or os.access(path, os.W_OK)
+
+
 def _user_version(conn: sqlite3.Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def tables_for(version: int) -> frozenset[str]:
+    """The tables Chinwag's migrations 1..version create."""
+    names: set[str] = set()
+    for statements in MIGRATIONS[:version]:
+        for statement in statements:
+            names.update(re.findall(r"CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(\w+)", statement, re.IGNORECASE))
+    return frozenset(names)
+
+
+def classify(version: int, names: set[str]) -> str:
+    """`new`, `chinwag`, `newer` or `foreign`, from `user_version` and the schema's names
+    (every table, index, view and trigger in sqlite_master)."""
+    if version == 0 and not names:
+        return "new"
+    if version > SCHEMA_VERSION:
+        return "newer" if CORE_TABLES <= names else "foreign"
+    if version >= 1 and tables_for(version) <= names:
+        return "chinwag"
+    return "foreign"
 
 
 class Database:
@@ -50,6 +172,9 @@ class Database:
 
     `conn` is in autocommit mode; `transaction()` opens `BEGIN IMMEDIATE` (so a writer
     waits for the lock up front instead of failing mid-way) and nests as savepoints.
+    Opening classifies the file first, reading only: empty -> create, Chinwag's ->
+    migrate forward, newer or foreign -> refuse with the file unchanged, damaged -> one
+    line, not writable (file or directory) -> open read-only for browsing.
     """
 
     def __init__(self, path: str | os.PathLike, *, readonly: bool | None = None, migrate: bool = True):
@@ -58,26 +183,43 @@ class Database:
         if exists:
             _check_header(self.path)
         if readonly is None:
-            readonly = exists and not os.access(self.path, os.W_OK)
+            readonly = not _can_write(self.path)
         if readonly and not exists:
-            raise StorageError(f"database {self.path} does not exist")
+            state = "is empty" if self.path.exists() else "does not exist"
+            raise StorageError(f"database {self.path} {state} and cannot be created (read-only location)")
         if not readonly and not self.path.exists():
             _create_file(self.path)
         self.readonly = readonly
         self._lock = threading.RLock()
         self._depth = 0
+        conn = connect(self.path, readonly=readonly)
         try:
-            if readonly:
-                conn = sqlite3.connect(
-                    f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-                )
-            else:
-                conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = _user_version(conn)
-        except sqlite3.DatabaseError as exc:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        except DatabaseDamaged:
+            conn.close()
+            raise
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if readonly:  # a -wal with changes beside a read-only file: SQLite cannot make its -shm
+                raise ReadOnlyDatabase(
+                    f"{self.path} is read-only and SQLite cannot read its -wal here ({exc}): "
+                    "open it once where it is writable"
+                ) from exc
             raise NotADatabase(f"{self.path} is not a usable SQLite database ({exc}); left untouched") from exc
-        if version > SCHEMA_VERSION:
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise NotADatabase(f"{self.path} is not a usable SQLite database ({exc}); left untouched") from exc
+        kind = classify(version, names)
+        if kind == "foreign":
+            conn.close()
+            shown = ", ".join(sorted(names)[:3]) + (", ..." if len(names) > 3 else "") if names else "no tables"
+            raise ForeignDatabase(
+                f"{self.path} is a SQLite database but not Chinwag's (user_version {version}; {shown}); "
+                "left untouched: pass --db to choose another file"
+            )
+        if kind == "newer":
             conn.close()
             raise DatabaseTooNew(
                 f"{self.path} has schema version {version}, newer than this Chinwag "
@@ -96,9 +238,15 @@ class Database:
                 raise ReadOnlyDatabase(
                     f"{self.path} is read-only and needs an upgrade (schema {version} -> {SCHEMA_VERSION})"
                 )
+        except DatabaseDamaged:
+            conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise NotADatabase(f"{self.path} is corrupt or unreadable ({exc}); left untouched") from exc
+        except StorageError:
+            conn.close()
+            raise
 
     def _migrate(self, version: int) -> None:
         for number in range(version + 1, SCHEMA_VERSION + 1):

@@ -36,3 +36,11 @@ class NotADatabase(StorageError):
 
 class ReadOnlyDatabase(StorageError):
     pass
+
+
+class ForeignDatabase(NotADatabase):
+    """A SQLite file that is not Chinwag's: refused and left byte-for-byte unchanged."""
+
+
+class DatabaseDamaged(StorageError):
+    """SQLite reports corrupt pages (SQLITE_CORRUPT / SQLITE_NOTADB) in a file whose header is intact."""

@@ -93,11 +93,11 @@ def run_serve(args) -> int:
     if not is_loopback(host):
         print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
               "in every session", file=sys.stderr)
-    if created:
-        print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
     import uvicorn  # loaded only when serving
     db = paths.db_path(getattr(args, "db", None))
-    app = create_server_app(db, token, ui=not args.api_only)
+    app = create_server_app(db, token, ui=not args.api_only)  # a refused database stops here, in one line
+    if created:
+        print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving on http://{shown}:{args.port}/  (browser: /?token=…, API: /api, Ctrl+C stops)", file=sys.stderr)
     uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)

@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("doctor", help="check the database, schema and agents")
     _db_option(p)
+    p.add_argument("--full", action="store_true", help="thorough integrity_check instead of quick_check (slower)")
+    p.add_argument("--recover", metavar="OUT", help="copy what is readable of a damaged database into a new file OUT")
+    p.add_argument("--force", action="store_true", help="with --recover: replace an existing OUT")
     return parser
 
 

@@ -59,8 +59,11 @@ def _config_init(args) -> int:
 def run_doctor(args) -> int:
     from chinwag.app import version
     from chinwag.app.agents import list_agents
-    from chinwag.storage.schema import SCHEMA_VERSION
+    from chinwag.storage.errors import DatabaseDamaged
 
+    db_path = paths.db_path(getattr(args, "db", None))
+    if args.recover:
+        return _doctor_recover(db_path, args)
     print(f"chinwag {version()} (Python {sys.version.split()[0]})")
     print(f"home:     {paths.home() or '(platform dirs; set CHINWAG_HOME to override)'}")
     print(f"config:   {paths.config_path()}" + ("" if paths.config_path().exists() else " (not present)"))
@@ -70,23 +73,75 @@ def run_doctor(args) -> int:
     except Exception as exc:
         print(f"config:   ERROR {exc}")
         cfg, ok = None, False
-    store = common.open_store(args)
+    print(f"database: {db_path}")
     try:
-        sessions = store.count_sessions(filter="all")
-        print(f"database: {store.path}")
-        print(f"schema:   version {store.db.schema_version} (this chinwag: {SCHEMA_VERSION})")
-        print(f"sessions: {sessions:,}  running turns: {len(store.running_session_ids())}")
-        print("rows:     " + "  ".join(f"{k} {v:,}" for k, v in store.db.table_counts().items()))
-        if store.recovered:
-            print(f"recovered {len(store.recovered)} interrupted turn(s)")
+        store = common.open_store(args)
+    except DatabaseDamaged:
+        store = None
+    try:
+        if store is not None:
+            try:
+                _doctor_rows(store)
+            except DatabaseDamaged:
+                print("rows:     unreadable")
+        ok = _doctor_integrity(store, db_path, full=args.full) and ok
     finally:
-        store.close()
+        if store is not None:
+            store.close()
     if cfg is not None:
         print("agents:")
         for info in list_agents(cfg):
             mark = "ok " if info.available else "-- "
             print(f"  {mark}{info.name:<16} {info.kind:<10} {info.model:<16} {info.detail}")
     return 0 if ok else 1
+
+
+def _doctor_rows(store) -> None:
+    from chinwag.storage.schema import SCHEMA_VERSION
+
+    print(f"schema:   version {store.db.schema_version} (this chinwag: {SCHEMA_VERSION})"
+          + ("  read-only: browsing only" if store.readonly else ""))
+    sessions = store.count_sessions(filter="all")
+    print(f"sessions: {sessions:,}  running turns: {len(store.running_session_ids())}")
+    print("rows:     " + "  ".join(f"{k} {v:,}" for k, v in store.db.table_counts().items()))
+    if store.recovered:
+        print(f"recovered {len(store.recovered)} interrupted turn(s)")
+
+
+def _doctor_integrity(store, db_path, *, full: bool) -> bool:
+    from chinwag.storage import db, repair
+
+    conn = store.db.conn if store is not None else db.connect(db_path, readonly=True)
+    try:
+        problems = repair.check(conn, full=full)
+    finally:
+        if store is None:
+            conn.close()
+    name = "integrity_check" if full else "quick_check"
+    if not problems:
+        print(f"integrity: ok ({name})")
+        return True
+    print(f"integrity: DAMAGED ({name}: {len(problems)} problem(s)); first: {common.terminal_safe(problems[0])}")
+    print(f"  recover: chinwag doctor --db {db_path} --recover NEW.db  copies every readable row into NEW.db "
+          "(this file is only read); check it with `chinwag --db NEW.db session list`, then move it into place")
+    return False
+
+
+def _doctor_recover(db_path, args) -> int:
+    from pathlib import Path
+
+    from chinwag.storage import repair
+
+    out = Path(args.recover)
+    result = repair.recover(db_path, out, force=args.force)
+    if result.note:
+        print(f"note: {result.note}; copied what is readable with Python's sqlite3 instead")
+    print(f"recovered {db_path} into {out} ({result.method})")
+    print("rows:     " + "  ".join(f"{k} {v:,}" for k, v in result.rows.items()))
+    if result.skipped:
+        print(f"skipped:  {result.skipped} damaged region(s) that could not be read")
+    print(f"next:     check it with `chinwag --db {out} session list`; keep {db_path} until you are sure")
+    return 0
 
 
 def run_tui(args) -> int:
@@ -116,7 +171,16 @@ def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = Fals
     if (not sys.stdin.isatty() or not sys.stdout.isatty()) and not in_browser:
         if not os.environ.get("CHINWAG_FORCE_TUI"):
             raise common.CliError("the TUI needs a terminal; use `chinwag session ...` for scripts")
-    app = load_tui_app()(db_path=db_path, session_id=session_id, continue_=continue_, new=new)
-    app.run()
+    from chinwag.storage import Store
+
+    # Open (and classify) the database before Textual takes the screen, so a refusal is one line.
+    store = Store(db_path)
+    try:
+        app = load_tui_app()(db_path=db_path, store=store, session_id=session_id, continue_=continue_, new=new)
+        app.run()
+    finally:
+        store.close()
+    if app.startup_error:
+        raise common.CliError(app.startup_error)
     return app.return_code or 0
 

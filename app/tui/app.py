@@ -31,7 +31,7 @@ from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.palette import ChinwagCommands
 from chinwag.app.tui.sessions import SessionActionsMixin
-from chinwag.storage import Store
+from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.theme import install_themes
@@ -47,6 +47,7 @@ SIDEBAR_REFRESH_SECONDS = 1.0
 FREEZE_SECONDS = 2.0
 RENDER_INTERVAL = 1 / 12  # live text at 12 fps: smooth to read, cheap enough not to slow a fast stream
 SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
+READ_ONLY_BANNER = "read-only: browsing only"
 
 
 class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, App):
@@ -113,6 +114,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._workspace_only: str | None = None
         self._oldest_seq: int | None = None
         self._sidebar_loaded = 0
+        self.startup_error: str | None = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -146,6 +148,13 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
 
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        try:
+            self._start_up()
+        except StorageError as exc:  # a damaged or refused database: `chinwag` prints one line, no traceback
+            self.startup_error = str(exc).splitlines()[0]
+            self.exit(return_code=1)
+
+    def _start_up(self) -> None:
         self._setup_logging()
         if self._now is not None:
             self.transcript.now = self._now
@@ -163,29 +172,35 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             self.set_keymap(self._config.keys)
         self._apply_theme_setting()
         if self.store.readonly:
-            self.notify("database is read-only: browsing only", severity="warning", timeout=8)
+            self.status.hint = READ_ONLY_BANNER
+            self.prompt.placeholder = READ_ONLY_BANNER
+            self.notify(f"{self.store.path}: {READ_ONLY_BANNER}", severity="warning", timeout=8)
         for turn in self.store.recovered:
             self.notify(f"turn {turn.id[:10]} was interrupted when its process died", severity="warning")
         session_id, continue_, new = self._opening
-        if new:
+        # A read-only database cannot get a new session: browse what is there (maybe nothing).
+        creatable = not self.store.readonly
+        if new and creatable:
             session = self._create_session()
         elif session_id:
             session = self.store.get_session(session_id)
         else:
             target = None if continue_ else self.store.get_active_session_id()
             target = target or self.store.most_recent_session_id()
-            session = self.store.get_session(target) if target else self._create_session()
+            session = self.store.get_session(target) if target else (self._create_session() if creatable else None)
         self.prompt.set_arg_choices("agent", self._agent_choices())
         self.prompt.history = self.store.prompt_history()
         self.refresh_sidebar()
-        self.open_session(session.id)
+        if session is not None:
+            self.open_session(session.id)
         self._data_version = self.store.data_version()
         self.set_interval(POLL_SECONDS, self._poll_database)
         self.prompt.focus_input()
         # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
         # freeze them so the periodic full collections that stall streaming stay short.
         self.call_after_refresh(gc_policy.release)
-        self._hint_if_offline(session)
+        if session is not None:
+            self._hint_if_offline(session)
 
     def _hint_if_offline(self, session: Session) -> None:
         from chinwag.app.agents.discovery import discover_default
@@ -279,6 +294,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         status.context_window = self.context_window(session)
         status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"
         self.prompt.placeholder = f"Message {session.agent} · / for commands"
+        if self.store.readonly:
+            status.hint = self.prompt.placeholder = READ_ONLY_BANNER
 
     def refresh_sidebar(self) -> None:
         store = self.store
@@ -400,7 +417,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         if self.session is None:
             return
         if self.store.readonly:
-            self.notify("the database is read-only; nothing was sent", severity="error")
+            self.notify(f"{READ_ONLY_BANNER}: nothing was sent", severity="error")
             return
         sid = self.session.id
         if self.runner.is_running(sid) or self.store.running_turn(sid) is not None:
