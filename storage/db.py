@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from chinwag.storage import files
 from chinwag.storage.errors import DatabaseTooNew, NotADatabase, ReadOnlyDatabase, StorageError
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -31,14 +32,10 @@ def _check_header(path: Path) -> None:
 
 
 def _create_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
+        files.touch_private(path)
     except OSError as exc:
         raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
-    os.close(fd)
 
 
 def _user_version(conn: sqlite3.Connection) -> int:
@@ -85,6 +82,8 @@ class Database:
             )
         self.conn = conn
         self._utils = None
+        self._closed = False
+        files.protect(self.path)  # no export or other safe_write may land on this file
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -98,6 +97,7 @@ class Database:
                 )
         except sqlite3.DatabaseError as exc:
             conn.close()
+            files.unprotect(self.path)
             raise NotADatabase(f"{self.path} is corrupt or unreadable ({exc}); left untouched") from exc
 
     def _migrate(self, version: int) -> None:
@@ -186,6 +186,9 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if not self._closed:
+                files.unprotect(self.path)
+            self._closed = True
 
 
 def _translate(exc: sqlite3.OperationalError, path: Path) -> StorageError:

@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from chinwag.app.config import paths
+
+        paths.tighten_home(lambda line: print(line, file=sys.stderr))
         if args.command == "session":
             from chinwag.app.cli.session import run_session_command
 
