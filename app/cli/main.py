@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace an existing FILE")
 
     p = add("import", "import a JSON export")
     p.add_argument("file", help="export file ('-' reads stdin)")
