@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
+from chinwag.storage import safe_json
 from chinwag.storage.errors import StorageError
 from chinwag.storage.models import Session, ToolCall, Turn
 
@@ -39,7 +40,7 @@ class TransferMixin:
         }
 
     def export_json(self, id_or_prefix: str) -> str:
-        return json.dumps(self.export_session(id_or_prefix), indent=2, ensure_ascii=False) + "\n"
+        return safe_json.dumps(self.export_session(id_or_prefix)) + "\n"
 
     def export_markdown(self, id_or_prefix: str) -> str:
         data = self.export_session(id_or_prefix)
