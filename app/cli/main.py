@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", "import a JSON export")
     p.add_argument("file", help="export file ('-' reads stdin)")
+    p.add_argument("--as-new", action="store_true", help="import a copy with fresh session and turn ids")
 
     config = commands.add_parser("config", help="show configuration")
     config_sub = config.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")

@@ -329,7 +329,7 @@ def cmd_import(store: Store, args) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from exc
-    session = store.import_session(text)
+    session = store.import_session(text, as_new=args.as_new)
     _out(session.id)
     return EXIT_OK
 
