@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.request import pathname2url
 
+from chinwag.storage import files
 from chinwag.storage.errors import (
     DatabaseDamaged,
     DatabaseTooNew,
@@ -124,14 +125,10 @@ def _check_header(path: Path) -> None:
 
 
 def _create_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return
+        files.touch_private(path)
     except OSError as exc:
         raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
-    os.close(fd)
 
 
 def _can_write(path: Path) -> bool:
@@ -227,6 +224,8 @@ class Database:
             )
         self.conn = conn
         self._utils = None
+        self._closed = False
+        files.protect(self.path)  # no export or other safe_write may land on this file
         try:
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
@@ -240,12 +239,15 @@ class Database:
                 )
         except DatabaseDamaged:
             conn.close()
+            files.unprotect(self.path)
             raise
         except sqlite3.DatabaseError as exc:
             conn.close()
+            files.unprotect(self.path)
             raise NotADatabase(f"{self.path} is corrupt or unreadable ({exc}); left untouched") from exc
         except StorageError:
             conn.close()
+            files.unprotect(self.path)
             raise
 
     def _migrate(self, version: int) -> None:
@@ -334,6 +336,9 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+            if not self._closed:
+                files.unprotect(self.path)
+            self._closed = True
 
 
 def _translate(exc: sqlite3.OperationalError, path: Path) -> StorageError:

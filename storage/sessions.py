@@ -14,6 +14,13 @@ from chinwag.storage.states import check_transition
 
 LIST_FILTERS = ("active", "archived", "all")
 DEFAULT_TITLE = "New session"
+MAX_TITLE = 200  # characters; a longer title is cut with an ellipsis on every way in
+
+
+def clean_title(title: str | None) -> str:
+    """A title as stored: one line (runs of whitespace folded), storable, at most MAX_TITLE."""
+    title = storable(" ".join((title or "").split()))
+    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 _UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
 
 
@@ -38,6 +45,7 @@ class SessionsMixin:
             raise StorageError(f"unknown session kind {kind!r} (choose from {', '.join(SESSION_KINDS)})")
         now = self.clock.stamp()
         session_id = self.new_id()
+        title = clean_title(title)
         with self.db.transaction() as conn:
             conn.execute(
                 """INSERT INTO sessions (id, title, title_source, kind, workspace, agent, model, mode,
@@ -45,7 +53,7 @@ class SessionsMixin:
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'init', ?, ?, ?, ?, ?, ?)""",
                 (
                     session_id,
-                    storable(title) or DEFAULT_TITLE,
+                    title or DEFAULT_TITLE,
                     "user" if title else "default",
                     kind,
                     workspace,
@@ -136,7 +144,7 @@ class SessionsMixin:
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
 
     def rename_session(self, id_or_prefix: str, title: str, *, source: str = "user") -> Session:
-        title = storable(" ".join((title or "").split()))
+        title = clean_title(title)
         if not title:
             raise StorageError("a title cannot be empty")
         session = self.get_session(id_or_prefix)

@@ -8,10 +8,25 @@ export gives the same document.
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import asdict
 
+from chinwag.storage import safe_json
 from chinwag.storage.errors import StorageError
-from chinwag.storage.models import Session, ToolCall, Turn
+from chinwag.storage.models import (
+    EVENT_TYPES,
+    SESSION_KINDS,
+    SESSION_STATES,
+    TOOL_STATUSES,
+    TURN_ROLES,
+    TURN_STATUSES,
+    Event,
+    Session,
+    ToolCall,
+    Turn,
+    storable,
+)
+from chinwag.storage.sessions import DEFAULT_TITLE, clean_title
 
 EXPORT_FORMAT = "chinwag-session"
 EXPORT_VERSION = 1
@@ -39,7 +54,7 @@ class TransferMixin:
         }
 
     def export_json(self, id_or_prefix: str) -> str:
-        return json.dumps(self.export_session(id_or_prefix), indent=2, ensure_ascii=False) + "\n"
+        return safe_json.dumps(self.export_session(id_or_prefix)) + "\n"
 
     def export_markdown(self, id_or_prefix: str) -> str:
         data = self.export_session(id_or_prefix)
@@ -73,8 +88,10 @@ class TransferMixin:
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
-    def import_session(self, document: dict | str) -> Session:
-        """Restore a JSON export. Refuses a document that is not one, or an id that exists."""
+    def import_session(self, document: dict | str, *, as_new: bool = False) -> Session:
+        """Restore a JSON export: every record is checked first, then all go in one
+        transaction, so a bad record (named in the error) imports nothing. An id that
+        exists is refused unless `as_new`, which gives the session and its turns fresh ids."""
         if isinstance(document, str):
             try:
                 document = json.loads(document)
@@ -82,43 +99,148 @@ class TransferMixin:
                 raise StorageError(f"not a JSON export: {exc}") from exc
         if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
             raise StorageError("not a Chinwag session export (missing \"format\": \"chinwag-session\")")
-        if document.get("version", 0) > EXPORT_VERSION:
-            raise StorageError(f"export version {document.get('version')} is newer than this Chinwag understands")
-        try:
-            session = document["session"]
-            turns, calls, events = document["turns"], document["tool_calls"], document["events"]
-            session_id = session["id"]
-        except (KeyError, TypeError) as exc:
-            raise StorageError(f"incomplete export: missing {exc}") from exc
-        existing = self.db.query_one("SELECT id FROM sessions WHERE id = ?", (session_id,))
-        if existing:
-            raise StorageError(f"session {session_id} already exists; nothing imported")
-        try:
-            with self.db.transaction() as conn:
-                _insert(conn, "sessions", _SESSION_COLUMNS, session, json_cols=("config", "metadata"))
-                for turn in turns:
-                    _insert(conn, "turns", _TURN_COLUMNS, turn, json_cols=("metadata",))
-                for call in calls:
-                    _insert(conn, "tool_calls", _TOOL_COLUMNS, call)
-                for event in events:
-                    _insert(conn, "events", ["session_id", "turn_id", "type", "data", "created_at"], event,
-                            json_cols=("data",))
-        except (KeyError, TypeError) as exc:
-            raise StorageError(f"incomplete export: missing {exc}; nothing imported") from exc
-        return self.get_session(session_id, include_deleted=True)
+        version = document.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version > EXPORT_VERSION:
+            raise StorageError(f"export version {version!r} is newer than this Chinwag understands")
+        session, turns, calls, events = _validated(document)
+        if as_new:
+            session, turns, calls, events = _fresh_ids(self.new_id, session, turns, calls, events)
+        elif self.db.query_one("SELECT id FROM sessions WHERE id = ?", (session["id"],)):
+            raise StorageError(f"session {session['id']} already exists; nothing imported "
+                               "(--as-new imports a copy with fresh ids)")
+        with self.db.transaction():
+            utils = self.db.utils
+            utils["sessions"].insert(_row(session, _SESSION_COLUMNS, ("config", "metadata")))
+            for table, records, columns, json_cols in (
+                ("turns", turns, _TURN_COLUMNS, ("metadata",)),
+                ("tool_calls", calls, _TOOL_COLUMNS, ()),
+                ("events", events, _EVENT_COLUMNS, ("data",)),
+            ):
+                if records:
+                    utils[table].insert_all(_row(r, columns, json_cols) for r in records)
+        return self.get_session(session["id"], include_deleted=True)
 
 
-def _insert(conn, table: str, columns: list[str], row: dict, json_cols: tuple[str, ...] = ()) -> None:
-    values = []
+_EVENT_COLUMNS = ["session_id", "turn_id", "type", "data", "created_at"]
+_CHOICES = {
+    ("session", "kind"): SESSION_KINDS,
+    ("session", "state"): SESSION_STATES,
+    ("turns", "role"): TURN_ROLES,
+    ("turns", "status"): TURN_STATUSES,
+    ("tool_calls", "status"): TOOL_STATUSES,
+    ("events", "type"): EVENT_TYPES,
+}
+_TYPES = {
+    "session": (typing.get_type_hints(Session), _SESSION_COLUMNS),
+    "turns": (typing.get_type_hints(Turn), _TURN_COLUMNS),
+    "tool_calls": (typing.get_type_hints(ToolCall), _TOOL_COLUMNS),
+    "events": (typing.get_type_hints(Event), _EVENT_COLUMNS),
+}
+
+
+def _check_record(part: str, where: str, record) -> dict:
+    """One record's fields: all present, of the exported types, known values. Returns a copy."""
+    if not isinstance(record, dict):
+        raise StorageError(f"bad export: {where} is not an object; nothing imported")
+    hints, columns = _TYPES[part]
+    label = f"{where} (id {record['id']})" if isinstance(record.get("id"), (str, int)) and part != "events" else where
+    clean = {}
     for column in columns:
-        value = row[column]
+        if column not in record:
+            raise StorageError(f"bad export: {label} has no {column!r}; nothing imported")
+        value, expected = record[column], hints[column]
+        allowed = typing.get_args(expected) or (expected,)
+        if expected is bool:
+            ok = isinstance(value, bool) or value in (0, 1) and type(value) is int
+        else:
+            ok = isinstance(value, tuple(t for t in allowed if t is not type(None))) and not isinstance(value, bool) \
+                or value is None and type(None) in allowed
+        if not ok:
+            raise StorageError(f"bad export: {label} {column!r} is {type(value).__name__}, "
+                               f"not {_type_name(expected)}; nothing imported")
+        choices = _CHOICES.get((part, column))
+        if choices and value not in choices:
+            raise StorageError(f"bad export: {label} has unknown {column} {value!r} "
+                               f"(one of {', '.join(choices)}); nothing imported")
+        clean[column] = storable(value) if isinstance(value, str) else value
+    if part != "events" and not clean["id"]:
+        raise StorageError(f"bad export: {where} has an empty id; nothing imported")
+    return clean
+
+
+def _type_name(expected) -> str:
+    names = [t.__name__ for t in (typing.get_args(expected) or (expected,))]
+    return " or ".join("null" if n == "NoneType" else n for n in names)
+
+
+def _validated(document: dict) -> tuple[dict, list[dict], list[dict], list[dict]]:
+    """The document's records, checked as a whole; the first bad record raises."""
+    for key, kind in (("session", dict), ("turns", list), ("tool_calls", list), ("events", list)):
+        if not isinstance(document.get(key), kind):
+            raise StorageError(f"bad export: {key!r} is missing or not a{'n object' if kind is dict else ' list'};"
+                               " nothing imported")
+    session = _check_record("session", "session", document["session"])
+    session["title"] = clean_title(session["title"]) or DEFAULT_TITLE
+    turns, ids, seqs = [], set(), set()
+    for n, raw in enumerate(document["turns"]):
+        turn = _check_record("turns", f"turns[{n}]", raw)
+        where = f"turns[{n}] (id {turn['id']})"
+        if turn["session_id"] != session["id"]:
+            raise StorageError(f"bad export: {where} belongs to session {turn['session_id']}, "
+                               f"not {session['id']}; nothing imported")
+        if turn["id"] in ids:
+            raise StorageError(f"bad export: {where} repeats a turn id; nothing imported")
+        if turn["seq"] in seqs:
+            raise StorageError(f"bad export: {where} repeats seq {turn['seq']}; nothing imported")
+        ids.add(turn["id"])
+        seqs.add(turn["seq"])
+        turns.append(turn)
+    calls, call_keys = [], set()
+    for n, raw in enumerate(document["tool_calls"]):
+        call = _check_record("tool_calls", f"tool_calls[{n}]", raw)
+        where = f"tool_calls[{n}] (id {call['id']})"
+        if call["turn_id"] not in ids:
+            raise StorageError(f"bad export: {where} refers to turn {call['turn_id']}, "
+                               "which is not in the export; nothing imported")
+        if call["session_id"] != session["id"]:
+            raise StorageError(f"bad export: {where} belongs to session {call['session_id']}; nothing imported")
+        if (call["turn_id"], call["id"]) in call_keys:
+            raise StorageError(f"bad export: {where} repeats a tool call id in its turn; nothing imported")
+        call_keys.add((call["turn_id"], call["id"]))
+        calls.append(call)
+    events = []
+    for n, raw in enumerate(document["events"]):
+        if isinstance(raw, dict):
+            raw = {**raw, "id": 0}  # event ids are not exported: the database numbers them
+        event = _check_record("events", f"events[{n}]", raw)
+        if event["session_id"] != session["id"]:
+            raise StorageError(f"bad export: events[{n}] belongs to session {event['session_id']}; nothing imported")
+        events.append(event)
+    return session, turns, calls, events
+
+
+def _fresh_ids(new_id, session, turns, calls, events):
+    """The same records under a new session id and new turn ids (tool call ids are the
+    agent's and stay, as they are only unique within a turn)."""
+    sid = new_id()
+    turn_ids = {t["id"]: new_id() for t in turns}
+    session = {**session, "id": sid}
+    turns = [{**t, "id": turn_ids[t["id"]], "session_id": sid} for t in turns]
+    calls = [{**c, "turn_id": turn_ids[c["turn_id"]], "session_id": sid} for c in calls]
+    events = [{**e, "session_id": sid, "turn_id": turn_ids.get(e["turn_id"], e["turn_id"])} for e in events]
+    return session, turns, calls, events
+
+
+def _row(record: dict, columns: list[str], json_cols: tuple[str, ...] = ()) -> dict:
+    row = {}
+    for column in columns:
+        value = record[column]
         if column in json_cols:
-            value = json.dumps(value, ensure_ascii=False)
+            value = storable(json.dumps(value, ensure_ascii=False))
         elif isinstance(value, bool):
             value = int(value)
-        values.append(value)
-    marks = ", ".join("?" for _ in columns)
-    conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
+        row[column] = value
+    return row
 
 
 def _turn_heading(turn: dict) -> str:

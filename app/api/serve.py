@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import os
 import secrets
 import shlex
 import sys
@@ -30,11 +29,11 @@ def load_or_create_token() -> tuple[str, bool]:
         token = path.read_text(encoding="utf-8").strip()
         if token:
             return token, False
+    from chinwag.storage import files
+
     paths.ensure_private_dir(path.parent)
     token = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+    files.safe_write(path, token + "\n", force=True)  # only an empty token file is replaced
     return token, True
 
 

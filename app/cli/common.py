@@ -4,7 +4,6 @@ text safely to a terminal, parsing ages like `30d`, JSON output.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import asdict, is_dataclass
@@ -66,7 +65,9 @@ def print_json(data) -> None:
             return asdict(value)
         raise TypeError(type(value).__name__)
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n")
+    from chinwag.storage import safe_json
+
+    sys.stdout.write(safe_json.dumps(data, default=default) + "\n")
 
 
 def short_age(stamp: str, now) -> str:

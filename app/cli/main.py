@@ -122,9 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace an existing FILE")
 
     p = add("import", "import a JSON export")
     p.add_argument("file", help="export file ('-' reads stdin)")
+    p.add_argument("--as-new", action="store_true", help="import a copy with fresh session and turn ids")
 
     config = commands.add_parser("config", help="show configuration")
     config_sub = config.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
@@ -162,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        from chinwag.app.config import paths
+
+        paths.tighten_home(lambda line: print(line, file=sys.stderr))
         if args.command == "session":
             from chinwag.app.cli.session import run_session_command
 

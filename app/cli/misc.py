@@ -45,13 +45,11 @@ def run_config_command(args) -> int:
 def _config_init(args) -> int:
     from chinwag.app.config.template import DEFAULT_CONFIG
 
+    from chinwag.storage import files
+
     path = paths.config_path()
-    if path.exists() and not args.force:
-        raise common.CliError(f"{path} exists; --force replaces it")
     paths.ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(DEFAULT_CONFIG)
+    files.safe_write(path, DEFAULT_CONFIG, force=args.force, protected=(paths.db_path(getattr(args, "db", None)),))
     print(f"wrote {path}")
     return 0
 

@@ -14,7 +14,7 @@ from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from chinwag.app.cli.common import CliError
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.core.worker import hand_to_worker
-from chinwag.storage import Store
+from chinwag.storage import Store, files
 from chinwag.storage.models import Session, Turn
 
 
@@ -316,10 +316,7 @@ def cmd_export(store: Store, args) -> int:
     if not args.output or args.output == "-":
         sys.stdout.write(text if args.format == "json" else common.terminal_safe(text))
         return EXIT_OK
-    target = Path(args.output)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    target = files.safe_write(Path(args.output), text, force=args.force)
     print(f"wrote {target}", file=sys.stderr)
     return EXIT_OK
 
@@ -332,7 +329,7 @@ def cmd_import(store: Store, args) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from exc
-    session = store.import_session(text)
+    session = store.import_session(text, as_new=args.as_new)
     _out(session.id)
     return EXIT_OK
 

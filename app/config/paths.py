@@ -51,19 +51,51 @@ def log_path() -> Path:
 
 def private_log_file() -> Path:
     """The log file, created 0600 in a 0700 directory before any logger opens it."""
+    from chinwag.storage import files
+
     path = log_path()
-    ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-    os.close(fd)
+    files.ensure_private_dir(path.parent)
+    files.open_private(path, "ab").close()
     return path
+
+
+def log_handler(max_bytes: int = 1_000_000, backups: int = 3):
+    """A rotating handler on the log file whose every file, the one reopened after a
+    rollover included, is 0600 (the stock handler reopens with plain `open`: the umask
+    decides, so 0644)."""
+    from logging.handlers import RotatingFileHandler
+
+    from chinwag.storage import files
+
+    class PrivateRotatingFileHandler(RotatingFileHandler):
+        def _open(self):
+            return files.open_private(self.baseFilename, self.mode, encoding=self.encoding)
+
+    return PrivateRotatingFileHandler(private_log_file(), maxBytes=max_bytes, backupCount=backups)
 
 
 def ensure_private_dir(path: Path) -> Path:
     """Create a directory (and parents) readable only by the user."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    from chinwag.storage import files
+
+    return files.ensure_private_dir(path)
 
 
 def private_dir(name: str) -> Path:
     """A private folder under the data directory (e.g. `acp` for agents' stderr logs)."""
     return ensure_private_dir(data_dir() / name)
+
+
+def tighten_home(warn) -> None:
+    """Make Chinwag's own folders (CHINWAG_HOME, or the platform data and config dirs)
+    0700 if group or others can reach them, telling the user in one line through `warn`.
+    A CHINWAG_HOME that is the user's home directory itself is left alone."""
+    from chinwag.storage import files
+
+    folders = {data_dir(), config_dir()}
+    for folder in sorted(folders):
+        if folder.resolve() == Path.home().resolve():
+            continue
+        old = files.tighten_dir(folder)
+        if old is not None:
+            warn(f"chinwag: {folder} was {old:04o} (readable by others); made it 0700")

@@ -45,7 +45,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("archive", "archive this session"),
     Command("restore", "restore this session from the archive"),
     Command("delete", "delete this session (asks first)"),
-    Command("export", "write this session to a file", "/export md|json", takes_args=True, arg_kind="export_format"),
+    Command("export", "write this session to a file", "/export [md|json] [PATH] [--force]", takes_args=True, arg_kind="export_format"),
     Command("clear", "forget the context: earlier turns stay visible but are no longer sent", group="turn"),
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
     Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from textual import on, work
@@ -214,7 +213,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         if logging.getLogger("chinwag").handlers:
             return
         try:
-            handler = RotatingFileHandler(paths.private_log_file(), maxBytes=1_000_000, backupCount=3)
+            handler = paths.log_handler()
             handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
             logging.getLogger("chinwag").addHandler(handler)
             logging.getLogger("chinwag").setLevel(logging.INFO)

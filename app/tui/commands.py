@@ -6,7 +6,7 @@ the nearest matches; nothing is ever sent to the agent from here.
 
 from __future__ import annotations
 
-import os
+import shlex
 from pathlib import Path
 
 from rich.table import Table
@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import work
 
 from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
+from chinwag.storage import files
 from chinwag.widgets.info_screen import InfoScreen
 
 
@@ -215,14 +216,23 @@ class SlashCommandsMixin:
         self.update_status()
 
     def slash_export(self, parsed) -> None:
-        fmt = (parsed.argv[0] if parsed.argv else "md").lower()
-        if fmt not in ("md", "json"):
-            raise ValueError("usage: /export md|json")
+        """`/export [md|json] [PATH] [--force]`: an existing PATH is replaced only with --force."""
+        words = [w for w in parsed.argv if w != "--force"]
+        force = len(words) < len(parsed.argv)
+        fmt = words.pop(0).lower() if words and words[0].lower() in ("md", "json") else None
+        if len(words) > 1 or any(w.startswith("--") for w in words):
+            raise ValueError("usage: /export [md|json] [PATH] [--force]")
+        if fmt is None:
+            fmt = "json" if words and words[0].lower().endswith(".json") else "md"
+        name = words[0] if words else f"chinwag-{self.session.id[:10].lower()}.{fmt}"
+        target = Path.cwd() / Path(name).expanduser()
         text = self.store.export_json(self.session.id) if fmt == "json" else self.store.export_markdown(self.session.id)
-        target = Path.cwd() / f"chinwag-{self.session.id[:10].lower()}.{fmt}"
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            files.safe_write(target, text, force=force)
+        except files.TargetExists:
+            self.notify(f"{target} exists (left untouched); /export {fmt} {shlex.quote(str(target))} --force "
+                        "replaces it", severity="warning", timeout=10)
+            return
         self.notify(f"exported to {target}", timeout=6)
 
     # -- sessions (delegating to the session actions) -------------------------------------------

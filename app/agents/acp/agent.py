@@ -77,9 +77,10 @@ class AcpProcess:
         return f"{what}" + (f" — its stderr: …{tail}" if tail else " (nothing on its stderr)")
 
     async def start(self, init_timeout: float) -> None:
-        self.stderr_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        self._stderr = os.fdopen(fd, "wb")
+        from chinwag.storage import files
+
+        files.ensure_private_dir(self.stderr_path.parent)
+        self._stderr = files.open_private(self.stderr_path, "wb")
         try:
             self.conn, self.process = await self._stack.enter_async_context(spawn_agent_process(
                 self.client, self.command[0], *self.command[1:], env=self.env, cwd=self.cwd,

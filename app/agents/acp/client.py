@@ -32,6 +32,8 @@ from acp.schema import (
 
 from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
+from chinwag.storage import files
+from chinwag.storage.errors import StorageError
 
 WRITING_KINDS = {"edit", "delete", "move", "execute"}
 OUTPUT_LIMIT = 1_000_000
@@ -150,6 +152,10 @@ class ChinwagClient:
         if self.mode() == "readonly":
             raise _refuse(f"the session is read-only: writing {path} was refused")
         target = self._inside(path)
+        try:
+            files.check_not_protected(target)  # an agent never writes onto Chinwag's open database
+        except StorageError as exc:
+            raise _refuse(str(exc)) from None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(content, encoding="utf-8")
