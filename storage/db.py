@@ -13,7 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from chinwag.storage.errors import DatabaseTooNew, NotADatabase, ReadOnlyDatabase, StorageError
+from chinwag.storage.errors import (
+    DatabaseLocked,
+    DatabaseTooNew,
+    DiskFull,
+    NotADatabase,
+    ReadOnlyDatabase,
+    StorageError,
+)
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -139,8 +146,11 @@ class Database:
                 try:
                     yield self.conn
                 except BaseException:
-                    self.conn.execute(f"ROLLBACK TO {name}")
-                    self.conn.execute(f"RELEASE {name}")
+                    # SQLITE_FULL (and a few others) roll the whole transaction back by
+                    # themselves: then there is no savepoint left to return to.
+                    if self.conn.in_transaction:
+                        self.conn.execute(f"ROLLBACK TO {name}")
+                        self.conn.execute(f"RELEASE {name}")
                     raise
                 else:
                     self.conn.execute(f"RELEASE {name}")
@@ -154,17 +164,13 @@ class Database:
             self._depth = 1
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException as exc:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # not when SQLite already rolled back
+                    self.conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.OperationalError):
                     raise _translate(exc, self.path) from exc
                 raise
-            else:
-                try:
-                    self.conn.execute("COMMIT")
-                except sqlite3.OperationalError as exc:
-                    self.conn.execute("ROLLBACK")
-                    raise _translate(exc, self.path) from exc
             finally:
                 self._depth = 0
 
@@ -189,11 +195,12 @@ class Database:
 
 
 def _translate(exc: sqlite3.OperationalError, path: Path) -> StorageError:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # primary code of an extended one
     text = str(exc)
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
         return ReadOnlyDatabase(f"{path} is read-only; nothing was changed")
-    if "locked" in text or "busy" in text:
-        return StorageError(f"{path} is locked by another process for too long; try again")
-    if "disk" in text and "full" in text:
-        return StorageError(f"the disk holding {path} is full; nothing was changed")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text or "busy" in text:
+        return DatabaseLocked(f"{path} is locked by another process for too long; try again")
+    if code == sqlite3.SQLITE_FULL or ("disk" in text and "full" in text):
+        return DiskFull(f"the disk holding {path} is full; nothing was changed")
     return StorageError(f"database error on {path}: {text}")

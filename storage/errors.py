@@ -36,3 +36,17 @@ class NotADatabase(StorageError):
 
 class ReadOnlyDatabase(StorageError):
     pass
+
+
+class WriteDeferred(StorageError):
+    """A write SQLite refused for a reason that passes (nothing was written): the caller
+    may keep what it meant to write and try again later."""
+
+
+class DiskFull(WriteDeferred):
+    pass
+
+
+class DatabaseLocked(WriteDeferred):
+    """Another connection held the write lock longer than the busy timeout."""
+
