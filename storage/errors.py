@@ -50,3 +50,7 @@ class DiskFull(WriteDeferred):
 class DatabaseLocked(WriteDeferred):
     """Another connection held the write lock longer than the busy timeout."""
 
+
+class TurnLost(StorageError):
+    """A write to a turn that is no longer streaming under this owner (settled or taken
+    over elsewhere): the loser of that race stops writing to it."""

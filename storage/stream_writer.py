@@ -6,7 +6,8 @@ written (a quarter of it): a multi-megabyte reply costs O(n) in total, not O(n^2
 
 A batch SQLite refuses for a reason that passes (the disk is full, another process held
 the lock past the busy timeout) stays in memory, whole, and is retried after
-`retry_interval` seconds: no character is dropped.
+`retry_interval` seconds: no character is dropped. A turn that is no longer ours
+(settled or taken over elsewhere) raises `TurnLost` from `add`/`flush`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class StreamWriter:
         interval: float = 0.1,
         max_bytes: int = 2048,
         retry_interval: float = 1.0,
+        owner_pid: int | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ):
         self.store = store
@@ -33,6 +35,7 @@ class StreamWriter:
         self.interval = interval
         self.max_bytes = max_bytes
         self.retry_interval = retry_interval
+        self.owner_pid = owner_pid
         self._monotonic = monotonic
         self._text: list[str] = []
         self._thinking: list[str] = []
@@ -77,7 +80,7 @@ class StreamWriter:
             return True
         text, thinking = "".join(self._text), "".join(self._thinking)
         try:
-            self.store.append_stream(self.turn_id, text, thinking)
+            self.store.append_stream(self.turn_id, text, thinking, owner_pid=self.owner_pid)
         except WriteDeferred as exc:
             self._text[:] = [text] if text else []  # joined once: a retry does not re-join the pieces
             self._thinking[:] = [thinking] if thinking else []

@@ -1,5 +1,6 @@
-"""Writes under real trouble: a full disk (SQLite's own SQLITE_FULL, via max_page_count) and
-a write lock held past the busy timeout by another connection.
+"""Writes under real trouble: a full disk (SQLite's own SQLITE_FULL, via max_page_count), a
+write lock held past the busy timeout by another connection, a turn settled elsewhere
+while its owner still streams.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import sqlite3
 
 import pytest
 
-from chinwag.app.agents.base import Done, TextDelta, Usage
+from chinwag.app.agents.base import Done, TextDelta, ToolCallStart, Usage
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
 from chinwag.storage import Store
-from chinwag.storage.errors import DatabaseLocked, DiskFull
+from chinwag.storage.errors import DatabaseLocked, DiskFull, TurnLost
 from chinwag.storage.stream_writer import StreamWriter
 
 NO_LIMIT = 1_073_741_823  # SQLite's default max_page_count
@@ -173,4 +174,78 @@ async def test_runner_keeps_streaming_through_a_lock_held_past_the_busy_timeout(
     turn = await asyncio.wait_for(task, 20)
     assert turn.status == "complete" and turn.error is None
     assert store.get_turn(turn.id).text == "".join(chunks)
+    assert generation_ends(store, turn.id) == 1
+
+
+# -- item 4: a turn settled elsewhere while its owner still streams ----------------------------
+def test_appends_and_finishes_only_reach_a_streaming_turn_of_their_owner(store, db_path):
+    session = store.create_session()
+    _, reply = store.begin_exchange(session.id, "q", agent="echo", model="", owner_pid=os.getpid())
+    store.append_stream(reply.id, "before ", owner_pid=os.getpid())
+    with Store(db_path, recover=False) as other:  # what `session stop` does once it gives up waiting
+        assert other.mark_interrupted(other.get_turn(reply.id))
+        assert not other.mark_interrupted(other.get_turn(reply.id))  # a second recoverer loses quietly
+    with pytest.raises(TurnLost, match="already settled"):
+        store.append_stream(reply.id, "after", owner_pid=os.getpid())
+    with pytest.raises(TurnLost):
+        store.start_tool_call(reply.id, "c1", "read", owner_pid=os.getpid())
+    with pytest.raises(TurnLost):
+        store.finish_turn(reply.id, "complete", output_tokens=9, owner_pid=os.getpid())
+    with pytest.raises(TurnLost):
+        store.finish_turn(reply.id, "complete")  # not twice, whoever asks
+    turn = store.get_turn(reply.id)
+    assert (turn.status, turn.text, turn.output_tokens) == ("interrupted", "before ", 0)
+    assert generation_ends(store, reply.id) == 1
+    assert store.list_tool_calls([reply.id]) == []
+
+
+def test_a_turn_taken_over_by_another_process_refuses_its_old_owner(store):
+    session = store.create_session()
+    _, reply = store.begin_exchange(session.id, "q", agent="echo", model="", owner_pid=os.getpid())
+    store.set_turn_owner(reply.id, os.getpid() + 1)  # a detached worker claimed it
+    with pytest.raises(TurnLost, match="now run by pid"):
+        store.append_stream(reply.id, "stale", owner_pid=os.getpid())
+    with pytest.raises(TurnLost):
+        store.heartbeat(reply.id, owner_pid=os.getpid())
+    store.append_stream(reply.id, "fresh", owner_pid=os.getpid() + 1)
+    assert store.get_turn(reply.id).text == "fresh"
+
+
+async def test_runner_stops_streaming_into_a_turn_settled_elsewhere(store, db_path):
+    session = store.create_session()
+    gate = asyncio.Event()
+    agent = Agent([f"part {i} " for i in range(400)], gate=gate, pause_after=100)
+    runner = runner_for(store, agent, flush_interval=0.0, poll_interval=0.01)
+    task = asyncio.create_task(runner.send(session.id, "q"))
+    await until(lambda: agent.sent == 100 and store.running_turn(session.id).text.count("part") == 100)
+    with Store(db_path, recover=False) as other:
+        other.mark_interrupted(other.running_turn(session.id))
+    kept = store.list_turns(session.id)[-1].text
+    gate.set()
+    turn = await asyncio.wait_for(task, 20)
+    assert turn.status == "interrupted" and turn.text == kept
+    assert store.get_turn(turn.id).text == kept
+    assert generation_ends(store, turn.id) == 1
+    assert agent.sent < 400  # it stopped asking the agent for more
+
+
+async def test_runner_tool_call_into_a_turn_settled_elsewhere_is_not_recorded(store, db_path):
+    session = store.create_session()
+    gate = asyncio.Event()
+
+    class ToolAgent(Agent):
+        async def stream(self, messages, *, purpose="chat"):
+            yield TextDelta("looking ")
+            await gate.wait()
+            yield ToolCallStart("c1", "read", "file")
+            yield Done()
+
+    runner = runner_for(store, ToolAgent([]), flush_interval=0.0)
+    task = asyncio.create_task(runner.send(session.id, "q"))
+    await until(lambda: store.list_turns(session.id)[-1].text == "looking ")
+    with Store(db_path, recover=False) as other:
+        other.mark_interrupted(other.running_turn(session.id))
+    gate.set()
+    turn = await asyncio.wait_for(task, 20)
+    assert turn.status == "interrupted" and store.list_tool_calls([turn.id]) == []
     assert generation_ends(store, turn.id) == 1

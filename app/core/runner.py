@@ -10,6 +10,8 @@ from another process through the database (`stop_requested`, polled while stream
 
 Writes SQLite refuses for a while (a full disk, a lock held past the busy timeout) never
 lose text: the stream writer keeps it, and the turn is settled once a write gets through.
+A turn settled elsewhere meanwhile (`session stop`, recovery) is left as it is: the runner
+stops streaming into it and does not settle it a second time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -42,7 +45,7 @@ from chinwag.app.agents.base import (
 from chinwag.app.config.loader import Config
 from chinwag.app.core.context import build_messages
 from chinwag.storage import StorageError, Store
-from chinwag.storage.errors import DiskFull, WriteDeferred
+from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
 
@@ -187,14 +190,15 @@ class Runner:
 
     async def _stream(self, reply: Turn) -> Turn:
         store = self.store
+        owner = reply.owner_pid or os.getpid()
         writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes,
-                              retry_interval=self.retry_interval)
+                              retry_interval=self.retry_interval, owner_pid=owner)
         live = replace(reply)
         calls: dict[str, ToolCall] = {}
         usage: Usage | None = None
         record: Record | None = None
         started = time.monotonic()
-        watcher = asyncio.ensure_future(self._watch(reply.id, writer, asyncio.current_task()))
+        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, asyncio.current_task()))
         agent = None
         stream = None
         self._notify(live, calls, "started")
@@ -244,7 +248,8 @@ class Runner:
                 materialize()
                 if isinstance(event, ToolCallStart):
                     writer.flush()
-                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id)
+                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id,
+                                          owner_pid=owner)
                     calls[event.call_id] = ToolCall(
                         event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
                         len(calls), event.args, "running", "", store.clock.stamp(),
@@ -252,7 +257,8 @@ class Runner:
                     self._notify(live, calls, "tool")
                 elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
                     final = event.status if isinstance(event, ToolCallEnd) else None
-                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final)
+                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final,
+                                           owner_pid=owner)
                     call = calls.get(event.call_id)
                     if call is not None:
                         call.output += event.output
@@ -272,6 +278,8 @@ class Runner:
                     break
         except asyncio.CancelledError:
             status = "stopped"
+        except TurnLost as exc:  # settled elsewhere: _settle finds it so and leaves it alone
+            log.warning("%s", exc)
         except AgentError as exc:
             status, error = "error", str(exc)
         except StorageError as exc:  # e.g. a tool call refused on a full disk: one line, no traceback
@@ -290,7 +298,7 @@ class Runner:
         if usage is None:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
         finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
-                      model=live.model, metadata=usage_metadata(usage, record))
+                      model=live.model, metadata=usage_metadata(usage, record), owner_pid=owner)
         settled = await self._settle(reply, writer, status, error, finish)
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)
@@ -301,7 +309,8 @@ class Runner:
 
     async def _settle(self, reply: Turn, writer: StreamWriter, status: str, error: str | None, finish: dict) -> Turn:
         """Write the pending text and settle the turn; while SQLite refuses (a full disk, a
-        lock held too long) keep everything in memory and retry, backing off."""
+        lock held too long) keep everything in memory and retry, backing off. A turn settled
+        elsewhere meanwhile is returned as it is, not settled twice."""
         delay = self.retry_interval
         while True:
             try:
@@ -312,6 +321,9 @@ class Runner:
                                           "the reply was kept in memory and saved once space returned")
                     return self.store.finish_turn(reply.id, status, error=error, **finish)
                 failure = writer.failure
+            except TurnLost as exc:
+                log.warning("%s", exc)
+                return self.store.get_turn(reply.id)
             except WriteDeferred as exc:  # the text is all written; settling itself was refused
                 failure = exc
                 writer.disk_full = exc if isinstance(exc, DiskFull) else writer.disk_full
@@ -389,7 +401,7 @@ class Runner:
         if await generate_title(self.store, agent, settled.session_id, prompt, settled.text):
             self._notify(settled, {}, "title")
 
-    async def _watch(self, turn_id: str, writer: StreamWriter, stream_task: asyncio.Task) -> None:
+    async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, stream_task: asyncio.Task) -> None:
         """Flush late text, keep the heartbeat fresh, and honour stop requests from the db."""
         last_beat = time.monotonic()
         while True:
@@ -398,11 +410,15 @@ class Runner:
                 if writer.flush_if_due():
                     last_beat = time.monotonic()
                 elif time.monotonic() - last_beat >= self.heartbeat_interval:
-                    self.store.heartbeat(turn_id)
+                    self.store.heartbeat(turn_id, owner_pid=owner)
                     last_beat = time.monotonic()
                 if self.store.stop_requested(turn_id):
                     stream_task.cancel()
                     return
+            except TurnLost as exc:  # settled elsewhere: stop streaming into it
+                log.warning("%s", exc)
+                stream_task.cancel()
+                return
             except StorageError as exc:  # a full disk or a held lock: the next round retries
                 log.warning("stream watcher: %s", exc)
             except Exception:
