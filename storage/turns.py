@@ -238,7 +238,6 @@ class TurnsMixin:
         else gets TurnLost and nothing changes."""
         if status not in FINAL_STATUSES:
             raise StorageError(f"{status!r} is not a final turn status")
-        turn = self.get_turn(turn_id)
         now = self.clock.stamp()
         with self.db.transaction() as conn:
             self._touch_live(
@@ -247,6 +246,7 @@ class TurnsMixin:
                    finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)""",
                 (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model),
             )
+            turn = self.get_turn(turn_id)  # read under the write lock: a concurrent merge is kept
             if metadata:
                 merged = {**turn.metadata, **metadata}
                 conn.execute("UPDATE turns SET metadata = ? WHERE id = ?", (json.dumps(merged), turn_id))

@@ -1,6 +1,6 @@
 """Writes under real trouble: a full disk (SQLite's own SQLITE_FULL, via max_page_count), a
 write lock held past the busy timeout by another connection, a turn settled elsewhere
-while its owner still streams.
+while its owner still streams, and a merge racing a settle.
 """
 
 from __future__ import annotations
@@ -249,3 +249,27 @@ async def test_runner_tool_call_into_a_turn_settled_elsewhere_is_not_recorded(st
     turn = await asyncio.wait_for(task, 20)
     assert turn.status == "interrupted" and store.list_tool_calls([turn.id]) == []
     assert generation_ends(store, turn.id) == 1
+
+
+# -- item 5: finish_turn's read-modify-write of metadata --------------------------------------
+def test_finish_turn_keeps_a_metadata_merge_committed_just_before_its_transaction(store, db_path):
+    session = store.create_session()
+    _, reply = store.begin_exchange(session.id, "q", agent="echo", model="")
+    other = Store(db_path, recover=False)
+    armed = [True]
+
+    def race(statement: str) -> None:
+        # another process merges a plan at the last moment before the settle takes the lock
+        if armed[0] and statement.startswith("BEGIN IMMEDIATE"):
+            armed[0] = False
+            other.merge_turn_metadata(reply.id, {"plan": [["read", "done"]]})
+
+    store.db.conn.set_trace_callback(race)
+    try:
+        settled = store.finish_turn(reply.id, "complete", metadata={"usage": "reported"})
+    finally:
+        store.db.conn.set_trace_callback(None)
+        other.close()
+    assert not armed[0]
+    assert settled.metadata == {"plan": [["read", "done"]], "usage": "reported"}
+    assert store.get_turn(reply.id).metadata == settled.metadata
