@@ -134,8 +134,14 @@ class Database:
         return _user_version(self.conn)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction (nested blocks become savepoints)."""
+    def transaction(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction (nested blocks become savepoints).
+
+        `durable` commits with synchronous=FULL: the WAL is fsynced at COMMIT, so an OS crash
+        or power loss cannot take it back (the user's prompt, each settled turn). Others stay
+        on NORMAL (synced at the next checkpoint: streaming batches). SQLite cannot change the
+        level inside a transaction, so a nested block is as durable as its outermost one.
+        """
         if self.readonly:
             raise ReadOnlyDatabase(f"{self.path} is open read-only; nothing was changed")
         with self._lock:
@@ -157,22 +163,28 @@ class Database:
                 finally:
                     self._depth -= 1
                 return
+            if durable:
+                self.conn.execute("PRAGMA synchronous = FULL")
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _translate(exc, self.path) from exc
-            self._depth = 1
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException as exc:
-                if self.conn.in_transaction:  # not when SQLite already rolled back
-                    self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
                     raise _translate(exc, self.path) from exc
-                raise
+                self._depth = 1
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException as exc:
+                    if self.conn.in_transaction:  # not when SQLite already rolled back
+                        self.conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError):
+                        raise _translate(exc, self.path) from exc
+                    raise
+                finally:
+                    self._depth = 0
             finally:
-                self._depth = 0
+                if durable:
+                    self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         with self._lock:

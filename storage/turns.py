@@ -127,7 +127,7 @@ class TurnsMixin:
         Refuses with SessionBusy when another live process already runs a turn here.
         """
         owner_pid = owner_pid or os.getpid()
-        with self.db.transaction():
+        with self.db.transaction(durable=True):  # the user's words survive a power cut
             running = self.running_turn(session_id)
             if running is not None:
                 if pid_alive(running.owner_pid) and not self._stale(running):
@@ -235,11 +235,11 @@ class TurnsMixin:
         into the turn's (e.g. usage details, the provider's own record of the reply).
 
         Only a turn still streaming (under `owner_pid`, if given) is settled, once: anyone
-        else gets TurnLost and nothing changes."""
+        else gets TurnLost and nothing changes. Committed durably (synchronous=FULL)."""
         if status not in FINAL_STATUSES:
             raise StorageError(f"{status!r} is not a final turn status")
         now = self.clock.stamp()
-        with self.db.transaction() as conn:
+        with self.db.transaction(durable=True) as conn:
             self._touch_live(
                 conn, turn_id, owner_pid,
                 """status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?, error = ?,
@@ -413,7 +413,7 @@ class TurnsMixin:
     def mark_interrupted(self, turn: Turn) -> bool:
         """Settle a turn whose owner died as `interrupted`; False when it was settled meanwhile."""
         try:
-            with self.db.transaction():
+            with self.db.transaction(durable=True):
                 self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
                 self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
         except TurnLost:

@@ -1,6 +1,6 @@
 """Writes under real trouble: a full disk (SQLite's own SQLITE_FULL, via max_page_count), a
 write lock held past the busy timeout by another connection, a turn settled elsewhere
-while its owner still streams, and a merge racing a settle.
+while its owner still streams, a merge racing a settle, and which commits are fsynced.
 """
 
 from __future__ import annotations
@@ -273,3 +273,38 @@ def test_finish_turn_keeps_a_metadata_merge_committed_just_before_its_transactio
     assert not armed[0]
     assert settled.metadata == {"plan": [["read", "done"]], "usage": "reported"}
     assert store.get_turn(reply.id).metadata == settled.metadata
+
+
+# -- item 23: the prompt and each settled turn are fsynced; streaming batches are not -----------
+def commit_levels(store: Store, action) -> list[str]:
+    """Run `action`, returning the synchronous level in force at each COMMIT it issued."""
+    level, levels = ["NORMAL"], []
+
+    def trace(statement: str) -> None:
+        text = statement.strip().upper()
+        if text.startswith("PRAGMA SYNCHRONOUS"):
+            level[0] = text.split("=")[1].strip()
+        elif text == "COMMIT":
+            levels.append(level[0])
+
+    store.db.conn.set_trace_callback(trace)
+    try:
+        action()
+    finally:
+        store.db.conn.set_trace_callback(None)
+    return levels
+
+
+def test_prompt_and_settle_commit_with_synchronous_full_streaming_batches_stay_normal(store, db_path):
+    session = store.create_session()
+    replies = []
+    assert commit_levels(store, lambda: replies.append(
+        store.begin_exchange(session.id, "keep me", agent="echo", model="")[1])) == ["FULL"]
+    reply = replies[0]
+    assert commit_levels(store, lambda: store.append_stream(reply.id, "batch")) == ["NORMAL"]
+    assert commit_levels(store, lambda: store.finish_turn(reply.id, "complete")) == ["FULL"]
+    assert store.db.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # back to NORMAL
+    _, orphan = store.begin_exchange(session.id, "again", agent="echo", model="", owner_pid=2**22 + 1)
+    with Store(db_path, recover=False) as other:
+        assert commit_levels(other, other.recover_interrupted) == ["FULL"]
+    assert store.get_turn(orphan.id).status == "interrupted"
