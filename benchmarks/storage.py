@@ -5,6 +5,8 @@
 Targets (issue 3, this 2-core machine): first page of 100,000 sessions < 50 ms; newest
 100 turns of a 100,000-turn session < 20 ms; FTS over 1,000,000 turns < 100 ms;
 persisting a 20,000-delta stream adds < 1 s; and the size of 1,000 turns on disk.
+Also what one durable commit costs: the user's prompt and the settled turn (both fsynced,
+synchronous=FULL) beside one streaming batch (synchronous=NORMAL, no fsync).
 Writes the `## Storage` section of benchmarks/RESULTS.md.
 """
 
@@ -90,6 +92,23 @@ def stream_cost(store: Store, deltas: int) -> tuple[float, int]:
     return time.perf_counter() - start - bare, writer.writes
 
 
+def commit_costs(store: Store, runs: int = 41) -> tuple[float, float, float]:
+    """Median µs of committing a prompt (begin_exchange), one streaming batch, and settling."""
+    session = store.create_session()
+    begins, batches, settles = [], [], []
+    for i in range(runs):
+        start = time.perf_counter()
+        _, reply = store.begin_exchange(session.id, f"prompt {i}", agent="echo", model="")
+        begins.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        store.append_stream(reply.id, "a batch of streamed text " * 20)
+        batches.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        store.finish_turn(reply.id, "complete", output_tokens=100)
+        settles.append(time.perf_counter() - start)
+    return tuple(statistics.median(s) * 1_000_000 for s in (begins, batches, settles))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke test")
@@ -134,6 +153,10 @@ def main() -> None:
         with Store(tmp / "stream.db") as store:
             added, writes = stream_cost(store, 20_000)
             results.append(("persisting a 20,000-delta stream (added time)", added * 1000, 1000, "ms", f"{writes} writes"))
+            begin, batch, settle = commit_costs(store)
+            results.append(("commit a user's prompt (begin_exchange, fsynced)", begin, None, "µs", ""))
+            results.append(("one streaming batch (append_stream, not fsynced)", batch, None, "µs", ""))
+            results.append(("settle a turn (finish_turn, fsynced)", settle, None, "µs", ""))
 
     lines = [machine_line(), "", "| measurement | figure | target | |", "|---|---:|---:|---|"]
     for name, value, target, unit, note in results:

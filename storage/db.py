@@ -20,7 +20,9 @@ from urllib.request import pathname2url
 from chinwag.storage import files
 from chinwag.storage.errors import (
     DatabaseDamaged,
+    DatabaseLocked,
     DatabaseTooNew,
+    DiskFull,
     ForeignDatabase,
     NotADatabase,
     ReadOnlyDatabase,
@@ -277,8 +279,14 @@ class Database:
         return _user_version(self.conn)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in one write transaction (nested blocks become savepoints)."""
+    def transaction(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction (nested blocks become savepoints).
+
+        `durable` commits with synchronous=FULL: the WAL is fsynced at COMMIT, so an OS crash
+        or power loss cannot take it back (the user's prompt, each settled turn). Others stay
+        on NORMAL (synced at the next checkpoint: streaming batches). SQLite cannot change the
+        level inside a transaction, so a nested block is as durable as its outermost one.
+        """
         if self.readonly:
             raise ReadOnlyDatabase(f"{self.path} is open read-only; nothing was changed")
         with self._lock:
@@ -289,34 +297,39 @@ class Database:
                 try:
                     yield self.conn
                 except BaseException:
-                    self.conn.execute(f"ROLLBACK TO {name}")
-                    self.conn.execute(f"RELEASE {name}")
+                    # SQLITE_FULL (and a few others) roll the whole transaction back by
+                    # themselves: then there is no savepoint left to return to.
+                    if self.conn.in_transaction:
+                        self.conn.execute(f"ROLLBACK TO {name}")
+                        self.conn.execute(f"RELEASE {name}")
                     raise
                 else:
                     self.conn.execute(f"RELEASE {name}")
                 finally:
                     self._depth -= 1
                 return
+            if durable:
+                self.conn.execute("PRAGMA synchronous = FULL")
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise _translate(exc, self.path) from exc
-            self._depth = 1
-            try:
-                yield self.conn
-            except BaseException as exc:
-                self.conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
-                    raise _translate(exc, self.path) from exc
-                raise
-            else:
                 try:
-                    self.conn.execute("COMMIT")
+                    self.conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.OperationalError as exc:
-                    self.conn.execute("ROLLBACK")
                     raise _translate(exc, self.path) from exc
+                self._depth = 1
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException as exc:
+                    if self.conn.in_transaction:  # not when SQLite already rolled back
+                        self.conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.OperationalError):
+                        raise _translate(exc, self.path) from exc
+                    raise
+                finally:
+                    self._depth = 0
             finally:
-                self._depth = 0
+                if durable:
+                    self.conn.execute("PRAGMA synchronous = NORMAL")
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         with self._lock:
@@ -342,11 +355,12 @@ class Database:
 
 
 def _translate(exc: sqlite3.OperationalError, path: Path) -> StorageError:
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # primary code of an extended one
     text = str(exc)
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
         return ReadOnlyDatabase(f"{path} is read-only; nothing was changed")
-    if "locked" in text or "busy" in text:
-        return StorageError(f"{path} is locked by another process for too long; try again")
-    if "disk" in text and "full" in text:
-        return StorageError(f"the disk holding {path} is full; nothing was changed")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text or "busy" in text:
+        return DatabaseLocked(f"{path} is locked by another process for too long; try again")
+    if code == sqlite3.SQLITE_FULL or ("disk" in text and "full" in text):
+        return DiskFull(f"the disk holding {path} is full; nothing was changed")
     return StorageError(f"database error on {path}: {text}")

@@ -44,3 +44,21 @@ class ForeignDatabase(NotADatabase):
 
 class DatabaseDamaged(StorageError):
     """SQLite reports corrupt pages (SQLITE_CORRUPT / SQLITE_NOTADB) in a file whose header is intact."""
+
+
+class WriteDeferred(StorageError):
+    """A write SQLite refused for a reason that passes (nothing was written): the caller
+    may keep what it meant to write and try again later."""
+
+
+class DiskFull(WriteDeferred):
+    pass
+
+
+class DatabaseLocked(WriteDeferred):
+    """Another connection held the write lock longer than the busy timeout."""
+
+
+class TurnLost(StorageError):
+    """A write to a turn that is no longer streaming under this owner (settled or taken
+    over elsewhere): the loser of that race stops writing to it."""

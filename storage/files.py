@@ -61,7 +61,8 @@ def ensure_private_dir(path: str | os.PathLike) -> Path:
 
 
 def tighten_dir(path: str | os.PathLike) -> int | None:
-    """Make an existing folder 0700 if group or others can reach it; returns the old mode."""
+    """Take group and other permissions off an existing folder (0755 -> 0700); returns the
+    old mode. The owner's bits are kept: a folder the user made read-only stays read-only."""
     try:
         mode = os.stat(path).st_mode & 0o777
     except OSError:
@@ -69,7 +70,7 @@ def tighten_dir(path: str | os.PathLike) -> int | None:
     if not mode & 0o077:
         return None
     try:
-        os.chmod(path, PRIVATE_DIR)
+        os.chmod(path, mode & ~0o077)
     except OSError:  # not ours to change (another owner): leave it
         return None
     return mode

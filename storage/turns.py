@@ -1,5 +1,10 @@
 """Turn operations: adding turns, the streaming life of an agent turn (append, heartbeat,
 stop request, finish), tool calls, compaction marks and crash recovery.
+
+Every write to a live turn goes through `_touch_live`: it lands only while the turn is
+still `streaming` (and, given an owner pid, still owned by it), so whoever lost a race
+(a turn settled by `session stop` or recovery while its owner still ran) gets `TurnLost`
+instead of writing into a settled turn.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ import json
 import os
 from datetime import timedelta
 
-from chinwag.storage.errors import NotFound, SessionBusy, StorageError
+from chinwag.storage.errors import NotFound, SessionBusy, StorageError, TurnLost
 from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn, storable
 
 FINAL_STATUSES = ("complete", "stopped", "error", "interrupted")
@@ -122,7 +127,7 @@ class TurnsMixin:
         Refuses with SessionBusy when another live process already runs a turn here.
         """
         owner_pid = owner_pid or os.getpid()
-        with self.db.transaction():
+        with self.db.transaction(durable=True):  # the user's words survive a power cut
             running = self.running_turn(session_id)
             if running is not None:
                 if pid_alive(running.owner_pid) and not self._stale(running):
@@ -159,14 +164,30 @@ class TurnsMixin:
             self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
         return reply
 
-    def append_stream(self, turn_id: str, text: str = "", thinking: str = "") -> None:
-        """Append a batch of streamed text (and thinking) to a streaming turn, with a heartbeat."""
-        now = self.clock.stamp()
+    def _touch_live(self, conn, turn_id: str, owner_pid: int | None, assignments: str = "", params: tuple = ()) -> None:
+        """Inside a write transaction: update a turn (and its heartbeat) only while it is
+        streaming and, given `owner_pid`, owned by it; otherwise raise TurnLost."""
+        where, extra = "id = ? AND status = 'streaming'", [turn_id]
+        if owner_pid is not None:
+            where += " AND owner_pid = ?"
+            extra.append(owner_pid)
+        sets = f"{assignments + ', ' if assignments else ''}heartbeat_at = ?"
+        cursor = conn.execute(f"UPDATE turns SET {sets} WHERE {where}", (*params, self.clock.stamp(), *extra))
+        if cursor.rowcount:
+            return
+        row = conn.execute("SELECT status, owner_pid FROM turns WHERE id = ?", (turn_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no turn {turn_id}")
+        if row[0] != "streaming":
+            raise TurnLost(f"turn {turn_id} is already settled ({row[0]}); nothing was written to it")
+        raise TurnLost(f"turn {turn_id} is now run by pid {row[1]}, not {owner_pid}; nothing was written to it")
+
+    def append_stream(self, turn_id: str, text: str = "", thinking: str = "", *, owner_pid: int | None = None) -> None:
+        """Append a batch of streamed text (and thinking) to a streaming turn, with a heartbeat.
+        Raises TurnLost when the turn is no longer streaming (under `owner_pid`, if given)."""
         with self.db.transaction() as conn:
-            conn.execute(
-                "UPDATE turns SET text = text || ?, thinking = thinking || ?, heartbeat_at = ? WHERE id = ?",
-                (storable(text), storable(thinking), now, turn_id),
-            )
+            self._touch_live(conn, turn_id, owner_pid, "text = text || ?, thinking = thinking || ?",
+                             (storable(text), storable(thinking)))
 
     def set_turn_owner(self, turn_id: str, pid: int) -> None:
         with self.db.transaction() as conn:
@@ -175,9 +196,9 @@ class TurnsMixin:
                 (pid, self.clock.stamp(), turn_id),
             )
 
-    def heartbeat(self, turn_id: str) -> None:
+    def heartbeat(self, turn_id: str, *, owner_pid: int | None = None) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE turns SET heartbeat_at = ? WHERE id = ?", (self.clock.stamp(), turn_id))
+            self._touch_live(conn, turn_id, owner_pid)
 
     def request_stop(self, turn_id: str) -> None:
         with self.db.transaction() as conn:
@@ -208,20 +229,24 @@ class TurnsMixin:
         error: str | None = None,
         model: str = "",
         metadata: dict | None = None,
+        owner_pid: int | None = None,
     ) -> Turn:
         """Settle a streaming turn and move the session out of `busy`. `metadata` is merged
-        into the turn's (e.g. usage details, the provider's own record of the reply)."""
+        into the turn's (e.g. usage details, the provider's own record of the reply).
+
+        Only a turn still streaming (under `owner_pid`, if given) is settled, once: anyone
+        else gets TurnLost and nothing changes. Committed durably (synchronous=FULL)."""
         if status not in FINAL_STATUSES:
             raise StorageError(f"{status!r} is not a final turn status")
-        turn = self.get_turn(turn_id)
         now = self.clock.stamp()
-        with self.db.transaction() as conn:
-            conn.execute(
-                """UPDATE turns SET status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?,
-                   error = ?, finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)
-                   WHERE id = ?""",
-                (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model, turn_id),
+        with self.db.transaction(durable=True) as conn:
+            self._touch_live(
+                conn, turn_id, owner_pid,
+                """status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?, error = ?,
+                   finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)""",
+                (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model),
             )
+            turn = self.get_turn(turn_id)  # read under the write lock: a concurrent merge is kept
             if metadata:
                 merged = {**turn.metadata, **metadata}
                 conn.execute("UPDATE turns SET metadata = ? WHERE id = ?", (json.dumps(merged), turn_id))
@@ -321,11 +346,13 @@ class TurnsMixin:
 
     # -- tool calls --------------------------------------------------------------------
     def start_tool_call(
-        self, turn_id: str, call_id: str, name: str, args: str = "", parent_id: str | None = None
+        self, turn_id: str, call_id: str, name: str, args: str = "", parent_id: str | None = None,
+        *, owner_pid: int | None = None,
     ) -> None:
         turn = self.get_turn(turn_id)
         now = self.clock.stamp()
         with self.db.transaction() as conn:
+            self._touch_live(conn, turn_id, owner_pid)
             seq = conn.execute("SELECT COUNT(*) FROM tool_calls WHERE turn_id = ?", (turn_id,)).fetchone()[0]
             conn.execute(
                 """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, started_at)
@@ -338,13 +365,15 @@ class TurnsMixin:
             )
 
     def update_tool_call(
-        self, turn_id: str, call_id: str, *, output: str = "", status: str | None = None
+        self, turn_id: str, call_id: str, *, output: str = "", status: str | None = None,
+        owner_pid: int | None = None,
     ) -> None:
         """Append output to a tool call; a final status (completed/failed) settles it."""
         turn = self.get_turn(turn_id)
         now = self.clock.stamp()
         settled = status in ("completed", "failed")
         with self.db.transaction() as conn:
+            self._touch_live(conn, turn_id, owner_pid)
             conn.execute(
                 """UPDATE tool_calls SET output = output || ?, status = COALESCE(?, status),
                    finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE turn_id = ? AND id = ?""",
@@ -381,10 +410,15 @@ class TurnsMixin:
             return True
         return self.clock.now() - parse_ts(turn.heartbeat_at) > STALE_HEARTBEAT
 
-    def mark_interrupted(self, turn: Turn) -> None:
-        with self.db.transaction():
-            self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
-            self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
+    def mark_interrupted(self, turn: Turn) -> bool:
+        """Settle a turn whose owner died as `interrupted`; False when it was settled meanwhile."""
+        try:
+            with self.db.transaction(durable=True):
+                self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
+                self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
+        except TurnLost:
+            return False
+        return True
 
     def recover_interrupted(self) -> list[Turn]:
         """Mark streaming turns whose owner died (or went silent) as `interrupted`."""
@@ -394,8 +428,8 @@ class TurnsMixin:
             turn = Turn.from_row(row)
             if pid_alive(turn.owner_pid) and not self._stale(turn):
                 continue
-            self.mark_interrupted(turn)
-            recovered.append(self.get_turn(turn.id))
+            if self.mark_interrupted(turn):
+                recovered.append(self.get_turn(turn.id))
         return recovered
 
     def session_for_turn(self, turn_id: str) -> Session:

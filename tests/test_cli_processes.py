@@ -124,3 +124,29 @@ def test_two_processes_write_different_sessions_at_once(cli, chinwag_home, db_pa
         assert "locked" not in err
     for sid in (first, second):
         assert reply_of(db_path, sid).status == "complete"
+
+
+def test_a_sender_whose_turn_was_settled_elsewhere_stops_and_settles_nothing(cli, chinwag_home, db_path):
+    from datetime import datetime, timedelta, timezone
+
+    from chinwag.storage.clock import FixedClock
+
+    session_id = new_session(cli)
+    process = popen(chinwag_home, "session", "send", session_id, LONG, env=SLOW)
+    try:
+        wait_until(lambda: (r := reply_of(db_path, session_id)) and len(r.text) > 10)
+        os.kill(process.pid, signal.SIGSTOP)  # the owner hangs: its heartbeat goes stale
+        later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=5))
+        with Store(db_path, clock=later, recover=False) as other:  # what `session stop` does once it gives up
+            assert [t.status for t in other.recover_interrupted()] == ["interrupted"]
+        kept = reply_of(db_path, session_id).text
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and "interrupted by another process" in stderr
+    assert "Traceback" not in stderr
+    reply = reply_of(db_path, session_id)
+    assert reply.status == "interrupted" and reply.text == kept and len(kept) < len(LONG)
+    with Store(db_path, recover=False) as store:
+        ends = store.db.query("SELECT type FROM events WHERE turn_id = ? AND type = 'generation_end'", (reply.id,))
+    assert len(ends) == 1

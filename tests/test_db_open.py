@@ -99,7 +99,7 @@ def make_foreign(path: Path, version: int, statements: list[str], journal: str) 
 @pytest.mark.parametrize("case", sorted(FOREIGN))
 def test_a_foreign_sqlite_file_is_refused_by_every_entry_point_and_left_byte_for_byte(tmp_path, case, journal):
     home = tmp_path / "home"
-    home.mkdir()
+    home.mkdir(mode=0o700)
     path = tmp_path / "other.db"
     version, statements = FOREIGN[case]
     make_foreign(path, version, statements, journal)

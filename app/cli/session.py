@@ -98,6 +98,9 @@ def _run_turn(store: Store, session: Session, prompt: str, args) -> int:
     if turn.status == "stopped":
         print("chinwag: stopped", file=sys.stderr)
         return EXIT_STOPPED
+    if turn.status == "interrupted":  # settled by another process (`session stop`, recovery) meanwhile
+        print(f"chinwag: interrupted by another process; {len(turn.text):,} characters kept", file=sys.stderr)
+        return EXIT_STOPPED
     return EXIT_OK
 
 

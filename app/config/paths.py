@@ -87,8 +87,8 @@ def private_dir(name: str) -> Path:
 
 
 def tighten_home(warn) -> None:
-    """Make Chinwag's own folders (CHINWAG_HOME, or the platform data and config dirs)
-    0700 if group or others can reach them, telling the user in one line through `warn`.
+    """Take group and other access off Chinwag's own folders (CHINWAG_HOME, or the platform
+    data and config dirs) if they have it, telling the user in one line through `warn`.
     A CHINWAG_HOME that is the user's home directory itself is left alone."""
     from chinwag.storage import files
 
@@ -98,4 +98,4 @@ def tighten_home(warn) -> None:
             continue
         old = files.tighten_dir(folder)
         if old is not None:
-            warn(f"chinwag: {folder} was {old:04o} (readable by others); made it 0700")
+            warn(f"chinwag: {folder} was {old:04o} (readable by others); made it {old & ~0o077:04o}")

@@ -7,6 +7,11 @@ database as it arrives (batched), and settle the turn as complete, stopped or er
 Whoever runs a turn (the TUI, `chinwag session send`, a detached worker) uses this. A
 stop can come from `cancel()` in-process, from SIGINT/SIGTERM (the caller cancels), or
 from another process through the database (`stop_requested`, polled while streaming).
+
+Writes SQLite refuses for a while (a full disk, a lock held past the busy timeout) never
+lose text: the stream writer keeps it, and the turn is settled once a write gets through.
+A turn settled elsewhere meanwhile (`session stop`, recovery) is left as it is: the runner
+stops streaming into it and does not settle it a second time.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -38,7 +44,8 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.core.context import build_messages
-from chinwag.storage import Store
+from chinwag.storage import StorageError, Store
+from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
 
@@ -81,6 +88,7 @@ class Runner:
         poll_interval: float = 0.25,
         heartbeat_interval: float = 5.0,
         notify_interval: float = 1 / 30,
+        retry_interval: float = 1.0,
         agent_factory=None,
         on_permission: Callable[[str, Permission], None] | None = None,
     ):
@@ -92,6 +100,7 @@ class Runner:
         self.poll_interval = poll_interval
         self.heartbeat_interval = heartbeat_interval
         self.notify_interval = notify_interval
+        self.retry_interval = retry_interval  # first wait before retrying a refused write (doubles, to 8x)
         self._agent_factory = agent_factory  # tests and benchmarks: (name, model) -> agent
         # who answers permission requests in `ask` mode: called with (session_id, request);
         # without one (a detached worker), requests are refused rather than left hanging
@@ -181,13 +190,15 @@ class Runner:
 
     async def _stream(self, reply: Turn) -> Turn:
         store = self.store
-        writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes)
+        owner = reply.owner_pid or os.getpid()
+        writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes,
+                              retry_interval=self.retry_interval, owner_pid=owner)
         live = replace(reply)
         calls: dict[str, ToolCall] = {}
         usage: Usage | None = None
         record: Record | None = None
         started = time.monotonic()
-        watcher = asyncio.ensure_future(self._watch(reply.id, writer, asyncio.current_task()))
+        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, asyncio.current_task()))
         agent = None
         stream = None
         self._notify(live, calls, "started")
@@ -237,7 +248,8 @@ class Runner:
                 materialize()
                 if isinstance(event, ToolCallStart):
                     writer.flush()
-                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id)
+                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id,
+                                          owner_pid=owner)
                     calls[event.call_id] = ToolCall(
                         event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
                         len(calls), event.args, "running", "", store.clock.stamp(),
@@ -245,7 +257,8 @@ class Runner:
                     self._notify(live, calls, "tool")
                 elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
                     final = event.status if isinstance(event, ToolCallEnd) else None
-                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final)
+                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final,
+                                           owner_pid=owner)
                     call = calls.get(event.call_id)
                     if call is not None:
                         call.output += event.output
@@ -265,7 +278,11 @@ class Runner:
                     break
         except asyncio.CancelledError:
             status = "stopped"
+        except TurnLost as exc:  # settled elsewhere: _settle finds it so and leaves it alone
+            log.warning("%s", exc)
         except AgentError as exc:
+            status, error = "error", str(exc)
+        except StorageError as exc:  # e.g. a tool call refused on a full disk: one line, no traceback
             status, error = "error", str(exc)
         except Exception as exc:  # any agent failure becomes an error turn, text kept
             log.exception("agent failed")
@@ -278,18 +295,47 @@ class Runner:
                     await stream.aclose()
             if reply.session_id in self._permissions:
                 self.answer_permission(reply.session_id, None, by="turn ended")
-        writer.flush()
         if usage is None:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
-        settled = store.finish_turn(
-            reply.id, status, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            estimated=usage.estimated, error=error, model=live.model, metadata=usage_metadata(usage, record),
-        )
-        log.info("turn %s %s in %.2fs (%d writes)", reply.id, status, time.monotonic() - started, writer.writes)
+        finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
+                      model=live.model, metadata=usage_metadata(usage, record), owner_pid=owner)
+        settled = await self._settle(reply, writer, status, error, finish)
+        log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
+                 writer.writes)
         self._notify(settled, calls, "finished")
-        if status == "complete" and agent is not None:
+        if settled.status == "complete" and agent is not None:
             await self._after_complete(agent, settled, messages)
         return settled
+
+    async def _settle(self, reply: Turn, writer: StreamWriter, status: str, error: str | None, finish: dict) -> Turn:
+        """Write the pending text and settle the turn; while SQLite refuses (a full disk, a
+        lock held too long) keep everything in memory and retry, backing off. A turn settled
+        elsewhere meanwhile is returned as it is, not settled twice."""
+        delay = self.retry_interval
+        while True:
+            try:
+                if writer.flush():
+                    if writer.disk_full is not None:  # all text kept, but the user must learn why it stalled
+                        status = "error" if status == "complete" else status
+                        error = error or (f"the disk holding {self.store.path} is full; "
+                                          "the reply was kept in memory and saved once space returned")
+                    return self.store.finish_turn(reply.id, status, error=error, **finish)
+                failure = writer.failure
+            except TurnLost as exc:
+                log.warning("%s", exc)
+                return self.store.get_turn(reply.id)
+            except WriteDeferred as exc:  # the text is all written; settling itself was refused
+                failure = exc
+                writer.disk_full = exc if isinstance(exc, DiskFull) else writer.disk_full
+            log.warning("turn %s not saved yet (%s); retrying in %.1f s", reply.id, failure, delay)
+            try:
+                await asyncio.sleep(delay)
+            except asyncio.CancelledError:
+                # stopped while waiting: the text not yet saved is given up (the turn stays
+                # `streaming` until recovery marks it interrupted with what was saved)
+                log.error("turn %s stopped before it could be saved: %s", reply.id, failure)
+                raise
+            delay = min(delay * 2, self.retry_interval * 8)
 
     def _agent_fact(self, event, live: Turn, calls: dict) -> None:
         """Plans, commands, session facts and permission requests from an agent."""
@@ -355,7 +401,7 @@ class Runner:
         if await generate_title(self.store, agent, settled.session_id, prompt, settled.text):
             self._notify(settled, {}, "title")
 
-    async def _watch(self, turn_id: str, writer: StreamWriter, stream_task: asyncio.Task) -> None:
+    async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, stream_task: asyncio.Task) -> None:
         """Flush late text, keep the heartbeat fresh, and honour stop requests from the db."""
         last_beat = time.monotonic()
         while True:
@@ -364,10 +410,16 @@ class Runner:
                 if writer.flush_if_due():
                     last_beat = time.monotonic()
                 elif time.monotonic() - last_beat >= self.heartbeat_interval:
-                    self.store.heartbeat(turn_id)
+                    self.store.heartbeat(turn_id, owner_pid=owner)
                     last_beat = time.monotonic()
                 if self.store.stop_requested(turn_id):
                     stream_task.cancel()
                     return
+            except TurnLost as exc:  # settled elsewhere: stop streaming into it
+                log.warning("%s", exc)
+                stream_task.cancel()
+                return
+            except StorageError as exc:  # a full disk or a held lock: the next round retries
+                log.warning("stream watcher: %s", exc)
             except Exception:
                 log.exception("stream watcher failed")

@@ -40,7 +40,9 @@ def run(db: str, turn_id: str) -> int:
     from chinwag.app.config.loader import load_config
     from chinwag.app.core.runner import Runner
     from chinwag.storage import Store
+    from chinwag.storage.errors import TurnLost
 
+    import contextlib
     import os
 
     store = Store(db, recover=False)
@@ -52,7 +54,8 @@ def run(db: str, turn_id: str) -> int:
         try:
             config = load_config()
         except Exception as exc:  # a broken config must still settle the turn
-            store.finish_turn(turn_id, "error", error=str(exc))
+            with contextlib.suppress(TurnLost):  # unless it was settled elsewhere meanwhile
+                store.finish_turn(turn_id, "error", error=str(exc), owner_pid=os.getpid())
             return 1
 
         async def main() -> None:
