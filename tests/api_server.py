@@ -27,7 +27,7 @@ class ApiServer:
     def __init__(self, db_path, config, *, ui: bool = False, token: str = TOKEN):
         self.port = free_port()
         self.token = token
-        self.app = create_server_app(db_path, token, config=config, ui=ui)
+        self.app = create_server_app(db_path, token, host="127.0.0.1", port=self.port, config=config, ui=ui)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                                     access_log=False, lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
