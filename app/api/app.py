@@ -2,7 +2,7 @@
 cancel, compact and search, on the same storage and runner as the TUI and the CLI.
 
 Every request needs `Authorization: Bearer TOKEN`. Bodies are JSON objects with known
-fields only, at most `MAX_BODY` bytes; anything else is a 4xx with `{"error": "..."}` and
+fields only, at most `MAX_BODY` bytes, sent within `BODY_TIMEOUT` seconds; anything else is a 4xx with `{"error": "..."}` and
 changes nothing. Turns sent here run in this process's runner; turns running anywhere
 else (the TUI, a worker) are seen through the database by the event stream.
 """
@@ -32,6 +32,7 @@ from chinwag.storage.models import SESSION_KINDS
 MAX_BODY = 1_000_000
 DRAIN_LIMIT = 20 * MAX_BODY  # beyond this the connection is cut rather than read
 PAGE_MAX = 500
+BODY_TIMEOUT = 30.0  # seconds to send a whole body: a stalled client does not hold a request open
 
 CREATE_FIELDS = {"title": str, "kind": str, "workspace": str, "agent": str, "model": str, "mode": str,
                  "prompt": str, "metadata": dict}
@@ -70,12 +71,16 @@ async def body_of(request: Request, fields: dict, *, required: tuple[str, ...] =
     if length and length.isdigit() and int(length) > DRAIN_LIMIT:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
     raw, size = bytearray(), 0
-    async for chunk in request.stream():  # read it all (a client gets its 413, not a broken pipe)
-        size += len(chunk)
-        if size > DRAIN_LIMIT:
-            raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
-        if size <= MAX_BODY:
-            raw += chunk
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():  # read it all (a client gets its 413, not a broken pipe)
+                size += len(chunk)
+                if size > DRAIN_LIMIT:
+                    raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
+                if size <= MAX_BODY:
+                    raw += chunk
+    except TimeoutError:
+        raise ApiError(408, f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
     if size > MAX_BODY:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
     raw = bytes(raw)

@@ -105,11 +105,13 @@ def run_serve(args) -> int:
         print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
     try:
         import uvicorn
+
+        from chinwag.app.api.limits import server_options
     except ImportError as exc:  # pragma: no cover - a dependency
         raise common.CliError(f"chinwag serve needs uvicorn: {exc}") from None
     db = paths.db_path(getattr(args, "db", None))
     app = create_server_app(db, token, host=host, port=args.port, ui=not args.api_only)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving on http://{shown}:{args.port}/  (browser: /?token=…, API: /api, Ctrl+C stops)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, **server_options(host, args.port))
     return 0
