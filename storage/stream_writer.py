@@ -37,33 +37,47 @@ class StreamWriter:
     def pending(self) -> bool:
         return self._pending > 0
 
-    def add(self, text: str = "", thinking: str = "") -> bool:
-        """Queue streamed text; flush when due. Returns True when it wrote."""
+    def queue(self, text: str = "", thinking: str = "") -> bool:
+        """Queue streamed text without writing. Returns True when a flush is due."""
         if text:
             self._text.append(text)
         if thinking:
             self._thinking.append(thinking)
         self._pending += len(text) + len(thinking)
         threshold = max(self.max_bytes, self._written // 4)
-        if self._pending >= threshold or self._monotonic() - self._last_flush >= self.interval:
+        return self._pending >= threshold or self._monotonic() - self._last_flush >= self.interval
+
+    def add(self, text: str = "", thinking: str = "") -> bool:
+        """Queue streamed text; flush when due. Returns True when it wrote."""
+        if self.queue(text, thinking):
             self.flush()
             return True
         return False
+
+    def due(self) -> bool:
+        return bool(self._pending) and self._monotonic() - self._last_flush >= self.interval
 
     def flush_if_due(self) -> bool:
-        if self._pending and self._monotonic() - self._last_flush >= self.interval:
+        if self.due():
             self.flush()
             return True
         return False
 
-    def flush(self) -> None:
+    def take(self) -> tuple[str, str] | None:
+        """Hand over the pending text and thinking as one batch (None when nothing is
+        pending), for a caller that writes it itself (e.g. from a worker thread)."""
         self._last_flush = self._monotonic()
         if not self._pending:
-            return
+            return None
         text, thinking = "".join(self._text), "".join(self._thinking)
         self._text.clear()
         self._thinking.clear()
         self._written += self._pending
         self._pending = 0
-        self.store.append_stream(self.turn_id, text, thinking)
         self.writes += 1
+        return text, thinking
+
+    def flush(self) -> None:
+        batch = self.take()
+        if batch is not None:
+            self.store.append_stream(self.turn_id, *batch)
