@@ -7,7 +7,11 @@ written (a quarter of it): a multi-megabyte reply costs O(n) in total, not O(n^2
 A batch SQLite refuses for a reason that passes (the disk is full, another process held
 the lock past the busy timeout) stays in memory, whole, and is retried after
 `retry_interval` seconds: no character is dropped. A turn that is no longer ours
-(settled or taken over elsewhere) raises `TurnLost` from `add`/`flush`.
+(settled or taken over elsewhere) raises `TurnLost` from `add`/`flush`/`write`.
+
+A caller that writes from a worker thread (the API) takes a batch on its own thread
+(`take`), writes it anywhere (`write`), and reports back (`done` / `failed`): text queued
+meanwhile is never cleared with the batch, and a refused batch goes back in front.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import time
 from typing import Callable
 
 from chinwag.storage.errors import DiskFull, WriteDeferred
+
+Batch = tuple[str, str]  # (text, thinking)
 
 
 class StreamWriter:
@@ -44,55 +50,86 @@ class StreamWriter:
         self._retry_at = 0.0
         self._written = 0
         self.writes = 0
-        self.failure: WriteDeferred | None = None  # why the last flush kept its batch, if it did
+        self.failure: WriteDeferred | None = None  # why the last write kept its batch, if it did
         self.disk_full: DiskFull | None = None  # the last time the disk was full during this turn
 
     @property
     def pending(self) -> bool:
         return self._pending > 0
 
-    def add(self, text: str = "", thinking: str = "") -> bool:
-        """Queue streamed text; flush when due. Returns True when it wrote."""
+    def _waiting(self) -> bool:
+        """A failing disk or lock is not hammered once per token: wait `retry_interval`."""
+        return self.failure is not None and self._monotonic() < self._retry_at
+
+    def queue(self, text: str = "", thinking: str = "") -> bool:
+        """Queue streamed text; True when a flush is due."""
         if text:
             self._text.append(text)
         if thinking:
             self._thinking.append(thinking)
         self._pending += len(text) + len(thinking)
-        if self.failure is not None and self._monotonic() < self._retry_at:
-            return False  # a failing disk or lock is not hammered once per token
+        if self._waiting():
+            return False
         threshold = max(self.max_bytes, self._written // 4)
-        if self._pending >= threshold or self._monotonic() - self._last_flush >= self.interval:
-            return self.flush()
-        return False
+        return self._pending >= threshold or self._monotonic() - self._last_flush >= self.interval
+
+    def add(self, text: str = "", thinking: str = "") -> bool:
+        """Queue streamed text and flush when due. Returns True when it wrote."""
+        return self.flush() if self.queue(text, thinking) else False
+
+    def due(self) -> bool:
+        return self._pending > 0 and not self._waiting() and self._monotonic() - self._last_flush >= self.interval
 
     def flush_if_due(self) -> bool:
-        if self.failure is not None and self._monotonic() < self._retry_at:
-            return False
-        if self._pending and self._monotonic() - self._last_flush >= self.interval:
-            return self.flush()
-        return False
+        return self.flush() if self.due() else False
+
+    # -- one batch: take, write, report ------------------------------------------------------
+    def take(self) -> Batch | None:
+        """Hand over everything pending as one batch (None when nothing is)."""
+        self._last_flush = self._monotonic()
+        if not self._pending:
+            return None
+        batch = ("".join(self._text), "".join(self._thinking))
+        self._text.clear()
+        self._thinking.clear()
+        self._pending = 0
+        return batch
+
+    def write(self, batch: Batch) -> None:
+        """Append a batch to the turn (any thread). Raises WriteDeferred, TurnLost."""
+        self.store.append_stream(self.turn_id, batch[0], batch[1], owner_pid=self.owner_pid)
+
+    def done(self, batch: Batch) -> None:
+        self._written += len(batch[0]) + len(batch[1])
+        self.failure = None
+        self.writes += 1
+
+    def failed(self, batch: Batch, exc: WriteDeferred | None) -> None:
+        """Put a batch that was not written back in front of anything queued since, joined
+        once; `exc` (a write refused for a reason that passes) also starts the retry wait."""
+        text, thinking = batch
+        if text:
+            self._text.insert(0, text)
+        if thinking:
+            self._thinking.insert(0, thinking)
+        self._pending += len(text) + len(thinking)
+        if exc is None:
+            return
+        self.failure = exc
+        if isinstance(exc, DiskFull):
+            self.disk_full = exc
+        self._retry_at = self._monotonic() + self.retry_interval
 
     def flush(self) -> bool:
         """Write everything pending now. False (the batch kept for the next try, `failure`
         saying why) when SQLite refused it for a reason that passes."""
-        self._last_flush = self._monotonic()
-        if not self._pending:
+        batch = self.take()
+        if batch is None:
             return True
-        text, thinking = "".join(self._text), "".join(self._thinking)
         try:
-            self.store.append_stream(self.turn_id, text, thinking, owner_pid=self.owner_pid)
+            self.write(batch)
         except WriteDeferred as exc:
-            self._text[:] = [text] if text else []  # joined once: a retry does not re-join the pieces
-            self._thinking[:] = [thinking] if thinking else []
-            self.failure = exc
-            if isinstance(exc, DiskFull):
-                self.disk_full = exc
-            self._retry_at = self._monotonic() + self.retry_interval
+            self.failed(batch, exc)
             return False
-        self._text.clear()
-        self._thinking.clear()
-        self._written += self._pending
-        self._pending = 0
-        self.failure = None
-        self.writes += 1
+        self.done(batch)
         return True

@@ -12,6 +12,7 @@ import urllib.request
 
 import uvicorn
 
+from chinwag.app.api.limits import server_options
 from chinwag.app.api.serve import create_server_app
 
 TOKEN = "test-token-0123456789"
@@ -27,9 +28,8 @@ class ApiServer:
     def __init__(self, db_path, config, *, ui: bool = False, token: str = TOKEN):
         self.port = free_port()
         self.token = token
-        self.app = create_server_app(db_path, token, config=config, ui=ui)
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, lifespan="on"))
+        self.app = create_server_app(db_path, token, host="127.0.0.1", port=self.port, config=config, ui=ui)
+        self.server = uvicorn.Server(uvicorn.Config(self.app, **server_options("127.0.0.1", self.port, lifespan="on")))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

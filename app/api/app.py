@@ -2,9 +2,13 @@
 cancel, compact and search, on the same storage and runner as the TUI and the CLI.
 
 Every request needs `Authorization: Bearer TOKEN`. Bodies are JSON objects with known
-fields only, at most `MAX_BODY` bytes; anything else is a 4xx with `{"error": "..."}` and
+fields only, at most `MAX_BODY` bytes, sent within `BODY_TIMEOUT` seconds; anything else is a 4xx with `{"error": "..."}` and
 changes nothing. Turns sent here run in this process's runner; turns running anywhere
 else (the TUI, a worker) are seen through the database by the event stream.
+
+Every database call (handlers, the runner's turns, the event stream) runs in a worker
+thread (`offload.in_thread`): a locked or slow database delays only the requests that
+need it, never the event loop that serves every client.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from starlette.routing import Route
 from chinwag.app.api.events import follow_events
 from chinwag.app.api.openapi import openapi_document
 from chinwag.app.config.loader import Config
+from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
 from chinwag.storage import AmbiguousId, NotFound, SessionBusy, StorageError, Store
 from chinwag.storage.models import SESSION_KINDS
@@ -32,6 +37,7 @@ from chinwag.storage.models import SESSION_KINDS
 MAX_BODY = 1_000_000
 DRAIN_LIMIT = 20 * MAX_BODY  # beyond this the connection is cut rather than read
 PAGE_MAX = 500
+BODY_TIMEOUT = 30.0  # seconds to send a whole body: a stalled client does not hold a request open
 
 CREATE_FIELDS = {"title": str, "kind": str, "workspace": str, "agent": str, "model": str, "mode": str,
                  "prompt": str, "metadata": dict}
@@ -70,12 +76,16 @@ async def body_of(request: Request, fields: dict, *, required: tuple[str, ...] =
     if length and length.isdigit() and int(length) > DRAIN_LIMIT:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
     raw, size = bytearray(), 0
-    async for chunk in request.stream():  # read it all (a client gets its 413, not a broken pipe)
-        size += len(chunk)
-        if size > DRAIN_LIMIT:
-            raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
-        if size <= MAX_BODY:
-            raw += chunk
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT):
+            async for chunk in request.stream():  # read it all (a client gets its 413, not a broken pipe)
+                size += len(chunk)
+                if size > DRAIN_LIMIT:
+                    raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
+                if size <= MAX_BODY:
+                    raw += chunk
+    except TimeoutError:
+        raise ApiError(408, f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
     if size > MAX_BODY:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
     raw = bytes(raw)
@@ -123,10 +133,12 @@ def _bool_param(request: Request, name: str) -> bool | None:
 
 
 class Api:
-    """Handlers bound to one store, config and runner."""
+    """Handlers bound to one store, config and runner; `self.db(fn, ...)` runs blocking
+    storage work off the event loop."""
 
     def __init__(self, store: Store, config: Config, runner: Runner):
         self.store, self.config, self.runner = store, config, runner
+        self.db = in_thread
         self.tasks: set[asyncio.Task] = set()
 
     async def stop_turns(self) -> None:
@@ -136,9 +148,8 @@ class Api:
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=5)
 
-    def _start_turn(self, session_id: str, prompt: str) -> str:
-        session = self.store.get_session(session_id)
-        _, reply = self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+    async def _start_turn(self, session_id: str, prompt: str) -> str:
+        _, reply = await self.db(self.runner.begin, session_id, prompt)
         task = asyncio.ensure_future(self.runner.run_reply(reply))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -152,8 +163,12 @@ class Api:
         if kind is not None and kind not in SESSION_KINDS:
             raise ApiError(422, f"kind must be one of {', '.join(SESSION_KINDS)}")
         workspace = request.query_params.get("workspace")
-        rows = self.store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit, offset=offset)
-        total = self.store.count_sessions(filter=scope, workspace=workspace, kind=kind)
+
+        def read():
+            rows = self.store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit, offset=offset)
+            return rows, self.store.count_sessions(filter=scope, workspace=workspace, kind=kind)
+
+        rows, total = await self.db(read)
         return JSONResponse({"sessions": [asdict(s) for s in rows], "total": total, "limit": limit, "offset": offset})
 
     async def create_session(self, request: Request):
@@ -166,50 +181,57 @@ class Api:
             raise ApiError(422, f"kind must be one of {', '.join(SESSION_KINDS)}")
         workspace = data.get("workspace") or self.config.defaults.get("workspace") or os.getcwd()
         try:
-            choice = new_session_choice(self.config, workspace, agent=data.get("agent", ""), model=data.get("model", ""))
+            choice = await self.db(new_session_choice, self.config, workspace, agent=data.get("agent", ""),
+                                   model=data.get("model", ""))
         except Exception as exc:  # unknown agent
             raise ApiError(422, str(exc)) from None
-        session = self.store.create_session(
-            title=data.get("title"), kind=data.get("kind", "general"), workspace=workspace, agent=choice.agent,
-            model=choice.model, mode=data.get("mode", "ask"), metadata=data.get("metadata"),
+        session = await self.db(
+            self.store.create_session, title=data.get("title"), kind=data.get("kind", "general"), workspace=workspace,
+            agent=choice.agent, model=choice.model, mode=data.get("mode", "ask"), metadata=data.get("metadata"),
         )
-        turn_id = self._start_turn(session.id, data["prompt"]) if data.get("prompt") else None
-        return JSONResponse({"session": asdict(self.store.get_session(session.id)), "turn_id": turn_id},
+        turn_id = await self._start_turn(session.id, data["prompt"]) if data.get("prompt") else None
+        return JSONResponse({"session": asdict(await self.db(self.store.get_session, session.id)), "turn_id": turn_id},
                             status_code=201)
 
     async def get_session(self, request: Request):
-        session = self.store.get_session(request.path_params["id"])
-        turns = self.store.list_turns(session.id)
+        def read():
+            session = self.store.get_session(request.path_params["id"])
+            return session, self.store.list_turns(session.id)
+
+        session, turns = await self.db(read)
         return JSONResponse({"session": asdict(session), "turns": [asdict(t) for t in turns]})
 
     async def patch_session(self, request: Request):
-        session = self.store.get_session(request.path_params["id"])
+        session = await self.db(self.store.get_session, request.path_params["id"])
         data = await body_of(request, PATCH_FIELDS)
         if not data:
             raise ApiError(422, "nothing to change (title, metadata)")
         if "title" in data:
-            session = self.store.rename_session(session.id, data["title"])
+            session = await self.db(self.store.rename_session, session.id, data["title"])
         if "metadata" in data:
-            session = self.store.merge_session_metadata(session.id, data["metadata"])
+            session = await self.db(self.store.merge_session_metadata, session.id, data["metadata"])
         return JSONResponse({"session": asdict(session)})
 
     async def delete_session(self, request: Request):
         force = _bool_param(request, "force") or False
-        session = self.store.delete_session(request.path_params["id"], force=force)
+        session = await self.db(self.store.delete_session, request.path_params["id"], force=force)
         return JSONResponse({"deleted": session.id, "permanent": force})
 
     async def send_message(self, request: Request):
-        session = self.store.get_session(request.path_params["id"])
+        session = await self.db(self.store.get_session, request.path_params["id"])
         data = await body_of(request, MESSAGE_FIELDS, required=("prompt",))
-        return JSONResponse({"turn_id": self._start_turn(session.id, data["prompt"])}, status_code=202)
+        return JSONResponse({"turn_id": await self._start_turn(session.id, data["prompt"])}, status_code=202)
 
     async def cancel(self, request: Request):
-        session = self.store.get_session(request.path_params["id"])
-        turn = self.store.running_turn(session.id)
+        def read():
+            session = self.store.get_session(request.path_params["id"])
+            return session, self.store.running_turn(session.id)
+
+        session, turn = await self.db(read)
         if turn is None:
             return JSONResponse({"cancelled": None})
         if not self.runner.cancel(session.id):
-            self.store.request_stop(turn.id)  # running in another process: it polls for this
+            await self.db(self.store.request_stop, turn.id)  # running in another process: it polls for this
         return JSONResponse({"cancelled": turn.id})
 
     async def compact(self, request: Request):
@@ -217,21 +239,23 @@ class Api:
         from chinwag.app.core.compaction import DEFAULT_WINDOW
         from chinwag.app.core.compaction import compact as run_compaction
 
-        session = self.store.get_session(request.path_params["id"])
+        session = await self.db(self.store.get_session, request.path_params["id"])
         data = await body_of(request, COMPACT_FIELDS)
         window = data.get("window", DEFAULT_WINDOW)
         if window < 0:
             raise ApiError(422, "window must be 0 or more")
-        result = await run_compaction(self.store, agent_for_session(session, self.config), session.id, window=window,
-                                      instructions=data.get("instructions", ""))
+        agent = await self.db(agent_for_session, session, self.config)
+        result = await run_compaction(self.store, agent, session.id, window=window,
+                                      instructions=data.get("instructions", ""), offload=self.db)
         return JSONResponse({"summary_turn_id": result.summary.id, "summarized": result.summarized,
                              "kept": result.kept, "tokens_before": result.tokens_before,
                              "tokens_after": result.tokens_after})
 
     async def events(self, request: Request):
-        session = self.store.get_session(request.path_params["id"])
+        session = await self.db(self.store.get_session, request.path_params["id"])
         resume = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or ""
-        stream = follow_events(self.store, session.id, resume, is_disconnected=request.is_disconnected)
+        stream = follow_events(self.store, session.id, resume, is_disconnected=request.is_disconnected,
+                               offload=self.db)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
@@ -240,7 +264,7 @@ class Api:
         if not query.strip():
             raise ApiError(422, "q is required")
         limit = _int_param(request, "limit", 50, 1, PAGE_MAX)
-        return JSONResponse({"hits": [asdict(h) for h in self.store.search(query, limit=limit)]})
+        return JSONResponse({"hits": [asdict(h) for h in await self.db(self.store.search, query, limit=limit)]})
 
     async def openapi(self, request: Request):
         return JSONResponse(openapi_document())
@@ -265,7 +289,7 @@ def _guard(handler):
 
 
 def create_api(store: Store, config: Config, token: str, runner: Runner | None = None) -> Starlette:
-    api = Api(store, config, runner or Runner(store, config))
+    api = Api(store, config, runner or Runner(store, config, offload=in_thread))
     routes = [
         Route("/sessions", _guard(api.list_sessions), methods=["GET"]),
         Route("/sessions", _guard(api.create_session), methods=["POST"]),

@@ -16,6 +16,7 @@ import json
 import time
 from typing import AsyncIterator, Awaitable, Callable
 
+from chinwag.app.core.offload import Offload, in_thread
 from chinwag.storage import Store
 
 POLL_SECONDS = 0.1
@@ -65,41 +66,49 @@ def _delta(store: Store, cursor: Cursor) -> str | None:
     return sse("delta", {"turn_id": turn.id, "offset": start, "text": text}, str(cursor))
 
 
+def _poll(store: Store, session_id: str, cursor: Cursor) -> list[str]:
+    """The SSE messages for what happened after `cursor` (advanced past them); blocking."""
+    out: list[str] = []
+    for event in store.list_events(session_id, after_id=cursor.event_id, limit=500):
+        if event.type == "generation_start":
+            cursor.turn_id, cursor.offset = event.turn_id, 0
+        if event.type == "generation_end" and event.turn_id == cursor.turn_id:
+            delta = _delta(store, cursor)  # the last text before the end
+            if delta:
+                out.append(delta)
+        cursor.event_id = event.id
+        payload = {"type": event.type, "turn_id": event.turn_id, "created_at": event.created_at, **event.data}
+        out.append(sse(event.type, payload, str(cursor)))
+        if event.type == "generation_end":
+            turn = store.get_turn(event.turn_id)
+            out.append(sse("turn_end", {"turn_id": turn.id, "status": turn.status, "text": turn.text,
+                                        "input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens,
+                                        "estimated": turn.tokens_estimated, "error": turn.error}, str(cursor)))
+            if event.turn_id == cursor.turn_id:
+                cursor.turn_id, cursor.offset = None, 0
+    delta = _delta(store, cursor)
+    if delta:
+        out.append(delta)
+    return out
+
+
 async def follow_events(
     store: Store, session_id: str, resume: str = "", *, is_disconnected: Callable[[], Awaitable[bool]] | None = None,
-    poll: float = POLL_SECONDS,
+    poll: float = POLL_SECONDS, offload: Offload = in_thread,
 ) -> AsyncIterator[str]:
-    cursor = _start(store, session_id, resume)
+    """Every database read runs through `offload` (a worker thread by default), so a slow
+    or locked database never stalls the server's event loop."""
+    cursor = await offload(_start, store, session_id, resume)
     yield ": connected\n\n"
     last_sent = time.monotonic()
     while True:
         if is_disconnected is not None and await is_disconnected():
             return
-        sent = False
-        for event in store.list_events(session_id, after_id=cursor.event_id, limit=500):
-            if event.type == "generation_start":
-                cursor.turn_id, cursor.offset = event.turn_id, 0
-            if event.type == "generation_end" and event.turn_id == cursor.turn_id:
-                delta = _delta(store, cursor)  # the last text before the end
-                if delta:
-                    yield delta
-            cursor.event_id = event.id
-            payload = {"type": event.type, "turn_id": event.turn_id, "created_at": event.created_at, **event.data}
-            yield sse(event.type, payload, str(cursor))
-            if event.type == "generation_end":
-                turn = store.get_turn(event.turn_id)
-                yield sse("turn_end", {"turn_id": turn.id, "status": turn.status, "text": turn.text,
-                                       "input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens,
-                                       "estimated": turn.tokens_estimated, "error": turn.error}, str(cursor))
-                if event.turn_id == cursor.turn_id:
-                    cursor.turn_id, cursor.offset = None, 0
-            sent = True
-        delta = _delta(store, cursor)
-        if delta:
-            yield delta
-            sent = True
+        messages = await offload(_poll, store, session_id, cursor)
+        for message in messages:
+            yield message
         now = time.monotonic()
-        if sent:
+        if messages:
             last_sent = now
         elif now - last_sent >= HEARTBEAT_SECONDS:
             yield ": ping\n\n"

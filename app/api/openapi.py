@@ -9,6 +9,7 @@ from chinwag.storage.models import SESSION_KINDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}
+FOREIGN_ORIGIN = "sent by a page of another origin (an Origin header that is not this server's)"
 
 
 def _json(schema: dict) -> dict:
@@ -17,10 +18,11 @@ def _json(schema: dict) -> dict:
 
 def _responses(ok: int, *errors: int, description: str = "OK") -> dict:
     out = {str(ok): {"description": description, **_json(OBJECT)}}
-    for code in (401, *errors):
-        out[str(code)] = {"description": {400: "bad request", 401: "missing or wrong token", 404: "no such session",
-                                          409: "the session is busy", 413: "body too large",
-                                          422: "invalid field"}[code], **_json(ERROR)}
+    for code in (401, 403, *errors, *((408,) if 413 in errors else ())):
+        out[str(code)] = {"description": {400: "bad request", 401: "missing or wrong token",
+                                          403: FOREIGN_ORIGIN, 404: "no such session",
+                                          408: "the body did not arrive in time", 409: "the session is busy",
+                                          413: "body too large", 422: "invalid field"}[code], **_json(ERROR)}
     return out
 
 
@@ -100,6 +102,7 @@ def openapi_document() -> dict:
                         "responses": {"200": {"description": "an event stream",
                                               "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                                       "401": {"description": "missing or wrong token", **_json(ERROR)},
+                                      "403": {"description": FOREIGN_ORIGIN, **_json(ERROR)},
                                       "400": {"description": "bad request", **_json(ERROR)},
                                       "404": {"description": "no such session", **_json(ERROR)}}},
             },

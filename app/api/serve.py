@@ -46,11 +46,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True):
+def create_server_app(db_path: Path, token: str, *, host: str, port: int, config=None, ui: bool = True):
+    """The whole server as one ASGI app; `host` and `port` are where it is bound, which
+    makes its own origin(s), the only pages allowed to talk to it."""
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.routing import Mount
 
     from chinwag.app.api.app import create_api
+    from chinwag.app.api.origin import WILDCARD_HOSTS, OriginGuard, own_origins
     from chinwag.app.config.loader import load_config
     from chinwag.storage import Store
 
@@ -78,7 +82,9 @@ def create_server_app(db_path: Path, token: str, *, config=None, ui: bool = True
         status = getattr(exc, "status_code", 404)
         return JSONResponse({"error": "no such route" if status == 404 else "method not allowed"}, status_code=status)
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: json_error, 405: json_error})
+    guard = Middleware(OriginGuard, origins=own_origins(host, port), same_host=host in WILDCARD_HOSTS)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[guard],
+                    exception_handlers={404: json_error, 405: json_error})
     app.state.store = store
     return app
 
@@ -93,11 +99,15 @@ def run_serve(args) -> int:
         print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
               "in every session", file=sys.stderr)
     import uvicorn  # loaded only when serving
+
+    from chinwag.app.api.limits import server_options
+
     db = paths.db_path(getattr(args, "db", None))
-    app = create_server_app(db, token, ui=not args.api_only)  # a refused database stops here, in one line
+    # a refused database stops here, in one line, before the token is shown
+    app = create_server_app(db, token, host=host, port=args.port, ui=not args.api_only)
     if created:
         print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     print(f"serving on http://{shown}:{args.port}/  (browser: /?token=…, API: /api, Ctrl+C stops)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(app, **server_options(host, args.port))
     return 0

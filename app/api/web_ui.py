@@ -4,6 +4,11 @@ the same Starlette server as the API instead of textual-serve's own aiohttp serv
 
 The page needs the token too: open `/?token=TOKEN` once; it is kept in an HttpOnly cookie
 for the page and its websocket.
+
+The page loads nothing from the internet (it works offline and tells no third party who
+opened it): textual-serve's template links its font from Google Fonts, so the template
+is read with every remote `<link>` removed and the Roboto Mono files that textual-serve
+ships are declared from `/static/fonts/`; a Content-Security-Policy keeps it that way.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from pathlib import Path
 
 import jinja2
@@ -27,6 +33,26 @@ from textual_serve.download_manager import DownloadManager
 log = logging.getLogger("chinwag.web")
 PACKAGE = Path(textual_serve.__file__).parent
 COOKIE = "chinwag_token"
+REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*", re.IGNORECASE)
+LOCAL_FONTS = """<style>
+      @font-face { font-family: "Roboto Mono"; font-style: normal; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf") format("truetype"); }
+      @font-face { font-family: "Roboto Mono"; font-style: italic; font-weight: 100 700;
+        src: url("{{ config.static.url }}fonts/RobotoMono-Italic-VariableFont_wght.ttf") format("truetype"); }
+    </style>
+  </head>"""
+
+
+def local_template(source: str) -> str:
+    """textual-serve's page template without remote stylesheets, with its fonts local."""
+    return REMOTE_LINK.sub("", source).replace("</head>", LOCAL_FONTS, 1)
+
+
+def content_policy(ws_base: str) -> str:
+    """Only this server: scripts, styles, fonts and images from here, the websocket here."""
+    return ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            f"font-src 'self'; img-src 'self' data:; connect-src 'self' {ws_base}; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
 def _number(text: str | None, default: int, low: int, high: int) -> int:
@@ -37,7 +63,9 @@ def _number(text: str | None, default: int, low: int, high: int) -> int:
 
 
 def web_routes(command: str, token: str, title: str = "Chinwag") -> list:
-    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(PACKAGE / "templates"), autoescape=True)
+    source = (PACKAGE / "templates" / "app_index.html").read_text(encoding="utf-8")
+    templates = jinja2.Environment(loader=jinja2.DictLoader({"app_index.html": local_template(source)}),
+                                   autoescape=True)
     downloads = DownloadManager()
 
     def allowed(given: str | None) -> bool:
@@ -55,7 +83,7 @@ def web_routes(command: str, token: str, title: str = "Chinwag") -> list:
             config={"static": {"url": f"{base}/static/"}},
             application={"name": title},
         )
-        response = HTMLResponse(html)
+        response = HTMLResponse(html, headers={"content-security-policy": content_policy(ws_base)})
         if allowed(from_query):
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response

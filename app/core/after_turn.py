@@ -16,6 +16,7 @@ import re
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
 from chinwag.app.core.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
+from chinwag.app.core.offload import Offload, inline
 from chinwag.storage import SessionBusy, Store
 
 log = logging.getLogger("chinwag.after_turn")
@@ -47,7 +48,8 @@ def wants_title(store: Store, session_id: str, agent) -> bool:
     return session.title_source in ("default", "auto") and session.turn_count <= 2
 
 
-async def generate_title(store: Store, agent, session_id: str, prompt: str, reply: str) -> str | None:
+async def generate_title(store: Store, agent, session_id: str, prompt: str, reply: str, *,
+                         offload: Offload = inline) -> str | None:
     """Ask the model for a title; on any failure keep the fallback title. Returns the title set."""
     request = TITLE_PROMPT + f"User: {prompt[:EXCERPT]}\n\nAssistant: {reply[:EXCERPT]}"
     parts: list[str] = []
@@ -69,7 +71,7 @@ async def generate_title(store: Store, agent, session_id: str, prompt: str, repl
     title = clean_title("".join(parts))
     if not title:
         return None
-    session = store.rename_session(session_id, title, source="model")
+    session = await offload(store.rename_session, session_id, title, source="model")
     return session.title if session.title_source == "model" else None
 
 
@@ -79,11 +81,12 @@ def needs_compaction(store: Store, session_id: str, window_tokens: int, share: f
     return store.context_size(session_id) >= share * window_tokens
 
 
-async def auto_compact(store: Store, agent, session_id: str, window_tokens: int, share: float) -> CompactionResult | None:
-    if not needs_compaction(store, session_id, window_tokens, share):
+async def auto_compact(store: Store, agent, session_id: str, window_tokens: int, share: float, *,
+                       offload: Offload = inline) -> CompactionResult | None:
+    if not await offload(needs_compaction, store, session_id, window_tokens, share):
         return None
     try:
-        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True)
+        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True, offload=offload)
     except (CompactionError, SessionBusy) as exc:
         log.info("auto-compaction skipped: %s", exc)
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
 from chinwag.app.core.context import build_messages, context_tokens
+from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import SessionBusy, Store, StorageError
 from chinwag.storage.models import Turn
 
@@ -54,10 +55,18 @@ def plan(store: Store, session_id: str, window: int) -> tuple[list[Turn], list[T
 
 
 async def compact(
-    store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "", auto: bool = False
+    store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "", auto: bool = False,
+    offload: Offload = inline,
 ) -> CompactionResult:
-    session = store.get_session(session_id)
-    head, tail = plan(store, session.id, window)
+    """`offload` runs the blocking parts (reads, the final write, the agent's set-up)."""
+
+    def start():
+        session = store.get_session(session_id)
+        head, tail = plan(store, session.id, window)
+        prepare_agent(agent)
+        return session, head, tail
+
+    session, head, tail = await offload(start)
     before = context_tokens(head + tail)
     request = SUMMARY_PROMPT + (f"\n\nAdditional instructions: {instructions.strip()}" if instructions.strip() else "")
     messages = build_messages(head) + [Message("user", request)]
@@ -76,17 +85,21 @@ async def compact(
     after = context_tokens([probe] + tail)
     if after >= before:
         raise CompactionError(f"the summary would not shrink the context ({before:,} -> {after:,} tokens); nothing changed")
-    with store.db.transaction():
-        summary = store.add_turn(
-            session.id, "summary", text, agent=session.agent, model=session.model,
-            metadata={"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
-                      "instructions": instructions.strip(), **({"auto": True} if auto else {})},
-        )
-        store.mark_compacted([t.id for t in head])
-        store.append_event(
-            session.id, "compaction",
-            {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
-             "auto": auto},
-            turn_id=summary.id,
-        )
-    return CompactionResult(store.get_turn(summary.id), len(head), len(tail), before, after)
+
+    def store_summary() -> Turn:
+        with store.db.transaction():
+            summary = store.add_turn(
+                session.id, "summary", text, agent=session.agent, model=session.model,
+                metadata={"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
+                          "instructions": instructions.strip(), **({"auto": True} if auto else {})},
+            )
+            store.mark_compacted([t.id for t in head])
+            store.append_event(
+                session.id, "compaction",
+                {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
+                 "auto": auto},
+                turn_id=summary.id,
+            )
+        return store.get_turn(summary.id)
+
+    return CompactionResult(await offload(store_summary), len(head), len(tail), before, after)

@@ -44,6 +44,7 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.core.context import build_messages
+from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
@@ -91,6 +92,7 @@ class Runner:
         retry_interval: float = 1.0,
         agent_factory=None,
         on_permission: Callable[[str, Permission], None] | None = None,
+        offload: Offload = inline,
     ):
         self.store = store
         self.config = config or Config()
@@ -105,6 +107,9 @@ class Runner:
         # who answers permission requests in `ask` mode: called with (session_id, request);
         # without one (a detached worker), requests are refused rather than left hanging
         self.on_permission = on_permission
+        # every database call and agent set-up of a turn goes through this: inline in the
+        # TUI and CLI; a worker thread in the API server, whose loop serves every client
+        self._offload = offload
         self._permissions: dict[str, tuple[Permission, Turn]] = {}
         self._tasks: dict[str, asyncio.Task] = {}
         self._background: set[asyncio.Task] = set()
@@ -130,20 +135,33 @@ class Runner:
 
     def answer_permission(self, session_id: str, option_id: str | None, *, by: str = "user") -> bool:
         """Answer the session's pending permission request (None cancels it)."""
-        pending = self._permissions.pop(session_id, None)
+        pending = self._take_permission(session_id, option_id)
         if pending is None:
             return False
-        request, live = pending
-        future = request.answer
-        if future is not None and not future.done():
-            future.set_result(option_id)
+        self._store_answer(session_id, *pending, option_id, by)
+        self._notify(pending[1], {}, "tool")
+        return True
+
+    async def _answer_permission(self, session_id: str, option_id: str | None, *, by: str) -> None:
+        pending = self._take_permission(session_id, option_id)
+        if pending is not None:
+            await self._offload(self._store_answer, session_id, *pending, option_id, by)
+            self._notify(pending[1], {}, "tool")
+
+    def _take_permission(self, session_id: str, option_id: str | None) -> tuple[Permission, Turn] | None:
+        pending = self._permissions.pop(session_id, None)
+        if pending is not None:
+            request, live = pending
+            if request.answer is not None and not request.answer.done():
+                request.answer.set_result(option_id)
+            live.metadata = {k: v for k, v in live.metadata.items() if k != "permission"}
+        return pending
+
+    def _store_answer(self, session_id: str, request: Permission, live: Turn, option_id: str | None, by: str) -> None:
         self.store.append_event(session_id, "permission_answer",
                                 {"call_id": request.call_id, "option": option_id or "cancelled", "by": by},
                                 turn_id=live.id)
-        live.metadata = {k: v for k, v in live.metadata.items() if k != "permission"}
         self.store.merge_turn_metadata(live.id, {"permission": None})
-        self._notify(live, {}, "tool")
-        return True
 
     async def drain(self, timeout: float = 25.0) -> None:
         """Wait (bounded) for background work such as title generation; a CLI calls this
@@ -154,9 +172,13 @@ class Runner:
 
     async def send(self, session_id: str, prompt: str) -> Turn:
         """Run one exchange to the end and return the settled agent turn."""
-        session = self.store.get_session(session_id)
-        _, reply = self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+        _, reply = await self._offload(self.begin, session_id, prompt)
         return await self.run_reply(reply)
+
+    def begin(self, session_id: str, prompt: str) -> tuple[Turn, Turn]:
+        """Store the prompt and open the streaming reply (blocking: a database write)."""
+        session = self.store.get_session(session_id)
+        return self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
 
     async def run_reply(self, reply: Turn) -> Turn:
         """Stream the agent's answer into an already-open `streaming` turn."""
@@ -167,7 +189,7 @@ class Runner:
         except asyncio.CancelledError:
             if inner.cancelled() or inner.done():
                 # cancelled through cancel(): the inner task settled the turn as stopped
-                return self.store.get_turn(reply.id)
+                return await self._offload(self.store.get_turn, reply.id)
             # the caller itself was cancelled (e.g. Ctrl+C): stop the stream, then propagate
             inner.cancel()
             try:
@@ -188,17 +210,53 @@ class Runner:
         except Exception:  # a listener must never break persistence
             log.exception("turn update listener failed")
 
+    async def _flush(self, writer: StreamWriter, lock: asyncio.Lock) -> bool:
+        """Write the writer's pending text, batches in order. False when SQLite refused it
+        for a reason that passes (the batch is back in the writer for the next try)."""
+        async with lock:
+            batch = writer.take()  # taken on the loop: text queued meanwhile stays queued
+            if batch is None:
+                return True
+            result: list[WriteDeferred | None] = []  # [None]: written; [exc]: refused, kept
+
+            def write() -> None:
+                try:
+                    writer.write(batch)
+                except WriteDeferred as exc:
+                    result.append(exc)
+                    return
+                result.append(None)
+
+            try:
+                await self._offload(write)
+            finally:  # also when cancelled: an offloaded write always runs to its end
+                if result and result[0] is None:
+                    writer.done(batch)
+                else:  # refused, or the write raised (TurnLost, damage): the text stays in memory
+                    writer.failed(batch, result[0] if result else None)
+            return bool(result) and result[0] is None
+
+    def _open(self, reply: Turn):
+        """The session, its agent and the context to send (blocking: reads and imports)."""
+        session = self.store.get_session(reply.session_id)
+        agent = (self._agent_factory(session.agent, session.model) if self._agent_factory
+                 else agent_for_session(session, self.config))
+        prepare_agent(agent)
+        context = [t for t in self.store.context_turns(session.id) if t.id != reply.id]
+        return agent, context
+
     async def _stream(self, reply: Turn) -> Turn:
-        store = self.store
+        store, offload = self.store, self._offload
         owner = reply.owner_pid or os.getpid()
         writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes,
                               retry_interval=self.retry_interval, owner_pid=owner)
+        lock = asyncio.Lock()
         live = replace(reply)
         calls: dict[str, ToolCall] = {}
         usage: Usage | None = None
         record: Record | None = None
         started = time.monotonic()
-        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, asyncio.current_task()))
+        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, asyncio.current_task()))
         agent = None
         stream = None
         self._notify(live, calls, "started")
@@ -218,14 +276,11 @@ class Runner:
                 pending_thinking.clear()
 
         try:
-            session = store.get_session(reply.session_id)
-            agent = (self._agent_factory(session.agent, session.model) if self._agent_factory
-                     else agent_for_session(session, self.config))
+            agent, context = await offload(self._open, reply)
             # Without a model of its own the turn shows the agent's; an agent process can only
             # name its model once it answered (ACP initialize): look again at its first event.
             model_from_agent = not live.model
             live.model = live.model or getattr(agent, "model", "")
-            context = [t for t in store.context_turns(session.id) if t.id != reply.id]
             messages = build_messages(context)
             stream = agent.stream(messages)
             async for event in stream:
@@ -235,10 +290,12 @@ class Runner:
                 if isinstance(event, (TextDelta, ThinkingDelta)):
                     if isinstance(event, TextDelta):
                         pending_text.append(event.text)
-                        writer.add(text=event.text)
+                        due = writer.queue(text=event.text)
                     else:
                         pending_thinking.append(event.text)
-                        writer.add(thinking=event.text)
+                        due = writer.queue(thinking=event.text)
+                    if due:
+                        await self._flush(writer, lock)
                     now = time.monotonic()
                     if now - last_notify >= self.notify_interval:
                         last_notify = now
@@ -247,9 +304,9 @@ class Runner:
                     continue
                 materialize()
                 if isinstance(event, ToolCallStart):
-                    writer.flush()
-                    store.start_tool_call(reply.id, event.call_id, event.name, event.args, event.parent_id,
-                                          owner_pid=owner)
+                    await self._flush(writer, lock)
+                    await offload(store.start_tool_call, reply.id, event.call_id, event.name, event.args,
+                                  event.parent_id, owner_pid=owner)
                     calls[event.call_id] = ToolCall(
                         event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
                         len(calls), event.args, "running", "", store.clock.stamp(),
@@ -257,8 +314,8 @@ class Runner:
                     self._notify(live, calls, "tool")
                 elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
                     final = event.status if isinstance(event, ToolCallEnd) else None
-                    store.update_tool_call(reply.id, event.call_id, output=event.output, status=final,
-                                           owner_pid=owner)
+                    await offload(store.update_tool_call, reply.id, event.call_id, output=event.output, status=final,
+                                  owner_pid=owner)
                     call = calls.get(event.call_id)
                     if call is not None:
                         call.output += event.output
@@ -269,8 +326,8 @@ class Runner:
                 elif isinstance(event, Record):
                     record = event
                 elif isinstance(event, (PlanUpdate, CommandsUpdate, SessionMeta, Permission)):
-                    writer.flush()
-                    self._agent_fact(event, live, calls)
+                    await self._flush(writer, lock)
+                    await self._agent_fact(event, live, calls)
                 elif isinstance(event, Failed):
                     status, error = "error", event.message
                     break
@@ -294,12 +351,12 @@ class Runner:
                 with contextlib.suppress(BaseException):
                     await stream.aclose()
             if reply.session_id in self._permissions:
-                self.answer_permission(reply.session_id, None, by="turn ended")
+                await self._answer_permission(reply.session_id, None, by="turn ended")
         if usage is None:
             usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
         finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
                       model=live.model, metadata=usage_metadata(usage, record), owner_pid=owner)
-        settled = await self._settle(reply, writer, status, error, finish)
+        settled = await self._settle(reply, writer, lock, status, error, finish)
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)
         self._notify(settled, calls, "finished")
@@ -307,23 +364,24 @@ class Runner:
             await self._after_complete(agent, settled, messages)
         return settled
 
-    async def _settle(self, reply: Turn, writer: StreamWriter, status: str, error: str | None, finish: dict) -> Turn:
+    async def _settle(self, reply: Turn, writer: StreamWriter, lock: asyncio.Lock, status: str, error: str | None,
+                      finish: dict) -> Turn:
         """Write the pending text and settle the turn; while SQLite refuses (a full disk, a
         lock held too long) keep everything in memory and retry, backing off. A turn settled
         elsewhere meanwhile is returned as it is, not settled twice."""
         delay = self.retry_interval
         while True:
             try:
-                if writer.flush():
+                if await self._flush(writer, lock):
                     if writer.disk_full is not None:  # all text kept, but the user must learn why it stalled
                         status = "error" if status == "complete" else status
                         error = error or (f"the disk holding {self.store.path} is full; "
                                           "the reply was kept in memory and saved once space returned")
-                    return self.store.finish_turn(reply.id, status, error=error, **finish)
+                    return await self._offload(self.store.finish_turn, reply.id, status, error=error, **finish)
                 failure = writer.failure
             except TurnLost as exc:
                 log.warning("%s", exc)
-                return self.store.get_turn(reply.id)
+                return await self._offload(self.store.get_turn, reply.id)
             except WriteDeferred as exc:  # the text is all written; settling itself was refused
                 failure = exc
                 writer.disk_full = exc if isinstance(exc, DiskFull) else writer.disk_full
@@ -337,41 +395,41 @@ class Runner:
                 raise
             delay = min(delay * 2, self.retry_interval * 8)
 
-    def _agent_fact(self, event, live: Turn, calls: dict) -> None:
+    async def _agent_fact(self, event, live: Turn, calls: dict) -> None:
         """Plans, commands, session facts and permission requests from an agent."""
-        store, sid = self.store, live.session_id
+        store, sid, offload = self.store, live.session_id, self._offload
         if isinstance(event, PlanUpdate):
             plan = [list(entry) for entry in event.entries]
             live.metadata = {**live.metadata, "plan": plan}
-            store.merge_turn_metadata(live.id, {"plan": plan})
-            store.append_event(sid, "plan", {"entries": plan}, turn_id=live.id)
+            await offload(store.merge_turn_metadata, live.id, {"plan": plan})
+            await offload(store.append_event, sid, "plan", {"entries": plan}, turn_id=live.id)
             self._notify(live, calls, "tool")
         elif isinstance(event, (CommandsUpdate, SessionMeta)):
             values = ({"agent_commands": [list(c) for c in event.commands]} if isinstance(event, CommandsUpdate)
                       else event.values)
-            store.merge_session_metadata(sid, values)
+            await offload(store.merge_session_metadata, sid, values)
             if isinstance(event, CommandsUpdate):
                 self._notify(live, calls, "commands")
         elif isinstance(event, Permission):
             record = {"call_id": event.call_id, "title": event.title, "kind": event.kind,
                       "options": [list(o) for o in event.options]}
             if event.decided is not None:
-                store.append_event(sid, "permission_request", {**record, "answer": event.decided, "by": event.by},
-                                   turn_id=live.id)
+                await offload(store.append_event, sid, "permission_request",
+                              {**record, "answer": event.decided, "by": event.by}, turn_id=live.id)
                 return
-            store.append_event(sid, "permission_request", record, turn_id=live.id)
+            await offload(store.append_event, sid, "permission_request", record, turn_id=live.id)
             self._permissions[sid] = (event, live)
             live.metadata = {**live.metadata, "permission": record}
-            store.merge_turn_metadata(live.id, {"permission": record})
+            await offload(store.merge_turn_metadata, live.id, {"permission": record})
             self._notify(live, calls, "permission")
             if self.on_permission is None:
-                self.answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
+                await self._answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
             else:
                 try:
                     self.on_permission(sid, event)
                 except Exception:
                     log.exception("permission handler failed")
-                    self.answer_permission(sid, None, by="handler failed")
+                    await self._answer_permission(sid, None, by="handler failed")
 
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays
@@ -379,18 +437,24 @@ class Runner:
         from chinwag.app.core import after_turn
         from chinwag.app.agents.settings import effective
 
+        def plan() -> tuple[bool, int, float, bool]:
+            title = after_turn.wants_title(self.store, settled.session_id, agent)
+            values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
+            window = int(values["context_window"].value or 0)  # both always have a value (built-in defaults)
+            share = float(values["auto_compact"].value or 0)
+            return title, window, share, after_turn.needs_compaction(self.store, settled.session_id, window, share)
+
         try:
-            if after_turn.wants_title(self.store, settled.session_id, agent):
+            title, window, share, compacting = await self._offload(plan)
+            if title:
                 prompt = next((m.text for m in reversed(messages) if m.role == "user"), "")
                 task = asyncio.ensure_future(self._title(agent, settled, prompt))
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
-            values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
-            window = int(values["context_window"].value or 0)  # both always have a value (built-in defaults)
-            share = float(values["auto_compact"].value or 0)
-            if after_turn.needs_compaction(self.store, settled.session_id, window, share):
+            if compacting:
                 self._notify(settled, {}, "compacting")
-                result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share)
+                result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share,
+                                                       offload=self._offload)
                 self._notify(settled, {}, "compacted" if result else "finished")
         except Exception:  # follow-up work must never turn a complete turn into a failure
             log.exception("after-turn work failed")
@@ -398,21 +462,22 @@ class Runner:
     async def _title(self, agent, settled: Turn, prompt: str) -> None:
         from chinwag.app.core.after_turn import generate_title
 
-        if await generate_title(self.store, agent, settled.session_id, prompt, settled.text):
+        if await generate_title(self.store, agent, settled.session_id, prompt, settled.text, offload=self._offload):
             self._notify(settled, {}, "title")
 
-    async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, stream_task: asyncio.Task) -> None:
+    async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, lock: asyncio.Lock,
+                     stream_task: asyncio.Task) -> None:
         """Flush late text, keep the heartbeat fresh, and honour stop requests from the db."""
         last_beat = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_interval)
             try:
-                if writer.flush_if_due():
+                if writer.due() and await self._flush(writer, lock):
                     last_beat = time.monotonic()
                 elif time.monotonic() - last_beat >= self.heartbeat_interval:
-                    self.store.heartbeat(turn_id, owner_pid=owner)
+                    await self._offload(self.store.heartbeat, turn_id, owner_pid=owner)
                     last_beat = time.monotonic()
-                if self.store.stop_requested(turn_id):
+                if await self._offload(self.store.stop_requested, turn_id):
                     stream_task.cancel()
                     return
             except TurnLost as exc:  # settled elsewhere: stop streaming into it

@@ -99,6 +99,13 @@ class ProviderAgent:
         )
 
     # -- streaming ----------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Import the client libraries (pydantic-ai, openai or anthropic: seconds on a cold
+        start) so a caller can do it off its event loop before the first `stream`."""
+        from chinwag.app.agents.providers import errors, models  # noqa: F401
+
+        models.load_client_libraries(self.kind)
+
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
         from chinwag.app.agents.providers import errors as provider_errors
         from chinwag.app.agents.providers import models as provider_models

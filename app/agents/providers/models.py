@@ -29,6 +29,18 @@ from chinwag.app.agents.base import Message, TextDelta, ThinkingDelta, Usage, es
 TITLE_MAX_TOKENS = 40
 
 
+def load_client_libraries(kind: str) -> None:
+    """Import what `_client` and `_model` import for `kind` (blocking, import only)."""
+    if kind == "openai":
+        import openai  # noqa: F401
+        from pydantic_ai.models.openai import OpenAIChatModel  # noqa: F401
+        from pydantic_ai.providers.openai import OpenAIProvider  # noqa: F401
+    else:
+        import anthropic  # noqa: F401
+        from pydantic_ai.models.anthropic import AnthropicModel  # noqa: F401
+        from pydantic_ai.providers.anthropic import AnthropicProvider  # noqa: F401
+
+
 def _client(agent):
     if agent.kind == "openai":
         import openai
