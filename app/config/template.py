@@ -32,6 +32,9 @@ DEFAULT_CONFIG = '''\
 # base_url = "http://127.0.0.1:11434/v1"
 # model = "qwen2.5-coder:7b"
 # context_window = 32768
+# max_tokens = 1024
+# max_tokens_param = "max_tokens"  # the field for max_tokens: max_tokens (default unless
+#                             # api.openai.com) | max_completion_tokens | both
 
 # -- coding agents over ACP (the Agent Client Protocol) -----------------------------------
 # Chinwag starts the agent in the session's workspace; /mode ask|bypass|readonly decides
