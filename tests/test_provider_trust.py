@@ -5,6 +5,8 @@ reached a server adds no tokens to the session's totals."""
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from chinwag.app.agents import build_agent
@@ -70,3 +72,46 @@ def test_a_wrong_max_tokens_param_is_one_line_and_exit_1(cli, chinwag_home):
     assert result.returncode != 0 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "max_tokens_param" in lines[0] and "max_completion_tokens" in lines[0]
+
+
+# -- item 14: a cut stream is not "cannot connect"; a refused request costs no tokens ---------------
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+async def test_a_stream_the_server_cut_mid_reply_says_so_and_keeps_the_text(store, fake, keyed, kind):
+    fake.script(Reply(chunks=["partial ", "answer"], drop=True, usage=(50, 2)))
+    url = fake.url + "/v1" if kind == "openai" else fake.url
+    config = Config(agents={"fake": {"kind": kind, "base_url": url, "model": "fake-small",
+                                     "api_key_env": "FAKE_KEY", "timeout": 5, "max_retries": 0}})
+    _, turn = await send(store, config)
+    assert turn.status == "error" and turn.text == "partial answer"
+    assert "the server closed the stream before the reply was finished" in turn.error
+    assert "cannot connect" not in turn.error and "is the server running" not in turn.error
+    assert "\n" not in turn.error
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+async def test_a_refused_request_adds_no_input_tokens(store, keyed, kind):
+    config = Config(agents={"fake": {"kind": kind, "base_url": f"http://127.0.0.1:{closed_port()}",
+                                     "api_key_env": "FAKE_KEY", "max_retries": 0}})
+    session, turn = await send(store, config, "a long prompt " * 200)
+    assert turn.status == "error" and "cannot connect" in turn.error
+    assert (turn.input_tokens, turn.output_tokens) == (0, 0)
+    totals = store.get_session(session.id)
+    assert (totals.input_tokens, totals.output_tokens) == (0, 0)
+
+
+async def test_a_missing_key_adds_no_input_tokens(store, fake):
+    session, turn = await send(store, openai_config(fake.url + "/v1"), "a long prompt " * 200)
+    assert turn.status == "error" and "FAKE_KEY is not set" in turn.error
+    assert store.get_session(session.id).input_tokens == 0
+
+
+async def test_a_request_that_reached_the_server_still_counts_its_estimate(store, fake, keyed):
+    fake.script(Reply(status=500))
+    session, turn = await send(store, openai_config(fake.url + "/v1"), "a long prompt " * 200)
+    assert turn.status == "error" and store.get_session(session.id).input_tokens > 600

@@ -192,6 +192,7 @@ class Runner:
         stream = None
         self._notify(live, calls, "started")
         status, error = "complete", None
+        sent = True  # did the request reach the agent? one that never did costs no input tokens
         messages = []
         pending_text: list[str] = []
         pending_thinking: list[str] = []
@@ -259,14 +260,14 @@ class Runner:
                     writer.flush()
                     self._agent_fact(event, live, calls)
                 elif isinstance(event, Failed):
-                    status, error = "error", event.message
+                    status, error, sent = "error", event.message, event.sent
                     break
                 elif isinstance(event, Done):
                     break
         except asyncio.CancelledError:
             status = "stopped"
-        except AgentError as exc:
-            status, error = "error", str(exc)
+        except AgentError as exc:  # configuration or availability: nothing was sent
+            status, error, sent = "error", str(exc), False
         except Exception as exc:  # any agent failure becomes an error turn, text kept
             log.exception("agent failed")
             status, error = "error", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -280,7 +281,7 @@ class Runner:
                 self.answer_permission(reply.session_id, None, by="turn ended")
         writer.flush()
         if usage is None:
-            usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
+            usage = Usage(estimate_messages(messages) if sent else 0, estimate_tokens(live.text), estimated=True)
         settled = store.finish_turn(
             reply.id, status, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
             estimated=usage.estimated, error=error, model=live.model, metadata=usage_metadata(usage, record),

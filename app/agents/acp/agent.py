@@ -206,13 +206,13 @@ class AcpAgent:
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
         if purpose != "chat":
             yield Failed(f"{self.name} is an ACP agent: it manages its own context, so /compact and titles "
-                         "are left to it")
+                         "are left to it", sent=False)
             return
         acp_pool.touch(self.session_id, None)
         try:
             process, fresh = await self._process()
         except AgentError as exc:
-            yield Failed(str(exc))
+            yield Failed(str(exc), sent=False)
             return
         process.client.mode = lambda: self.mode
         prompt = messages[-1].text if messages else ""
@@ -221,7 +221,7 @@ class AcpAgent:
                 restored = await process.open_session(self.known_session)
             except Exception as exc:
                 await acp_pool.close(self.session_id)
-                yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"))
+                yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"), sent=False)
                 return
             yield SessionMeta({"acp_session_id": process.session_id, "acp_agent": self.name,
                                "acp_agent_info": process.agent_name, "acp_capabilities": process.capabilities,

@@ -151,8 +151,9 @@ class ProviderAgent:
                     attempt += 1
                     await asyncio.sleep(wait)
                     continue
-                message = await provider_errors.describe(exc, self, key=key, attempts=attempt + 1)
-                yield Failed(message)
+                sent = produced or provider_errors.reached_server(exc)
+                message = await provider_errors.describe(exc, self, key=key, attempts=attempt + 1, produced=produced)
+                yield Failed(message, sent=sent)
                 return
 
     async def list_models(self) -> list[str]:
