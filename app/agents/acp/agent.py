@@ -20,11 +20,13 @@ import shlex
 from pathlib import Path
 from typing import AsyncIterator
 
-from acp import PROTOCOL_VERSION, spawn_agent_process, text_block
+from acp import PROTOCOL_VERSION, text_block
+from acp.client.connection import ClientSideConnection
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
 from chinwag.app.config import paths
 from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
 from chinwag.app.agents.base import (
     AgentError,
@@ -38,6 +40,7 @@ from chinwag.app.agents.base import (
 
 INIT_TIMEOUT = 30.0
 CANCEL_GRACE = 2.0
+EOF_GRACE = 1.0  # an agent told stdin is closed gets this long to exit by itself
 IDLE_TIMEOUT = 600.0
 STDERR_TAIL = 600
 LINE_LIMIT = 16 * 1024 * 1024  # one JSON-RPC message may carry a whole file
@@ -57,8 +60,7 @@ class AcpProcess:
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
         self.session_id: str | None = None
         self.process = None
-        self.conn = None
-        self._stack = contextlib.AsyncExitStack()
+        self.conn: ClientSideConnection | None = None
         self._stderr = None
 
     @property
@@ -81,10 +83,11 @@ class AcpProcess:
         fd = os.open(self.stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._stderr = os.fdopen(fd, "wb")
         try:
-            self.conn, self.process = await self._stack.enter_async_context(spawn_agent_process(
-                self.client, self.command[0], *self.command[1:], env=self.env, cwd=self.cwd,
-                transport_kwargs={"stderr": self._stderr.fileno(), "limit": LINE_LIMIT},
-            ))
+            self.process = await process_group.start(
+                self.command[0], *self.command[1:], stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=self._stderr.fileno(), env=self.env, cwd=self.cwd, limit=LINE_LIMIT,
+            )
+            self.conn = ClientSideConnection(self.client, self.process.stdin, self.process.stdout)
         except OSError as exc:
             await self.close()
             raise AgentError(f"cannot start agent {self.name!r} ({shlex.join(self.command)}): "
@@ -95,7 +98,7 @@ class AcpProcess:
                 fs=FileSystemCapabilities(read_text_file=True, write_text_file=True), terminal=True),
             client_info=Implementation(name="chinwag", title="Chinwag", version=_version()),
         ))
-        exited = asyncio.ensure_future(self.process.wait())
+        exited = asyncio.ensure_future(process_group.exited(self.process))
         done, _ = await asyncio.wait({initialize, exited}, timeout=init_timeout, return_when=asyncio.FIRST_COMPLETED)
         exited.cancel()
         if initialize not in done:
@@ -109,7 +112,7 @@ class AcpProcess:
             response = initialize.result()
         except Exception as exc:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.process.wait(), 1)
+                await asyncio.wait_for(process_group.exited(self.process), 1)
             code = self.process.returncode
             await self.close()
             what = (f"agent {self.name!r} exited with code {code} before answering initialize" if code is not None
@@ -134,14 +137,19 @@ class AcpProcess:
         return False
 
     async def close(self) -> None:
-        self.client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._stack.aclose(), 5)
-        if self.process is not None and self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
+        """Stop the agent and all it spawned: its terminals, EOF on stdin, then its process group."""
+        await self.client.aclose()
+        if self.conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.process.wait(), 2)  # reap it: no transport left for the GC
+                await asyncio.wait_for(self.conn.close(), EOF_GRACE)
+        if self.process is not None:
+            if self.process.stdin is not None:
+                with contextlib.suppress(Exception):
+                    self.process.stdin.close()
+            if self.process.returncode is None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(process_group.exited(self.process), EOF_GRACE)
+            await process_group.terminate(self.process)
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
@@ -236,7 +244,7 @@ class AcpAgent:
         sink = queue.put_nowait
         process.client.begin_turn(sink)
         answer = asyncio.ensure_future(process.conn.prompt(session_id=process.session_id, prompt=[text_block(prompt)]))
-        exited = asyncio.ensure_future(process.process.wait())
+        exited = asyncio.ensure_future(process_group.exited(process.process))
         getter: asyncio.Future | None = None
         finished = False
         try:
@@ -265,11 +273,11 @@ class AcpAgent:
                     error = answer.exception()
                     await asyncio.sleep(0.05)  # let an exiting process settle so its code is known
                     code = process.process.returncode
-                    what = (f"agent {self.name!r} exited with code {code} mid-turn" if code is not None
-                            else f"agent {self.name!r} failed: {error}")
+                    message = (process.explain(f"agent {self.name!r} exited with code {code} mid-turn")
+                               if code is not None else process.explain(f"agent {self.name!r} failed: {error}"))
                 else:
-                    what = f"agent {self.name!r} exited with code {process.process.returncode} mid-turn"
-                message = process.explain(what)
+                    message = process.explain(f"agent {self.name!r} exited with code "
+                                              f"{process.process.returncode} mid-turn")
                 await acp_pool.close(self.session_id)
                 yield Failed(message)
                 return

@@ -11,6 +11,7 @@ request to whoever watches the turn and waits for the answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Callable
@@ -30,6 +31,7 @@ from acp.schema import (
     WriteTextFileResponse,
 )
 
+from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
 
@@ -57,6 +59,14 @@ class Terminal:
             if len(self.output) > self.limit:
                 del self.output[: len(self.output) - self.limit]
                 self.truncated = True
+
+    async def stop(self) -> None:
+        """The command and its whole process group (kill/release may come while it runs)."""
+        await process_group.terminate(self.process)
+        if not self.reader.done():  # the rest of its output, if it comes at once
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self.reader), 1)
+            self.reader.cancel()
 
     def exit_status(self) -> TerminalExitStatus | None:
         code = self.process.returncode
@@ -167,7 +177,7 @@ class ChinwagClient:
         for variable in env or []:
             environment[variable.name] = variable.value
         try:
-            process = await asyncio.create_subprocess_exec(
+            process = await process_group.start(
                 command, *(args or []), cwd=str(workdir), env=environment, stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             )
@@ -191,26 +201,25 @@ class ChinwagClient:
 
     async def wait_for_terminal_exit(self, session_id: str, terminal_id: str, **kwargs) -> WaitForTerminalExitResponse:
         terminal = self._terminal(terminal_id)
-        await terminal.process.wait()
-        await terminal.reader
+        await process_group.exited(terminal.process)
+        with contextlib.suppress(Exception):  # output still coming from what it left running is not waited for
+            await asyncio.wait_for(asyncio.shield(terminal.reader), 1)
         status = terminal.exit_status()
         return WaitForTerminalExitResponse(exit_code=status.exit_code if status else None,
                                            signal=status.signal if status else None)
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs) -> KillTerminalResponse:
-        terminal = self._terminal(terminal_id)
-        if terminal.process.returncode is None:
-            terminal.process.kill()
+        await self._terminal(terminal_id).stop()
         return KillTerminalResponse()
 
     async def release_terminal(self, session_id: str, terminal_id: str, **kwargs) -> ReleaseTerminalResponse:
         terminal = self.terminals.pop(terminal_id, None)
-        if terminal is not None and terminal.process.returncode is None:
-            terminal.process.kill()
+        if terminal is not None:
+            await terminal.stop()
         return ReleaseTerminalResponse()
 
-    def close(self) -> None:
-        for terminal in self.terminals.values():
-            if terminal.process.returncode is None:
-                terminal.process.kill()
+    async def aclose(self) -> None:
+        """End every terminal the agent opened, with whatever they started."""
+        terminals = list(self.terminals.values())
         self.terminals.clear()
+        await asyncio.gather(*(terminal.stop() for terminal in terminals), return_exceptions=True)

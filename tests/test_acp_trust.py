@@ -1,0 +1,143 @@
+"""ACP agents under real use: an agent started through a launcher (tests/acp_wrapper.py,
+like codex-acp's node script) leaves nothing running after stop, cancel-timeout, crash,
+quit or a CLI command; stderr stays one line when an agent fails; "Authentication required"
+says how to log in; agents and their terminals never see secrets they were not given."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.config.loader import Config
+from chinwag.app.core.runner import Runner
+
+HERE = Path(__file__).parent
+AGENT = str(HERE / "fake_acp_agent.py")
+WRAPPER = str(HERE / "acp_wrapper.py")
+
+
+def alive(pid: int) -> bool:
+    """Running, by pid: no /proc entry or a zombie (exited, not yet reaped) is not running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] not in "ZX"
+
+
+def recorded(path: Path) -> dict[str, list[int]]:
+    pids: dict[str, list[int]] = {}
+    for line in path.read_text().splitlines():
+        role, pid = line.split()
+        pids.setdefault(role, []).append(int(pid))
+    return pids
+
+
+def wrapped_config(tmp_path, **env) -> Config:
+    env = {"FAKE_ACP_STATE": str(tmp_path / "agent-state.json"), "FAKE_ACP_PIDS": str(tmp_path / "pids"),
+           "FAKE_ACP_HELPER": "1", **env}
+    return Config(agents={"fake": {"kind": "acp", "command": [sys.executable, WRAPPER], "env": env, "timeout": 20}})
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture(autouse=True)
+async def no_agents_left():
+    yield
+    await acp_pool.close_all()
+
+
+def new_session(store, workspace):
+    return store.create_session(agent="fake", workspace=str(workspace), mode="bypass", title="acp trust")
+
+
+async def run(store, config, session, prompt):
+    return await Runner(store, config).send(session.id, prompt)
+
+
+def terminal_child(turn) -> int:
+    return int(turn.text.split("terminal child: ")[1].split()[0])
+
+
+# -- item 12: the whole process tree ends ------------------------------------------------------------
+async def test_stop_ends_the_launcher_the_agent_its_helper_and_its_terminals(store, tmp_path, workspace):
+    session = new_session(store, workspace)
+    turn = await run(store, wrapped_config(tmp_path), session, "bgterminal")
+    assert turn.status == "complete", turn.error
+    pids = recorded(tmp_path / "pids")
+    everything = [*pids["wrapper"], *pids["agent"], *pids["helper"], terminal_child(turn)]
+    assert all(alive(pid) for pid in everything)
+    assert await acp_pool.close(session.id)  # what /stop and archive do
+    assert [pid for pid in everything if alive(pid)] == []
+
+
+async def test_quit_ends_every_agent_tree(store, tmp_path, workspace):
+    sessions = [new_session(store, workspace) for _ in range(2)]
+    for session in sessions:
+        assert (await run(store, wrapped_config(tmp_path), session, "hello")).status == "complete"
+    pids = recorded(tmp_path / "pids")
+    assert len(pids["agent"]) == 2
+    await acp_pool.close_all()  # what quitting the TUI, `chinwag serve` and the worker do
+    assert [pid for pids_ in pids.values() for pid in pids_ if alive(pid)] == []
+
+
+async def test_an_agent_that_ignores_cancel_is_ended_with_its_tree(store, tmp_path, workspace):
+    session = new_session(store, workspace)
+    runner = Runner(store, wrapped_config(tmp_path))
+    task = asyncio.ensure_future(runner.send(session.id, "hang"))
+    while not ((tmp_path / "pids").exists() and "helper" in (tmp_path / "pids").read_text()
+               and store.running_turn(session.id) is not None and acp_pool.get(session.id) is not None
+               and acp_pool.get(session.id).session_id is not None):
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the prompt is with the agent
+    runner.cancel(session.id)
+    turn = await asyncio.wait_for(task, 30)
+    assert turn.status == "stopped" and acp_pool.get(session.id) is None
+    pids = recorded(tmp_path / "pids")
+    assert [pid for pids_ in pids.values() for pid in pids_ if alive(pid)] == []
+
+
+async def test_a_crashed_agent_leaves_no_helper_and_no_terminal_behind(store, tmp_path, workspace):
+    session = new_session(store, workspace)
+    config = wrapped_config(tmp_path)
+    opened = await run(store, config, session, "bgterminal")
+    child = terminal_child(opened)
+    crashed = await run(store, config, session, "crash")
+    assert crashed.status == "error" and "exited with code 3" in crashed.error
+    pids = recorded(tmp_path / "pids")
+    assert [pid for pid in [*pids["wrapper"], *pids["agent"], *pids["helper"], child] if alive(pid)] == []
+
+
+def test_a_cli_command_leaves_no_agent_process(chinwag_home, cli, tmp_path):
+    pids = tmp_path / "pids"
+    (chinwag_home / "config.toml").write_text(
+        f'[agents.fake]\nkind = "acp"\ncommand = ["{sys.executable}", "{WRAPPER}"]\n'
+        f'env = {{ FAKE_ACP_PIDS = "{pids}", FAKE_ACP_HELPER = "1" }}\n')
+    result = cli("session", "start", "--agent", "fake", "--workspace", str(tmp_path), "bgterminal")
+    assert result.returncode == 0, result.stderr
+    child = int(result.stdout.split("terminal child: ")[1].split()[0])
+    left = [pid for pid in [*sum(recorded(pids).values(), []), child] if alive(pid)]
+    assert left == []
+
+
+# -- item 13: one line on stderr --------------------------------------------------------------------
+def test_a_failing_agent_behind_a_launcher_is_one_line_on_stderr(chinwag_home, cli, tmp_path):
+    (chinwag_home / "config.toml").write_text(
+        f'[agents.fake]\nkind = "acp"\ncommand = ["{sys.executable}", "{WRAPPER}"]\n'
+        f'env = {{ FAKE_ACP_AUTH = "1", FAKE_ACP_HELPER = "1", FAKE_ACP_PIDS = "{tmp_path / "pids"}" }}\n')
+    started = cli("session", "start", "--agent", "fake", "--workspace", str(tmp_path))
+    assert started.returncode == 0, started.stderr
+    result = cli("session", "send", started.stdout.strip(), "hello")
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Exception ignored" not in result.stderr and "Authentication required" in lines[0]
