@@ -6,12 +6,14 @@ says how to log in; agents and their terminals never see secrets they were not g
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
 from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.agents.acp.environment import agent_environment, is_secret
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
 
@@ -141,3 +143,53 @@ def test_a_failing_agent_behind_a_launcher_is_one_line_on_stderr(chinwag_home, c
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert "Exception ignored" not in result.stderr and "Authentication required" in lines[0]
+
+
+# -- item 20: secrets stay out of agents and their terminals ----------------------------------------
+SECRETS = {"OPENAI_API_KEY": "sk-1", "ANTHROPIC_API_KEY": "sk-2", "GITHUB_TOKEN": "gh-3",
+           "AWS_SECRET_ACCESS_KEY": "aws-4", "DB_PASSWORD": "pw-5", "PGPASSWORD": "pw-6"}
+
+
+def seen_names(turn, label: str) -> set[str]:
+    return set(json.loads(turn.text.split(f"{label}: ")[1].split("]")[0] + "]"))
+
+
+async def test_agents_and_their_terminals_get_no_secrets_unless_named(store, tmp_path, workspace, monkeypatch):
+    for name, value in {**SECRETS, "PLAIN_SETTING": "kept"}.items():
+        monkeypatch.setenv(name, value)
+    session = new_session(store, workspace)
+    config = Config(agents={"fake": {"kind": "acp", "command": [sys.executable, AGENT], "timeout": 20,
+                                     "pass_env": ["GITHUB_TOKEN"], "env": {"MY_SERVICE_TOKEN": "given"}}})
+    turn = await run(store, config, session, "env termenv")
+    assert turn.status == "complete", turn.error
+    for label in ("env", "termenv"):
+        names = seen_names(turn, label)
+        assert names & set(SECRETS) == {"GITHUB_TOKEN"}, label
+        assert {"PLAIN_SETTING", "PATH", "MY_SERVICE_TOKEN"} <= names, label
+
+
+def test_which_names_are_secrets():
+    assert all(is_secret(name) for name in [*SECRETS, "HF_TOKEN", "GEMINI_API_KEY", "AWS_ACCESS_KEY_ID",
+                                             "GOOGLE_APPLICATION_CREDENTIALS", "MY_APIKEY", "MYSQL_PWD"])
+    assert not any(is_secret(name) for name in ["PATH", "HOME", "SSH_AUTH_SOCK", "KEYBOARD_LAYOUT", "TERM",
+                                                 "PYTHON_KEYRING_BACKEND", "LANG", "CHINWAG_HOME"])
+    env = agent_environment({"pass_env": ["OPENAI_API_KEY"], "env": {"X_TOKEN": "1"}},
+                            {"OPENAI_API_KEY": "a", "ANTHROPIC_API_KEY": "b", "PATH": "/bin"})
+    assert env == {"OPENAI_API_KEY": "a", "PATH": "/bin", "X_TOKEN": "1"}
+
+
+def test_pass_env_from_config_toml_reaches_the_agent(chinwag_home, cli, tmp_path):
+    (chinwag_home / "config.toml").write_text(
+        f'[agents.fake]\nkind = "acp"\ncommand = ["{sys.executable}", "{AGENT}"]\npass_env = ["GITHUB_TOKEN"]\n')
+    result = cli("session", "start", "--agent", "fake", "--workspace", str(tmp_path), "env",
+                 env={"OPENAI_API_KEY": "sk-x", "GITHUB_TOKEN": "gh-y"})
+    assert result.returncode == 0, result.stderr
+    names = set(json.loads(result.stdout.split("env: ")[1].split("]")[0] + "]"))
+    assert "GITHUB_TOKEN" in names and "OPENAI_API_KEY" not in names
+
+
+def test_a_wrong_pass_env_is_one_line(chinwag_home, cli):
+    (chinwag_home / "config.toml").write_text('[agents.fake]\nkind = "acp"\ncommand = ["x"]\npass_env = [1]\n')
+    result = cli("config", "show")
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+    assert "pass_env must be a list of variable names" in result.stderr

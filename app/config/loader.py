@@ -63,6 +63,7 @@ AGENT_KEYS = {
     "chunk": int,
     "command": list,
     "env": dict,
+    "pass_env": list,
     "cwd": str,
     "idle_timeout": (int, float),
 }
@@ -109,6 +110,9 @@ def _check_agent_values(profile: dict, where: str, path: Path, text: str) -> Non
     if param is not None and param not in MAX_TOKENS_PARAMS:
         raise ConfigError(f"{path}{_line_of(text, 'max_tokens_param')}: {where}.max_tokens_param is {param!r} "
                           f"(one of: {', '.join(MAX_TOKENS_PARAMS)})")
+    names = profile.get("pass_env")
+    if names is not None and not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f"{path}{_line_of(text, 'pass_env')}: {where}.pass_env must be a list of variable names")
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -60,6 +60,8 @@ DEFAULT_CONFIG = '''\
 # kind = "acp"
 # command = ["opencode", "acp"]
 # idle_timeout = 600          # seconds an idle agent process is kept
+# pass_env = ["GITHUB_TOKEN"] # secrets (*_API_KEY, *_TOKEN, *_SECRET, ...) are not passed
+#                             # to agents unless named here or set in env = {...}
 
 # -- per folder ---------------------------------------------------------------------------
 # [workspaces."~/src/project"]

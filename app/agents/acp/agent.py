@@ -28,6 +28,7 @@ from chinwag.app.config import paths
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
+from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.base import (
     AgentError,
     AgentEvent,
@@ -54,7 +55,7 @@ class AcpProcess:
         self.command = command
         self.env = env
         self.cwd = cwd
-        self.client = ChinwagClient(workspace, lambda: "ask")
+        self.client = ChinwagClient(workspace, lambda: "ask", env=env)
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
@@ -186,7 +187,7 @@ class AcpAgent:
         self.name = name
         self._model = profile.get("model", "")
         self.command = list(command)
-        self.env = {**os.environ, **{str(k): str(v) for k, v in (profile.get("env") or {}).items()}}
+        self.env = agent_environment(profile)
         self.workspace = workspace or os.getcwd()
         self.cwd = profile.get("cwd") or self.workspace
         self.session_id = session_id

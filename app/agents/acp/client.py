@@ -32,6 +32,7 @@ from acp.schema import (
 )
 
 from chinwag.app.agents.acp import process_group
+from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
 
@@ -76,9 +77,10 @@ class Terminal:
 
 
 class ChinwagClient:
-    def __init__(self, workspace: str, mode: Callable[[], str]):
+    def __init__(self, workspace: str, mode: Callable[[], str], env: dict[str, str] | None = None):
         self.workspace = Path(workspace or os.getcwd()).resolve()
         self.mode = mode
+        self.env = agent_environment({}) if env is None else env  # the agent's own: secrets filtered
         self.sink: Callable[[object], None] | None = None
         self.mapper = UpdateMapper()
         self.terminals: dict[str, Terminal] = {}
@@ -173,7 +175,7 @@ class ChinwagClient:
         if self.mode() == "readonly":
             raise _refuse(f"the session is read-only: running {command!r} was refused")
         workdir = self._inside(cwd) if cwd else self.workspace
-        environment = dict(os.environ)
+        environment = dict(self.env)
         for variable in env or []:
             environment[variable.name] = variable.value
         try:
