@@ -145,6 +145,29 @@ def test_a_failing_agent_behind_a_launcher_is_one_line_on_stderr(chinwag_home, c
     assert "Exception ignored" not in result.stderr and "Authentication required" in lines[0]
 
 
+# -- item 15: authentication required says how to log in -------------------------------------------
+async def test_auth_required_lists_the_agents_methods_and_how_to_log_in(store, tmp_path, workspace):
+    session = new_session(store, workspace)
+    config = Config(agents={"fake": {"kind": "acp", "command": [sys.executable, AGENT],
+                                     "env": {"FAKE_ACP_AUTH": "1"}, "timeout": 20}})
+    turn = await run(store, config, session, "hello")
+    assert turn.status == "error" and "\n" not in turn.error
+    assert "needs you to log in" in turn.error
+    assert "fake-login (Log in with Fake: Run `fake-agent login` in a terminal)" in turn.error
+    assert "fake-key (Use an API key: Requires FAKE_AGENT_API_KEY)" in turn.error
+    assert "FAKE_AGENT_API_KEY" in turn.error and "pass_env" in turn.error
+    assert (store.get_session(session.id).input_tokens, turn.input_tokens) == (0, 0)  # nothing was sent
+
+
+async def test_an_agent_that_is_given_its_key_gets_past_authentication(store, tmp_path, workspace, monkeypatch):
+    monkeypatch.setenv("FAKE_AGENT_API_KEY", "secret-value")
+    session = new_session(store, workspace)
+    config = Config(agents={"fake": {"kind": "acp", "command": [sys.executable, AGENT], "env": {"FAKE_ACP_AUTH": "1"},
+                                     "pass_env": ["FAKE_AGENT_API_KEY"], "timeout": 20}})
+    turn = await run(store, config, session, "hello")
+    assert turn.status == "complete" and turn.text == "echo #1: hello"
+
+
 # -- item 20: secrets stay out of agents and their terminals ----------------------------------------
 SECRETS = {"OPENAI_API_KEY": "sk-1", "ANTHROPIC_API_KEY": "sk-2", "GITHUB_TOKEN": "gh-3",
            "AWS_SECRET_ACCESS_KEY": "aws-4", "DB_PASSWORD": "pw-5", "PGPASSWORD": "pw-6"}
@@ -193,3 +216,18 @@ def test_a_wrong_pass_env_is_one_line(chinwag_home, cli):
     result = cli("config", "show")
     assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
     assert "pass_env must be a list of variable names" in result.stderr
+
+
+def test_the_login_hint_covers_terminal_and_env_var_methods():
+    from acp.schema import AuthEnvVar, EnvVarAuthMethod, TerminalAuthMethod
+
+    from chinwag.app.agents.acp.agent import login_hint
+
+    hint = login_hint("codex", ["codex-acp"], Exception("Authentication required"), [
+        TerminalAuthMethod(type="terminal", id="tty", name="Sign in", args=["--login"], env={"MODE": "tty"}),
+        EnvVarAuthMethod(type="env_var", id="key", name="API key", vars=[AuthEnvVar(name="CODEX_API_KEY")]),
+    ])
+    assert "tty (Sign in)" in hint and "key (API key)" in hint
+    assert "run `MODE=tty codex-acp --login` in a terminal" in hint
+    assert "export CODEX_API_KEY=... and add it to pass_env in [agents.codex]" in hint
+    assert "own login command" not in hint and "\n" not in hint

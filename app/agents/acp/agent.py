@@ -45,6 +45,7 @@ EOF_GRACE = 1.0  # an agent told stdin is closed gets this long to exit by itsel
 IDLE_TIMEOUT = 600.0
 STDERR_TAIL = 600
 LINE_LIMIT = 16 * 1024 * 1024  # one JSON-RPC message may carry a whole file
+AUTH_REQUIRED = -32000  # the ACP error code for "Authentication required"
 
 
 class AcpProcess:
@@ -59,6 +60,7 @@ class AcpProcess:
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
+        self.auth_methods: list = []  # initialize's authMethods, for "Authentication required"
         self.session_id: str | None = None
         self.process = None
         self.conn: ClientSideConnection | None = None
@@ -74,6 +76,12 @@ class AcpProcess:
         except OSError:
             return ""
         return " ".join(data.decode("utf-8", errors="replace").split())
+
+    def failure(self, what: str, exc: BaseException) -> str:
+        """`what` failed with `exc`: how to log in when the agent wants that, else its stderr tail."""
+        if is_auth_required(exc):
+            return login_hint(self.name, self.command, exc, self.auth_methods)
+        return self.explain(f"{what}: {exc}")
 
     def explain(self, what: str) -> str:
         tail = self.stderr_tail()
@@ -121,6 +129,7 @@ class AcpProcess:
             raise AgentError(self.explain(what)) from None
         caps = response.agent_capabilities
         self.capabilities = caps.model_dump(mode="json", exclude_none=True) if caps is not None else {}
+        self.auth_methods = list(getattr(response, "auth_methods", None) or [])
         info = getattr(response, "agent_info", None)
         self.agent_name = (getattr(info, "title", None) or getattr(info, "name", None) or "") if info else ""
 
@@ -154,6 +163,31 @@ class AcpProcess:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+
+def is_auth_required(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == AUTH_REQUIRED or "authentication required" in str(exc).lower()
+
+
+def login_hint(name: str, command: list[str], exc: BaseException, methods: list) -> str:
+    """One line: the agent's authMethods (id, name, description) and what to do for each kind."""
+    offered, steps = [], []
+    for method in methods:
+        description = f": {method.description}" if getattr(method, "description", None) else ""
+        offered.append(f"{method.id} ({method.name}{description})")
+        kind = getattr(method, "type", None) or "agent"
+        if kind == "env_var":
+            for var in getattr(method, "vars", None) or []:
+                steps.append(f"export {var.name}=... and add it to pass_env in [agents.{name}] of config.toml "
+                             f"(Chinwag passes no keys to agents unless named)")
+        elif kind == "terminal":
+            env = "".join(f"{k}={shlex.quote(v)} " for k, v in (getattr(method, "env", None) or {}).items())
+            steps.append(f"run `{env}{shlex.join([*command, *(getattr(method, 'args', None) or [])])}` in a terminal")
+    if not steps or any((getattr(m, "type", None) or "agent") == "agent" for m in methods):
+        steps.insert(0, "run the agent's own login command in a terminal (its docs name it)")
+    listed = f"; it offers: {'; '.join(offered)}" if offered else " (it lists no authMethods)"
+    return (f"agent {name!r} needs you to log in ({exc}){listed}. To log in, "
+            f"{', or '.join(dict.fromkeys(steps))}; then send again")
 
 
 def _version() -> str:
@@ -230,7 +264,7 @@ class AcpAgent:
                 restored = await process.open_session(self.known_session)
             except Exception as exc:
                 await acp_pool.close(self.session_id)
-                yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"), sent=False)
+                yield Failed(process.failure(f"agent {self.name!r} could not open a session", exc), sent=False)
                 return
             yield SessionMeta({"acp_session_id": process.session_id, "acp_agent": self.name,
                                "acp_agent_info": process.agent_name, "acp_capabilities": process.capabilities,
@@ -275,7 +309,7 @@ class AcpAgent:
                     await asyncio.sleep(0.05)  # let an exiting process settle so its code is known
                     code = process.process.returncode
                     message = (process.explain(f"agent {self.name!r} exited with code {code} mid-turn")
-                               if code is not None else process.explain(f"agent {self.name!r} failed: {error}"))
+                               if code is not None else process.failure(f"agent {self.name!r} failed", error))
                 else:
                     message = process.explain(f"agent {self.name!r} exited with code "
                                               f"{process.process.returncode} mid-turn")
