@@ -6,9 +6,11 @@ capabilities are kept on the session) and opens its session with `session/new` i
 session's workspace, or `session/load` when reopening a session the agent can load; when
 it cannot, the earlier conversation is replayed as text in the first prompt. Each turn is
 one `session/prompt`; its `session/update`s become our events. Cancel sends
-`session/cancel` and waits briefly; an agent that does not finish is terminated. A crash,
-a hang at start-up or garbage on stdout ends the turn with an error and the agent's
-stderr tail. Imported only when an ACP agent is used.
+`session/cancel` and waits briefly; an agent that does not finish is terminated with its
+whole process group (see `process_group`). A crash, a hang at start-up or garbage on stdout
+ends the turn with an error and the agent's stderr tail; "Authentication required" lists
+the agent's authMethods and how to log in. The agent gets Chinwag's environment without
+secrets (see `environment`). Imported only when an ACP agent is used.
 """
 
 from __future__ import annotations
