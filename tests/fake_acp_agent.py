@@ -26,7 +26,8 @@ FAKE_ACP_GARBAGE=1 (junk on stdout), FAKE_ACP_NO_INIT=1 (never answers initializ
 FAKE_ACP_EXIT=1 (exits at once with a message on stderr), FAKE_ACP_PIDS (a file it appends
 `agent PID` to at start), FAKE_ACP_HELPER=1 (starts a `sleep 300` helper child at start that
 inherits its stdout and stderr, appended as `helper PID`), FAKE_ACP_AUTH=1 (advertises two authMethods and refuses
-session/new with "Authentication required" unless FAKE_AGENT_API_KEY is set).
+session/new with "Authentication required" until `authenticate`d with fake-key, which
+needs FAKE_AGENT_API_KEY).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class FakeAgent:
         )
 
     async def new_session(self, cwd: str, mcp_servers=None, **kwargs):
-        if os.environ.get("FAKE_ACP_AUTH") and not os.environ.get("FAKE_AGENT_API_KEY"):
+        if os.environ.get("FAKE_ACP_AUTH") and not getattr(self, "authenticated", False):
             from acp import RequestError
 
             raise RequestError.auth_required()
@@ -142,6 +143,13 @@ class FakeAgent:
             update = update_user_message_text(text) if role == "user" else update_agent_message_text(text)
             await self.conn.session_update(session_id, update)
         return LoadSessionResponse()
+
+    async def authenticate(self, method_id: str, **kwargs):
+        if method_id != "fake-key" or not os.environ.get("FAKE_AGENT_API_KEY"):
+            from acp import RequestError
+
+            raise RequestError.auth_required()
+        self.authenticated = True
 
     async def cancel(self, session_id: str, **kwargs) -> None:
         self.cancelled.add(session_id)

@@ -229,5 +229,5 @@ def test_the_login_hint_covers_terminal_and_env_var_methods():
     ])
     assert "tty (Sign in)" in hint and "key (API key)" in hint
     assert "run `MODE=tty codex-acp --login` in a terminal" in hint
-    assert "export CODEX_API_KEY=... and add it to pass_env in [agents.codex]" in hint
+    assert "export CODEX_API_KEY=... and name it in pass_env in [agents.codex]" in hint
     assert "own login command" not in hint and "\n" not in hint

@@ -144,8 +144,25 @@ class AcpProcess:
                 return True
             except Exception:  # the agent forgot it: start afresh, the caller replays the context
                 pass
-        response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
+        try:
+            response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
+        except Exception as exc:
+            if not (is_auth_required(exc) and await self._authenticate()):
+                raise
+            response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
         self.session_id = response.session_id
+        return False
+
+    async def _authenticate(self) -> bool:
+        """`authenticate` with an env_var method whose variables the agent was given (pass_env)."""
+        for method in self.auth_methods:
+            required = [v.name for v in getattr(method, "vars", None) or [] if not getattr(v, "optional", False)]
+            if getattr(method, "type", None) == "env_var" and required and all(self.env.get(n) for n in required):
+                try:
+                    await self.conn.authenticate(method_id=method.id)
+                    return True
+                except Exception:  # noqa: BLE001 - try the next method; the caller explains the failure
+                    continue
         return False
 
     async def close(self) -> None:
@@ -173,18 +190,20 @@ def is_auth_required(exc: BaseException) -> bool:
 
 def login_hint(name: str, command: list[str], exc: BaseException, methods: list) -> str:
     """One line: the agent's authMethods (id, name, description) and what to do for each kind."""
-    offered, steps = [], []
+    offered, steps, variables = [], [], []
     for method in methods:
         description = f": {method.description}" if getattr(method, "description", None) else ""
         offered.append(f"{method.id} ({method.name}{description})")
         kind = getattr(method, "type", None) or "agent"
         if kind == "env_var":
-            for var in getattr(method, "vars", None) or []:
-                steps.append(f"export {var.name}=... and add it to pass_env in [agents.{name}] of config.toml "
-                             f"(Chinwag passes no keys to agents unless named)")
+            variables += [var.name for var in getattr(method, "vars", None) or []]
         elif kind == "terminal":
             env = "".join(f"{k}={shlex.quote(v)} " for k, v in (getattr(method, "env", None) or {}).items())
             steps.append(f"run `{env}{shlex.join([*command, *(getattr(method, 'args', None) or [])])}` in a terminal")
+    if variables:
+        names = " or ".join(f"{n}=..." for n in dict.fromkeys(variables))
+        steps.append(f"export {names} and name it in pass_env in [agents.{name}] of config.toml "
+                     "(Chinwag passes no keys to agents unless named)")
     if not steps or any((getattr(m, "type", None) or "agent") == "agent" for m in methods):
         steps.insert(0, "run the agent's own login command in a terminal (its docs name it)")
     listed = f"; it offers: {'; '.join(offered)}" if offered else " (it lists no authMethods)"
