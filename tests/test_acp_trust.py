@@ -145,6 +145,14 @@ def test_a_failing_agent_behind_a_launcher_is_one_line_on_stderr(chinwag_home, c
     assert "Exception ignored" not in result.stderr and "Authentication required" in lines[0]
 
 
+async def test_an_agents_coloured_stderr_reaches_the_error_as_plain_text(store, tmp_path, workspace):
+    script = "import sys; sys.stderr.write('\\x1b[2m10:14\\x1b[0m \\x1b[31mERROR\\x1b[0m no login\\n'); sys.exit(2)"
+    config = Config(agents={"fake": {"kind": "acp", "command": [sys.executable, "-c", script], "timeout": 20}})
+    turn = await run(store, config, new_session(store, workspace), "hello")
+    assert turn.status == "error" and "its stderr: …10:14 ERROR no login" in turn.error
+    assert "\x1b" not in turn.error
+
+
 # -- item 15: authentication required says how to log in -------------------------------------------
 async def test_auth_required_lists_the_agents_methods_and_how_to_log_in(store, tmp_path, workspace):
     session = new_session(store, workspace)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shlex
 from pathlib import Path
 from typing import AsyncIterator
@@ -47,6 +48,7 @@ EOF_GRACE = 1.0  # an agent told stdin is closed gets this long to exit by itsel
 IDLE_TIMEOUT = 600.0
 STDERR_TAIL = 600
 LINE_LIMIT = 16 * 1024 * 1024  # one JSON-RPC message may carry a whole file
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|\x1b.")
 AUTH_REQUIRED = -32000  # the ACP error code for "Authentication required"
 
 
@@ -77,7 +79,8 @@ class AcpProcess:
             data = self.stderr_path.read_bytes()[-STDERR_TAIL:]
         except OSError:
             return ""
-        return " ".join(data.decode("utf-8", errors="replace").split())
+        text = ANSI.sub("", data.decode("utf-8", errors="replace"))  # agents log in colour
+        return " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
 
     def failure(self, what: str, exc: BaseException) -> str:
         """`what` failed with `exc`: how to log in when the agent wants that, else its stderr tail."""
