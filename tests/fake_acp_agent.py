@@ -14,12 +14,20 @@ turn depends on words in the prompt:
     hang        never answers (ignores cancel) until killed
     crash       prints to stderr and exits mid-turn
     usage       reports token usage
+    env         replies `env: ["NAME", ...]` (the names in its environment)
+    termenv     the same names as seen by a terminal it opens
+    bgterminal  opens a terminal whose shell starts `sleep 300` in the background and
+                replies `terminal child: PID` (the terminal is left running)
 
 Otherwise it answers `echo #N: PROMPT` (N counts this session's turns, so a resumed
 session shows whether the agent remembers). Environment: FAKE_ACP_STATE (a JSON file the
 sessions are kept in, for session/load), FAKE_ACP_NO_LOAD=1 (no load support),
 FAKE_ACP_GARBAGE=1 (junk on stdout), FAKE_ACP_NO_INIT=1 (never answers initialize),
-FAKE_ACP_EXIT=1 (exits at once with a message on stderr).
+FAKE_ACP_EXIT=1 (exits at once with a message on stderr), FAKE_ACP_PIDS (a file it appends
+`agent PID` to at start), FAKE_ACP_HELPER=1 (starts a `sleep 300` helper child at start that
+inherits its stdout and stderr, appended as `helper PID`), FAKE_ACP_AUTH=1 (advertises two authMethods and refuses
+session/new with "Authentication required" until `authenticate`d with fake-key, which
+needs FAKE_AGENT_API_KEY).
 """
 
 from __future__ import annotations
@@ -27,10 +35,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+if os.environ.get("FAKE_ACP_PIDS"):
+    with open(os.environ["FAKE_ACP_PIDS"], "a") as pids:
+        pids.write(f"agent {os.getpid()}\n")
+        if os.environ.get("FAKE_ACP_HELPER"):  # a helper it runs (an MCP server...), holding its stdout and stderr
+            helper = subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL)
+            pids.write(f"helper {helper.pid}\n")
 if os.environ.get("FAKE_ACP_EXIT"):
     print("fake agent: missing credentials, exiting", file=sys.stderr)
     sys.exit(2)
@@ -55,6 +70,9 @@ from acp import (  # noqa: E402
 from acp.helpers import update_available_commands  # noqa: E402
 from acp.schema import (  # noqa: E402
     AgentCapabilities,
+    AuthEnvVar,
+    AuthMethodAgent,
+    EnvVarAuthMethod,
     AvailableCommand,
     Implementation,
     InitializeResponse,
@@ -94,13 +112,23 @@ class FakeAgent:
         if os.environ.get("FAKE_ACP_NO_INIT"):
             await asyncio.sleep(3600)
         self.client_capabilities = client_capabilities
+        methods = [
+            AuthMethodAgent(id="fake-login", name="Log in with Fake", description="Run `fake-agent login` in a terminal"),
+            EnvVarAuthMethod(type="env_var", id="fake-key", name="Use an API key",
+                             description="Requires FAKE_AGENT_API_KEY", vars=[AuthEnvVar(name="FAKE_AGENT_API_KEY")]),
+        ] if os.environ.get("FAKE_ACP_AUTH") else []
         return InitializeResponse(
             protocol_version=PROTOCOL_VERSION,
             agent_capabilities=AgentCapabilities(load_session=not os.environ.get("FAKE_ACP_NO_LOAD")),
             agent_info=Implementation(name="fake-acp-agent", title="Fake ACP agent", version="1.0"),
+            auth_methods=methods,
         )
 
     async def new_session(self, cwd: str, mcp_servers=None, **kwargs):
+        if os.environ.get("FAKE_ACP_AUTH") and not getattr(self, "authenticated", False):
+            from acp import RequestError
+
+            raise RequestError.auth_required()
         session_id = "fake-" + uuid.uuid4().hex[:8]
         self.sessions[session_id] = {"cwd": cwd, "history": []}
         save_state(self.sessions)
@@ -115,6 +143,13 @@ class FakeAgent:
             update = update_user_message_text(text) if role == "user" else update_agent_message_text(text)
             await self.conn.session_update(session_id, update)
         return LoadSessionResponse()
+
+    async def authenticate(self, method_id: str, **kwargs):
+        if method_id != "fake-key" or not os.environ.get("FAKE_AGENT_API_KEY"):
+            from acp import RequestError
+
+            raise RequestError.auth_required()
+        self.authenticated = True
 
     async def cancel(self, session_id: str, **kwargs) -> None:
         self.cancelled.add(session_id)
@@ -188,6 +223,24 @@ class FakeAgent:
             output = await self.conn.terminal_output(session_id=session_id, terminal_id=term.terminal_id)
             await self.conn.release_terminal(session_id=session_id, terminal_id=term.terminal_id)
             await say(f"terminal said: {output.output.strip()} ")
+        if "env" in words:
+            await say(f"env: {json.dumps(sorted(os.environ))} ")
+        if "termenv" in words:
+            term = await self.conn.create_terminal(
+                session_id=session_id, command=sys.executable,
+                args=["-c", "import json, os; print(json.dumps(sorted(os.environ)))"])
+            await self.conn.wait_for_terminal_exit(session_id=session_id, terminal_id=term.terminal_id)
+            output = await self.conn.terminal_output(session_id=session_id, terminal_id=term.terminal_id)
+            await self.conn.release_terminal(session_id=session_id, terminal_id=term.terminal_id)
+            await say(f"termenv: {output.output.strip()} ")
+        if "bgterminal" in words:
+            term = await self.conn.create_terminal(session_id=session_id, command="sh",
+                                                   args=["-c", "sleep 300 & echo $!; wait"])
+            output = ""
+            while not output.strip():
+                await asyncio.sleep(0.02)
+                output = (await self.conn.terminal_output(session_id=session_id, terminal_id=term.terminal_id)).output
+            await say(f"terminal child: {output.strip()} ")
         if "slow" in words:
             for n in range(200):
                 if session_id in self.cancelled:

@@ -13,6 +13,7 @@ in the middle of a stream the time is recorded in `disconnected_at`.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class Reply:
     hang: float = 0.0  # seconds to wait before answering at all
     empty: bool = False  # a 200 stream that ends without any content
     cut: bool = False  # close the connection after the chunks, without ending the stream
+    drop: bool = False  # chunked transfer, the connection closed mid-body (a server that died mid-reply)
 
 
 @dataclass
@@ -127,15 +129,21 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("cache-control", "no-cache")
-                self.send_header("connection", "close")
+                if reply.drop:
+                    self.send_header("transfer-encoding", "chunked")
+                else:
+                    self.send_header("connection", "close")
                 self.end_headers()
                 self.close_connection = True
                 try:
                     for delay, event in events:
                         if delay:
                             time.sleep(delay)
-                        self.wfile.write(event.encode())
+                        data = event.encode()
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if reply.drop else data)
                         self.wfile.flush()
+                    if reply.drop:  # no terminating zero-length chunk: the body is incomplete
+                        self.connection.shutdown(socket.SHUT_RDWR)
                 except (BrokenPipeError, ConnectionResetError):
                     fake.disconnected_at = time.monotonic()
 
@@ -162,7 +170,7 @@ def openai_events(body: dict, reply: Reply):
             yield reply.delay, chunk({"content": piece})
             if reply.malformed and index == 0:
                 yield 0, "data: {this is not json\n\n"
-    if reply.cut:
+    if reply.cut or reply.drop:
         return
     yield 0, chunk({}, "stop")
     if reply.usage is not None:
@@ -198,7 +206,7 @@ def anthropic_events(body: dict, reply: Reply):
                                      "delta": {"type": "text_delta", "text": piece}}, "content_block_delta")
             if reply.malformed and number == 0:
                 yield 0, "event: content_block_delta\ndata: {this is not json\n\n"
-        if reply.cut:
+        if reply.cut or reply.drop:
             return
         yield 0, _sse({"type": "content_block_stop", "index": index}, "content_block_stop")
     yield 0, _sse({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},

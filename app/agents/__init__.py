@@ -10,8 +10,8 @@ from chinwag.app.agents.discovery import builtin_profiles
 from chinwag.app.config.loader import Config
 
 KINDS = ("echo", "openai", "anthropic", "acp")
-PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "timeout",
-                    "connect_timeout", "max_retries")
+PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "max_tokens_param",
+                    "timeout", "connect_timeout", "max_retries")
 
 
 def profile_for(name: str, config: Config, environ=None) -> dict:

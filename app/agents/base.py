@@ -74,6 +74,7 @@ class Done:
 @dataclass(frozen=True)
 class Failed:
     message: str
+    sent: bool = True  # False: the request never reached the server or agent, so it used no tokens
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ AGENT_KEYS = {
     "context_window": int,
     "auto_compact": (int, float),
     "max_tokens": int,
+    "max_tokens_param": str,
     "timeout": (int, float),
     "connect_timeout": (int, float),
     "max_retries": int,
@@ -62,6 +63,7 @@ AGENT_KEYS = {
     "chunk": int,
     "command": list,
     "env": dict,
+    "pass_env": list,
     "cwd": str,
     "idle_timeout": (int, float),
 }
@@ -69,6 +71,7 @@ UI_KEYS: dict[str, type | tuple[type, ...]] = {
     "theme": str,  # a Textual theme name: "chinwag" (dark, the default), "chinwag-light", "nord", ...
 }
 TOP_KEYS = {"defaults", "agents", "keys", "workspaces", "ui"}
+MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens", "both")
 
 
 class ConfigError(Exception):
@@ -106,6 +109,16 @@ def _check(section: dict, allowed: dict, where: str, path: Path, text: str) -> N
             raise ConfigError(f"{path}{_line_of(text, key)}: {where}.{key} has the wrong type ({type(value).__name__})")
 
 
+def _check_agent_values(profile: dict, where: str, path: Path, text: str) -> None:
+    param = profile.get("max_tokens_param")
+    if param is not None and param not in MAX_TOKENS_PARAMS:
+        raise ConfigError(f"{path}{_line_of(text, 'max_tokens_param')}: {where}.max_tokens_param is {param!r} "
+                          f"(one of: {', '.join(MAX_TOKENS_PARAMS)})")
+    names = profile.get("pass_env")
+    if names is not None and not all(isinstance(n, str) and n for n in names):
+        raise ConfigError(f"{path}{_line_of(text, 'pass_env')}: {where}.pass_env must be a list of variable names")
+
+
 def load_config(path: Path | None = None) -> Config:
     path = path or paths.config_path()
     if not path.exists():
@@ -134,6 +147,7 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(profile, dict):
             raise ConfigError(f"{path}: agents.{name} must be a table")
         _check(profile, AGENT_KEYS, f"[agents.{name}]", path, text)
+        _check_agent_values(profile, f"[agents.{name}]", path, text)
     keys = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] maps binding ids to key names, e.g. quit = \"ctrl+x\"")

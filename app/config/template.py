@@ -32,6 +32,9 @@ DEFAULT_CONFIG = '''\
 # base_url = "http://127.0.0.1:11434/v1"
 # model = "qwen2.5-coder:7b"
 # context_window = 32768
+# max_tokens = 1024
+# max_tokens_param = "max_tokens"  # the field for max_tokens: max_tokens (default unless
+#                             # api.openai.com) | max_completion_tokens | both
 
 # -- coding agents over ACP (the Agent Client Protocol) -----------------------------------
 # Chinwag starts the agent in the session's workspace; /mode ask|bypass|readonly decides
@@ -57,6 +60,8 @@ DEFAULT_CONFIG = '''\
 # kind = "acp"
 # command = ["opencode", "acp"]
 # idle_timeout = 600          # seconds an idle agent process is kept
+# pass_env = ["GITHUB_TOKEN"] # secrets (*_API_KEY, *_TOKEN, *_SECRET, ...) are not passed
+#                             # to agents unless named here or set in env = {...}
 
 # -- per folder ---------------------------------------------------------------------------
 # [workspaces."~/src/project"]

@@ -261,6 +261,7 @@ class Runner:
         stream = None
         self._notify(live, calls, "started")
         status, error = "complete", None
+        sent = True  # did the request reach the agent? one that never did costs no input tokens
         messages = []
         pending_text: list[str] = []
         pending_thinking: list[str] = []
@@ -329,7 +330,7 @@ class Runner:
                     await self._flush(writer, lock)
                     await self._agent_fact(event, live, calls)
                 elif isinstance(event, Failed):
-                    status, error = "error", event.message
+                    status, error, sent = "error", event.message, event.sent
                     break
                 elif isinstance(event, Done):
                     break
@@ -337,8 +338,8 @@ class Runner:
             status = "stopped"
         except TurnLost as exc:  # settled elsewhere: _settle finds it so and leaves it alone
             log.warning("%s", exc)
-        except AgentError as exc:
-            status, error = "error", str(exc)
+        except AgentError as exc:  # configuration or availability: nothing was sent
+            status, error, sent = "error", str(exc), False
         except StorageError as exc:  # e.g. a tool call refused on a full disk: one line, no traceback
             status, error = "error", str(exc)
         except Exception as exc:  # any agent failure becomes an error turn, text kept
@@ -353,7 +354,7 @@ class Runner:
             if reply.session_id in self._permissions:
                 await self._answer_permission(reply.session_id, None, by="turn ended")
         if usage is None:
-            usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
+            usage = Usage(estimate_messages(messages) if sent else 0, estimate_tokens(live.text), estimated=True)
         finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
                       model=live.model, metadata=usage_metadata(usage, record), owner_pid=owner)
         settled = await self._settle(reply, writer, lock, status, error, finish)

@@ -6,9 +6,11 @@ capabilities are kept on the session) and opens its session with `session/new` i
 session's workspace, or `session/load` when reopening a session the agent can load; when
 it cannot, the earlier conversation is replayed as text in the first prompt. Each turn is
 one `session/prompt`; its `session/update`s become our events. Cancel sends
-`session/cancel` and waits briefly; an agent that does not finish is terminated. A crash,
-a hang at start-up or garbage on stdout ends the turn with an error and the agent's
-stderr tail. Imported only when an ACP agent is used.
+`session/cancel` and waits briefly; an agent that does not finish is terminated with its
+whole process group (see `process_group`). A crash, a hang at start-up or garbage on stdout
+ends the turn with an error and the agent's stderr tail; "Authentication required" lists
+the agent's authMethods and how to log in. The agent gets Chinwag's environment without
+secrets (see `environment`). Imported only when an ACP agent is used.
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shlex
 from pathlib import Path
 from typing import AsyncIterator
 
-from acp import PROTOCOL_VERSION, spawn_agent_process, text_block
+from acp import PROTOCOL_VERSION, text_block
+from acp.client.connection import ClientSideConnection
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
 from chinwag.app.config import paths
 from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
+from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.base import (
     AgentError,
     AgentEvent,
@@ -38,9 +44,12 @@ from chinwag.app.agents.base import (
 
 INIT_TIMEOUT = 30.0
 CANCEL_GRACE = 2.0
+EOF_GRACE = 1.0  # an agent told stdin is closed gets this long to exit by itself
 IDLE_TIMEOUT = 600.0
 STDERR_TAIL = 600
 LINE_LIMIT = 16 * 1024 * 1024  # one JSON-RPC message may carry a whole file
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)?|\x1b.")
+AUTH_REQUIRED = -32000  # the ACP error code for "Authentication required"
 
 
 class AcpProcess:
@@ -51,14 +60,14 @@ class AcpProcess:
         self.command = command
         self.env = env
         self.cwd = cwd
-        self.client = ChinwagClient(workspace, lambda: "ask")
+        self.client = ChinwagClient(workspace, lambda: "ask", env=env)
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
+        self.auth_methods: list = []  # initialize's authMethods, for "Authentication required"
         self.session_id: str | None = None
         self.process = None
-        self.conn = None
-        self._stack = contextlib.AsyncExitStack()
+        self.conn: ClientSideConnection | None = None
         self._stderr = None
 
     @property
@@ -70,7 +79,14 @@ class AcpProcess:
             data = self.stderr_path.read_bytes()[-STDERR_TAIL:]
         except OSError:
             return ""
-        return " ".join(data.decode("utf-8", errors="replace").split())
+        text = ANSI.sub("", data.decode("utf-8", errors="replace"))  # agents log in colour
+        return " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
+
+    def failure(self, what: str, exc: BaseException) -> str:
+        """`what` failed with `exc`: how to log in when the agent wants that, else its stderr tail."""
+        if is_auth_required(exc):
+            return login_hint(self.name, self.command, exc, self.auth_methods)
+        return self.explain(f"{what}: {exc}")
 
     def explain(self, what: str) -> str:
         tail = self.stderr_tail()
@@ -82,10 +98,11 @@ class AcpProcess:
         files.ensure_private_dir(self.stderr_path.parent)
         self._stderr = files.open_private(self.stderr_path, "wb")
         try:
-            self.conn, self.process = await self._stack.enter_async_context(spawn_agent_process(
-                self.client, self.command[0], *self.command[1:], env=self.env, cwd=self.cwd,
-                transport_kwargs={"stderr": self._stderr.fileno(), "limit": LINE_LIMIT},
-            ))
+            self.process = await process_group.start(
+                self.command[0], *self.command[1:], stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=self._stderr.fileno(), env=self.env, cwd=self.cwd, limit=LINE_LIMIT,
+            )
+            self.conn = ClientSideConnection(self.client, self.process.stdin, self.process.stdout)
         except OSError as exc:
             await self.close()
             raise AgentError(f"cannot start agent {self.name!r} ({shlex.join(self.command)}): "
@@ -96,7 +113,7 @@ class AcpProcess:
                 fs=FileSystemCapabilities(read_text_file=True, write_text_file=True), terminal=True),
             client_info=Implementation(name="chinwag", title="Chinwag", version=_version()),
         ))
-        exited = asyncio.ensure_future(self.process.wait())
+        exited = asyncio.ensure_future(process_group.exited(self.process))
         done, _ = await asyncio.wait({initialize, exited}, timeout=init_timeout, return_when=asyncio.FIRST_COMPLETED)
         exited.cancel()
         if initialize not in done:
@@ -110,7 +127,7 @@ class AcpProcess:
             response = initialize.result()
         except Exception as exc:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.process.wait(), 1)
+                await asyncio.wait_for(process_group.exited(self.process), 1)
             code = self.process.returncode
             await self.close()
             what = (f"agent {self.name!r} exited with code {code} before answering initialize" if code is not None
@@ -118,6 +135,7 @@ class AcpProcess:
             raise AgentError(self.explain(what)) from None
         caps = response.agent_capabilities
         self.capabilities = caps.model_dump(mode="json", exclude_none=True) if caps is not None else {}
+        self.auth_methods = list(getattr(response, "auth_methods", None) or [])
         info = getattr(response, "agent_info", None)
         self.agent_name = (getattr(info, "title", None) or getattr(info, "name", None) or "") if info else ""
 
@@ -130,22 +148,71 @@ class AcpProcess:
                 return True
             except Exception:  # the agent forgot it: start afresh, the caller replays the context
                 pass
-        response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
+        try:
+            response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
+        except Exception as exc:
+            if not (is_auth_required(exc) and await self._authenticate()):
+                raise
+            response = await self.conn.new_session(cwd=self.client.workspace.as_posix(), mcp_servers=[])
         self.session_id = response.session_id
         return False
 
+    async def _authenticate(self) -> bool:
+        """`authenticate` with an env_var method whose variables the agent was given (pass_env)."""
+        for method in self.auth_methods:
+            required = [v.name for v in getattr(method, "vars", None) or [] if not getattr(v, "optional", False)]
+            if getattr(method, "type", None) == "env_var" and required and all(self.env.get(n) for n in required):
+                try:
+                    await self.conn.authenticate(method_id=method.id)
+                    return True
+                except Exception:  # noqa: BLE001 - try the next method; the caller explains the failure
+                    continue
+        return False
+
     async def close(self) -> None:
-        self.client.close()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._stack.aclose(), 5)
-        if self.process is not None and self.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.kill()
+        """Stop the agent and all it spawned: its terminals, EOF on stdin, then its process group."""
+        await self.client.aclose()
+        if self.conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.process.wait(), 2)  # reap it: no transport left for the GC
+                await asyncio.wait_for(self.conn.close(), EOF_GRACE)
+        if self.process is not None:
+            if self.process.stdin is not None:
+                with contextlib.suppress(Exception):
+                    self.process.stdin.close()
+            if self.process.returncode is None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(process_group.exited(self.process), EOF_GRACE)
+            await process_group.terminate(self.process)
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+
+def is_auth_required(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == AUTH_REQUIRED or "authentication required" in str(exc).lower()
+
+
+def login_hint(name: str, command: list[str], exc: BaseException, methods: list) -> str:
+    """One line: the agent's authMethods (id, name, description) and what to do for each kind."""
+    offered, steps, variables = [], [], []
+    for method in methods:
+        description = f": {method.description}" if getattr(method, "description", None) else ""
+        offered.append(f"{method.id} ({method.name}{description})")
+        kind = getattr(method, "type", None) or "agent"
+        if kind == "env_var":
+            variables += [var.name for var in getattr(method, "vars", None) or []]
+        elif kind == "terminal":
+            env = "".join(f"{k}={shlex.quote(v)} " for k, v in (getattr(method, "env", None) or {}).items())
+            steps.append(f"run `{env}{shlex.join([*command, *(getattr(method, 'args', None) or [])])}` in a terminal")
+    if variables:
+        names = " or ".join(f"{n}=..." for n in dict.fromkeys(variables))
+        steps.append(f"export {names} and name it in pass_env in [agents.{name}] of config.toml "
+                     "(Chinwag passes no keys to agents unless named)")
+    if not steps or any((getattr(m, "type", None) or "agent") == "agent" for m in methods):
+        steps.insert(0, "run the agent's own login command in a terminal (its docs name it)")
+    listed = f"; it offers: {'; '.join(offered)}" if offered else " (it lists no authMethods)"
+    return (f"agent {name!r} needs you to log in ({exc}){listed}. To log in, "
+            f"{', or '.join(dict.fromkeys(steps))}; then send again")
 
 
 def _version() -> str:
@@ -179,7 +246,7 @@ class AcpAgent:
         self.name = name
         self._model = profile.get("model", "")
         self.command = list(command)
-        self.env = {**os.environ, **{str(k): str(v) for k, v in (profile.get("env") or {}).items()}}
+        self.env = agent_environment(profile)
         self.workspace = workspace or os.getcwd()
         self.cwd = profile.get("cwd") or self.workspace
         self.session_id = session_id
@@ -207,13 +274,13 @@ class AcpAgent:
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
         if purpose != "chat":
             yield Failed(f"{self.name} is an ACP agent: it manages its own context, so /compact and titles "
-                         "are left to it")
+                         "are left to it", sent=False)
             return
         acp_pool.touch(self.session_id, None)
         try:
             process, fresh = await self._process()
         except AgentError as exc:
-            yield Failed(str(exc))
+            yield Failed(str(exc), sent=False)
             return
         process.client.mode = lambda: self.mode
         prompt = messages[-1].text if messages else ""
@@ -222,7 +289,7 @@ class AcpAgent:
                 restored = await process.open_session(self.known_session)
             except Exception as exc:
                 await acp_pool.close(self.session_id)
-                yield Failed(process.explain(f"agent {self.name!r} could not open a session: {exc}"))
+                yield Failed(process.failure(f"agent {self.name!r} could not open a session", exc), sent=False)
                 return
             yield SessionMeta({"acp_session_id": process.session_id, "acp_agent": self.name,
                                "acp_agent_info": process.agent_name, "acp_capabilities": process.capabilities,
@@ -237,7 +304,7 @@ class AcpAgent:
         sink = queue.put_nowait
         process.client.begin_turn(sink)
         answer = asyncio.ensure_future(process.conn.prompt(session_id=process.session_id, prompt=[text_block(prompt)]))
-        exited = asyncio.ensure_future(process.process.wait())
+        exited = asyncio.ensure_future(process_group.exited(process.process))
         getter: asyncio.Future | None = None
         finished = False
         try:
@@ -266,11 +333,11 @@ class AcpAgent:
                     error = answer.exception()
                     await asyncio.sleep(0.05)  # let an exiting process settle so its code is known
                     code = process.process.returncode
-                    what = (f"agent {self.name!r} exited with code {code} mid-turn" if code is not None
-                            else f"agent {self.name!r} failed: {error}")
+                    message = (process.explain(f"agent {self.name!r} exited with code {code} mid-turn")
+                               if code is not None else process.failure(f"agent {self.name!r} failed", error))
                 else:
-                    what = f"agent {self.name!r} exited with code {process.process.returncode} mid-turn"
-                message = process.explain(what)
+                    message = process.explain(f"agent {self.name!r} exited with code "
+                                              f"{process.process.returncode} mid-turn")
                 await acp_pool.close(self.session_id)
                 yield Failed(message)
                 return

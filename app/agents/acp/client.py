@@ -11,6 +11,7 @@ request to whoever watches the turn and waits for the answer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Callable
@@ -30,6 +31,8 @@ from acp.schema import (
     WriteTextFileResponse,
 )
 
+from chinwag.app.agents.acp import process_group
+from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
 from chinwag.storage import files
@@ -60,6 +63,14 @@ class Terminal:
                 del self.output[: len(self.output) - self.limit]
                 self.truncated = True
 
+    async def stop(self) -> None:
+        """The command and its whole process group (kill/release may come while it runs)."""
+        await process_group.terminate(self.process)
+        if not self.reader.done():  # the rest of its output, if it comes at once
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self.reader), 1)
+            self.reader.cancel()
+
     def exit_status(self) -> TerminalExitStatus | None:
         code = self.process.returncode
         if code is None:
@@ -68,9 +79,10 @@ class Terminal:
 
 
 class ChinwagClient:
-    def __init__(self, workspace: str, mode: Callable[[], str]):
+    def __init__(self, workspace: str, mode: Callable[[], str], env: dict[str, str] | None = None):
         self.workspace = Path(workspace or os.getcwd()).resolve()
         self.mode = mode
+        self.env = agent_environment({}) if env is None else env  # the agent's own: secrets filtered
         self.sink: Callable[[object], None] | None = None
         self.mapper = UpdateMapper()
         self.terminals: dict[str, Terminal] = {}
@@ -169,11 +181,11 @@ class ChinwagClient:
         if self.mode() == "readonly":
             raise _refuse(f"the session is read-only: running {command!r} was refused")
         workdir = self._inside(cwd) if cwd else self.workspace
-        environment = dict(os.environ)
+        environment = dict(self.env)
         for variable in env or []:
             environment[variable.name] = variable.value
         try:
-            process = await asyncio.create_subprocess_exec(
+            process = await process_group.start(
                 command, *(args or []), cwd=str(workdir), env=environment, stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             )
@@ -197,26 +209,25 @@ class ChinwagClient:
 
     async def wait_for_terminal_exit(self, session_id: str, terminal_id: str, **kwargs) -> WaitForTerminalExitResponse:
         terminal = self._terminal(terminal_id)
-        await terminal.process.wait()
-        await terminal.reader
+        await process_group.exited(terminal.process)
+        with contextlib.suppress(Exception):  # output still coming from what it left running is not waited for
+            await asyncio.wait_for(asyncio.shield(terminal.reader), 1)
         status = terminal.exit_status()
         return WaitForTerminalExitResponse(exit_code=status.exit_code if status else None,
                                            signal=status.signal if status else None)
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs) -> KillTerminalResponse:
-        terminal = self._terminal(terminal_id)
-        if terminal.process.returncode is None:
-            terminal.process.kill()
+        await self._terminal(terminal_id).stop()
         return KillTerminalResponse()
 
     async def release_terminal(self, session_id: str, terminal_id: str, **kwargs) -> ReleaseTerminalResponse:
         terminal = self.terminals.pop(terminal_id, None)
-        if terminal is not None and terminal.process.returncode is None:
-            terminal.process.kill()
+        if terminal is not None:
+            await terminal.stop()
         return ReleaseTerminalResponse()
 
-    def close(self) -> None:
-        for terminal in self.terminals.values():
-            if terminal.process.returncode is None:
-                terminal.process.kill()
+    async def aclose(self) -> None:
+        """End every terminal the agent opened, with whatever they started."""
+        terminals = list(self.terminals.values())
         self.terminals.clear()
+        await asyncio.gather(*(terminal.stop() for terminal in terminals), return_exceptions=True)

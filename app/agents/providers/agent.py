@@ -33,6 +33,14 @@ from chinwag.app.agents.base import (
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
+MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens", "both")
+
+
+def default_max_tokens_param(url: str) -> str:
+    """OpenAI's own API wants `max_completion_tokens`; compatible servers (llama.cpp, LiteLLM's
+    openai route, vLLM, Ollama) honour only the older `max_tokens` and ignore the other."""
+    host = (urlparse(url).hostname or "").lower()
+    return "max_completion_tokens" if host == "api.openai.com" else "max_tokens"
 
 
 def is_local_url(url: str) -> bool:
@@ -61,6 +69,7 @@ class ProviderAgent:
         system_prompt: str = "",
         temperature: float | None = None,
         max_tokens: int | None = None,
+        max_tokens_param: str = "",
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
         max_retries: int = 3,
@@ -79,6 +88,10 @@ class ProviderAgent:
         self.system_prompt = system_prompt
         self.temperature = temperature
         self.max_tokens = max_tokens
+        if max_tokens_param and max_tokens_param not in MAX_TOKENS_PARAMS:
+            raise AgentError(f"agent {name!r}: max_tokens_param is {max_tokens_param!r} "
+                             f"(one of: {', '.join(MAX_TOKENS_PARAMS)})")
+        self.max_tokens_param = max_tokens_param or default_max_tokens_param(self.base_url)
         self.timeout = float(timeout)
         self.connect_timeout = float(connect_timeout)
         self.max_retries = max(0, int(max_retries))
@@ -145,8 +158,9 @@ class ProviderAgent:
                     attempt += 1
                     await asyncio.sleep(wait)
                     continue
-                message = await provider_errors.describe(exc, self, key=key, attempts=attempt + 1)
-                yield Failed(message)
+                sent = produced or provider_errors.reached_server(exc)
+                message = await provider_errors.describe(exc, self, key=key, attempts=attempt + 1, produced=produced)
+                yield Failed(message, sent=sent)
                 return
 
     async def list_models(self) -> list[str]:

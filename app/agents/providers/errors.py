@@ -7,6 +7,7 @@ never appears in a message: the text is scrubbed of the key's value before it le
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from pydantic_ai import exceptions as pe
 
@@ -44,12 +45,26 @@ def _server_message(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _root_cause(exc: BaseException) -> BaseException:
-    seen = set()
-    while id(exc) not in seen and (exc.__cause__ or exc.__context__) is not None:
-        seen.add(id(exc))
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not e for e in seen):
+        seen.append(exc)
         exc = exc.__cause__ or exc.__context__
-    return exc
+    return seen
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    return _chain(exc)[-1]
+
+
+def reached_server(exc: BaseException) -> bool:
+    """False when the request never got to a server: refused, unknown host, connect timeout.
+    A connection the server closed mid-reply (RemoteProtocolError, ReadError) did reach it."""
+    for link in _chain(exc):
+        if isinstance(link, (ConnectionRefusedError, socket.gaierror)) \
+                or type(link).__name__ in ("ConnectError", "ConnectTimeout"):
+            return False
+    return True
 
 
 def _connection_detail(exc: BaseException) -> str:
@@ -74,14 +89,14 @@ async def _some_models(agent) -> str:
     return f"; models there include: {shown}{more} (/model lists them)"
 
 
-async def describe(exc: BaseException, agent, *, key: str = "", attempts: int = 1) -> str:
-    message = await _describe(exc, agent, attempts)
+async def describe(exc: BaseException, agent, *, key: str = "", attempts: int = 1, produced: bool = False) -> str:
+    message = await _describe(exc, agent, attempts, produced)
     if key and len(key) >= 4:
         message = message.replace(key, "***")
     return " ".join(message.split())
 
 
-async def _describe(exc: BaseException, agent, attempts: int) -> str:
+async def _describe(exc: BaseException, agent, attempts: int, produced: bool = False) -> str:
     where = agent.base_url
     status = _status(exc)
     detail = _server_message(exc)
@@ -100,6 +115,9 @@ async def _describe(exc: BaseException, agent, attempts: int) -> str:
     if isinstance(exc, (pe.ModelTimeoutError, pe.ModelRequestTimeout)):
         return f"{where} did not answer within {agent.timeout:g} s (timeout); nothing more was received"
     if isinstance(exc, pe.ModelConnectionError):
+        if produced or reached_server(exc):
+            kept = "; the partial text is kept" if produced else ""
+            return f"{where}: the server closed the stream before the reply was finished ({_connection_detail(exc)}){kept}"
         return f"cannot connect to {where} ({_connection_detail(exc)}): is the server running?"
     if isinstance(exc, pe.ModelHTTPError) or status:
         return f"{where} answered HTTP {status}: {detail}"

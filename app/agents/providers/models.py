@@ -60,9 +60,12 @@ def _client(agent):
 def _model(agent, client):
     if agent.kind == "openai":
         from pydantic_ai.models.openai import OpenAIChatModel
+        from pydantic_ai.profiles.openai import OpenAIModelProfile
         from pydantic_ai.providers.openai import OpenAIProvider
 
-        return OpenAIChatModel(agent.model, provider=OpenAIProvider(openai_client=client))
+        # which field carries the max_tokens setting ("both": this one, plus max_tokens in settings_for)
+        profile = OpenAIModelProfile(openai_chat_supports_max_completion_tokens=agent.max_tokens_param != "max_tokens")
+        return OpenAIChatModel(agent.model, provider=OpenAIProvider(openai_client=client), profile=profile)
     from pydantic_ai.models.anthropic import AnthropicModel
     from pydantic_ai.providers.anthropic import AnthropicProvider
 
@@ -119,6 +122,8 @@ def settings_for(agent, purpose: str) -> dict:
         settings["max_tokens"] = int(agent.max_tokens)
     if purpose == "title":
         settings["max_tokens"] = TITLE_MAX_TOKENS
+    if agent.kind == "openai" and agent.max_tokens_param == "both" and "max_tokens" in settings:
+        settings["extra_body"] = {"max_tokens": settings["max_tokens"]}
     return settings
 
 
