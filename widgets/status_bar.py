@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from chinwag.widgets import glyphs
-from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.text_safety import notice, one_line
 
 
 def compact_number(value: int) -> str:
@@ -57,7 +57,7 @@ class StatusBar(Widget):
             (one_line(self.title or "untitled", 40), Style(bold=True), 0),
             (one_line(self.agent, 24), Style(color="#bb9af7"), 2),
             (one_line(self.model, 24), Style(color="#a9b1d6"), 3),
-            (self.mode, Style(dim=True), 4),
+            (one_line(self.mode, 24), Style(dim=True), 4),
             (f"{glyph} {self.state}", Style(color=color), 1),
         ]
         tokens = f"⇡ {self.input_tokens:,} ⇣ {self.output_tokens:,}"
@@ -68,7 +68,7 @@ class StatusBar(Widget):
                 share = 100 * self.context_tokens / self.context_window
                 context += f"/{compact_number(self.context_window)} {share:.0f}%"
         right_parts = [(tokens, Style(color="#7dcfff"), 1), (context, Style(dim=True), 3)]
-        message = one_line(self.notice or self.hint, 200)
+        message = notice(self.notice or self.hint)
         message_style = Style(color="#e0af68" if self.notice else "#787c99")
         # drop the least important pieces until it fits; the hint/notice takes what is left
         for level in (5, 4, 3, 2, 1):

@@ -14,7 +14,9 @@ from rich.text import Text
 from textual import work
 
 from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
+from chinwag.app.errors import first_line
 from chinwag.widgets.info_screen import InfoScreen
+from chinwag.widgets.text_safety import one_line, plain, safe_text
 
 
 class SlashCommandsMixin:
@@ -38,7 +40,7 @@ class SlashCommandsMixin:
         try:
             handler(parsed)
         except Exception as exc:  # a failing command never kills the app
-            self.notify(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, severity="error", timeout=8)
+            self.notify(first_line(exc), severity="error", timeout=8)
 
     # -- information ------------------------------------------------------------------------
     def slash_help(self, parsed) -> None:
@@ -67,7 +69,7 @@ class SlashCommandsMixin:
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
         ]
         for key, value in rows:
-            table.add_row(key, Text(str(value)))
+            table.add_row(key, plain(value))
         self.push_screen(InfoScreen("Status", table))
 
     def slash_runs(self, parsed) -> None:
@@ -78,7 +80,7 @@ class SlashCommandsMixin:
         for t in turns:
             approx = "~" if t.tokens_estimated else ""
             duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
-            table.add_row(str(t.seq), t.id[:12], t.status, Text(t.model or t.agent), f"{approx}{t.input_tokens:,}",
+            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)), f"{approx}{t.input_tokens:,}",
                           f"{approx}{t.output_tokens:,}", duration)
         self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
@@ -86,7 +88,7 @@ class SlashCommandsMixin:
         history = self.store.prompt_history(limit=50)
         body = Text()
         for i, item in enumerate(reversed(history), 1):
-            first = item.strip().splitlines()[0] if item.strip() else ""
+            first = one_line(first_line(item), 10_000)
             body.append(f"{i:>3}  ", style="dim")
             body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
         self.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
@@ -94,7 +96,7 @@ class SlashCommandsMixin:
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown
 
-        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(self.store.export_markdown(self.session.id))))
+        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(safe_text(self.store.export_markdown(self.session.id)))))
 
     # -- the running turn ---------------------------------------------------------------------
     def slash_cancel(self, parsed) -> None:
@@ -140,7 +142,7 @@ class SlashCommandsMixin:
             result = await compact(self.store, agent, session_id, window=window, instructions=instructions)
         except Exception as exc:
             self.status.notice = ""
-            self.notify(str(exc).splitlines()[0], title="compact", severity="error", timeout=8)
+            self.notify(first_line(exc), title="compact", severity="error", timeout=8)
             return
         if self.session and self.session.id == session_id:
             self.open_session(session_id)

@@ -10,6 +10,8 @@ import asyncio
 
 from pydantic_ai import exceptions as pe
 
+from chinwag.app.errors import first_line
+
 MAX_LISTED_MODELS = 5
 
 
@@ -40,8 +42,7 @@ def _server_message(exc: BaseException) -> str:
             return str(error["message"])
         if isinstance(error, str):
             return error
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(exc)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
