@@ -41,8 +41,12 @@ from chinwag.app.core.context import build_messages
 from chinwag.storage import Store
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
+from chinwag.storage.tokens import UNREPORTED
 
 log = logging.getLogger("chinwag.runner")
+# A coding agent's model sees its own system prompt, tools and files: an estimate from
+# Chinwag's messages would be far off, so a turn it reports no usage for records none.
+UNESTIMATED_KINDS = {"acp"}
 
 
 @dataclass
@@ -279,11 +283,16 @@ class Runner:
             if reply.session_id in self._permissions:
                 self.answer_permission(reply.session_id, None, by="turn ended")
         writer.flush()
+        unreported = usage is None and getattr(agent, "kind", "") in UNESTIMATED_KINDS
         if usage is None:
-            usage = Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
+            usage = Usage(0, 0) if unreported else \
+                Usage(estimate_messages(messages), estimate_tokens(live.text), estimated=True)
+        metadata = usage_metadata(usage, record)
+        if unreported:
+            metadata["usage"] = UNREPORTED
         settled = store.finish_turn(
             reply.id, status, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            estimated=usage.estimated, error=error, model=live.model, metadata=usage_metadata(usage, record),
+            estimated=usage.estimated, error=error, model=live.model, metadata=metadata,
         )
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, status, time.monotonic() - started, writer.writes)
         self._notify(settled, calls, "finished")
