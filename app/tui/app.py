@@ -281,6 +281,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         status.state = "busy" if running else session.state
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
+        status.token_usage = self.store.token_usage([session.id])[session.id]
         status.context_tokens = self.store.context_size(session.id)
         status.context_window = self.context_window(session)
         status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"

@@ -15,6 +15,7 @@ from textual import work
 
 from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
 from chinwag.app.errors import first_line
+from chinwag.storage import tokens
 from chinwag.widgets.info_screen import InfoScreen
 from chinwag.widgets.text_safety import one_line, plain, safe_text
 
@@ -64,8 +65,8 @@ class SlashCommandsMixin:
             ("state", "busy" if running else s.state),
             ("running turn", running.id if running else "-"),
             ("turns", f"{s.turn_count:,}"),
-            ("tokens", f"⇡ {s.input_tokens:,} ⇣ {s.output_tokens:,}"),
-            ("context", f"{self.store.context_size(s.id):,} tokens (estimated)"),
+            ("tokens", tokens.pair(s.input_tokens, s.output_tokens, self.store.token_usage([s.id])[s.id])),
+            ("context", f"{tokens.count(self.store.context_size(s.id), tokens.ESTIMATED)} tokens (estimated)"),
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
         ]
         for key, value in rows:
@@ -78,10 +79,10 @@ class SlashCommandsMixin:
         for column in ("#", "turn", "status", "model", "⇡ in", "⇣ out", "time"):
             table.add_column(column, justify="right" if column in ("#", "⇡ in", "⇣ out", "time") else "left")
         for t in turns:
-            approx = "~" if t.tokens_estimated else ""
+            usage = tokens.turn_usage(t)
             duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
-            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)), f"{approx}{t.input_tokens:,}",
-                          f"{approx}{t.output_tokens:,}", duration)
+            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)), tokens.count(t.input_tokens, usage),
+                          tokens.count(t.output_tokens, usage), duration)
         self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
     def slash_history(self, parsed) -> None:
