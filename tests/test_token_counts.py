@@ -10,8 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner

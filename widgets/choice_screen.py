@@ -40,7 +40,8 @@ class ChoiceScreen(ModalScreen[str | None]):
                 yield Label(plain(self._text), id="choice-text")
             with Horizontal():
                 for key, label in self._choices:
-                    yield Button(plain(f"{one_line(label, 60)} ({key})"), id=f"choice-{key}", variant="primary" if key == self._choices[0][0] else "default")
+                    yield Button(plain(f"{one_line(label, 60)} ({key})"), id=f"choice-{key}",
+                                 variant="primary" if key == self._choices[0][0] else "default")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id.removeprefix("choice-"))

@@ -81,7 +81,8 @@ class SlashCommandsMixin:
         for t in turns:
             usage = tokens.turn_usage(t)
             duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
-            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)), tokens.count(t.input_tokens, usage),
+            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
+                          tokens.count(t.input_tokens, usage),
                           tokens.count(t.output_tokens, usage), duration)
         self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
@@ -97,7 +98,8 @@ class SlashCommandsMixin:
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown
 
-        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(safe_text(self.store.export_markdown(self.session.id)))))
+        document = safe_text(self.store.export_markdown(self.session.id))
+        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
 
     # -- the running turn ---------------------------------------------------------------------
     def slash_cancel(self, parsed) -> None:
