@@ -5,8 +5,8 @@ notice path (toasts, the status bar, dialogs, info panels, the queue, the placeh
 the same text directly. After each, the app must still run and its screen must render with
 no escape or control character in what would be written to the terminal.
 
-Hypothesis drives a single app (starting one per example would cost ~0.5 s each): the app
-runs in a thread of its own, in `run_test`, and serves requests from the examples there.
+Hypothesis drives one app for the module (starting one per example would cost ~0.5 s each):
+the app runs in a thread of its own, in `run_test`, and serves requests from the examples.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.widgets.text_safety import notice, one_line, plain
+from conftest import NO_OLLAMA
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -96,12 +97,40 @@ class HostedApp:
             self._loop.call_soon_threadsafe(self._requests.put_nowait, (None, future))
             self._thread.join(60)
 
+    @property
+    def alive(self) -> bool:
+        return self.error is None and self._thread.is_alive()
+
     def call(self, fn):
-        if self.error is not None or not self._thread.is_alive():
+        if not self.alive:
             raise AssertionError(f"the app is no longer running: {self.error!r}")
         future: concurrent.futures.Future = concurrent.futures.Future()
         self._loop.call_soon_threadsafe(self._requests.put_nowait, (fn, future))
         return future.result(120)  # a hang guard only, far above any real duration
+
+
+class Hosts:
+    """The module's app, started again on the same database if an example closed it (so one
+    failure does not fail every later test, and Hypothesis replays each example on a live app)."""
+
+    def __init__(self, db_path):
+        self._db_path = db_path
+        self._store: Store | None = None
+        self._host: HostedApp | None = None
+
+    def call(self, fn):
+        if self._host is None or not self._host.alive:
+            self.close()
+            self._store = Store(self._db_path)
+            self._host = HostedApp(self._store).__enter__()
+        return self._host.call(fn)
+
+    def close(self) -> None:
+        if self._host is not None:
+            self._host.__exit__()
+        if self._store is not None:
+            self._store.close()
+        self._host = self._store = None
 
 
 async def settle_and_check(app, pilot) -> None:
@@ -119,13 +148,21 @@ async def settle_and_check(app, pilot) -> None:
     app.prompt.text = ""
 
 
-@pytest.fixture
-def hosted(db_path, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # /export writes into the working directory
-    store = Store(db_path)
-    with HostedApp(store) as host:
-        yield host
-    store.close()
+@pytest.fixture(scope="module")
+def hosted(tmp_path_factory):
+    """One app for the whole module (what one example leaves behind is the next one's start)."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CHINWAG_HOME", str(home))
+        patch.setenv("OLLAMA_HOST", NO_OLLAMA)
+        for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
+            patch.delenv(name, raising=False)
+        patch.chdir(home)  # /export writes into the working directory
+        hosts = Hosts(home / "chinwag.db")
+        try:
+            yield hosts
+        finally:
+            hosts.close()
 
 
 FUZZED = [c for c in COMMANDS if c.name != "quit"]  # /quit has its own test: it ends the app
@@ -133,7 +170,7 @@ FUZZED = [c for c in COMMANDS if c.name != "quit"]  # /quit has its own test: it
 
 @pytest.mark.parametrize("command", FUZZED, ids=[c.name for c in FUZZED])
 def test_every_slash_command_survives_hostile_arguments(hosted, command):
-    @settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(argument=HOSTILE)
     def run(argument):
         async def submit(app, pilot):
@@ -148,7 +185,7 @@ def test_every_slash_command_survives_hostile_arguments(hosted, command):
     run()
 
 
-@settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(name=HOSTILE)
 def test_unknown_hostile_command_names_are_told_plainly(hosted, name):
     async def submit(app, pilot):
@@ -220,7 +257,7 @@ def _hostile_session(app, text):
 
 @pytest.mark.parametrize("path", sorted(NOTICE_PATHS))
 def test_every_notice_path_takes_hostile_text_plainly(hosted, path):
-    @settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(text=HOSTILE)
     def run(text):
         async def show(app, pilot):
@@ -232,7 +269,7 @@ def test_every_notice_path_takes_hostile_text_plainly(hosted, path):
     run()
 
 
-@settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(argument=HOSTILE)
 def test_quit_with_hostile_arguments_ends_cleanly(db_path, argument):
     async def main():
