@@ -13,6 +13,7 @@ from typing import Callable
 from chinwag.storage.clock import Clock, UlidFactory
 from chinwag.storage.db import Database
 from chinwag.storage.events import EventsMixin
+from chinwag.storage.models import storable
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
 from chinwag.storage.transfer import TransferMixin
@@ -51,6 +52,7 @@ class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
     def add_prompt_history(self, text: str, *, keep: int = 1000) -> None:
         if not text.strip():
             return
+        text = storable(text)  # a pasted lone surrogate must not lose the prompt
         with self.db.transaction() as conn:
             last = conn.execute("SELECT text FROM prompt_history ORDER BY id DESC LIMIT 1").fetchone()
             if last and last[0] == text:

@@ -11,7 +11,7 @@ import json
 import typing
 from dataclasses import asdict
 
-from chinwag.storage import safe_json
+from chinwag.storage import safe_json, tokens
 from chinwag.storage.errors import StorageError
 from chinwag.storage.models import (
     EVENT_TYPES,
@@ -66,7 +66,7 @@ class TransferMixin:
             f"- agent: {s['agent']}" + (f" · {s['model']}" if s["model"] else ""),
             f"- kind: {s['kind']}" + (f" · workspace: {s['workspace']}" if s["workspace"] else ""),
             f"- created: {s['created_at']} · turns: {s['turn_count']}"
-            f" · tokens ⇡ {s['input_tokens']:,} ⇣ {s['output_tokens']:,}",
+            f" · tokens {tokens.pair(s['input_tokens'], s['output_tokens'], _session_usage(data['turns']))}",
             "",
         ]
         calls_by_turn: dict[str, list[dict]] = {}
@@ -243,13 +243,18 @@ def _row(record: dict, columns: list[str], json_cols: tuple[str, ...] = ()) -> d
     return row
 
 
+def _session_usage(turns: list[dict]) -> str:
+    """`Store.token_usage` for an exported session's turns."""
+    usages = [tokens.turn_usage(t) for t in turns if t["role"] == "agent" and t["status"] != "streaming"]
+    return tokens.session_usage(len(usages), usages.count(tokens.ESTIMATED), usages.count(tokens.UNREPORTED))
+
+
 def _turn_heading(turn: dict) -> str:
     who = {"user": "▸ you", "agent": "● agent", "system": "system", "summary": "summary"}[turn["role"]]
     parts = [f"## {who}"]
     if turn["role"] == "agent":
         label = turn["agent"] + (f" · {turn['model']}" if turn["model"] else "")
-        approx = "~" if turn["tokens_estimated"] else ""
-        parts.append(f"{label} · ⇡ {approx}{turn['input_tokens']:,} ⇣ {approx}{turn['output_tokens']:,}")
+        parts.append(f"{label} · {tokens.pair(turn['input_tokens'], turn['output_tokens'], tokens.turn_usage(turn))}")
         if turn["status"] != "complete":
             parts.append(f"[{turn['status']}]")
     if turn["compacted"]:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError, TurnLost
 from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn, storable
+from chinwag.storage.tokens import REPORTED, session_usage
 
 FINAL_STATUSES = ("complete", "stopped", "error", "interrupted")
 STALE_HEARTBEAT = timedelta(seconds=60)
@@ -330,6 +331,24 @@ class TurnsMixin:
             (session_id, session_id),
         )
         return row["n"]
+
+    def token_usage(self, session_ids: list[str]) -> dict[str, str]:
+        """How each session's token totals read (`storage.tokens.session_usage`): reported,
+        estimated or unreported. Computed from its settled agent turns when asked."""
+        usage: dict[str, str] = {}
+        ids = list(dict.fromkeys(session_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.db.query(
+                f"""SELECT session_id, COUNT(*) AS n, MAX(tokens_estimated) AS estimated,
+                       SUM(json_valid(metadata) AND json_extract(metadata, '$.usage') = 'unreported') AS unreported
+                    FROM turns WHERE session_id IN ({", ".join("?" for _ in chunk)})
+                    AND role = 'agent' AND status != 'streaming' GROUP BY session_id""",
+                tuple(chunk),
+            )
+            for row in rows:
+                usage[row["session_id"]] = session_usage(row["n"], row["estimated"] or 0, row["unreported"] or 0)
+        return {sid: usage.get(sid, REPORTED) for sid in ids}
 
     def running_turn(self, session_id: str) -> Turn | None:
         # `+session_id` keeps SQLite on the small partial index of streaming turns instead of

@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
+
 
 class ChoiceScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
@@ -33,12 +35,13 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, id="choice-title", markup=False)
+            yield Label(plain(notice(self._title, TITLE_LIMIT)), id="choice-title")
             if self._text:
-                yield Label(self._text, id="choice-text", markup=False)
+                yield Label(plain(self._text), id="choice-text")
             with Horizontal():
                 for key, label in self._choices:
-                    yield Button(f"{label} ({key})", id=f"choice-{key}", variant="primary" if key == self._choices[0][0] else "default")
+                    yield Button(plain(f"{one_line(label, 60)} ({key})"), id=f"choice-{key}",
+                                 variant="primary" if key == self._choices[0][0] else "default")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id.removeprefix("choice-"))

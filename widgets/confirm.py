@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
+
 _CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 64; max-width: 95%; height: auto; border: round $warning; background: $surface; padding: 1 2; }}
@@ -28,9 +30,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, classes="title", markup=False)
+            yield Label(plain(notice(self._title, TITLE_LIMIT)), classes="title")
             if self._text:
-                yield Label(self._text, classes="text", markup=False)
+                yield Label(plain(self._text), classes="text")
             with Horizontal():
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no", variant="primary")
@@ -51,16 +53,17 @@ class TextPrompt(ModalScreen[str | None]):
 
     def __init__(self, title: str, value: str = ""):
         super().__init__()
-        self._title, self._value = title, value
+        self._title = title
+        self._value = one_line(value, 10_000)  # an Input shows its value raw: no escapes into the terminal
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, classes="title", markup=False)
+            yield Label(plain(notice(self._title, TITLE_LIMIT)), classes="title")
             yield Input(value=self._value, id="value")
             yield Label("enter save · esc cancel", classes="text")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.dismiss(None if event.value == self._value else event.value)  # unchanged: nothing to save
 
     def action_cancel(self) -> None:
         self.dismiss(None)

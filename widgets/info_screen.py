@@ -1,6 +1,7 @@
 """A modal panel showing read-only information (help, status, runs, history, transcript).
 
-The App hands it a title and a Rich renderable; Esc, q or Enter closes it.
+The App hands it a title (plain text) and a Rich renderable (a str is shown as plain text);
+Esc, q or Enter closes it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from chinwag.widgets.text_safety import TITLE_LIMIT, notice, plain
 
 
 class InfoScreen(ModalScreen[None]):
@@ -33,11 +36,11 @@ class InfoScreen(ModalScreen[None]):
     def __init__(self, title: str, body: RenderableType):
         super().__init__()
         self._title = title
-        self._body = body
+        self._body = plain(body, limit=None) if isinstance(body, str) else body  # a str would be parsed as markup
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="panel"):
-            yield Label(self._title, id="info-title", markup=False)
+            yield Label(plain(notice(self._title, TITLE_LIMIT)), id="info-title")
             yield Static(self._body, id="info-body")
             yield Label("esc close", id="info-hint")
 

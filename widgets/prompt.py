@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named, filter_commands
-from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.text_safety import needs_stand_ins, one_line, stand_ins
 from chinwag.widgets.theme import DARK, Palette, follow_theme
 
 
@@ -40,6 +42,15 @@ class PromptArea(TextArea):
             event.prevent_default()
             return
         await super()._on_key(event)
+
+    def render_line(self, y: int) -> Strip:
+        """The buffer keeps the text as typed or pasted (an ANSI log is sent as it is), but its
+        escapes and control characters are drawn as visible stand-ins, never sent to the terminal."""
+        strip = super().render_line(y)
+        if not any(needs_stand_ins(segment.text) for segment in strip):
+            return strip
+        shown = [Segment(stand_ins(s.text), s.style, s.control) for s in strip]
+        return Strip(shown).adjust_cell_length(strip.cell_length)
 
 
 class Prompt(Widget):

@@ -20,6 +20,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from chinwag.storage import tokens
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs
@@ -56,8 +57,7 @@ class StreamCache:
 
 
 def format_tokens(turn: Turn) -> str:
-    approx = "~" if turn.tokens_estimated else ""
-    return f"⇡ {approx}{turn.input_tokens:,} ⇣ {approx}{turn.output_tokens:,}"
+    return tokens.pair(turn.input_tokens, turn.output_tokens, tokens.turn_usage(turn))
 
 
 def elapsed(turn: Turn, now_iso: str | None = None) -> str:

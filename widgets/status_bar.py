@@ -9,19 +9,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from chinwag.storage import tokens
 from chinwag.widgets import glyphs
-from chinwag.widgets.text_safety import one_line
+from chinwag.widgets.text_safety import notice, one_line
 from chinwag.widgets.theme import palette_for
-
-
-def compact_number(value: int) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 10_000:
-        return f"{value / 1000:.0f}k"
-    if value >= 1000:
-        return f"{value / 1000:.1f}k"
-    return str(value)
 
 
 class StatusBar(Widget):
@@ -36,6 +27,7 @@ class StatusBar(Widget):
     state: reactive[str] = reactive("ready")
     input_tokens: reactive[int] = reactive(0)
     output_tokens: reactive[int] = reactive(0)
+    token_usage: reactive[str] = reactive(tokens.REPORTED)  # of the totals: reported | estimated | unreported
     context_tokens: reactive[int] = reactive(0)
     context_window: reactive[int] = reactive(0)
     hint: reactive[str] = reactive("")
@@ -60,18 +52,18 @@ class StatusBar(Widget):
             (one_line(self.title or "untitled", 40), Style(bold=True), 0),
             (one_line(self.agent, 24), Style(color=colors.agent), 2),
             (one_line(self.model, 24), Style(color=colors.model), 3),
-            (self.mode, Style(dim=True), 4),
+            (one_line(self.mode, 24), Style(dim=True), 4),
             (f"{glyph} {self.state}", Style(color=color), 1),
         ]
-        tokens = f"⇡ {self.input_tokens:,} ⇣ {self.output_tokens:,}"
+        totals = tokens.pair(self.input_tokens, self.output_tokens, self.token_usage)
         context = ""
-        if self.context_tokens:
-            context = f"ctx {compact_number(self.context_tokens)}"
+        if self.context_tokens:  # always an estimate (~4 characters a token)
+            context = f"ctx {tokens.count(self.context_tokens, tokens.ESTIMATED, compact=True)}"
             if self.context_window:
                 share = 100 * self.context_tokens / self.context_window
-                context += f"/{compact_number(self.context_window)} {share:.0f}%"
-        right_parts = [(tokens, Style(color=colors.tokens), 1), (context, Style(dim=True), 3)]
-        message = one_line(self.notice or self.hint, 200)
+                context += f"/{tokens.compact_number(self.context_window)} {share:.0f}%"
+        right_parts = [(totals, Style(color=colors.tokens), 1), (context, Style(dim=True), 3)]
+        message = notice(self.notice or self.hint)
         message_style = Style(color=colors.warning if self.notice else colors.system)
         # drop the least important pieces until it fits; the hint/notice takes what is left
         for level in (5, 4, 3, 2, 1):

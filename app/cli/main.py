@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from chinwag.app.cli.common import CliError
+from chinwag.app.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
 
@@ -205,7 +206,7 @@ def _user_message(exc: Exception) -> str | None:
     from chinwag.storage.errors import StorageError
 
     if isinstance(exc, (CliError, StorageError, ConfigError, AgentError)):
-        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return first_line(exc)
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
     return None

@@ -14,7 +14,7 @@ from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from chinwag.app.cli.common import CliError
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.core.worker import hand_to_worker
-from chinwag.storage import Store, files
+from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Session, Turn
 
 
@@ -200,8 +200,10 @@ def cmd_list(store: Store, args) -> int:
     scope = "all" if args.all else "archived" if args.archived else "active"
     sessions = store.list_sessions(filter=scope, workspace=args.workspace, kind=args.kind, limit=args.limit)
     active = store.get_active_session_id()
+    usage = store.token_usage([s.id for s in sessions])
     if args.json:
-        common.print_json([{**asdict(s), "active": s.id == active} for s in sessions])
+        common.print_json([{**asdict(s), "active": s.id == active, "tokens_estimated": usage[s.id] == tokens.ESTIMATED,
+                            "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
         return EXIT_OK
     if not sessions:
         _out("no sessions" + (" (try --all)" if scope == "active" else ""))
@@ -214,7 +216,8 @@ def cmd_list(store: Store, args) -> int:
         state = "arch" if s.archived else s.state
         _out(
             f"{mark} {s.id:<26}  {title:<32}  {s.kind:<8}  {state:<5}  {s.turn_count:>5}  "
-            f"{s.input_tokens:>9,}  {s.output_tokens:>9,}  {common.short_age(s.last_activity_at, now)}"
+            f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
+            f"{common.short_age(s.last_activity_at, now)}"
         )
     return EXIT_OK
 

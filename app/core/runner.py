@@ -49,8 +49,12 @@ from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
+from chinwag.storage.tokens import UNREPORTED
 
 log = logging.getLogger("chinwag.runner")
+# A coding agent's model sees its own system prompt, tools and files: an estimate from
+# Chinwag's messages would be far off, so a turn it reports no usage for records none.
+UNESTIMATED_KINDS = {"acp"}
 
 
 @dataclass
@@ -353,10 +357,15 @@ class Runner:
                     await stream.aclose()
             if reply.session_id in self._permissions:
                 await self._answer_permission(reply.session_id, None, by="turn ended")
+        unreported = usage is None and getattr(agent, "kind", "") in UNESTIMATED_KINDS
         if usage is None:
-            usage = Usage(estimate_messages(messages) if sent else 0, estimate_tokens(live.text), estimated=True)
+            usage = Usage(0, 0) if unreported else \
+                Usage(estimate_messages(messages) if sent else 0, estimate_tokens(live.text), estimated=True)
+        metadata = usage_metadata(usage, record)
+        if unreported:
+            metadata["usage"] = UNREPORTED
         finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
-                      model=live.model, metadata=usage_metadata(usage, record), owner_pid=owner)
+                      model=live.model, metadata=metadata, owner_pid=owner)
         settled = await self._settle(reply, writer, lock, status, error, finish)
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)

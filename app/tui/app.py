@@ -24,6 +24,7 @@ from chinwag.app.config import paths
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.config.loader import Config, ConfigError, load_config
 from chinwag.app.core.runner import Runner, TurnUpdate
+from chinwag.app.errors import first_line
 from chinwag.app.tui.commands import SlashCommandsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.guard import guarded
@@ -36,6 +37,7 @@ from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.theme import install_themes
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
+from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
 from chinwag.widgets.transcript import Transcript
 
 log = logging.getLogger("chinwag.tui")
@@ -115,6 +117,13 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._sidebar_loaded = 0
         self.startup_error: str | None = None
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every toast is plain text, whatever it holds (user text, an exception's message):
+        markup is never parsed, escapes and control characters are shown, the length is bounded."""
+        super().notify(notice(message), title=notice(title, TITLE_LIMIT), severity=severity, timeout=timeout,
+                       markup=False)
+
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         gc_policy.hold()  # until the first paint (released in on_mount), as `chinwag` does from its imports
@@ -164,7 +173,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
                 self._config = load_config()
             except ConfigError as exc:
                 self._config = Config()
-                self.notify(str(exc), title="config ignored", severity="error", timeout=10)
+                self.notify(first_line(exc), title="config ignored", severity="error", timeout=10)
         self.runner = Runner(self.store, self._config, on_update=self._on_turn_update,
                              on_permission=self.on_agent_permission)
         if self._config.keys:
@@ -289,10 +298,11 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         status.state = "busy" if running else session.state
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
+        status.token_usage = self.store.token_usage([session.id])[session.id]
         status.context_tokens = self.store.context_size(session.id)
         status.context_window = self.context_window(session)
         status.hint = "esc cancel · enter queues" if running else "/ commands · ^p palette · ^b sidebar"
-        self.prompt.placeholder = f"Message {session.agent} · / for commands"
+        self.prompt.placeholder = plain(f"Message {one_line(session.agent, 40)} · / for commands")
         if self.store.readonly:
             status.hint = self.prompt.placeholder = READ_ONLY_BANNER
 
@@ -381,7 +391,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         try:
             self.toggle_archive(event.session_id)
         except Exception as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(first_line(exc), severity="error")
 
     @on(Sidebar.Delete)
     @guarded
@@ -432,7 +442,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             await self.runner.send(session_id, text)
         except Exception as exc:  # busy in another process, storage errors: tell, never crash
             log.exception("turn failed to start")
-            self.notify(str(exc).splitlines()[0], severity="error", timeout=8)
+            self.notify(first_line(exc), severity="error", timeout=8)
         finally:
             self.sidebar.set_running(self._running_ids())
             if session_id == (self.session.id if self.session else None):

@@ -14,8 +14,10 @@ from rich.text import Text
 from textual import work
 
 from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
-from chinwag.storage import files
+from chinwag.app.errors import first_line
+from chinwag.storage import files, tokens
 from chinwag.widgets.info_screen import InfoScreen
+from chinwag.widgets.text_safety import one_line, plain, safe_text
 
 
 class SlashCommandsMixin:
@@ -39,7 +41,7 @@ class SlashCommandsMixin:
         try:
             handler(parsed)
         except Exception as exc:  # a failing command never kills the app
-            self.notify(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, severity="error", timeout=8)
+            self.notify(first_line(exc), severity="error", timeout=8)
 
     # -- information ------------------------------------------------------------------------
     def slash_help(self, parsed) -> None:
@@ -63,12 +65,12 @@ class SlashCommandsMixin:
             ("state", "busy" if running else s.state),
             ("running turn", running.id if running else "-"),
             ("turns", f"{s.turn_count:,}"),
-            ("tokens", f"⇡ {s.input_tokens:,} ⇣ {s.output_tokens:,}"),
-            ("context", f"{self.store.context_size(s.id):,} tokens (estimated)"),
+            ("tokens", tokens.pair(s.input_tokens, s.output_tokens, self.store.token_usage([s.id])[s.id])),
+            ("context", f"{tokens.count(self.store.context_size(s.id), tokens.ESTIMATED)} tokens (estimated)"),
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
         ]
         for key, value in rows:
-            table.add_row(key, Text(str(value)))
+            table.add_row(key, plain(value))
         self.push_screen(InfoScreen("Status", table))
 
     def slash_runs(self, parsed) -> None:
@@ -77,17 +79,18 @@ class SlashCommandsMixin:
         for column in ("#", "turn", "status", "model", "⇡ in", "⇣ out", "time"):
             table.add_column(column, justify="right" if column in ("#", "⇡ in", "⇣ out", "time") else "left")
         for t in turns:
-            approx = "~" if t.tokens_estimated else ""
+            usage = tokens.turn_usage(t)
             duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
-            table.add_row(str(t.seq), t.id[:12], t.status, Text(t.model or t.agent), f"{approx}{t.input_tokens:,}",
-                          f"{approx}{t.output_tokens:,}", duration)
+            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
+                          tokens.count(t.input_tokens, usage),
+                          tokens.count(t.output_tokens, usage), duration)
         self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
     def slash_history(self, parsed) -> None:
         history = self.store.prompt_history(limit=50)
         body = Text()
         for i, item in enumerate(reversed(history), 1):
-            first = item.strip().splitlines()[0] if item.strip() else ""
+            first = one_line(first_line(item), 10_000)
             body.append(f"{i:>3}  ", style="dim")
             body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
         self.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
@@ -95,7 +98,8 @@ class SlashCommandsMixin:
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown
 
-        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(self.store.export_markdown(self.session.id))))
+        document = safe_text(self.store.export_markdown(self.session.id))
+        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
 
     # -- the running turn ---------------------------------------------------------------------
     def slash_cancel(self, parsed) -> None:
@@ -141,7 +145,7 @@ class SlashCommandsMixin:
             result = await compact(self.store, agent, session_id, window=window, instructions=instructions)
         except Exception as exc:
             self.status.notice = ""
-            self.notify(str(exc).splitlines()[0], title="compact", severity="error", timeout=8)
+            self.notify(first_line(exc), title="compact", severity="error", timeout=8)
             return
         if self.session and self.session.id == session_id:
             self.open_session(session_id)

@@ -8,14 +8,15 @@ import functools
 import inspect
 import logging
 
+from chinwag.app.errors import first_line
+
 log = logging.getLogger("chinwag.tui")
 
 
 def _report(app, exc: Exception) -> None:
     log.exception("handler failed")
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     try:
-        app.notify(message, severity="error", timeout=8)
+        app.notify(first_line(exc), severity="error", timeout=8)
     except Exception:
         pass
 

@@ -10,6 +10,7 @@ from textual import work
 
 from chinwag.app.agents import agent_for_session, profile_for
 from chinwag.app.agents.settings import effective
+from chinwag.app.errors import first_line
 
 PROVIDER_KINDS = ("openai", "anthropic")
 MODEL_LIST_SHOWN = 8
@@ -58,7 +59,7 @@ class ModelsMixin:
             models = asyncio.run(asyncio.wait_for(agent.list_models(), timeout=10))
         except Exception as exc:  # no list: /model NAME still works
             if announce:
-                self.call_from_thread(self._models_failed, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                self.call_from_thread(self._models_failed, first_line(exc))
             return
         self.call_from_thread(self._models_loaded, session.agent, models, announce)
 

@@ -11,6 +11,8 @@ import socket
 
 from pydantic_ai import exceptions as pe
 
+from chinwag.app.errors import first_line
+
 MAX_LISTED_MODELS = 5
 
 
@@ -41,8 +43,7 @@ def _server_message(exc: BaseException) -> str:
             return str(error["message"])
         if isinstance(error, str):
             return error
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return first_line(exc)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
