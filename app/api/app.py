@@ -33,6 +33,7 @@ from starlette.routing import Route
 from chinwag.app.api import models
 from chinwag.app.api.events import follow_events
 from chinwag.app.api.openapi import Operation, openapi_document
+from chinwag.app.api.wire import json_text, refuse_constant
 from chinwag.app.config.loader import Config
 from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
@@ -51,14 +52,18 @@ class ApiError(Exception):
         self.status = status
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(models.Error(error=message).model_dump(), status_code=status)
+class Json(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json_text(content, separators=(",", ":")).encode("utf-8")
 
 
-def answer(model: type[BaseModel], status: int = 200, **values: Any) -> Response:
+def error(status: int, message: str) -> Json:
+    return Json(models.Error(error=message).model_dump(), status_code=status)
+
+
+def answer(model: type[BaseModel], status: int = 200, **values: Any) -> Json:
     """A response built from its model (storage dataclasses are read by attribute)."""
-    body = model.model_validate(values, from_attributes=True).model_dump(mode="json")
-    return JSONResponse(body, status_code=status)
+    return Json(model.model_validate(values, from_attributes=True).model_dump(mode="json"), status_code=status)
 
 
 class TokenAuth(BaseHTTPMiddleware):
@@ -100,7 +105,7 @@ async def body_of(request: Request, model: type[Model]) -> Model:
     """The request's JSON object body as `model` (an empty body is `{}`); 400/408/413/422 otherwise."""
     raw = await _raw_body(request)
     try:
-        data = json.loads(raw) if raw.strip() else {}
+        data = json.loads(raw, parse_constant=refuse_constant) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -236,7 +241,7 @@ class Api:
         return answer(models.SearchHits, hits=await self.db(self.store.search, query.q, limit=query.limit))
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(document())
+        return Json(document())
 
 
 ID = models.SessionPath
@@ -296,7 +301,7 @@ def create_api(store: Store, config: Config, token: str, runner: Runner | None =
     api = Api(store, config, runner or Runner(store, config, offload=in_thread))
     routes = [Route(op.path, _guard(op.handler.__get__(api)), methods=[op.method]) for op in ROUTES]
 
-    async def not_found(request: Request, exc) -> JSONResponse:
+    async def not_found(request: Request, exc) -> Json:
         status = getattr(exc, "status_code", 404)
         return error(status, "no such route" if status == 404 else str(getattr(exc, "detail", "")) or "bad request")
 

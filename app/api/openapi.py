@@ -6,8 +6,9 @@ route table (`Operation` rows, which also route the requests), so nothing is wri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
