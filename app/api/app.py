@@ -53,6 +53,8 @@ class ApiError(Exception):
 
 
 class Json(JSONResponse):
+    """A JSON answer that is valid UTF-8 whatever a stored value holds (`wire.json_text`)."""
+
     def render(self, content: Any) -> bytes:
         return json_text(content, separators=(",", ":")).encode("utf-8")
 

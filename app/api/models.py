@@ -59,7 +59,8 @@ class Query(BaseModel):
 
 class Body(BaseModel):
     """A JSON object body: known fields only, each of exactly its JSON type (no nulls:
-    a field left out is the way to not give it)."""
+    a field left out is the way to not give it). A field declared `= Field(None)` on a
+    non-optional type reads None only when it was left out (defaults are not validated)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_null_defaults)
 
