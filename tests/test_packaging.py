@@ -43,3 +43,12 @@ def test_widgets_never_touch_the_database():
         text = path.read_text()
         assert "import sqlite3" not in text and "sqlite_utils" not in text, path
         assert "chinwag.storage.store" not in text and "chinwag.app.core.runner" not in text, path
+
+
+def test_the_api_models_load_only_when_serving():
+    """pydantic and the API's models cost start-up time: only `chinwag serve` pays it."""
+    code = ("import sys; sys.argv = ['chinwag', '--version']\nfrom chinwag.app.cli.main import main\n"
+            "import chinwag.app.api.serve\ntry:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = modules_after(code)
+    assert not {m for m in loaded if m.split(".")[0] == "pydantic" or m.startswith("chinwag.app.api.models")}
+    assert "chinwag.app.api.models" in modules_after("import chinwag.app.api.app")

@@ -1,9 +1,11 @@
 """The local HTTP API under `/api` (Starlette): sessions, messages, live events (SSE),
 cancel, compact and search, on the same storage and runner as the TUI and the CLI.
 
-Every request needs `Authorization: Bearer TOKEN`. Bodies are JSON objects with known
-fields only, at most `MAX_BODY` bytes, sent within `BODY_TIMEOUT` seconds; anything else is a 4xx with `{"error": "..."}` and
-changes nothing. Turns sent here run in this process's runner; turns running anywhere
+Every request needs `Authorization: Bearer TOKEN`. Bodies are JSON objects of the fields
+their model in `models.py` knows, at most `MAX_BODY` bytes, sent within `BODY_TIMEOUT`
+seconds; anything else is a 4xx with `{"error": "..."}` (one line naming the field) and
+changes nothing. Answers are built from the response models, and `ROUTES` both routes the
+requests and generates the OpenAPI document. Turns sent here run in this process's runner; turns running anywhere
 else (the TUI, a worker) are seen through the database by the event stream.
 
 Every database call (handlers, the runner's turns, the event stream) runs in a worker
@@ -14,11 +16,13 @@ need it, never the event loop that serves every client.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import os
-from dataclasses import asdict
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -26,24 +30,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from chinwag.app.api import models
 from chinwag.app.api.events import follow_events
-from chinwag.app.api.openapi import openapi_document
+from chinwag.app.api.openapi import Operation, openapi_document
+from chinwag.app.api.wire import json_text, refuse_constant
 from chinwag.app.config.loader import Config
 from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
 from chinwag.storage import AmbiguousId, NotFound, SessionBusy, StorageError, Store
-from chinwag.storage.models import SESSION_KINDS
 
 MAX_BODY = 1_000_000
 DRAIN_LIMIT = 20 * MAX_BODY  # beyond this the connection is cut rather than read
-PAGE_MAX = 500
 BODY_TIMEOUT = 30.0  # seconds to send a whole body: a stalled client does not hold a request open
 
-CREATE_FIELDS = {"title": str, "kind": str, "workspace": str, "agent": str, "model": str, "mode": str,
-                 "prompt": str, "metadata": dict}
-PATCH_FIELDS = {"title": str, "metadata": dict}
-MESSAGE_FIELDS = {"prompt": str}
-COMPACT_FIELDS = {"window": int, "instructions": str}
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class ApiError(Exception):
@@ -52,8 +52,20 @@ class ApiError(Exception):
         self.status = status
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+class Json(JSONResponse):
+    """A JSON answer that is valid UTF-8 whatever a stored value holds (`wire.json_text`)."""
+
+    def render(self, content: Any) -> bytes:
+        return json_text(content, separators=(",", ":")).encode("utf-8")
+
+
+def error(status: int, message: str) -> Json:
+    return Json(models.Error(error=message).model_dump(), status_code=status)
+
+
+def answer(model: type[BaseModel], status: int = 200, **values: Any) -> Json:
+    """A response built from its model (storage dataclasses are read by attribute)."""
+    return Json(model.model_validate(values, from_attributes=True).model_dump(mode="json"), status_code=status)
 
 
 class TokenAuth(BaseHTTPMiddleware):
@@ -71,7 +83,7 @@ class TokenAuth(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-async def body_of(request: Request, fields: dict, *, required: tuple[str, ...] = ()) -> dict:
+async def _raw_body(request: Request) -> bytes:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > DRAIN_LIMIT:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
@@ -88,48 +100,29 @@ async def body_of(request: Request, fields: dict, *, required: tuple[str, ...] =
         raise ApiError(408, f"the body did not arrive within {BODY_TIMEOUT:g} s") from None
     if size > MAX_BODY:
         raise ApiError(413, f"body larger than {MAX_BODY:,} bytes")
-    raw = bytes(raw)
-    if not raw.strip():
-        data = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApiError(400, f"invalid JSON: {exc}") from None
+    return bytes(raw)
+
+
+async def body_of(request: Request, model: type[Model]) -> Model:
+    """The request's JSON object body as `model` (an empty body is `{}`); 400/408/413/422 otherwise."""
+    raw = await _raw_body(request)
+    try:
+        data = json.loads(raw, parse_constant=refuse_constant) if raw.strip() else {}
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ApiError(422, f"unknown field(s): {', '.join(unknown)} (known: {', '.join(sorted(fields))})")
-    for name, kind in fields.items():
-        if name in data and (not isinstance(data[name], kind) or isinstance(data[name], bool)):
-            raise ApiError(422, f"{name} must be {kind.__name__}")
-    missing = [name for name in required if not data.get(name)]
-    if missing:
-        raise ApiError(422, f"missing field(s): {', '.join(missing)}")
-    return data
-
-
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(422, f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise ApiError(422, f"{name} must be between {low} and {high}")
-    return value
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, models.refusal(exc, model)) from None
 
 
-def _bool_param(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if raw.lower() not in ("true", "false", "1", "0"):
-        raise ApiError(422, f"{name} must be true or false")
-    return raw.lower() in ("true", "1")
+def query_of(request: Request, model: type[Model]) -> Model:
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise ApiError(422, models.refusal(exc, model, what="query parameter")) from None
 
 
 class Api:
@@ -155,119 +148,137 @@ class Api:
         task.add_done_callback(self.tasks.discard)
         return reply.id
 
-    async def list_sessions(self, request: Request):
-        scope = "archived" if _bool_param(request, "archived") else "active"
-        limit = _int_param(request, "limit", 50, 1, PAGE_MAX)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
-        kind = request.query_params.get("kind")
-        if kind is not None and kind not in SESSION_KINDS:
-            raise ApiError(422, f"kind must be one of {', '.join(SESSION_KINDS)}")
-        workspace = request.query_params.get("workspace")
+    async def list_sessions(self, request: Request) -> Response:
+        query = query_of(request, models.ListQuery)
+        scope = "archived" if query.archived else "active"
 
         def read():
-            rows = self.store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit, offset=offset)
-            return rows, self.store.count_sessions(filter=scope, workspace=workspace, kind=kind)
+            where = dict(filter=scope, workspace=query.workspace, kind=query.kind)
+            return self.store.list_sessions(**where, limit=query.limit, offset=query.offset), \
+                self.store.count_sessions(**where)
 
         rows, total = await self.db(read)
-        return JSONResponse({"sessions": [asdict(s) for s in rows], "total": total, "limit": limit, "offset": offset})
+        return answer(models.SessionPage, sessions=rows, total=total, limit=query.limit, offset=query.offset)
 
-    async def create_session(self, request: Request):
+    async def create_session(self, request: Request) -> Response:
         from chinwag.app.agents.settings import new_session_choice
 
-        data = await body_of(request, CREATE_FIELDS)
-        if "mode" in data and data["mode"] not in ("ask", "bypass", "readonly"):
-            raise ApiError(422, "mode must be ask, bypass or readonly")
-        if "kind" in data and data["kind"] not in SESSION_KINDS:
-            raise ApiError(422, f"kind must be one of {', '.join(SESSION_KINDS)}")
-        workspace = data.get("workspace") or self.config.defaults.get("workspace") or os.getcwd()
+        body = await body_of(request, models.CreateSession)
+        workspace = body.workspace or self.config.defaults.get("workspace") or os.getcwd()
         try:
-            choice = await self.db(new_session_choice, self.config, workspace, agent=data.get("agent", ""),
-                                   model=data.get("model", ""))
+            choice = await self.db(new_session_choice, self.config, workspace, agent=body.agent, model=body.model)
         except Exception as exc:  # unknown agent
             raise ApiError(422, str(exc)) from None
         session = await self.db(
-            self.store.create_session, title=data.get("title"), kind=data.get("kind", "general"), workspace=workspace,
-            agent=choice.agent, model=choice.model, mode=data.get("mode", "ask"), metadata=data.get("metadata"),
+            self.store.create_session, title=body.title, kind=body.kind, workspace=workspace,
+            agent=choice.agent, model=choice.model, mode=body.mode, metadata=body.metadata,
         )
-        turn_id = await self._start_turn(session.id, data["prompt"]) if data.get("prompt") else None
-        return JSONResponse({"session": asdict(await self.db(self.store.get_session, session.id)), "turn_id": turn_id},
-                            status_code=201)
+        turn_id = await self._start_turn(session.id, body.prompt) if body.prompt else None
+        return answer(models.SessionCreated, 201, session=await self.db(self.store.get_session, session.id),
+                      turn_id=turn_id)
 
-    async def get_session(self, request: Request):
+    async def get_session(self, request: Request) -> Response:
         def read():
             session = self.store.get_session(request.path_params["id"])
             return session, self.store.list_turns(session.id)
 
         session, turns = await self.db(read)
-        return JSONResponse({"session": asdict(session), "turns": [asdict(t) for t in turns]})
+        return answer(models.SessionWithTurns, session=session, turns=turns)
 
-    async def patch_session(self, request: Request):
+    async def patch_session(self, request: Request) -> Response:
         session = await self.db(self.store.get_session, request.path_params["id"])
-        data = await body_of(request, PATCH_FIELDS)
-        if not data:
-            raise ApiError(422, "nothing to change (title, metadata)")
-        if "title" in data:
-            session = await self.db(self.store.rename_session, session.id, data["title"])
-        if "metadata" in data:
-            session = await self.db(self.store.merge_session_metadata, session.id, data["metadata"])
-        return JSONResponse({"session": asdict(session)})
+        body = await body_of(request, models.PatchSession)
+        if not body.model_fields_set:
+            raise ApiError(422, f"nothing to change ({', '.join(models.PatchSession.model_fields)})")
+        if body.title is not None:
+            session = await self.db(self.store.rename_session, session.id, body.title)
+        if body.metadata is not None:
+            session = await self.db(self.store.merge_session_metadata, session.id, body.metadata)
+        return answer(models.SessionChanged, session=session)
 
-    async def delete_session(self, request: Request):
-        force = _bool_param(request, "force") or False
+    async def delete_session(self, request: Request) -> Response:
+        force = query_of(request, models.DeleteQuery).force
         session = await self.db(self.store.delete_session, request.path_params["id"], force=force)
-        return JSONResponse({"deleted": session.id, "permanent": force})
+        return answer(models.Deleted, deleted=session.id, permanent=force)
 
-    async def send_message(self, request: Request):
+    async def send_message(self, request: Request) -> Response:
         session = await self.db(self.store.get_session, request.path_params["id"])
-        data = await body_of(request, MESSAGE_FIELDS, required=("prompt",))
-        return JSONResponse({"turn_id": await self._start_turn(session.id, data["prompt"])}, status_code=202)
+        body = await body_of(request, models.SendMessage)
+        return answer(models.TurnStarted, 202, turn_id=await self._start_turn(session.id, body.prompt))
 
-    async def cancel(self, request: Request):
+    async def cancel(self, request: Request) -> Response:
         def read():
             session = self.store.get_session(request.path_params["id"])
             return session, self.store.running_turn(session.id)
 
         session, turn = await self.db(read)
         if turn is None:
-            return JSONResponse({"cancelled": None})
+            return answer(models.Cancelled, cancelled=None)
         if not self.runner.cancel(session.id):
             await self.db(self.store.request_stop, turn.id)  # running in another process: it polls for this
-        return JSONResponse({"cancelled": turn.id})
+        return answer(models.Cancelled, cancelled=turn.id)
 
-    async def compact(self, request: Request):
+    async def compact(self, request: Request) -> Response:
         from chinwag.app.agents import agent_for_session
-        from chinwag.app.core.compaction import DEFAULT_WINDOW
         from chinwag.app.core.compaction import compact as run_compaction
 
         session = await self.db(self.store.get_session, request.path_params["id"])
-        data = await body_of(request, COMPACT_FIELDS)
-        window = data.get("window", DEFAULT_WINDOW)
-        if window < 0:
-            raise ApiError(422, "window must be 0 or more")
+        body = await body_of(request, models.Compact)
         agent = await self.db(agent_for_session, session, self.config)
-        result = await run_compaction(self.store, agent, session.id, window=window,
-                                      instructions=data.get("instructions", ""), offload=self.db)
-        return JSONResponse({"summary_turn_id": result.summary.id, "summarized": result.summarized,
-                             "kept": result.kept, "tokens_before": result.tokens_before,
-                             "tokens_after": result.tokens_after})
+        result = await run_compaction(self.store, agent, session.id, window=body.window,
+                                      instructions=body.instructions, offload=self.db)
+        return answer(models.Compacted, summary_turn_id=result.summary.id, summarized=result.summarized,
+                      kept=result.kept, tokens_before=result.tokens_before, tokens_after=result.tokens_after)
 
-    async def events(self, request: Request):
+    async def events(self, request: Request) -> Response:
         session = await self.db(self.store.get_session, request.path_params["id"])
-        resume = request.headers.get("last-event-id") or request.query_params.get("last_event_id") or ""
+        resume = request.headers.get("last-event-id") or query_of(request, models.EventsQuery).last_event_id
         stream = follow_events(self.store, session.id, resume, is_disconnected=request.is_disconnected,
                                offload=self.db)
         return StreamingResponse(stream, media_type="text/event-stream",
                                  headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
 
-    async def search(self, request: Request):
-        query = request.query_params.get("q", "")
-        if not query.strip():
-            raise ApiError(422, "q is required")
-        limit = _int_param(request, "limit", 50, 1, PAGE_MAX)
-        return JSONResponse({"hits": [asdict(h) for h in await self.db(self.store.search, query, limit=limit)]})
+    async def search(self, request: Request) -> Response:
+        query = query_of(request, models.SearchQuery)
+        return answer(models.SearchHits, hits=await self.db(self.store.search, query.q, limit=query.limit))
 
-    async def openapi(self, request: Request):
-        return JSONResponse(openapi_document())
+    async def openapi(self, request: Request) -> Response:
+        return Json(document())
+
+
+ID = models.SessionPath
+ROUTES = [
+    Operation("GET", "/sessions", Api.list_sessions, "list sessions, newest activity first", models.SessionPage,
+              query=models.ListQuery, errors=(422,)),
+    Operation("POST", "/sessions", Api.create_session, "create a session, optionally sending a first prompt",
+              models.SessionCreated, 201, body=models.CreateSession),
+    Operation("GET", "/sessions/{id}", Api.get_session, "a session with its turns", models.SessionWithTurns,
+              errors=(400, 404), path_params=ID),
+    Operation("PATCH", "/sessions/{id}", Api.patch_session, "rename, or merge metadata", models.SessionChanged,
+              errors=(404, 409), body=models.PatchSession, path_params=ID),
+    Operation("DELETE", "/sessions/{id}", Api.delete_session, "delete (soft; ?force=true permanently)",
+              models.Deleted, errors=(400, 404, 409, 422), query=models.DeleteQuery, path_params=ID),
+    Operation("POST", "/sessions/{id}/messages", Api.send_message, "send a prompt; returns the agent turn's id",
+              models.TurnStarted, 202, errors=(404, 409), body=models.SendMessage, path_params=ID),
+    Operation("GET", "/sessions/{id}/events", Api.events,
+              "live events (Server-Sent Events), resumable with Last-Event-ID", None, errors=(400, 404),
+              query=models.EventsQuery, path_params=ID),
+    Operation("POST", "/sessions/{id}/cancel", Api.cancel, "cancel the running turn (its partial text is kept)",
+              models.Cancelled, errors=(400, 404), path_params=ID),
+    Operation("POST", "/sessions/{id}/compact", Api.compact, "summarize older turns", models.Compacted,
+              errors=(404, 409), body=models.Compact, path_params=ID),
+    Operation("GET", "/search", Api.search, "full-text search over turns and titles", models.SearchHits,
+              query=models.SearchQuery, errors=(422,)),
+    Operation("GET", "/openapi.json", Api.openapi, "this document", dict[str, Any]),
+]
+
+
+@functools.cache
+def document() -> dict:
+    """The OpenAPI document of ROUTES, generated once per process."""
+    from chinwag.app import version
+
+    return openapi_document(ROUTES, version())
 
 
 def _guard(handler):
@@ -290,20 +301,9 @@ def _guard(handler):
 
 def create_api(store: Store, config: Config, token: str, runner: Runner | None = None) -> Starlette:
     api = Api(store, config, runner or Runner(store, config, offload=in_thread))
-    routes = [
-        Route("/sessions", _guard(api.list_sessions), methods=["GET"]),
-        Route("/sessions", _guard(api.create_session), methods=["POST"]),
-        Route("/sessions/{id}", _guard(api.get_session), methods=["GET"]),
-        Route("/sessions/{id}", _guard(api.patch_session), methods=["PATCH"]),
-        Route("/sessions/{id}", _guard(api.delete_session), methods=["DELETE"]),
-        Route("/sessions/{id}/messages", _guard(api.send_message), methods=["POST"]),
-        Route("/sessions/{id}/events", _guard(api.events), methods=["GET"]),
-        Route("/sessions/{id}/cancel", _guard(api.cancel), methods=["POST"]),
-        Route("/sessions/{id}/compact", _guard(api.compact), methods=["POST"]),
-        Route("/search", _guard(api.search), methods=["GET"]),
-        Route("/openapi.json", _guard(api.openapi), methods=["GET"]),
-    ]
-    async def not_found(request: Request, exc) -> JSONResponse:
+    routes = [Route(op.path, _guard(op.handler.__get__(api)), methods=[op.method]) for op in ROUTES]
+
+    async def not_found(request: Request, exc) -> Json:
         status = getattr(exc, "status_code", 404)
         return error(status, "no such route" if status == 404 else str(getattr(exc, "detail", "")) or "bad request")
 

@@ -12,10 +12,10 @@ text so far of a turn that is already running).
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+from chinwag.app.api.wire import json_text
 from chinwag.app.core.offload import Offload, in_thread
 from chinwag.storage import Store
 
@@ -24,7 +24,7 @@ HEARTBEAT_SECONDS = 15.0
 
 
 def sse(event: str, data: dict, cursor: str) -> str:
-    return f"id: {cursor}\nevent: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"id: {cursor}\nevent: {event}\ndata: {json_text(data)}\n\n"
 
 
 def parse_cursor(text: str) -> tuple[int, str | None, int] | None:
