@@ -99,7 +99,7 @@ async def through_tui(db: Path, deltas: int, pace: float, clock: str) -> dict:
 
         tick = asyncio.create_task(ticker())
         cpu0, start = time.process_time(), time.perf_counter()
-        turn = await app.runner.send(app.session.id, "go")
+        turn = await app.runner.send(app.chat.session.id, "go")
         await pilot.pause()
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
         done = True

@@ -62,7 +62,7 @@ async def main(db):
     app = ChinwagApp(store=store, config=config, animate=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        sid = app.session.id
+        sid = app.chat.session.id
         stalls = []
         stop = False
         async def ticker():

@@ -62,7 +62,7 @@ async def test_tui_plan_tool_tree_permission_by_key_and_agent_commands(db_path, 
             assert "Edit src/app.py" in shown and "permission: allow-always" in shown
             answers = [e.data for e in store.list_events(session.id) if e.type == "permission_answer"]
             assert answers == [{"call_id": "call-p", "option": "allow-always", "by": "user"}]
-            app.prompt.focus_input()
+            app.chat.prompt.focus_input()
             await pilot.press("slash", "r", "e", "v")
             await pilot.pause()
             assert "/review" in screen_text(app) and "agent" in screen_text(app)

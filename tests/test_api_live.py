@@ -25,13 +25,13 @@ async def test_api_sessions_show_live_in_the_tui_and_tui_turns_stream_to_the_api
                                                                      "prompt": "hello from a script"})
                 assert status == 201
                 sid = created["session"]["id"]
-                await wait_for(pilot, lambda: sid in [s.id for s in app.sidebar.list.sessions], timeout=10)
+                await wait_for(pilot, lambda: sid in [s.id for s in app.chat.sidebar.list.sessions], timeout=10)
                 await wait_for(pilot, lambda: store.list_turns(sid) and store.list_turns(sid)[-1].status == "complete")
-                app.open_session(sid)
+                app.chat.open_session(sid)
                 await pilot.pause(0.2)
-                assert "hello from a script" in app.transcript.last_reply_text()
+                assert "hello from a script" in app.chat.transcript.last_reply_text()
 
-                app.open_session(mine.id)
+                app.chat.open_session(mine.id)
                 received = {}
                 subscriber = threading.Thread(
                     target=lambda: received.update(events=api.events(mine.id, timeout=20)), daemon=True)
@@ -54,9 +54,9 @@ async def test_a_session_made_just_after_a_sidebar_refresh_still_shows(db_path):
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             first = other.create_session(title="first from elsewhere")
-            await wait_for(pilot, lambda: first.id in [s.id for s in app.sidebar.list.sessions])
+            await wait_for(pilot, lambda: first.id in [s.id for s in app.chat.sidebar.list.sessions])
             second = other.create_session(title="right after it")  # within the refresh interval, then silence
-            await wait_for(pilot, lambda: second.id in [s.id for s in app.sidebar.list.sessions], timeout=5)
+            await wait_for(pilot, lambda: second.id in [s.id for s in app.chat.sidebar.list.sessions], timeout=5)
     finally:
         other.close()
         store.close()

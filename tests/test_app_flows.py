@@ -28,9 +28,9 @@ async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
 
 
 async def submit(pilot, app, text: str) -> None:
-    app.prompt.text = text
+    app.chat.prompt.text = text
     await pilot.pause()
-    app.prompt.focus_input()
+    app.chat.prompt.focus_input()
     await pilot.press("enter")
     await pilot.pause()
 
@@ -56,22 +56,22 @@ def make_app(db_path):
 async def test_send_and_stream(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "hello there")
         await wait_for(pilot, lambda: any(t.status == "complete" for t in agent_turns(store, sid)))
         turns = store.list_turns(sid)
         assert [t.role for t in turns] == ["user", "agent"]
         assert turns[0].text == "hello there"
         assert "> hello there" in turns[1].text
-        await wait_for(pilot, lambda: app.transcript.last_reply_text() == turns[1].text)
-        assert app.status.state in ("ready", "idle")
+        await wait_for(pilot, lambda: app.chat.transcript.last_reply_text() == turns[1].text)
+        assert app.chat.status.state in ("ready", "idle")
 
 
 @pytest.mark.parametrize("how", ["escape", "/cancel"])
 async def test_cancel_mid_stream_keeps_partial_text(make_app, how):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, LONG_PROMPT)
         await wait_for(pilot, lambda: any(len(t.text) > 20 for t in agent_turns(store, sid)))
         if how == "escape":
@@ -88,13 +88,13 @@ async def test_cancel_mid_stream_keeps_partial_text(make_app, how):
 async def test_compact_shows_summary_and_tokens(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         for i in range(3):
             await submit(pilot, app, f"message number {i} with some words to summarize later")
             await wait_for(pilot, lambda i=i: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == i + 1)
         await submit(pilot, app, "/compact --window 2")
         await wait_for(pilot, lambda: any(t.role == "summary" for t in store.list_turns(sid)))
-        await wait_for(pilot, lambda: "→" in (app.status.notice or ""))
+        await wait_for(pilot, lambda: "→" in (app.chat.status.notice or ""))
         turns = store.list_turns(sid)
         assert sum(t.compacted for t in turns) == 4
         assert turns[-1].role == "summary"
@@ -103,7 +103,7 @@ async def test_compact_shows_summary_and_tokens(make_app):
 async def test_unknown_command_sends_nothing(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "/comapct")
         await pilot.pause(0.2)
         assert store.list_turns(sid) == []
@@ -113,16 +113,16 @@ async def test_unknown_command_sends_nothing(make_app):
 async def test_popup_enter_accepts_then_second_enter_runs(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        app.prompt.focus_input()
+        app.chat.prompt.focus_input()
         for key in "/stat":
             await pilot.press(key)
         await pilot.pause()
-        assert app.prompt.popup_open
+        assert app.chat.prompt.popup_open
         await pilot.press("enter")
         await pilot.pause()
-        assert app.prompt.text.strip() == "/status"
-        assert not app.prompt.popup_open
-        assert len(app.screen_stack) == 1
+        assert app.chat.prompt.text.strip() == "/status"
+        assert not app.chat.prompt.popup_open
+        assert app.screen is app.chat  # no dialog opened
         await pilot.press("enter")
         await pilot.pause()
         assert type(app.screen).__name__ == "InfoScreen"
@@ -131,43 +131,43 @@ async def test_popup_enter_accepts_then_second_enter_runs(make_app):
 async def test_switching_sessions_never_stops_a_turn(make_app):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        first = app.session.id
+        first = app.chat.session.id
         await submit(pilot, app, "a reply that streams for a while " * 2)
         await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, first)))
         await pilot.press("ctrl+n")
         await pilot.pause()
-        second = app.session.id
+        second = app.chat.session.id
         assert second != first
         assert first in app.runner.running_sessions()
         await wait_for(pilot, lambda: agent_turns(store, first)[-1].status == "complete", timeout=15)
-        app.open_session(first)
+        app.chat.open_session(first)
         await pilot.pause()
-        assert app.transcript.last_reply_text() == agent_turns(store, first)[-1].text
+        assert app.chat.transcript.last_reply_text() == agent_turns(store, first)[-1].text
 
 
 async def test_prompt_submitted_while_running_is_queued_then_sent(make_app):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "first prompt")
         await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
         await submit(pilot, app, "second prompt")
-        assert app.queued[sid] == ["second prompt"]
+        assert app.chat.queued[sid] == ["second prompt"]
         await wait_for(pilot, lambda: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == 2, timeout=20)
         assert [t.text for t in store.list_turns(sid) if t.role == "user"] == ["first prompt", "second prompt"]
-        assert not app.queued.get(sid)
+        assert not app.chat.queued.get(sid)
 
 
 async def test_cancel_puts_queued_prompts_back(make_app):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, LONG_PROMPT)
         await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
         await submit(pilot, app, "queued one")
         await pilot.press("escape")
         await wait_for(pilot, lambda: agent_turns(store, sid)[-1].status == "stopped")
-        assert "queued one" in app.prompt.text
+        assert "queued one" in app.chat.prompt.text
         await pilot.pause(0.3)
         assert len(agent_turns(store, sid)) == 1
 
@@ -180,27 +180,27 @@ async def test_continue_opens_most_recent_session(make_app, db_path):
     app, _ = make_app(continue_=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        assert app.session.id == newer.id
+        assert app.chat.session.id == newer.id
     app, _ = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        assert app.session.id == newer.id  # the last opened one became active
+        assert app.chat.session.id == newer.id  # the last opened one became active
 
 
 async def test_live_view_of_turn_written_by_another_process(make_app, db_path):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         other = Store(db_path)
         try:
             _, reply = other.begin_exchange(sid, "from another terminal", agent="echo", model="echo-1")
             other.append_stream(reply.id, "partial answer")
-            await wait_for(pilot, lambda: app.transcript.last_reply_text() == "partial answer")
-            assert app.status.state == "busy"
+            await wait_for(pilot, lambda: app.chat.transcript.last_reply_text() == "partial answer")
+            assert app.chat.status.state == "busy"
             other.append_stream(reply.id, " and the rest")
             other.finish_turn(reply.id, "complete", input_tokens=5, output_tokens=7)
-            await wait_for(pilot, lambda: app.transcript.last_reply_text() == "partial answer and the rest")
-            await wait_for(pilot, lambda: app.status.state == "ready")
+            await wait_for(pilot, lambda: app.chat.transcript.last_reply_text() == "partial answer and the rest")
+            await wait_for(pilot, lambda: app.chat.status.state == "ready")
         finally:
             other.close()
 
@@ -208,7 +208,7 @@ async def test_live_view_of_turn_written_by_another_process(make_app, db_path):
 async def test_quit_with_a_running_turn_asks_then_stops_it(make_app):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, LONG_PROMPT)
         await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, sid)))
         await pilot.press("ctrl+q")
@@ -230,9 +230,9 @@ async def test_sidebar_delete_asks_twice_and_soft_deletes(make_app, db_path):
         keeper = setup.create_session(title="keeper")
     app, store = make_app(session_id=keeper.id)
     async with app.run_test(size=(120, 36)) as pilot:
-        app.action_focus_sidebar()
+        app.chat.action_focus_sidebar()
         await pilot.pause()
-        app.sidebar.list.cursor = [s.id for s in app.sidebar.list.sessions].index(doomed.id)
+        app.chat.sidebar.list.cursor = [s.id for s in app.chat.sidebar.list.sessions].index(doomed.id)
         await pilot.press("d")
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmScreen"
@@ -242,18 +242,18 @@ async def test_sidebar_delete_asks_twice_and_soft_deletes(make_app, db_path):
         await pilot.press("n")
         await pilot.pause()
         assert store.get_session(doomed.id, include_deleted=True).deleted_at is not None
-        assert doomed.id not in [s.id for s in app.sidebar.list.sessions]
+        assert doomed.id not in [s.id for s in app.chat.sidebar.list.sessions]
 
 
 async def test_copy_last_reply_and_selected_block(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "copy me")
         await wait_for(pilot, lambda: any(t.status == "complete" for t in agent_turns(store, sid)))
         await pilot.press("ctrl+y")
         assert app.clipboard == agent_turns(store, sid)[-1].text
-        app.transcript.focus()
+        app.chat.transcript.focus()
         await pilot.press("up", "up", "y")
         await pilot.pause()
         assert app.clipboard == "copy me"
@@ -277,10 +277,10 @@ async def test_keys_are_rebindable_by_binding_id(make_app):
     config = Config(agents=FAST.agents, keys={"new_session": "ctrl+o"})
     app, _ = make_app(config)
     async with app.run_test(size=(120, 36)) as pilot:
-        first = app.session.id
+        first = app.chat.session.id
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert app.session.id != first
+        assert app.chat.session.id != first
 
 
 async def test_status_and_help_commands_open_panels(make_app):
@@ -301,8 +301,8 @@ async def test_agent_error_shows_an_error_block_and_app_stays_up(make_app, db_pa
         await submit(pilot, app, "hello?")
         await wait_for(pilot, lambda: bool(agent_turns(store, broken.id)) and agent_turns(store, broken.id)[-1].status == "error")
         await pilot.pause(0.2)
-        assert app.is_running and app.status.state == "error"
-        screen = "".join(app.transcript.render_line(y).text for y in range(30))
+        assert app.is_running and app.chat.status.state == "error"
+        screen = "".join(app.chat.transcript.render_line(y).text for y in range(30))
         assert "✗ error: unknown agent 'missing-agent'" in screen
 
 
@@ -312,17 +312,17 @@ async def test_workspace_toggle_filters_the_sidebar(make_app, db_path):
         here = setup.create_session(title="here", workspace="/proj")
     app, _ = make_app(session_id=here.id)
     async with app.run_test(size=(120, 36)) as pilot:
-        assert {s.title for s in app.sidebar.list.sessions} == {"elsewhere", "here"}
-        app.query_one("#workspace-toggle").value = True
+        assert {s.title for s in app.chat.sidebar.list.sessions} == {"elsewhere", "here"}
+        app.chat.query_one("#workspace-toggle").value = True
         await pilot.pause()
-        assert [s.title for s in app.sidebar.list.sessions] == ["here"]
+        assert [s.title for s in app.chat.sidebar.list.sessions] == ["here"]
 
 
 async def test_quit_can_hand_the_turn_to_a_background_worker(make_app, db_path, monkeypatch):
     monkeypatch.setenv("CHINWAG_ECHO_DELAY", "0.005")
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "finish me later")
         await wait_for(pilot, lambda: any(t.text for t in agent_turns(store, sid)))
         await pilot.press("ctrl+q")
@@ -346,19 +346,19 @@ async def test_quit_can_hand_the_turn_to_a_background_worker(make_app, db_path, 
 async def test_queued_prompt_can_be_taken_back_and_history_persists(make_app, db_path):
     app, store = make_app(SLOW)
     async with app.run_test(size=(120, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, LONG_PROMPT)
         await wait_for(pilot, lambda: bool(agent_turns(store, sid)))
         await submit(pilot, app, "queued then edited")
-        assert app.queued[sid] == ["queued then edited"]
+        assert app.chat.queued[sid] == ["queued then edited"]
         await pilot.press("up")
         await pilot.pause()
-        assert app.prompt.text == "queued then edited" and app.queued[sid] == []
+        assert app.chat.prompt.text == "queued then edited" and app.chat.queued[sid] == []
         app.runner.cancel(sid)
         await wait_for(pilot, lambda: not app.runner.is_running(sid))
     app2, _ = make_app()
     async with app2.run_test(size=(120, 36)) as pilot:
-        assert app2.prompt.history[-2:] == [LONG_PROMPT, "queued then edited"]
+        assert app2.chat.prompt.history[-2:] == [LONG_PROMPT, "queued then edited"]
 
 
 async def test_garbage_collection_is_held_until_the_first_paint(db_path):

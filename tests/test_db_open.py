@@ -339,19 +339,19 @@ TUI_SCRIPT = textwrap.dedent("""
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             out["readonly"] = app.store.readonly
-            out["hint"] = app.status.hint
-            out["session"] = app.session.id if app.session else None
-            out["turns"] = len(app.store.list_turns(app.session.id)) if app.session else 0
+            out["hint"] = app.chat.status.hint
+            out["session"] = app.chat.session.id if app.chat.session else None
+            out["turns"] = len(app.store.list_turns(app.chat.session.id)) if app.chat.session else 0
             for text in ("can I write?", "/rename renamed"):
-                app.prompt.text = text
-                app.prompt.focus_input()
+                app.chat.prompt.text = text
+                app.chat.prompt.focus_input()
                 await pilot.press("enter")
                 await pilot.pause(0.1)
             await pilot.press("ctrl+n")
             await pilot.pause(0.1)
             out["notes"] = [str(n.message) for n in app._notifications]
             out["titles"] = [s.title for s in app.store.list_sessions(filter="all")]
-            out["turns_after"] = len(app.store.list_turns(app.session.id)) if app.session else 0
+            out["turns_after"] = len(app.store.list_turns(app.chat.session.id)) if app.chat.session else 0
         print(json.dumps(out))
 
     asyncio.run(main(sys.argv[1]))

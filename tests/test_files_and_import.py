@@ -124,16 +124,16 @@ async def test_tui_export_refuses_an_existing_file_and_says_how_to_force(db_path
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             app.notify = lambda message, **kwargs: notes.append(message)
-            default = tmp_path / f"chinwag-{app.session.id[:10].lower()}.md"
+            default = tmp_path / f"chinwag-{app.chat.session.id[:10].lower()}.md"
             default.write_text("keep me\n")
-            app.run_slash("/export md")
+            app.chat.run_slash("/export md")
             await pilot.pause()
             assert default.read_text() == "keep me\n"
             assert "exists" in notes[-1] and "--force" in notes[-1]
-            app.run_slash(f"/export md {default} --force")
+            app.chat.run_slash(f"/export md {default} --force")
             await pilot.pause()
             assert default.read_text().startswith("# ") and mode(default) == 0o600
-            app.run_slash(f"/export json {db_path} --force")
+            app.chat.run_slash(f"/export json {db_path} --force")
             await pilot.pause()
             assert "database" in notes[-1] and db_path.read_bytes().startswith(b"SQLite format 3")
     finally:

@@ -141,11 +141,11 @@ async def settle_and_check(app, pilot) -> None:
     assert app.is_running and app.return_code is None
     for line in screen_lines(app):
         assert not FORBIDDEN.search(line), repr(line)
-    while len(app.screen_stack) > 1:
+    while app.screen is not app.chat:
         app.pop_screen()
         await pilot.pause()
     app.clear_notifications()
-    app.prompt.text = ""
+    app.chat.prompt.text = ""
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +174,10 @@ def test_every_slash_command_survives_hostile_arguments(hosted, command):
     @given(argument=HOSTILE)
     def run(argument):
         async def submit(app, pilot):
-            app.prompt.text = f"/{command.name} {argument}"
-            app.prompt.refilter(force=True)  # the popup shows for the hostile buffer too
+            app.chat.prompt.text = f"/{command.name} {argument}"
+            app.chat.prompt.refilter(force=True)  # the popup shows for the hostile buffer too
             await pilot.pause()
-            app.prompt.submit()
+            app.chat.prompt.submit()
             await settle_and_check(app, pilot)
 
         hosted.call(submit)
@@ -189,8 +189,8 @@ def test_every_slash_command_survives_hostile_arguments(hosted, command):
 @given(name=HOSTILE)
 def test_unknown_hostile_command_names_are_told_plainly(hosted, name):
     async def submit(app, pilot):
-        app.prompt.text = "/" + name
-        app.prompt.submit()
+        app.chat.prompt.text = "/" + name
+        app.chat.prompt.submit()
         await settle_and_check(app, pilot)
 
     hosted.call(submit)
@@ -199,19 +199,19 @@ def test_unknown_hostile_command_names_are_told_plainly(hosted, name):
 NOTICE_PATHS = {
     "toast": lambda app, text: app.notify(text, title=text, severity="error"),
     "toast_markup_requested": lambda app, text: app.notify(text, title=text, markup=True),
-    "status_notice": lambda app, text: setattr(app.status, "notice", text),
-    "status_fields": lambda app, text: [setattr(app.status, f, text) for f in ("title", "agent", "model", "mode")],
-    "guarded_handler_error": lambda app, text: app._sidebar_archive(type("E", (), {"session_id": text})()),
-    "models_failed": lambda app, text: app._models_failed(text),
-    "queued_prompts": lambda app, text: app.prompt.set_queued([text, text]),
+    "status_notice": lambda app, text: setattr(app.chat.status, "notice", text),
+    "status_fields": lambda app, text: [setattr(app.chat.status, f, text) for f in ("title", "agent", "model", "mode")],
+    "guarded_handler_error": lambda app, text: app.chat._sidebar_archive(type("E", (), {"session_id": text})()),
+    "models_failed": lambda app, text: app.chat._models_failed(text),
+    "queued_prompts": lambda app, text: app.chat.prompt.set_queued([text, text]),
     "info_screen": lambda app, text: app.push_screen(_info(text)),
     "info_screen_str_body": lambda app, text: app.push_screen(_info(text, as_str=True)),
     "confirm": lambda app, text: app.push_screen(_confirm(text)),
     "text_prompt": lambda app, text: app.push_screen(_text_prompt(text)),
     "choice": lambda app, text: app.push_screen(_choice(text)),
     "session_fields": lambda app, text: _hostile_session(app, text),
-    "slash_popup_items": lambda app, text: (app.prompt.set_extra_commands([_agent_command(text)]),
-                                           setattr(app.prompt, "text", "/"), app.prompt.refilter(force=True)),
+    "slash_popup_items": lambda app, text: (app.chat.prompt.set_extra_commands([_agent_command(text)]),
+                                           setattr(app.chat.prompt, "text", "/"), app.chat.prompt.refilter(force=True)),
 }
 
 
@@ -249,10 +249,10 @@ def _hostile_session(app, text):
     from chinwag.storage.models import storable
 
     value = storable(text)
-    app.store.update_session(app.session.id, agent=value, model=value, workspace=value)
-    app.store.rename_session(app.session.id, value or "x")
-    app.open_session(app.session.id)
-    app.refresh_sidebar()
+    app.store.update_session(app.chat.session.id, agent=value, model=value, workspace=value)
+    app.store.rename_session(app.chat.session.id, value or "x")
+    app.chat.open_session(app.chat.session.id)
+    app.chat.refresh_sidebar()
 
 
 @pytest.mark.parametrize("path", sorted(NOTICE_PATHS))
@@ -276,8 +276,8 @@ def test_quit_with_hostile_arguments_ends_cleanly(db_path, argument):
         store = Store(db_path)
         app = ChinwagApp(store=store, config=FAST, animate=False)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            app.prompt.text = f"/quit {argument}"
-            app.prompt.submit()
+            app.chat.prompt.text = f"/quit {argument}"
+            app.chat.prompt.submit()
             await pilot.pause()
             await pilot.pause()
         store.close()
@@ -317,8 +317,8 @@ async def test_a_turn_failing_with_an_empty_message_is_told_and_the_app_keeps_ru
             raise TimeoutError()  # str() is ""
 
         app.runner.send = fails
-        app.prompt.text = "hello"
-        app.prompt.submit()
+        app.chat.prompt.text = "hello"
+        app.chat.prompt.submit()
         for _ in range(20):
             await pilot.pause()
         assert app.is_running
@@ -337,8 +337,8 @@ async def test_compaction_failing_with_an_empty_message_is_told(db_path, monkeyp
     store = Store(db_path)
     app = ChinwagApp(store=store, config=FAST, animate=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        app.prompt.text = "/compact"
-        app.prompt.submit()
+        app.chat.prompt.text = "/compact"
+        app.chat.prompt.submit()
         for _ in range(20):
             await pilot.pause()
         assert app.is_running

@@ -85,12 +85,12 @@ async def test_tui_streams_a_provider_reply_with_reported_tokens(db_path, fake, 
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await submit(pilot, app, "hi")
-            await wait_for(pilot, lambda: app.transcript.last_reply_text() == "Streamed through the TUI."
+            await wait_for(pilot, lambda: app.chat.transcript.last_reply_text() == "Streamed through the TUI."
                            and not app.runner.running_sessions())
             await pilot.pause(0.2)
             screen = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
             assert "fake · fake-small · ⇡ 2,311 ⇣ 246" in screen and "~" not in screen.split("⇡ 2,311")[0][-3:]
-            await wait_for(pilot, lambda: app._model_lists.get("fake") == ["fake-coder", "fake-large", "fake-small"])
+            await wait_for(pilot, lambda: app.chat._model_lists.get("fake") == ["fake-coder", "fake-large", "fake-small"])
             await submit(pilot, app, "again")
             await wait_for(pilot, lambda: store.get_session(session.id).state == "error")
             await pilot.pause(0.2)

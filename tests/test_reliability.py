@@ -71,8 +71,8 @@ async def _secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path,
     store = Store(db_path)
     app = ChinwagApp(store=store, config=Config(), animate=False, session_id=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.prompt.text = "from the TUI"
-        app.prompt.focus_input()
+        app.chat.prompt.text = "from the TUI"
+        app.chat.prompt.focus_input()
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.runner.running_sessions() and store.running_turn(session_id) is None)
     store.close()
@@ -131,11 +131,11 @@ async def test_read_only_database_opens_for_browsing(db_path):
     app = ChinwagApp(store=store, config=Config(), animate=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        assert app.session.id == session.id
-        assert app.transcript.last_reply_text() == "an answer"
+        assert app.chat.session.id == session.id
+        assert app.chat.transcript.last_reply_text() == "an answer"
         assert any("read-only" in n.message for n in app._notifications)
-        app.prompt.text = "can I write?"
-        app.prompt.focus_input()
+        app.chat.prompt.text = "can I write?"
+        app.chat.prompt.focus_input()
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.is_running
@@ -151,15 +151,15 @@ async def test_five_megabyte_paste_is_sent_and_kept(chinwag_home, db_path):
     store = Store(db_path)
     app = ChinwagApp(store=store, config=Config(agents={"echo": {"kind": "echo", "delay": 0}}), animate=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.prompt.focus_input()
+        app.chat.prompt.focus_input()
         app.post_message(events.Paste(big))
         await pilot.pause()
         await pilot.press("enter")
-        sid = app.session.id
+        sid = app.chat.session.id
         await wait_for(pilot, lambda: [t.status for t in store.list_turns(sid)] == ["complete", "complete"], timeout=60)
         await pilot.pause()
         assert store.list_turns(sid)[0].text == big
-        screen = "".join(app.transcript.render_line(y).text for y in range(28))
+        screen = "".join(app.chat.transcript.render_line(y).text for y in range(28))
         assert "more characters" in screen
     store.close()
 
@@ -172,13 +172,13 @@ async def test_tui_and_two_cli_processes_write_at_once(chinwag_home, db_path):
                      session_id=own)
     env = dict(os.environ, CHINWAG_HOME=str(chinwag_home), CHINWAG_ECHO_DELAY="0.002")
     async with app.run_test(size=(100, 30)) as pilot:
-        mine = app.session.id
+        mine = app.chat.session.id
         processes = [subprocess.Popen([sys.executable, "-m", "chinwag.app.cli.main", "session", "send", sid,
                                        f"writer {i} " * 60], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True) for i, sid in enumerate(others)]
         for round_ in range(3):
-            app.prompt.text = f"tui message {round_} " * 30
-            app.prompt.focus_input()
+            app.chat.prompt.text = f"tui message {round_} " * 30
+            app.chat.prompt.focus_input()
             await pilot.press("enter")
             await wait_for(pilot, lambda r=round_: len([t for t in store.list_turns(mine)
                                                          if t.role == "agent" and t.status == "complete"]) == r + 1)

@@ -66,10 +66,10 @@ async def test_switching_theme_recolours_the_transcript(tmp_path, via):
     app = ChinwagApp(store=store, config=config, session_id=session.id, animate=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        transcript = app.transcript
+        transcript = app.chat.transcript
         if via == "command":
             assert DARK.user in _colors_in(transcript._strips(0))
-            app.prompt.text = "/theme chinwag-light"
+            app.chat.prompt.text = "/theme chinwag-light"
             await pilot.press("enter")
             await pilot.pause()
         assert app.theme == "chinwag-light"
@@ -87,7 +87,7 @@ async def test_unknown_theme_is_reported_and_the_default_kept(tmp_path):
         assert app.theme == "chinwag"
         messages = [n.message for n in app._notifications]
         assert any("no-such-theme" in m and "chinwag-light" in m for m in messages)
-        app.prompt.text = "/theme nope"
+        app.chat.prompt.text = "/theme nope"
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "chinwag" and app.is_running

@@ -81,10 +81,10 @@ async def test_tui_marks_estimates_in_the_status_bar_status_and_transcript(db_pa
     store = Store(db_path)
     app = ChinwagApp(store=store, config=ECHO, animate=False)
     async with app.run_test(size=(140, 36)) as pilot:
-        sid = app.session.id
+        sid = app.chat.session.id
         await submit(pilot, app, "hello there, count me")
         await wait_for(pilot, lambda: any(t.status == "complete" for t in store.list_turns(sid) if t.role == "agent"))
-        await wait_for(pilot, lambda: app.status.token_usage == tokens.ESTIMATED)
+        await wait_for(pilot, lambda: app.chat.status.token_usage == tokens.ESTIMATED)
         await pilot.pause()
         s = store.get_session(sid)
         bar = screen_text(app).splitlines()[-1]

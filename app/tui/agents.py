@@ -1,7 +1,7 @@
 """The App's glue for coding agents: answering permission requests, the agent's own slash
 commands, and shutting agent processes down (`/stop`, archive, quit).
 
-Mixed into `ChinwagApp`. A permission request shows inline in the agent's block and as a
+Mixed into `ChatScreen`. A permission request shows inline in the agent's block and as a
 small modal whose options are picked by their number keys (Esc rejects).
 """
 
@@ -37,12 +37,12 @@ class AgentGlueMixin:
         screen = ChoiceScreen(f"{session.agent} asks permission", f"{request.title} ({request.kind})"
                               f" · session “{session.title}” · keys 1–{len(choices)}, Esc refuses", choices)
         self._permission_screens[session_id] = screen
-        self.push_screen(screen, chosen)
+        self.app.push_screen(screen, chosen)
 
     def close_permission_question(self, session_id: str) -> None:
         """The turn ended: a question still on screen has nobody waiting for its answer."""
         screen = self._permission_screens.pop(session_id, None)
-        if screen is not None and screen in self.screen_stack:
+        if screen is not None and screen in self.app.screen_stack:
             screen.dismiss(None)
 
     # -- the agent's own slash commands -----------------------------------------------------------

@@ -21,7 +21,7 @@ from chinwag.widgets.text_safety import one_line, plain, safe_text
 
 
 class SlashCommandsMixin:
-    """Mixed into ChinwagApp (uses its store, runner, session, widgets)."""
+    """Mixed into ChatScreen (uses its store, runner, session, widgets)."""
 
     def run_slash(self, text: str) -> None:
         parsed = parse_slash(text)
@@ -51,7 +51,7 @@ class SlashCommandsMixin:
         table.add_column(style="dim")
         for command in COMMANDS:
             table.add_row(Text(command.usage), Text(command.description), Text(command.binding or ""))
-        self.push_screen(InfoScreen("Slash commands", table))
+        self.app.push_screen(InfoScreen("Slash commands", table))
 
     def slash_status(self, parsed) -> None:
         s = self.store.get_session(self.session.id)
@@ -71,7 +71,7 @@ class SlashCommandsMixin:
         ]
         for key, value in rows:
             table.add_row(key, plain(value))
-        self.push_screen(InfoScreen("Status", table))
+        self.app.push_screen(InfoScreen("Status", table))
 
     def slash_runs(self, parsed) -> None:
         turns = [t for t in self.store.list_turns(self.session.id, limit=200) if t.role == "agent"]
@@ -84,7 +84,7 @@ class SlashCommandsMixin:
             table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
                           tokens.count(t.input_tokens, usage),
                           tokens.count(t.output_tokens, usage), duration)
-        self.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
+        self.app.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
     def slash_history(self, parsed) -> None:
         history = self.store.prompt_history(limit=50)
@@ -93,13 +93,13 @@ class SlashCommandsMixin:
             first = one_line(first_line(item), 10_000)
             body.append(f"{i:>3}  ", style="dim")
             body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
-        self.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
+        self.app.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
 
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown
 
         document = safe_text(self.store.export_markdown(self.session.id))
-        self.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
+        self.app.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
 
     # -- the running turn ---------------------------------------------------------------------
     def slash_cancel(self, parsed) -> None:
@@ -108,7 +108,7 @@ class SlashCommandsMixin:
 
     def slash_stop(self, parsed) -> None:
         sid = self.session.id
-        dropped = len(self.queued.pop(sid, []))
+        dropped = self.controller.drop_queue(sid)
         self.prompt.set_queued([])
         stopped = self.cancel_current_turn()
         self.close_agent(sid)
@@ -203,13 +203,13 @@ class SlashCommandsMixin:
 
     def slash_theme(self, parsed) -> None:
         name = parsed.rest.strip()
-        names = sorted(self.available_themes)
+        names = sorted(self.app.available_themes)
         if not name:
-            self.status.notice = f"theme: {self.theme} (available: {', '.join(names)})"
+            self.status.notice = f"theme: {self.app.theme} (available: {', '.join(names)})"
             return
-        if name not in self.available_themes:
+        if name not in self.app.available_themes:
             raise ValueError(f"unknown theme {name!r} (available: {', '.join(names)})")
-        self.theme = name
+        self.app.theme = name
         self.status.notice = f'theme set to {name}; to keep it, put [ui] theme = "{name}" in config.toml'
 
     def slash_mode(self, parsed) -> None:

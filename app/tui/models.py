@@ -1,7 +1,7 @@
 """The App's glue for real models: `/model` (list the server's models, switch), warming the
 provider layer in the background, and the effective settings (context window) of a session.
 
-Mixed into `ChinwagApp`; it never renders anything itself, it sets widget attributes.
+Mixed into `ChatScreen`; it never renders anything itself, it sets widget attributes.
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ class ModelsMixin:
             models = asyncio.run(asyncio.wait_for(agent.list_models(), timeout=10))
         except Exception as exc:  # no list: /model NAME still works
             if announce:
-                self.call_from_thread(self._models_failed, first_line(exc))
+                self.app.call_from_thread(self._models_failed, first_line(exc))
             return
-        self.call_from_thread(self._models_loaded, session.agent, models, announce)
+        self.app.call_from_thread(self._models_loaded, session.agent, models, announce)
 
     def _models_failed(self, reason: str) -> None:
         self.status.notice = f"could not list models: {reason}"

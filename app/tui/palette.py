@@ -1,5 +1,5 @@
 """Command palette entries (Ctrl+P) generated from the slash-command registry, so every
-action has one source: `app/commands.py`.
+action has one source: `chinwag.app.core.commands`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ class ChinwagCommands(Provider):
                 yield Hit(score, matcher.highlight(label), partial(self._run, command), help=command.description)
 
     def _run(self, command) -> None:
-        app = self.app
+        chat = self.app.chat
         if command.takes_args:
-            app.prompt.text = f"/{command.name} "
-            app.prompt.focus_input()
+            chat.prompt.text = f"/{command.name} "
+            chat.prompt.focus_input()
         else:
-            app.run_slash(f"/{command.name}")
+            chat.run_slash(f"/{command.name}")

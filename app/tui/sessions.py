@@ -12,7 +12,7 @@ from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
 
 
 class SessionActionsMixin:
-    """Mixed into ChinwagApp."""
+    """Mixed into ChatScreen."""
 
     @guarded
     def action_new_session(self) -> None:
@@ -52,7 +52,7 @@ class SessionActionsMixin:
                 self.store.rename_session(session_id, title)
                 self.after_session_change(session_id)
 
-        self.push_screen(TextPrompt("Rename session", session.title), done)
+        self.app.push_screen(TextPrompt("Rename session", session.title), done)
 
     def fork(self, session_id: str) -> None:
         fork = self.store.fork_session(session_id)
@@ -80,7 +80,7 @@ class SessionActionsMixin:
                 return
             self.store.delete_session(session_id)
             self._after_delete(session_id)
-            self.push_screen(
+            self.app.push_screen(
                 ConfirmScreen(f"Also delete “{session.title}” permanently?",
                               "Soft-deleted sessions can be restored with `chinwag session restore`. "
                               "Permanent deletion removes its turns and events for good."),
@@ -92,7 +92,7 @@ class SessionActionsMixin:
                 self.store.delete_session(session_id, force=True)
                 self.status.notice = "deleted permanently"
 
-        self.push_screen(ConfirmScreen(f"Delete “{session.title}”?", "It disappears from the list (recoverable)."), soft)
+        self.app.push_screen(ConfirmScreen(f"Delete “{session.title}”?", "It disappears from the list (recoverable)."), soft)
 
     def _after_delete(self, session_id: str) -> None:
         if self.session and self.session.id == session_id:
@@ -122,7 +122,7 @@ class SessionActionsMixin:
                 self._quit_when_idle = True
                 self.set_interval(0.2, self._quit_if_idle)
 
-        self.push_screen(
+        self.app.push_screen(
             ChoiceScreen(
                 f"{len(running)} turn(s) still running",
                 "Stop keeps the partial reply. Background hands the turn to a worker process that "
@@ -162,9 +162,5 @@ class SessionActionsMixin:
 
             self.run_worker(close_then_quit(), group="quit")
             return
-        if self.store is not None and self._given_store is None:
-            try:
-                self.store.close()
-            except Exception:
-                pass
-        self.exit(return_code=0)
+        self.app.close_store()
+        self.app.exit(return_code=0)

@@ -1,0 +1,83 @@
+"""The chat screen's key actions: cancel the running turn (here or in another process,
+the queued prompts coming back into the prompt), show/hide the sidebar, move the focus,
+copy a reply. Mixed into `ChatScreen`; the bindings are declared there.
+"""
+
+from __future__ import annotations
+
+from chinwag.app.tui.guard import guarded
+
+
+class ChatActionsMixin:
+    @guarded
+    def action_cancel_turn(self) -> None:
+        if self.prompt.popup_open:
+            return
+        if self.session and self.cancel_current_turn():
+            return
+        self.prompt.focus_input()
+
+    def cancel_current_turn(self) -> bool:
+        """Cancel the running turn of the open session (here or in another process)."""
+        sid = self.session.id
+        if self.runner.cancel(sid):
+            self._restore_queue(sid)
+            self.status.notice = "cancelled: the partial reply is kept"
+            return True
+        running = self.store.running_turn(sid)
+        if running is not None:
+            self.stop_turn_elsewhere(running)
+            return True
+        return False
+
+    def _restore_queue(self, session_id: str) -> None:
+        text = self.controller.restore_queue(session_id, self.prompt.text)
+        if text is not None:
+            self.prompt.text = text
+            self.prompt.set_queued([])
+            self.status.notice = "cancelled · queued prompts are back in the prompt"
+
+    def stop_turn_elsewhere(self, turn) -> None:
+        import os
+        import signal
+
+        self.store.request_stop(turn.id)
+        if turn.owner_pid and turn.owner_pid != os.getpid():
+            try:
+                os.kill(turn.owner_pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.status.notice = "stop requested"
+
+    @guarded
+    def action_toggle_sidebar(self) -> None:
+        self.toggle_class("-no-sidebar")
+
+    @guarded
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus_input()
+
+    @guarded
+    def action_focus_transcript(self) -> None:
+        self.transcript.focus()
+
+    @guarded
+    def action_focus_sidebar(self) -> None:
+        self.remove_class("-no-sidebar")
+        self.sidebar.focus_list()
+
+    @guarded
+    def action_copy_last_reply(self) -> None:
+        text = self.transcript.last_reply_text()
+        self._copy(text, "last reply")
+
+    @guarded
+    def action_copy_selected(self) -> None:
+        self._copy(self.transcript.selected_text(), "selected block")
+
+    def _copy(self, text: str | None, what: str) -> None:
+        if not text:
+            self.status.notice = f"no {what} to copy"
+            return
+        self.app.copy_to_clipboard(text)
+        self.status.notice = f"copied {what} ({len(text):,} characters)"

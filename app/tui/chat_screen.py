@@ -1,0 +1,457 @@
+"""The chat screen: the session sidebar, the transcript, the prompt and the status bar,
+glued to the store and the runner. Widgets post messages up; this screen reads and writes
+storage, runs turns and pushes plain data down into the widgets. Slash commands, session
+actions, model lists and the coding-agent glue are mixed in from their own modules.
+
+Turns run in this process through the runner (they keep streaming when you switch
+sessions); turns written by other processes (a detached worker, `chinwag session send`
+in another terminal) show up live by polling `PRAGMA data_version`.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+
+from chinwag.app.config.loader import Config
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
+from chinwag.app.core.runner import Runner, TurnUpdate
+from chinwag.app.errors import first_line
+from chinwag.app.tui import gc_policy
+from chinwag.app.tui.actions import ChatActionsMixin
+from chinwag.app.tui.agents import AgentGlueMixin
+from chinwag.app.tui.commands import SlashCommandsMixin
+from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
+from chinwag.app.tui.guard import guarded
+from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.sessions import SessionActionsMixin
+from chinwag.storage import StorageError, Store
+from chinwag.storage.models import Session
+from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.sidebar import Sidebar
+from chinwag.widgets.status_bar import StatusBar
+from chinwag.widgets.text_safety import one_line, plain
+from chinwag.widgets.transcript import Transcript
+
+log = logging.getLogger("chinwag.tui")
+POLL_SECONDS = 0.25
+SIDEBAR_REFRESH_SECONDS = 1.0
+FREEZE_SECONDS = 2.0
+RENDER_INTERVAL = 1 / 12  # live text at 12 fps: smooth to read, cheap enough not to slow a fast stream
+SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
+
+
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "#prompt-input"  # the prompt has the focus when the screen shows
+    BINDINGS = [
+        Binding("escape", "cancel_turn", "cancel turn", show=False, id="cancel_turn"),
+        Binding("ctrl+b", "toggle_sidebar", "sidebar", id="toggle_sidebar"),
+        Binding("ctrl+n", "new_session", "new session", id="new_session"),
+        Binding("ctrl+y", "copy_last_reply", "copy last reply", id="copy_last_reply", priority=True),
+        Binding("ctrl+shift+y", "copy_selected", "copy selected block", id="copy_selected"),
+        Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
+        Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
+        Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+    ]
+
+    def __init__(self, *, opening: tuple[str | None, bool, bool] = (None, False, False), animate: bool = True,
+                 now=None) -> None:
+        super().__init__()
+        self._opening = opening
+        self.animations_on = animate
+        self._now = now  # a fixed "now" for the elapsed time of streaming blocks (snapshots)
+        self._controller: ChatController | None = None
+        self._data_version = None
+        self._pending: dict[str, TurnUpdate] = {}
+        self._model_lists: dict[str, list[str]] = {}
+        self._permission_screens: dict = {}
+        self._sidebar_refreshed = 0.0
+        self._sidebar_stale = False
+        self._frozen_at = 0.0
+        self._flush_scheduled = False
+
+    # the app owns what lives as long as it does: the database, the settings, the runner
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def runner(self) -> Runner:
+        return self.app.runner
+
+    @property
+    def _config(self) -> Config:
+        return self.app.config
+
+    @property
+    def controller(self) -> ChatController:
+        if self._controller is None:
+            self._controller = ChatController(self.store, self.runner)
+        return self._controller
+
+    @property
+    def session(self) -> Session | None:
+        return self.controller.session
+
+    @property
+    def queued(self) -> dict[str, list[str]]:
+        return self.controller.queued
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        gc_policy.hold()  # until the first paint (released in on_mount), as `chinwag` does from its imports
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar", animate=self.animations_on)
+            with Vertical(id="main"):
+                yield Transcript(id="transcript", animate=self.animations_on)
+                yield Prompt(COMMANDS, ARG_CHOICES, id="prompt")
+        yield StatusBar(id="status")
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def prompt(self) -> Prompt:
+        return self.query_one(Prompt)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    # -- start-up -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        try:
+            self._open_at_start()
+        except StorageError as exc:  # damage found while reading: `chinwag` prints one line, no traceback
+            self.app.startup_error = first_line(exc)
+            self.app.exit(return_code=1)
+
+    def _open_at_start(self) -> None:
+        store = self.store
+        if self._now is not None:
+            self.transcript.now = self._now
+        self.prompt.set_arg_choices("theme", [(name, "", name) for name in sorted(self.app.available_themes)])
+        if store.readonly:
+            self.status.hint = READ_ONLY_BANNER
+            self.prompt.placeholder = READ_ONLY_BANNER
+            self.notify(f"{store.path}: {READ_ONLY_BANNER}", severity="warning", timeout=8)
+        for turn in store.recovered:
+            self.notify(f"turn {turn.id[:10]} was interrupted when its process died", severity="warning")
+        session_id, continue_, new = self._opening
+        # A read-only database cannot get a new session: browse what is there (maybe nothing).
+        creatable = not store.readonly
+        if new and creatable:
+            session = self._create_session()
+        elif session_id:
+            session = store.get_session(session_id)
+        else:
+            target = None if continue_ else store.get_active_session_id()
+            target = target or store.most_recent_session_id()
+            session = store.get_session(target) if target else (self._create_session() if creatable else None)
+        self.prompt.set_arg_choices("agent", self._agent_choices())
+        self.prompt.history = store.prompt_history()
+        self.refresh_sidebar()
+        if session is not None:
+            self.open_session(session.id)
+        self._data_version = store.data_version()
+        self.set_interval(POLL_SECONDS, self._poll_database)
+        self.prompt.focus_input()
+        # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
+        # freeze them so the periodic full collections that stall streaming stay short.
+        self.call_after_refresh(gc_policy.release)
+        if session is not None:
+            self._hint_if_offline(session)
+
+    def _hint_if_offline(self, session: Session) -> None:
+        from chinwag.app.agents.discovery import discover_default
+
+        cfg = self._config
+        if session.agent == "echo" and not cfg.agents and "agent" not in cfg.defaults \
+                and discover_default(probe=False).agent == "echo":
+            self.status.notice = SHORT_ECHO_HINT
+
+    def _create_session(self) -> Session:
+        import os
+
+        from chinwag.app.agents.settings import new_session_choice
+
+        cfg = self._config or Config()
+        workspace = cfg.defaults.get("workspace") or os.getcwd()
+        choice = new_session_choice(cfg, workspace)
+        return self.store.create_session(
+            agent=choice.agent, model=choice.model, kind=cfg.defaults.get("kind", "general"), workspace=workspace,
+        )
+
+    def _agent_choices(self) -> list[tuple[str, str, str]]:
+        from chinwag.app.agents import list_agents
+
+        return [(i.name, f"{i.kind} {i.model}".strip(), i.name) for i in list_agents(self._config) if i.available]
+
+    # -- opening a session ------------------------------------------------------------------
+    def open_session(self, session_id: str) -> None:
+        page = self.controller.open(session_id)
+        self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+        self.sidebar.select(session_id)
+        self.prompt.set_queued(self.queued.get(session_id, []))
+        self.update_status()
+        self._refresh_arg_choices()
+        self.refresh_agent_commands()
+        self.prepare_agent(self.session)
+
+    def _calls_for(self, turns) -> dict[str, list]:
+        return self.controller.calls_for(turns)
+
+    @on(Transcript.CopyRequested)
+    @guarded
+    def copy_requested(self, event) -> None:
+        self._copy(event.text, "selected block")
+
+    @on(Transcript.LoadOlder)
+    @guarded
+    def load_older(self) -> None:
+        page = self.controller.older()
+        if page is not None:
+            self.transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
+
+    def update_status(self) -> None:
+        snapshot = self.controller.status(self.context_window(self.session) if self.session else 0)
+        if snapshot is None:
+            return
+        status = self.status
+        for name in ("title", "agent", "model", "mode", "state", "input_tokens", "output_tokens", "token_usage",
+                     "context_tokens", "context_window", "hint"):
+            setattr(status, name, getattr(snapshot, name))
+        self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else \
+            plain(f"Message {one_line(snapshot.agent, 40)} · / for commands")
+
+    def refresh_sidebar(self) -> None:
+        rows, total = self.controller.sidebar_rows()
+        self.sidebar.set_sessions(rows, total=total, running=self._running_ids(), now=self.store.clock.now(),
+                                  active_id=self.session.id if self.session else None)
+
+    def _running_ids(self) -> set[str]:
+        return self.controller.running_ids()
+
+    @on(Sidebar.NeedMore)
+    @guarded
+    def sidebar_more(self, event) -> None:
+        rows = self.controller.more_sidebar_rows()
+        if rows:
+            self.sidebar.append_sessions(rows)
+
+    @on(Sidebar.FilterChanged)
+    @guarded
+    def sidebar_filter(self, event) -> None:
+        self.controller.sidebar.text = event.text
+        self.refresh_sidebar()
+
+    @on(Sidebar.ArchivedToggled)
+    @guarded
+    def sidebar_archived(self, event) -> None:
+        self.controller.sidebar.show_archived = event.show_archived
+        self.refresh_sidebar()
+
+    @on(Sidebar.WorkspaceToggled)
+    @guarded
+    def sidebar_workspace(self, event) -> None:
+        only = (self.session.workspace if self.session else None) if event.only_workspace else None
+        self.controller.sidebar.workspace = only
+        self.refresh_sidebar()
+
+    @on(Sidebar.Open)
+    @guarded
+    def sidebar_open(self, event) -> None:
+        self.open_session(event.session_id)
+        self.prompt.focus_input()
+
+    # -- sidebar actions ---------------------------------------------------------------------
+    @on(Sidebar.NewSession)
+    @guarded
+    def _sidebar_new(self) -> None:
+        self.action_new_session()
+
+    @on(Sidebar.Rename)
+    @guarded
+    def _sidebar_rename(self, event) -> None:
+        self.ask_rename(event.session_id)
+
+    @on(Sidebar.Fork)
+    @guarded
+    def _sidebar_fork(self, event) -> None:
+        self.fork(event.session_id)
+
+    @on(Sidebar.ToggleArchive)
+    @guarded
+    def _sidebar_archive(self, event) -> None:
+        try:
+            self.toggle_archive(event.session_id)
+        except Exception as exc:
+            self.notify(first_line(exc), severity="error")
+
+    @on(Sidebar.Delete)
+    @guarded
+    def _sidebar_delete(self, event) -> None:
+        self.ask_delete(event.session_id)
+
+    # -- sending --------------------------------------------------------------------------
+    @on(Prompt.Submitted)
+    @guarded
+    def prompt_submitted(self, event) -> None:
+        text = event.text
+        if not text.strip():
+            return
+        if not self.store.readonly:
+            self.store.add_prompt_history(text)
+            self.prompt.history = self.prompt.history + [text]
+        if text.lstrip().startswith("/"):
+            self.run_slash(text.strip())
+            return
+        self.send_prompt(text)
+
+    @on(Prompt.Unqueue)
+    @guarded
+    def unqueue(self) -> None:
+        if self.session is None:
+            return
+        text = self.controller.take_back(self.session.id)
+        if text is not None:
+            self.prompt.text = text
+            self.prompt.set_queued(self.queued.get(self.session.id, []))
+            self.status.notice = "taken back from the queue: edit it and press Enter"
+
+    def send_prompt(self, text: str) -> None:
+        if self.session is None:
+            return
+        if self.store.readonly:
+            self.notify(f"{READ_ONLY_BANNER}: nothing was sent", severity="error")
+            return
+        sid = self.session.id
+        if self.controller.is_busy(sid):
+            self.prompt.set_queued(self.controller.enqueue(sid, text))
+            self.status.notice = "queued: it will be sent when the current turn ends"
+            return
+        self._run_turn(sid, text)
+
+    @work(exclusive=False, group="turns")
+    async def _run_turn(self, session_id: str, text: str) -> None:
+        try:
+            await self.runner.send(session_id, text)
+        except Exception as exc:  # busy in another process, storage errors: tell, never crash
+            log.exception("turn failed to start")
+            self.notify(first_line(exc), severity="error", timeout=8)
+        finally:
+            self.sidebar.set_running(self._running_ids())
+            if session_id == (self.session.id if self.session else None):
+                self.update_status()
+            self._send_next_queued(session_id)
+
+    def _send_next_queued(self, session_id: str) -> None:
+        text = self.controller.next_queued(session_id)
+        if text is None:
+            return
+        if self.session and self.session.id == session_id:
+            self.prompt.set_queued(self.queued.get(session_id, []))
+        self._run_turn(session_id, text)
+
+    # -- live updates -----------------------------------------------------------------------
+    def on_turn_update(self, update: TurnUpdate) -> None:
+        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL)."""
+        if update.kind in ("title", "compacting", "compacted"):
+            self._on_session_followup(update)
+            return
+        if update.kind == "commands":
+            if self.session and update.session_id == self.session.id:
+                self.refresh_agent_commands()
+            return
+        self._pending[update.turn.id] = update
+        if update.kind in ("started", "finished"):
+            self._flush_updates()
+            self.sidebar.set_running(self._running_ids())
+            self.refresh_sidebar()  # the prompt's title and the turn count show at once
+            if update.kind == "finished":
+                self.close_permission_question(update.session_id)
+                gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
+            if self.session and update.session_id == self.session.id:
+                self.update_status()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.set_timer(RENDER_INTERVAL, self._flush_updates)
+
+    def _on_session_followup(self, update: TurnUpdate) -> None:
+        current = self.session is not None and update.session_id == self.session.id
+        if update.kind == "title":
+            self.refresh_sidebar()
+        elif current and update.kind == "compacting":
+            self.status.notice = "auto-compacting: the context passed its threshold…"
+        elif current and update.kind == "compacted":
+            self.open_session(update.session_id)
+            self.status.notice = "auto-compacted the older turns (see the summary block)"
+        if current:
+            self.update_status()
+
+    def _flush_updates(self) -> None:
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, {}
+        now = time.monotonic()
+        if now - self._frozen_at >= FREEZE_SECONDS:
+            # A long stream leaves many long-lived objects (rendered lines, caches); a full GC
+            # would scan them all (tens of ms, a visible stall). Freeze them out of it.
+            self._frozen_at = now
+            gc.freeze()
+        for update in pending.values():
+            if self.session and update.session_id == self.session.id:
+                self._ensure_user_turn_shown(update)
+                self.transcript.update_turn(update.turn, update.tool_calls)
+
+    def _ensure_user_turn_shown(self, update: TurnUpdate) -> None:
+        if update.kind != "started":
+            return
+        for turn in self.store.list_turns(update.session_id, limit=2):
+            if turn.id != update.turn.id:
+                self.transcript.update_turn(turn, [])
+
+    def _refresh_sidebar_if_stale(self) -> None:
+        now = time.monotonic()
+        if self._sidebar_stale and now - self._sidebar_refreshed >= SIDEBAR_REFRESH_SECONDS:
+            self._sidebar_stale, self._sidebar_refreshed = False, now
+            self.refresh_sidebar()
+
+    def _poll_database(self) -> None:
+        """Follow other processes' writes cheaply: act only when data_version moves."""
+        try:
+            version = self.store.data_version()
+        except Exception:
+            return
+        if version == self._data_version:
+            self._refresh_sidebar_if_stale()  # a change that came too soon after the last refresh
+            return
+        self._data_version = version
+        self.sidebar.set_running(self._running_ids())
+        self._sidebar_stale = True  # sessions made elsewhere (CLI, API): refreshed at most once a second
+        self._refresh_sidebar_if_stale()
+        if self.session is None:
+            return
+        if self.runner.is_running(self.session.id):
+            return  # this process streams it; updates come from the runner
+        turns = self.store.list_turns(self.session.id, limit=4)
+        calls = self._calls_for(turns)
+        for turn in turns:
+            self.transcript.update_turn(turn, calls.get(turn.id, []))
+        self.update_status()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 90, "-no-sidebar")
+
