@@ -1,0 +1,71 @@
+"""The TUI's slash commands: one table maps every command of the registry
+(`chinwag.app.core.commands.COMMANDS`, which also feeds the popup, /help and the palette)
+to its handler, grouped by topic in this package. Unknown commands get a clear message
+with the nearest matches; nothing is ever sent to the agent from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chinwag.app.core.commands import COMMANDS, nearest, parse_slash
+from chinwag.app.errors import first_line
+from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.slash.info import InfoCommands
+from chinwag.app.tui.slash.sessions import SessionCommands
+from chinwag.app.tui.slash.settings import SettingsCommands
+from chinwag.app.tui.slash.turn import TurnCommands
+
+Handler = Callable[..., None]  # (screen, parsed) -> None
+
+HANDLERS: dict[str, Handler] = {
+    "help": InfoCommands.slash_help,
+    "status": InfoCommands.slash_status,
+    "history": InfoCommands.slash_history,
+    "transcript": InfoCommands.slash_transcript,
+    "runs": InfoCommands.slash_runs,
+    "cancel": TurnCommands.slash_cancel,
+    "compact": TurnCommands.slash_compact,
+    "stop": TurnCommands.slash_stop,
+    "detach": TurnCommands.slash_detach,
+    "quit": TurnCommands.slash_quit,
+    "clear": TurnCommands.slash_clear,
+    "new": SessionCommands.slash_new,
+    "sessions": SessionCommands.slash_sessions,
+    "switch": SessionCommands.slash_switch,
+    "rename": SessionCommands.slash_rename,
+    "fork": SessionCommands.slash_fork,
+    "archive": SessionCommands.slash_archive,
+    "restore": SessionCommands.slash_restore,
+    "delete": SessionCommands.slash_delete,
+    "export": SessionCommands.slash_export,
+    "model": ModelsMixin.slash_model,
+    "agent": SettingsCommands.slash_agent,
+    "mode": SettingsCommands.slash_mode,
+    "theme": SettingsCommands.slash_theme,
+    "set": SettingsCommands.slash_set,
+}
+
+
+class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands):
+    """Mixed into ChatScreen (uses its store, runner, session, widgets)."""
+
+    def run_slash(self, text: str) -> None:
+        parsed = parse_slash(text)
+        if parsed is None:
+            return
+        handler = HANDLERS.get(parsed.name)
+        known = {c.name for c in COMMANDS}
+        if parsed.name not in known and self.is_agent_command(parsed.name):
+            self.send_prompt(text.strip())  # the agent's own command: it gets the text as typed
+            return
+        if handler is None or parsed.name not in known:
+            close = nearest(parsed.name)
+            hint = f" — did you mean {', '.join('/' + n for n in close)}?" if close else " — /help lists them"
+            self.notify(f"unknown command /{parsed.name}{hint}", severity="error", timeout=6)
+            self.prompt.text = text
+            return
+        try:
+            handler(self, parsed)
+        except Exception as exc:  # a failing command never kills the app
+            self.notify(first_line(exc), severity="error", timeout=8)

@@ -1,0 +1,75 @@
+"""Slash commands that show: /help, /status, /runs, /history, /transcript."""
+
+from __future__ import annotations
+
+
+from rich.table import Table
+from rich.text import Text
+
+from chinwag.app.core.commands import COMMANDS
+from chinwag.app.errors import first_line
+from chinwag.storage import tokens
+from chinwag.widgets.info_screen import InfoScreen
+from chinwag.widgets.text_safety import one_line, plain, safe_text
+
+
+class InfoCommands:
+    """Mixed into ChatScreen."""
+
+    # -- information ------------------------------------------------------------------------
+    def slash_help(self, parsed) -> None:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        table.add_column(style="dim")
+        for command in COMMANDS:
+            table.add_row(Text(command.usage), Text(command.description), Text(command.binding or ""))
+        self.app.push_screen(InfoScreen("Slash commands", table))
+
+    def slash_status(self, parsed) -> None:
+        s = self.store.get_session(self.session.id)
+        running = self.store.running_turn(s.id)
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold")
+        table.add_column()
+        rows = [
+            ("session", s.id), ("title", s.title), ("kind", s.kind), ("workspace", s.workspace or "-"),
+            ("agent", s.agent), ("model", s.model or "(agent default)"), ("mode", s.mode),
+            ("state", "busy" if running else s.state),
+            ("running turn", running.id if running else "-"),
+            ("turns", f"{s.turn_count:,}"),
+            ("tokens", tokens.pair(s.input_tokens, s.output_tokens, self.store.token_usage([s.id])[s.id])),
+            ("context", f"{tokens.count(self.store.context_size(s.id), tokens.ESTIMATED)} tokens (estimated)"),
+            ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
+        ]
+        for key, value in rows:
+            table.add_row(key, plain(value))
+        self.app.push_screen(InfoScreen("Status", table))
+
+    def slash_runs(self, parsed) -> None:
+        turns = [t for t in self.store.list_turns(self.session.id, limit=200) if t.role == "agent"]
+        table = Table(box=None, padding=(0, 1), header_style="bold")
+        for column in ("#", "turn", "status", "model", "⇡ in", "⇣ out", "time"):
+            table.add_column(column, justify="right" if column in ("#", "⇡ in", "⇣ out", "time") else "left")
+        for t in turns:
+            usage = tokens.turn_usage(t)
+            duration = f"{t.duration_s:.1f}s" if t.duration_s is not None else "…"
+            table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
+                          tokens.count(t.input_tokens, usage),
+                          tokens.count(t.output_tokens, usage), duration)
+        self.app.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
+
+    def slash_history(self, parsed) -> None:
+        history = self.store.prompt_history(limit=50)
+        body = Text()
+        for i, item in enumerate(reversed(history), 1):
+            first = one_line(first_line(item), 10_000)
+            body.append(f"{i:>3}  ", style="dim")
+            body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
+        self.app.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
+
+    def slash_transcript(self, parsed) -> None:
+        from rich.markdown import Markdown
+
+        document = safe_text(self.store.export_markdown(self.session.id))
+        self.app.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))

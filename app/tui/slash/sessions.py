@@ -1,0 +1,67 @@
+"""Slash commands about sessions: /export, /new, /sessions, /switch, /rename, /fork,
+/archive, /restore, /delete (delegating to the session actions)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+
+from chinwag.storage import files
+
+
+class SessionCommands:
+    """Mixed into ChatScreen."""
+
+    def slash_export(self, parsed) -> None:
+        """`/export [md|json] [PATH] [--force]`: an existing PATH is replaced only with --force."""
+        words = [w for w in parsed.argv if w != "--force"]
+        force = len(words) < len(parsed.argv)
+        fmt = words.pop(0).lower() if words and words[0].lower() in ("md", "json") else None
+        if len(words) > 1 or any(w.startswith("--") for w in words):
+            raise ValueError("usage: /export [md|json] [PATH] [--force]")
+        if fmt is None:
+            fmt = "json" if words and words[0].lower().endswith(".json") else "md"
+        name = words[0] if words else f"chinwag-{self.session.id[:10].lower()}.{fmt}"
+        target = Path.cwd() / Path(name).expanduser()
+        text = self.store.export_json(self.session.id) if fmt == "json" else self.store.export_markdown(self.session.id)
+        try:
+            files.safe_write(target, text, force=force)
+        except files.TargetExists:
+            self.notify(f"{target} exists (left untouched); /export {fmt} {shlex.quote(str(target))} --force "
+                        "replaces it", severity="warning", timeout=10)
+            return
+        self.notify(f"exported to {target}", timeout=6)
+
+    # -- sessions (delegating to the session actions) -------------------------------------------
+    def slash_new(self, parsed) -> None:
+        self.action_new_session()
+
+    def slash_sessions(self, parsed) -> None:
+        self.action_focus_sidebar()
+
+    def slash_switch(self, parsed) -> None:
+        target = parsed.rest.strip()
+        if not target:
+            self.action_focus_sidebar()
+            return
+        self.open_session(self.resolve_session(target))
+
+    def slash_rename(self, parsed) -> None:
+        if parsed.rest.strip():
+            self.store.rename_session(self.session.id, parsed.rest)
+            self.after_session_change(self.session.id)
+        else:
+            self.ask_rename(self.session.id)
+
+    def slash_fork(self, parsed) -> None:
+        self.fork(self.session.id)
+
+    def slash_archive(self, parsed) -> None:
+        self.toggle_archive(self.session.id, archive=True)
+
+    def slash_restore(self, parsed) -> None:
+        self.toggle_archive(self.session.id, archive=False)
+
+    def slash_delete(self, parsed) -> None:
+        self.ask_delete(self.session.id)
