@@ -4,7 +4,8 @@ Textual App. Everything that is not a widget and not storage lives here.
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as _version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _version
 
     try:
         return _version("chinwag")

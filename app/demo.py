@@ -5,12 +5,12 @@ snapshot tests (fixed clock, fixed ids), and large synthetic conversations for b
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 
-DEMO_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=UTC)
 
 PARSER_REPLY = """The run target is parsed in `cli/target.py`, in `parse_target()`. It accepts three shapes:
 

@@ -12,9 +12,9 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.request import pathname2url
 
 from chinwag.storage import files
@@ -335,7 +335,7 @@ class Database:
         with self._lock:
             cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def query_one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         rows = self.query(sql, params)

@@ -89,7 +89,7 @@ class Session:
     output_tokens: int = 0
 
     @classmethod
-    def from_row(cls, row: dict) -> "Session":
+    def from_row(cls, row: dict) -> Session:
         return _from_row(cls, row, json_fields=("config", "metadata"))
 
     @property
@@ -126,7 +126,7 @@ class Turn:
     metadata: dict = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: dict) -> "Turn":
+    def from_row(cls, row: dict) -> Turn:
         return _from_row(
             cls,
             row,
@@ -158,7 +158,7 @@ class ToolCall:
     finished_at: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict) -> "ToolCall":
+    def from_row(cls, row: dict) -> ToolCall:
         return _from_row(cls, row)
 
 
@@ -172,7 +172,7 @@ class Event:
     created_at: str = ""
 
     @classmethod
-    def from_row(cls, row: dict) -> "Event":
+    def from_row(cls, row: dict) -> Event:
         return _from_row(cls, row, json_fields=("data",))
 
 

@@ -8,7 +8,7 @@ Opening a store also marks turns orphaned by a dead process as `interrupted`.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from chinwag.storage.clock import Clock, UlidFactory
 from chinwag.storage.db import Database
@@ -69,7 +69,7 @@ class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

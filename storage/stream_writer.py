@@ -17,7 +17,7 @@ meanwhile is never cleared with the batch, and a refused batch goes back in fron
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from chinwag.storage.errors import DiskFull, WriteDeferred
 

@@ -7,8 +7,9 @@ and the agent's generator must clean up in `finally` (close sockets, kill proces
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Protocol, Union
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,8 @@ class Permission:
     answer: object = None  # asyncio.Future[str | None]
 
 
-AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Record,
-                   PlanUpdate, CommandsUpdate, SessionMeta, Permission, Done, Failed]
+AgentEvent = (TextDelta | ThinkingDelta | ToolCallStart | ToolCallUpdate | ToolCallEnd | Usage | Record
+              | PlanUpdate | CommandsUpdate | SessionMeta | Permission | Done | Failed)
 
 
 @dataclass

@@ -21,8 +21,8 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
@@ -444,8 +444,8 @@ class Runner:
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays
         busy meanwhile, so nothing is sent against a half-compacted context)."""
-        from chinwag.app.core import after_turn
         from chinwag.app.agents.settings import effective
+        from chinwag.app.core import after_turn
 
         def plan() -> tuple[bool, int, float, bool]:
             title = after_turn.wants_title(self.store, settled.session_id, agent)

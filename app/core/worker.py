@@ -37,13 +37,13 @@ def hand_to_worker(store, reply) -> int:
 
 
 def run(db: str, turn_id: str) -> int:
+    import contextlib
+    import os
+
     from chinwag.app.config.loader import load_config
     from chinwag.app.core.runner import Runner
     from chinwag.storage import Store
     from chinwag.storage.errors import TurnLost
-
-    import contextlib
-    import os
 
     store = Store(db, recover=False)
     try:

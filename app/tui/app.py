@@ -19,14 +19,14 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
-from chinwag.app.tui import gc_policy
 from chinwag.app.config import paths
-from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.config.loader import Config, ConfigError, load_config
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.core.runner import Runner, TurnUpdate
 from chinwag.app.errors import first_line
-from chinwag.app.tui.commands import SlashCommandsMixin
+from chinwag.app.tui import gc_policy
 from chinwag.app.tui.agents import AgentGlueMixin
+from chinwag.app.tui.commands import SlashCommandsMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.palette import ChinwagCommands
@@ -34,10 +34,10 @@ from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt
-from chinwag.widgets.theme import install_themes
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
+from chinwag.widgets.theme import install_themes
 from chinwag.widgets.transcript import Transcript
 
 log = logging.getLogger("chinwag.tui")

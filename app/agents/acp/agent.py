@@ -20,14 +20,13 @@ import contextlib
 import os
 import re
 import shlex
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from acp import PROTOCOL_VERSION, text_block
 from acp.client.connection import ClientSideConnection
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
-from chinwag.app.config import paths
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
@@ -41,6 +40,7 @@ from chinwag.app.agents.base import (
     SessionMeta,
     Usage,
 )
+from chinwag.app.config import paths
 
 INIT_TIMEOUT = 30.0
 CANCEL_GRACE = 2.0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 from chinwag.app.agents.base import (

@@ -7,7 +7,7 @@ pulls in pydantic-ai and the OpenAI / Anthropic SDKs (about a second of start-up
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from pydantic_ai.direct import model_request_stream
 from pydantic_ai.messages import (
