@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class Permission:
     options: tuple[tuple[str, str, str], ...]  # (option_id, name, kind)
     decided: str | None = None
     by: str = ""  # "mode:bypass", "mode:readonly", ...
-    answer: object = None  # asyncio.Future[str | None]
+    answer: asyncio.Future[str | None] | None = None
 
 
 AgentEvent = (TextDelta | ThinkingDelta | ToolCallStart | ToolCallUpdate | ToolCallEnd | Usage | Record
