@@ -10,27 +10,9 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-SESSION_KINDS = ("project", "lead", "campaign", "general")
-SESSION_STATES = ("init", "ready", "busy", "idle", "error")
-TURN_ROLES = ("user", "agent", "system", "summary")
-TURN_STATUSES = ("streaming", "complete", "stopped", "error", "interrupted")
-TOOL_STATUSES = ("pending", "running", "completed", "failed")
-EVENT_TYPES = (
-    "user_message",
-    "agent_response",
-    "tool_call",
-    "tool_result",
-    "generation_start",
-    "generation_end",
-    "heartbeat",
-    "state_change",
-    "compaction",
-    "session_change",
-    "turn_interrupted",
-    "plan",
-    "permission_request",
-    "permission_answer",
-)
+from chinwag.storage.enums import SessionKind, SessionState, ToolStatus, TurnStatus
+
+SESSION_KINDS = SessionKind.values()  # plain strings, for a Literal in the API
 
 
 def storable(text: str | None) -> str:
@@ -69,12 +51,12 @@ def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tu
 class Session:
     id: str
     title: str
-    kind: str = "general"
+    kind: str = SessionKind.GENERAL.value
     workspace: str = ""
     agent: str = "echo"
     model: str = ""
     mode: str = "ask"
-    state: str = "init"
+    state: str = SessionState.INIT.value
     title_source: str = "default"  # default | auto | user
     created_at: str = ""
     updated_at: str = ""
@@ -108,7 +90,7 @@ class Turn:
     seq: int
     role: str
     text: str = ""
-    status: str = "complete"
+    status: str = TurnStatus.COMPLETE.value
     agent: str = ""
     model: str = ""
     thinking: str = ""
@@ -152,7 +134,7 @@ class ToolCall:
     parent_id: str | None = None
     seq: int = 0
     args: str = ""
-    status: str = "running"
+    status: str = ToolStatus.RUNNING.value
     output: str = ""
     started_at: str = ""
     finished_at: str | None = None

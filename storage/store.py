@@ -13,7 +13,7 @@ from collections.abc import Callable
 from chinwag.storage.clock import Clock, UlidFactory
 from chinwag.storage.db import Database
 from chinwag.storage.events import EventsMixin
-from chinwag.storage.models import storable
+from chinwag.storage.models import Turn, storable
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
 from chinwag.storage.transfer import TransferMixin
@@ -33,7 +33,7 @@ class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
         self.db = Database(path, readonly=readonly)
         self.clock = clock or Clock()
         self.new_id = new_id or UlidFactory()
-        self.recovered = []
+        self.recovered: list[Turn] = []
         if recover and not self.db.readonly:
             self.recovered = self.recover_interrupted()
 
