@@ -80,9 +80,6 @@ class StreamWriter:
     def due(self) -> bool:
         return self._pending > 0 and not self._waiting() and self._monotonic() - self._last_flush >= self.interval
 
-    def flush_if_due(self) -> bool:
-        return self.flush() if self.due() else False
-
     # -- one batch: take, write, report ------------------------------------------------------
     def take(self) -> Batch | None:
         """Hand over everything pending as one batch (None when nothing is)."""

@@ -636,6 +636,3 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
     @guarded
     async def action_quit(self) -> None:
         await self.quit_app()
-
-    def commands_for_palette(self):
-        return COMMANDS
