@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -42,16 +42,12 @@ class FixedClock(Clock):
         self._step_ms = step_ms
 
     def now(self) -> datetime:
-        from datetime import timedelta
-
         current = self._now
         if self._step_ms:
             self._now = self._now + timedelta(milliseconds=self._step_ms)
         return current
 
     def advance(self, **delta) -> None:
-        from datetime import timedelta
-
         self._now = self._now + timedelta(**delta)
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from chinwag.storage.clock import parse_ts
 from chinwag.storage.enums import SessionKind, SessionState, ToolStatus, TurnStatus
 
 SESSION_KINDS = SessionKind.values()  # plain strings, for a Literal in the API
@@ -118,8 +119,6 @@ class Turn:
 
     @property
     def duration_s(self) -> float | None:
-        from chinwag.storage.clock import parse_ts
-
         if not self.started_at or not self.finished_at:
             return None
         return max(0.0, (parse_ts(self.finished_at) - parse_ts(self.started_at)).total_seconds())
