@@ -4,7 +4,8 @@ Textual App. Everything that is not a widget and not storage lives here.
 
 
 def version() -> str:
-    from importlib.metadata import PackageNotFoundError, version as _version
+    from importlib.metadata import PackageNotFoundError  # lazy: start-up (importlib.metadata: ~40 ms)
+    from importlib.metadata import version as _version  # lazy: start-up
 
     try:
         return _version("chinwag")

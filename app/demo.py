@@ -4,13 +4,15 @@ snapshot tests (fixed clock, fixed ids), and large synthetic conversations for b
 
 from __future__ import annotations
 
+import os
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from chinwag.app.core.compaction import plan
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 
-DEMO_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=UTC)
 
 PARSER_REPLY = """The run target is parsed in `cli/target.py`, in `parse_target()`. It accepts three shapes:
 
@@ -77,8 +79,6 @@ def build_demo(path, *, now: datetime = DEMO_NOW) -> Store:
     store.update_session(main.id, mode="ask")
     _exchange(store, main.id, "Earlier we looked at the config loader.", "Yes — `load_config()` merges global, department and session layers.", 1210, 64)
     _exchange(store, main.id, "And the cascade order?", "Global → department → session; later layers win key by key.", 1311, 40)
-    from chinwag.app.core.compaction import plan
-
     head, tail = plan(store, main.id, 0)
     summary = store.add_turn(main.id, "summary", "Summary of 4 earlier messages:\n- user asked about the config loader\n- agent: `load_config()` merges global → department → session layers, later wins", agent="claude-code", metadata={"summarized": 4, "tokens_before": 2625, "tokens_after": 180})
     store.mark_compacted([t.id for t in head])
@@ -170,8 +170,6 @@ AGENT_PLAN = [["Read the failing test", "completed"], ["Reproduce it with pytest
 def build_agent_at_work(path, *, now: datetime = DEMO_NOW) -> tuple[Store, str]:
     """One coding-agent session caught mid-turn: a plan, three tool calls (done, running,
     failed) and a pending permission request. For the snapshot of the ACP look."""
-    import os
-
     store = Store(path, clock=FixedClock(now, step_ms=700), new_id=SequentialIds("01AGNT"))
     session = store.create_session(title="Fix the flaky stream test", kind="project", workspace="~/src/chinwag",
                                    agent="claude-code", model="claude-code-acp", mode="ask")

@@ -25,7 +25,6 @@ import peers  # noqa: E402
 from results import machine_line, write_section  # noqa: E402
 
 
-
 def timed(cmd: list[str], env: dict, runs: int) -> float:
     samples = []
     for _ in range(runs):
@@ -64,9 +63,8 @@ def main() -> None:
                         "`pip install .` (see benchmarks/peers.py) under ~/.cache/chinwag-peers")
     args = parser.parse_args()
     python = args.python or peers.ensure_chinwag(Path.home() / ".cache" / "chinwag-peers")
-    from storage import bulk_sessions  # the storage benchmark's bulk loader
-
     from chinwag.storage import Store
+    from storage import bulk_sessions  # the storage benchmark's bulk loader
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -79,7 +79,7 @@ def stream_cost(store: Store, deltas: int) -> tuple[float, int]:
     session = store.create_session()
     chunks = [f"w{i % 10} " for i in range(deltas)]
     start = time.perf_counter()
-    for chunk in chunks:
+    for _chunk in chunks:
         pass
     bare = time.perf_counter() - start
     _, reply = store.begin_exchange(session.id, "stream", agent="echo", model="")

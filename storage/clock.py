@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def format_ts(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -28,7 +28,7 @@ class Clock:
     """Wall clock. `now()` returns a datetime, `stamp()` its ISO text."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def stamp(self) -> str:
         return format_ts(self.now())
@@ -42,16 +42,12 @@ class FixedClock(Clock):
         self._step_ms = step_ms
 
     def now(self) -> datetime:
-        from datetime import timedelta
-
         current = self._now
         if self._step_ms:
             self._now = self._now + timedelta(milliseconds=self._step_ms)
         return current
 
     def advance(self, **delta) -> None:
-        from datetime import timedelta
-
         self._now = self._now + timedelta(**delta)
 
 

@@ -12,9 +12,10 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 from urllib.request import pathname2url
 
 from chinwag.storage import files
@@ -29,6 +30,9 @@ from chinwag.storage.errors import (
     StorageError,
 )
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
@@ -225,7 +229,7 @@ class Database:
                 f"understands ({SCHEMA_VERSION}); upgrade Chinwag (file left untouched)"
             )
         self.conn = conn
-        self._utils = None
+        self._utils: sqlite_utils.Database | None = None
         self._closed = False
         files.protect(self.path)  # no export or other safe_write may land on this file
         try:
@@ -263,10 +267,10 @@ class Database:
                 self.conn.execute(f"PRAGMA user_version = {number}")
 
     @property
-    def utils(self):
+    def utils(self) -> sqlite_utils.Database:
         """A sqlite-utils view of the same connection (imported lazily: it is slow to import)."""
         if self._utils is None:
-            import sqlite_utils
+            import sqlite_utils  # lazy: start-up
 
             self._utils = sqlite_utils.Database(self.conn)
         return self._utils
@@ -335,7 +339,7 @@ class Database:
         with self._lock:
             cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def query_one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         rows = self.query(sql, params)

@@ -10,27 +10,10 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-SESSION_KINDS = ("project", "lead", "campaign", "general")
-SESSION_STATES = ("init", "ready", "busy", "idle", "error")
-TURN_ROLES = ("user", "agent", "system", "summary")
-TURN_STATUSES = ("streaming", "complete", "stopped", "error", "interrupted")
-TOOL_STATUSES = ("pending", "running", "completed", "failed")
-EVENT_TYPES = (
-    "user_message",
-    "agent_response",
-    "tool_call",
-    "tool_result",
-    "generation_start",
-    "generation_end",
-    "heartbeat",
-    "state_change",
-    "compaction",
-    "session_change",
-    "turn_interrupted",
-    "plan",
-    "permission_request",
-    "permission_answer",
-)
+from chinwag.storage.clock import parse_ts
+from chinwag.storage.enums import SessionKind, SessionState, ToolStatus, TurnStatus
+
+SESSION_KINDS = SessionKind.values()  # plain strings, for a Literal in the API
 
 
 def storable(text: str | None) -> str:
@@ -69,12 +52,12 @@ def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tu
 class Session:
     id: str
     title: str
-    kind: str = "general"
+    kind: str = SessionKind.GENERAL.value
     workspace: str = ""
     agent: str = "echo"
     model: str = ""
     mode: str = "ask"
-    state: str = "init"
+    state: str = SessionState.INIT.value
     title_source: str = "default"  # default | auto | user
     created_at: str = ""
     updated_at: str = ""
@@ -89,7 +72,7 @@ class Session:
     output_tokens: int = 0
 
     @classmethod
-    def from_row(cls, row: dict) -> "Session":
+    def from_row(cls, row: dict) -> Session:
         return _from_row(cls, row, json_fields=("config", "metadata"))
 
     @property
@@ -108,7 +91,7 @@ class Turn:
     seq: int
     role: str
     text: str = ""
-    status: str = "complete"
+    status: str = TurnStatus.COMPLETE.value
     agent: str = ""
     model: str = ""
     thinking: str = ""
@@ -126,7 +109,7 @@ class Turn:
     metadata: dict = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: dict) -> "Turn":
+    def from_row(cls, row: dict) -> Turn:
         return _from_row(
             cls,
             row,
@@ -136,8 +119,6 @@ class Turn:
 
     @property
     def duration_s(self) -> float | None:
-        from chinwag.storage.clock import parse_ts
-
         if not self.started_at or not self.finished_at:
             return None
         return max(0.0, (parse_ts(self.finished_at) - parse_ts(self.started_at)).total_seconds())
@@ -152,13 +133,13 @@ class ToolCall:
     parent_id: str | None = None
     seq: int = 0
     args: str = ""
-    status: str = "running"
+    status: str = ToolStatus.RUNNING.value
     output: str = ""
     started_at: str = ""
     finished_at: str | None = None
 
     @classmethod
-    def from_row(cls, row: dict) -> "ToolCall":
+    def from_row(cls, row: dict) -> ToolCall:
         return _from_row(cls, row)
 
 
@@ -172,7 +153,7 @@ class Event:
     created_at: str = ""
 
     @classmethod
-    def from_row(cls, row: dict) -> "Event":
+    def from_row(cls, row: dict) -> Event:
         return _from_row(cls, row, json_fields=("data",))
 
 

@@ -104,6 +104,7 @@ def _chinwag_rows(path: Path) -> dict[str, int]:
 def _recover_with_cli(cli: str, source: Path, partial: Path) -> dict[str, int]:
     dump = subprocess.Popen([cli, "-readonly", read_only_uri(source), ".recover"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert dump.stdout is not None and dump.stderr is not None  # both are pipes
     load = subprocess.run([cli, str(partial)], stdin=dump.stdout, capture_output=True, text=True)
     dump.stdout.close()
     dump_errors = dump.stderr.read().decode("utf-8", "replace")

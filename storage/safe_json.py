@@ -10,7 +10,8 @@ same text, so an export round-trips byte for byte.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _UNSAFE = [0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
 _ESCAPES = {code: f"\\u{code:04x}" for code in _UNSAFE}

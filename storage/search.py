@@ -6,6 +6,7 @@ User input is never passed to FTS5 as syntax: every word becomes a quoted phrase
 
 from __future__ import annotations
 
+from chinwag.storage.base import StoreBase
 from chinwag.storage.models import SearchHit
 
 
@@ -21,8 +22,8 @@ def fts_query(text: str, *, prefix: bool = False) -> str | None:
     return " ".join(phrases)
 
 
-class SearchMixin:
-    """Mixed into `Store`; expects `self.db`."""
+class SearchMixin(StoreBase):
+    """Mixed into `Store`."""
 
     def search(self, text: str, *, limit: int = 50, prefix: bool = False, include_archived: bool = True) -> list[SearchHit]:
         """Newest matching turns first, then sessions whose title matches."""

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from chinwag.storage.base import StoreBase
 from chinwag.storage.clock import format_ts
+from chinwag.storage.enums import EventType, SessionKind, SessionState, TurnStatus
 from chinwag.storage.errors import AmbiguousId, NotFound, SessionBusy, StorageError
-from chinwag.storage.models import SESSION_KINDS, Session, storable
+from chinwag.storage.models import Session, storable
 from chinwag.storage.states import check_transition
 
 LIST_FILTERS = ("active", "archived", "all")
@@ -24,15 +26,15 @@ def clean_title(title: str | None) -> str:
 _UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
 
 
-class SessionsMixin:
-    """Mixed into `Store`; expects `self.db`, `self.clock`, `self.new_id`, `self.append_event`."""
+class SessionsMixin(StoreBase):
+    """Mixed into `Store`."""
 
     # -- create / read ---------------------------------------------------------------
     def create_session(
         self,
         *,
         title: str | None = None,
-        kind: str = "general",
+        kind: str = SessionKind.GENERAL,
         workspace: str = "",
         agent: str = "echo",
         model: str = "",
@@ -41,8 +43,7 @@ class SessionsMixin:
         metadata: dict | None = None,
         parent_id: str | None = None,
     ) -> Session:
-        if kind not in SESSION_KINDS:
-            raise StorageError(f"unknown session kind {kind!r} (choose from {', '.join(SESSION_KINDS)})")
+        kind = SessionKind.check(kind, "session kind")
         now = self.clock.stamp()
         session_id = self.new_id()
         title = clean_title(title)
@@ -68,7 +69,7 @@ class SessionsMixin:
                     json.dumps(metadata or {}),
                 ),
             )
-            self.set_state(session_id, "ready")
+            self.set_state(session_id, SessionState.READY)
         return self.get_session(session_id)
 
     def resolve_session_id(self, id_or_prefix: str, *, include_deleted: bool = False) -> str:
@@ -92,6 +93,8 @@ class SessionsMixin:
     def get_session(self, id_or_prefix: str, *, include_deleted: bool = False) -> Session:
         session_id = self.resolve_session_id(id_or_prefix, include_deleted=include_deleted)
         row = self.db.query_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        if row is None:  # deleted by another process since it was resolved
+            raise NotFound(f"no session matches id {id_or_prefix!r}")
         return Session.from_row(row)
 
     def list_sessions(
@@ -113,7 +116,7 @@ class SessionsMixin:
 
     def count_sessions(self, *, filter: str = "active", workspace: str | None = None, kind: str | None = None) -> int:
         where, params = self._list_where(filter, workspace, kind)
-        return self.db.query_one(f"SELECT count(*) AS n FROM sessions WHERE {where}", params)["n"]
+        return self.db.query(f"SELECT count(*) AS n FROM sessions WHERE {where}", params)[0]["n"]
 
     @staticmethod
     def _list_where(filter: str, workspace: str | None, kind: str | None) -> tuple[str, tuple]:
@@ -155,7 +158,7 @@ class SessionsMixin:
                 "UPDATE sessions SET title = ?, title_source = ? WHERE id = ?", (title, source, session.id)
             )
             self._touch(conn, session.id)
-            self.append_event(session.id, "session_change", {"title": title, "source": source})
+            self.append_event(session.id, EventType.SESSION_CHANGE, {"title": title, "source": source})
         return self.get_session(session.id)
 
     def update_session(self, id_or_prefix: str, **changes) -> Session:
@@ -164,14 +167,14 @@ class SessionsMixin:
         unknown = set(changes) - set(_UPDATABLE) - {"metadata", "config"}
         if unknown:
             raise StorageError(f"cannot update {', '.join(sorted(unknown))}")
-        if "kind" in changes and changes["kind"] not in SESSION_KINDS:
-            raise StorageError(f"unknown session kind {changes['kind']!r}")
+        if "kind" in changes:
+            changes["kind"] = SessionKind.check(changes["kind"], "session kind")
         with self.db.transaction() as conn:
             for name, value in changes.items():
                 stored = json.dumps(value) if name in ("metadata", "config") else value
                 conn.execute(f"UPDATE sessions SET {name} = ? WHERE id = ?", (stored, session.id))
             self._touch(conn, session.id)
-            self.append_event(session.id, "session_change", changes)
+            self.append_event(session.id, EventType.SESSION_CHANGE, changes)
         return self.get_session(session.id)
 
     def merge_session_metadata(self, id_or_prefix: str, values: dict) -> Session:
@@ -183,7 +186,7 @@ class SessionsMixin:
             merged = {**json.loads(row[0] or "{}"), **values}
             conn.execute("UPDATE sessions SET metadata = ? WHERE id = ?", (json.dumps(merged), session.id))
             self._touch(conn, session.id)
-            self.append_event(session.id, "session_change", {"metadata": values})
+            self.append_event(session.id, EventType.SESSION_CHANGE, {"metadata": values})
         return self.get_session(session.id)
 
     def set_state(self, session_id: str, new_state: str, *, reason: str = "") -> None:
@@ -200,7 +203,7 @@ class SessionsMixin:
             data = {"from": current, "to": new_state}
             if reason:
                 data["reason"] = reason
-            self.append_event(session_id, "state_change", data)
+            self.append_event(session_id, EventType.STATE_CHANGE, data)
 
     # -- archive / delete --------------------------------------------------------------
     def _refuse_if_busy(self, session: Session, action: str) -> None:
@@ -215,7 +218,7 @@ class SessionsMixin:
         with self.db.transaction() as conn:
             conn.execute("UPDATE sessions SET archived_at = ? WHERE id = ?", (self.clock.stamp(), session.id))
             self._touch(conn, session.id)
-            self.append_event(session.id, "session_change", {"archived": True})
+            self.append_event(session.id, EventType.SESSION_CHANGE, {"archived": True})
         return self.get_session(session.id)
 
     def restore_session(self, id_or_prefix: str) -> Session:
@@ -225,7 +228,7 @@ class SessionsMixin:
         with self.db.transaction() as conn:
             conn.execute("UPDATE sessions SET archived_at = NULL WHERE id = ?", (session.id,))
             self._touch(conn, session.id)
-            self.append_event(session.id, "session_change", {"archived": False})
+            self.append_event(session.id, EventType.SESSION_CHANGE, {"archived": False})
         return self.get_session(session.id)
 
     def delete_session(self, id_or_prefix: str, *, force: bool = False) -> Session:
@@ -239,14 +242,14 @@ class SessionsMixin:
                     conn.execute("DELETE FROM kv WHERE key = 'active_session'")
             else:
                 conn.execute("UPDATE sessions SET deleted_at = ? WHERE id = ?", (self.clock.stamp(), session.id))
-                self.append_event(session.id, "session_change", {"deleted": True})
+                self.append_event(session.id, EventType.SESSION_CHANGE, {"deleted": True})
         return session
 
     def undelete_session(self, id_or_prefix: str) -> Session:
         session = self.get_session(id_or_prefix, include_deleted=True)
         with self.db.transaction() as conn:
             conn.execute("UPDATE sessions SET deleted_at = NULL WHERE id = ?", (session.id,))
-            self.append_event(session.id, "session_change", {"deleted": False})
+            self.append_event(session.id, EventType.SESSION_CHANGE, {"deleted": False})
         return self.get_session(session.id)
 
     def prune_sessions(self, older_than: timedelta, *, dry_run: bool = False) -> list[Session]:
@@ -276,7 +279,7 @@ class SessionsMixin:
             if len(matches) > 1:
                 raise AmbiguousId(upto_turn_id, matches)
             turns = turns[: ids.index(matches[0]) + 1]
-        turns = [t for t in turns if t.status != "streaming"]
+        turns = [t for t in turns if t.status != TurnStatus.STREAMING]
         with self.db.transaction():
             fork = self.create_session(
                 title=title or f"{source.title} (fork)",
@@ -291,7 +294,7 @@ class SessionsMixin:
             )
             for turn in turns:
                 self.copy_turn(turn, fork.id)
-            self.append_event(fork.id, "session_change", {"forked_from": source.id, "turns": len(turns)})
+            self.append_event(fork.id, EventType.SESSION_CHANGE, {"forked_from": source.id, "turns": len(turns)})
         return self.get_session(fork.id)
 
     # -- active session ----------------------------------------------------------------

@@ -9,14 +9,15 @@
 
 from __future__ import annotations
 
+from chinwag.storage.enums import SessionState as S
 from chinwag.storage.errors import InvalidTransition
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "init": frozenset({"ready", "error"}),
-    "ready": frozenset({"busy", "idle", "error"}),
-    "busy": frozenset({"ready", "error"}),
-    "idle": frozenset({"ready", "error"}),
-    "error": frozenset({"init", "ready"}),
+    S.INIT: frozenset({S.READY, S.ERROR}),
+    S.READY: frozenset({S.BUSY, S.IDLE, S.ERROR}),
+    S.BUSY: frozenset({S.READY, S.ERROR}),
+    S.IDLE: frozenset({S.READY, S.ERROR}),
+    S.ERROR: frozenset({S.INIT, S.READY}),
 }
 
 

@@ -8,12 +8,12 @@ Opening a store also marks turns orphaned by a dead process as `interrupted`.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from chinwag.storage.clock import Clock, UlidFactory
 from chinwag.storage.db import Database
 from chinwag.storage.events import EventsMixin
-from chinwag.storage.models import storable
+from chinwag.storage.models import Turn, storable
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
 from chinwag.storage.transfer import TransferMixin
@@ -33,7 +33,7 @@ class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
         self.db = Database(path, readonly=readonly)
         self.clock = clock or Clock()
         self.new_id = new_id or UlidFactory()
-        self.recovered = []
+        self.recovered: list[Turn] = []
         if recover and not self.db.readonly:
             self.recovered = self.recover_interrupted()
 
@@ -69,7 +69,7 @@ class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,7 +17,7 @@ meanwhile is never cleared with the batch, and a refused batch goes back in fron
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from chinwag.storage.errors import DiskFull, WriteDeferred
 
@@ -79,9 +79,6 @@ class StreamWriter:
 
     def due(self) -> bool:
         return self._pending > 0 and not self._waiting() and self._monotonic() - self._last_flush >= self.interval
-
-    def flush_if_due(self) -> bool:
-        return self.flush() if self.due() else False
 
     # -- one batch: take, write, report ------------------------------------------------------
     def take(self) -> Batch | None:

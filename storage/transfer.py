@@ -12,20 +12,10 @@ import typing
 from dataclasses import asdict
 
 from chinwag.storage import safe_json, tokens
+from chinwag.storage.base import StoreBase
+from chinwag.storage.enums import Choice, EventType, SessionKind, SessionState, ToolStatus, TurnRole, TurnStatus
 from chinwag.storage.errors import StorageError
-from chinwag.storage.models import (
-    EVENT_TYPES,
-    SESSION_KINDS,
-    SESSION_STATES,
-    TOOL_STATUSES,
-    TURN_ROLES,
-    TURN_STATUSES,
-    Event,
-    Session,
-    ToolCall,
-    Turn,
-    storable,
-)
+from chinwag.storage.models import Event, Session, ToolCall, Turn, storable
 from chinwag.storage.sessions import DEFAULT_TITLE, clean_title
 
 EXPORT_FORMAT = "chinwag-session"
@@ -36,7 +26,7 @@ _TURN_COLUMNS = [f for f in Turn.__dataclass_fields__]
 _TOOL_COLUMNS = [f for f in ToolCall.__dataclass_fields__]
 
 
-class TransferMixin:
+class TransferMixin(StoreBase):
     """Mixed into `Store`."""
 
     def export_session(self, id_or_prefix: str) -> dict:
@@ -110,25 +100,25 @@ class TransferMixin:
                                "(--as-new imports a copy with fresh ids)")
         with self.db.transaction():
             utils = self.db.utils
-            utils["sessions"].insert(_row(session, _SESSION_COLUMNS, ("config", "metadata")))
+            utils.table("sessions").insert(_row(session, _SESSION_COLUMNS, ("config", "metadata")))
             for table, records, columns, json_cols in (
                 ("turns", turns, _TURN_COLUMNS, ("metadata",)),
                 ("tool_calls", calls, _TOOL_COLUMNS, ()),
                 ("events", events, _EVENT_COLUMNS, ("data",)),
             ):
                 if records:
-                    utils[table].insert_all(_row(r, columns, json_cols) for r in records)
+                    utils.table(table).insert_all(_row(r, columns, json_cols) for r in records)
         return self.get_session(session["id"], include_deleted=True)
 
 
 _EVENT_COLUMNS = ["session_id", "turn_id", "type", "data", "created_at"]
-_CHOICES = {
-    ("session", "kind"): SESSION_KINDS,
-    ("session", "state"): SESSION_STATES,
-    ("turns", "role"): TURN_ROLES,
-    ("turns", "status"): TURN_STATUSES,
-    ("tool_calls", "status"): TOOL_STATUSES,
-    ("events", "type"): EVENT_TYPES,
+_CHOICES: dict[tuple[str, str], type[Choice]] = {
+    ("session", "kind"): SessionKind,
+    ("session", "state"): SessionState,
+    ("turns", "role"): TurnRole,
+    ("turns", "status"): TurnStatus,
+    ("tool_calls", "status"): ToolStatus,
+    ("events", "type"): EventType,
 }
 _TYPES = {
     "session": (typing.get_type_hints(Session), _SESSION_COLUMNS),
@@ -158,7 +148,8 @@ def _check_record(part: str, where: str, record) -> dict:
         if not ok:
             raise StorageError(f"bad export: {label} {column!r} is {type(value).__name__}, "
                                f"not {_type_name(expected)}; nothing imported")
-        choices = _CHOICES.get((part, column))
+        choice = _CHOICES.get((part, column))
+        choices = choice.values() if choice else ()
         if choices and value not in choices:
             raise StorageError(f"bad export: {label} has unknown {column} {value!r} "
                                f"(one of {', '.join(choices)}); nothing imported")
@@ -245,17 +236,19 @@ def _row(record: dict, columns: list[str], json_cols: tuple[str, ...] = ()) -> d
 
 def _session_usage(turns: list[dict]) -> str:
     """`Store.token_usage` for an exported session's turns."""
-    usages = [tokens.turn_usage(t) for t in turns if t["role"] == "agent" and t["status"] != "streaming"]
+    usages = [tokens.turn_usage(t) for t in turns
+              if t["role"] == TurnRole.AGENT and t["status"] != TurnStatus.STREAMING]
     return tokens.session_usage(len(usages), usages.count(tokens.ESTIMATED), usages.count(tokens.UNREPORTED))
 
 
 def _turn_heading(turn: dict) -> str:
-    who = {"user": "▸ you", "agent": "● agent", "system": "system", "summary": "summary"}[turn["role"]]
+    who = {TurnRole.USER: "▸ you", TurnRole.AGENT: "● agent", TurnRole.SYSTEM: "system",
+           TurnRole.SUMMARY: "summary"}[turn["role"]]
     parts = [f"## {who}"]
-    if turn["role"] == "agent":
+    if turn["role"] == TurnRole.AGENT:
         label = turn["agent"] + (f" · {turn['model']}" if turn["model"] else "")
         parts.append(f"{label} · {tokens.pair(turn['input_tokens'], turn['output_tokens'], tokens.turn_usage(turn))}")
-        if turn["status"] != "complete":
+        if turn["status"] != TurnStatus.COMPLETE:
             parts.append(f"[{turn['status']}]")
     if turn["compacted"]:
         parts.append("(compacted)")

@@ -13,11 +13,13 @@ import json
 import os
 from datetime import timedelta
 
+from chinwag.storage.base import StoreBase
+from chinwag.storage.clock import parse_ts
+from chinwag.storage.enums import FINAL_STATUSES, EventType, SessionState, ToolStatus, TurnRole, TurnStatus
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError, TurnLost
-from chinwag.storage.models import TURN_ROLES, TURN_STATUSES, Session, ToolCall, Turn, storable
+from chinwag.storage.models import Session, ToolCall, Turn, storable
 from chinwag.storage.tokens import REPORTED, session_usage
 
-FINAL_STATUSES = ("complete", "stopped", "error", "interrupted")
 STALE_HEARTBEAT = timedelta(seconds=60)
 
 
@@ -39,8 +41,8 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
-class TurnsMixin:
-    """Mixed into `Store`; expects `self.db`, `self.clock`, `self.new_id`, `self.append_event`."""
+class TurnsMixin(StoreBase):
+    """Mixed into `Store`."""
 
     def add_turn(
         self,
@@ -48,16 +50,14 @@ class TurnsMixin:
         role: str,
         text: str = "",
         *,
-        status: str = "complete",
+        status: str = TurnStatus.COMPLETE,
         agent: str = "",
         model: str = "",
         owner_pid: int | None = None,
         metadata: dict | None = None,
     ) -> Turn:
-        if role not in TURN_ROLES:
-            raise StorageError(f"unknown turn role {role!r}")
-        if status not in TURN_STATUSES:
-            raise StorageError(f"unknown turn status {status!r}")
+        role = TurnRole.check(role, "turn role")
+        status = TurnStatus.check(status, "turn status")
         now = self.clock.stamp()
         turn_id = self.new_id()
         text = storable(text)
@@ -81,7 +81,7 @@ class TurnsMixin:
                     now,
                     now,
                     owner_pid,
-                    now if status == "streaming" else None,
+                    now if status == TurnStatus.STREAMING else None,
                     json.dumps(metadata or {}),
                 ),
             )
@@ -89,8 +89,8 @@ class TurnsMixin:
                 "UPDATE sessions SET turn_count = turn_count + 1, updated_at = ?, last_activity_at = ? WHERE id = ?",
                 (now, now, session_id),
             )
-            if role == "user":
-                self.append_event(session_id, "user_message", {"chars": len(text)}, turn_id=turn_id)
+            if role == TurnRole.USER:
+                self.append_event(session_id, EventType.USER_MESSAGE, {"chars": len(text)}, turn_id=turn_id)
         return self.get_turn(turn_id)
 
     def copy_turn(self, turn: Turn, session_id: str) -> Turn:
@@ -143,13 +143,13 @@ class TurnsMixin:
                 if title:
                     self.rename_session(session_id, title, source="auto")
             self._ready_for_turn(session)
-            user = self.add_turn(session_id, "user", prompt, agent=agent, model=model)
+            user = self.add_turn(session_id, TurnRole.USER, prompt, agent=agent, model=model)
             reply = self.begin_reply(session_id, agent=agent, model=model, owner_pid=owner_pid)
         return user, reply
 
     def _ready_for_turn(self, session: Session) -> None:
-        if session.state != "ready":
-            self.set_state(session.id, "ready", reason=f"new turn after {session.state}")
+        if session.state != SessionState.READY:
+            self.set_state(session.id, SessionState.READY, reason=f"new turn after {session.state}")
 
     def begin_reply(self, session_id: str, *, agent: str, model: str, owner_pid: int | None = None) -> Turn:
         """Open a streaming agent turn (after a committed prompt, or to continue one)."""
@@ -159,16 +159,17 @@ class TurnsMixin:
                 raise SessionBusy(f"session {session_id} is busy with another turn")
             self._ready_for_turn(self.get_session(session_id))
             reply = self.add_turn(
-                session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
+                session_id, TurnRole.AGENT, "", status=TurnStatus.STREAMING, agent=agent, model=model, owner_pid=owner_pid
             )
-            self.set_state(session_id, "busy")
-            self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
+            self.set_state(session_id, SessionState.BUSY)
+            self.append_event(session_id, EventType.GENERATION_START, {"agent": agent, "model": model}, turn_id=reply.id)
         return reply
 
     def _touch_live(self, conn, turn_id: str, owner_pid: int | None, assignments: str = "", params: tuple = ()) -> None:
         """Inside a write transaction: update a turn (and its heartbeat) only while it is
         streaming and, given `owner_pid`, owned by it; otherwise raise TurnLost."""
-        where, extra = "id = ? AND status = 'streaming'", [turn_id]
+        where = "id = ? AND status = 'streaming'"
+        extra: list[str | int] = [turn_id]
         if owner_pid is not None:
             where += " AND owner_pid = ?"
             extra.append(owner_pid)
@@ -179,7 +180,7 @@ class TurnsMixin:
         row = conn.execute("SELECT status, owner_pid FROM turns WHERE id = ?", (turn_id,)).fetchone()
         if row is None:
             raise NotFound(f"no turn {turn_id}")
-        if row[0] != "streaming":
+        if row[0] != TurnStatus.STREAMING:
             raise TurnLost(f"turn {turn_id} is already settled ({row[0]}); nothing was written to it")
         raise TurnLost(f"turn {turn_id} is now run by pid {row[1]}, not {owner_pid}; nothing was written to it")
 
@@ -259,7 +260,7 @@ class TurnsMixin:
             settled = self.get_turn(turn_id)
             self.append_event(
                 turn.session_id,
-                "generation_end",
+                EventType.GENERATION_END,
                 {
                     "status": status,
                     "input_tokens": input_tokens,
@@ -270,11 +271,12 @@ class TurnsMixin:
                 },
                 turn_id=turn_id,
             )
-            self.append_event(turn.session_id, "agent_response", {"chars": len(settled.text), "status": status},
+            self.append_event(turn.session_id, EventType.AGENT_RESPONSE, {"chars": len(settled.text), "status": status},
                               turn_id=turn_id)
             session_state = self.get_session(turn.session_id).state
-            if session_state == "busy":
-                self.set_state(turn.session_id, "error" if status == "error" else "ready")
+            if session_state == SessionState.BUSY:
+                failed = status == TurnStatus.ERROR
+                self.set_state(turn.session_id, SessionState.ERROR if failed else SessionState.READY)
         return settled
 
     # -- reading -------------------------------------------------------------------------
@@ -293,7 +295,8 @@ class TurnsMixin:
         after_seq: int | None = None,
     ) -> list[Turn]:
         """Turns in order; with `limit`, the newest `limit` (before `before_seq` if given)."""
-        clauses, params = ["session_id = ?"], [session_id]
+        clauses = ["session_id = ?"]
+        params: list[str | int] = [session_id]
         if before_seq is not None:
             clauses.append("seq < ?")
             params.append(before_seq)
@@ -317,20 +320,20 @@ class TurnsMixin:
             (session_id,),
         )
         turns = [Turn.from_row(r) for r in rows]
-        summaries = [t for t in turns if t.role == "summary"]
-        return summaries[-1:] + [t for t in turns if t.role != "summary"]
+        summaries = [t for t in turns if t.role == TurnRole.SUMMARY]
+        return summaries[-1:] + [t for t in turns if t.role != TurnRole.SUMMARY]
 
     def context_size(self, session_id: str) -> int:
         """Estimated tokens of what the model sees (~4 characters a token, +4 a message);
         the same formula as `chinwag.app.core.context.context_tokens`, computed in SQL."""
-        row = self.db.query_one(
+        rows = self.db.query(  # an aggregate: always one row
             """SELECT COALESCE(SUM(CASE WHEN length(text) = 0 THEN 0 ELSE MAX(1, (length(text) + 3) / 4) END + 4), 0)
                AS n FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming'
                AND (role != 'summary' OR seq = (SELECT MAX(seq) FROM turns WHERE session_id = ? AND role = 'summary'
                                                  AND compacted = 0))""",
             (session_id, session_id),
         )
-        return row["n"]
+        return rows[0]["n"]
 
     def token_usage(self, session_ids: list[str]) -> dict[str, str]:
         """How each session's token totals read (`storage.tokens.session_usage`): reported,
@@ -379,7 +382,7 @@ class TurnsMixin:
                 (call_id, turn_id, turn.session_id, parent_id, seq, storable(name), storable(args), now),
             )
             self.append_event(
-                turn.session_id, "tool_call",
+                turn.session_id, EventType.TOOL_CALL,
                 {"call_id": call_id, "name": name, "args": args, "parent_id": parent_id}, turn_id=turn_id,
             )
 
@@ -390,7 +393,7 @@ class TurnsMixin:
         """Append output to a tool call; a final status (completed/failed) settles it."""
         turn = self.get_turn(turn_id)
         now = self.clock.stamp()
-        settled = status in ("completed", "failed")
+        settled = status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
         with self.db.transaction() as conn:
             self._touch_live(conn, turn_id, owner_pid)
             conn.execute(
@@ -403,7 +406,7 @@ class TurnsMixin:
                     "SELECT output FROM tool_calls WHERE turn_id = ? AND id = ?", (turn_id, call_id)
                 ).fetchone()
                 self.append_event(
-                    turn.session_id, "tool_result",
+                    turn.session_id, EventType.TOOL_RESULT,
                     {"call_id": call_id, "status": status, "output": (row[0] if row else "")[:2000]},
                     turn_id=turn_id,
                 )
@@ -423,8 +426,6 @@ class TurnsMixin:
             conn.executemany("UPDATE turns SET compacted = 1 WHERE id = ?", [(t,) for t in turn_ids])
 
     def _stale(self, turn: Turn) -> bool:
-        from chinwag.storage.clock import parse_ts
-
         if not turn.heartbeat_at:
             return True
         return self.clock.now() - parse_ts(turn.heartbeat_at) > STALE_HEARTBEAT
@@ -433,8 +434,8 @@ class TurnsMixin:
         """Settle a turn whose owner died as `interrupted`; False when it was settled meanwhile."""
         try:
             with self.db.transaction(durable=True):
-                self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
-                self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
+                self.finish_turn(turn.id, TurnStatus.INTERRUPTED, error="the process running this turn stopped unexpectedly")
+                self.append_event(turn.session_id, EventType.TURN_INTERRUPTED, {"owner_pid": turn.owner_pid}, turn_id=turn.id)
         except TurnLost:
             return False
         return True
@@ -450,7 +451,4 @@ class TurnsMixin:
             if self.mark_interrupted(turn):
                 recovered.append(self.get_turn(turn.id))
         return recovered
-
-    def session_for_turn(self, turn_id: str) -> Session:
-        return self.get_session(self.get_turn(turn_id).session_id)
 

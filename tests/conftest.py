@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from chinwag.storage.clock import FixedClock, SequentialIds
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers such as fake_llm
 
-FIXED_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 25, 9, 30, 0, tzinfo=UTC)
 
 
 NO_OLLAMA = "127.0.0.1:9"  # nothing listens on the discard port: discovery finds no Ollama

@@ -70,7 +70,7 @@ class FakeLLM:
         with self.lock:
             return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
 
-    def __enter__(self) -> "FakeLLM":
+    def __enter__(self) -> FakeLLM:
         self.thread.start()
         return self
 

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_app_flows import submit, wait_for
 
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.widgets.choice_screen import ChoiceScreen
-from test_app_flows import submit, wait_for
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 

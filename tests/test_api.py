@@ -4,13 +4,13 @@ ids, live events over SSE in order and resumed with Last-Event-ID, and the token
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import threading
 import time
+from pathlib import Path
 
 import pytest
-
 from api_server import TOKEN, ApiServer
+
 from chinwag.app.config.loader import Config
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0.002, "chunk": 3},

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from api_server import ApiServer
+
 from chinwag.app.config.loader import Config
 
 SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 
 from api_server import ApiServer
+from test_app_flows import submit, wait_for
+
 from chinwag.app.config.loader import Config
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
-from test_app_flows import submit, wait_for
 
 CONFIG = Config(agents={"echo": {"kind": "echo", "delay": 0.01, "chunk": 4}})
 

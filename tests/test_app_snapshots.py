@@ -56,9 +56,9 @@ def test_error_block(snap_compare, demo_store):
 
 
 def test_coding_agent_turn_with_plan_tool_states_and_pending_permission(snap_compare, db_path):
-    from chinwag.app.demo import build_agent_at_work
-
     from datetime import timedelta
+
+    from chinwag.app.demo import build_agent_at_work
 
     store, session_id = build_agent_at_work(db_path)
     try:

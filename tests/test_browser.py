@@ -10,8 +10,8 @@ import shutil
 import time
 
 import pytest
-
 from api_server import TOKEN, ApiServer
+
 from chinwag.app.config.loader import Config
 from chinwag.storage import Store
 

@@ -96,7 +96,9 @@ def test_list_filters_and_json(cli):
     a = start(cli, "--title", "alpha", "--workspace", "/w/a")
     b = start(cli, "--title", "beta", "--workspace", "/w/b")
     ok(cli("session", "archive", a["id"]))
-    ids = lambda *args: [s["id"] for s in json.loads(ok(cli("session", "list", "--json", *args)).stdout)]
+    def ids(*args):
+        return [s["id"] for s in json.loads(ok(cli("session", "list", "--json", *args)).stdout)]
+
     assert ids() == [b["id"]]
     assert ids("--archived") == [a["id"]]
     assert set(ids("--all")) == {a["id"], b["id"]}

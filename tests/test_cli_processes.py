@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_two_processes_write_different_sessions_at_once(cli, chinwag_home, db_pa
     env = {"CHINWAG_ECHO_DELAY": "0.002"}
     processes = [popen(chinwag_home, "session", "send", sid, f"writer {sid} " * 40, env=env) for sid in (first, second)]
     outputs = [p.communicate(timeout=60) for p in processes]
-    for process, (out, err) in zip(processes, outputs):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
         assert "locked" not in err
     for sid in (first, second):
@@ -127,7 +128,7 @@ def test_two_processes_write_different_sessions_at_once(cli, chinwag_home, db_pa
 
 
 def test_a_sender_whose_turn_was_settled_elsewhere_stops_and_settles_nothing(cli, chinwag_home, db_path):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from chinwag.storage.clock import FixedClock
 
@@ -136,7 +137,7 @@ def test_a_sender_whose_turn_was_settled_elsewhere_stops_and_settles_nothing(cli
     try:
         wait_until(lambda: (r := reply_of(db_path, session_id)) and len(r.text) > 10)
         os.kill(process.pid, signal.SIGSTOP)  # the owner hangs: its heartbeat goes stale
-        later = FixedClock(datetime.now(timezone.utc) + timedelta(minutes=5))
+        later = FixedClock(datetime.now(UTC) + timedelta(minutes=5))
         with Store(db_path, clock=later, recover=False) as other:  # what `session stop` does once it gives up
             assert [t.status for t in other.recover_interrupted()] == ["interrupted"]
         kept = reply_of(db_path, session_id).text

@@ -16,12 +16,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import run_cli
 
 from chinwag.app.config.loader import Config
-from chinwag.storage import Store, StorageError
-MAX_TITLE = 200  # the cap on a title, in characters
+from chinwag.storage import StorageError, Store
 
-from conftest import run_cli
+MAX_TITLE = 200  # the cap on a title, in characters
 
 BAD_CHARS = "\x85\x9b\u202e\u2066\u200f\u061c\x7f"
 

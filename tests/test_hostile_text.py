@@ -17,6 +17,7 @@ import re
 import threading
 
 import pytest
+from conftest import NO_OLLAMA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,7 +27,6 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.widgets.text_safety import notice, one_line, plain
-from conftest import NO_OLLAMA
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -86,7 +86,7 @@ class HostedApp:
         finally:
             self._ready.set()
 
-    def __enter__(self) -> "HostedApp":
+    def __enter__(self) -> HostedApp:
         self._thread.start()
         self._ready.wait()
         return self

@@ -13,8 +13,8 @@ from textual.widgets import Static
 
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, nearest, parse_slash
 from chinwag.widgets.prompt import Prompt
-from chinwag.widgets.theme import install_themes
 from chinwag.widgets.slash_popup import filter_commands as _filter
+from chinwag.widgets.theme import install_themes
 
 
 def filter_commands(prefix, commands=COMMANDS):

@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
+from fake_llm import FakeLLM, Reply
+from test_app_flows import submit, wait_for
 
 from chinwag.app.config.loader import Config
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
-from fake_llm import FakeLLM, Reply
-from test_app_flows import submit, wait_for
 
 KEY = "sk-cli-marker-987654321"
 

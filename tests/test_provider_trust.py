@@ -8,11 +8,11 @@ from __future__ import annotations
 import socket
 
 import pytest
+from fake_llm import FakeLLM, Reply
 
 from chinwag.app.agents import build_agent
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
-from fake_llm import FakeLLM, Reply
 
 KEY = "sk-test-marker-0123456789"
 

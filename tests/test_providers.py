@@ -9,14 +9,14 @@ import json
 import time
 
 import pytest
+from fake_llm import FakeLLM, Reply
 
 from chinwag.app.agents import agent_for_session, build_agent, list_agents
 from chinwag.app.agents.discovery import ECHO_HINT, discover_default
-from chinwag.app.core.compaction import compact
-from chinwag.app.config.loader import Config
-from chinwag.app.core.runner import Runner
 from chinwag.app.agents.settings import effective, new_session_choice
-from fake_llm import FakeLLM, Reply
+from chinwag.app.config.loader import Config
+from chinwag.app.core.compaction import compact
+from chinwag.app.core.runner import Runner
 
 KEY = "sk-test-marker-0123456789"
 KINDS = ("openai", "anthropic")

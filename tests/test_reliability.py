@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from fake_llm import FakeLLM, Reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +20,7 @@ from chinwag.app.agents.base import Done, TextDelta, ToolCallEnd, ToolCallStart
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
-from chinwag.storage import Store, StorageError
-from fake_llm import FakeLLM, Reply
+from chinwag.storage import StorageError, Store
 
 OPENAI_MARKER = "sk-MARKER-openai-7f3a9c"
 ANTHROPIC_MARKER = "sk-ant-MARKER-anthropic-51d2"

@@ -6,10 +6,19 @@ import asyncio
 
 import pytest
 
-from chinwag.app.agents.base import Done, Failed, TextDelta, ThinkingDelta, ToolCallEnd, ToolCallStart, ToolCallUpdate, Usage
+from chinwag.app.agents.base import (
+    Done,
+    Failed,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallEnd,
+    ToolCallStart,
+    ToolCallUpdate,
+    Usage,
+)
 from chinwag.app.agents.echo import EchoAgent, echo_reply
-from chinwag.app.core.compaction import CompactionError, compact
 from chinwag.app.config.loader import Config, ConfigError, load_config
+from chinwag.app.core.compaction import CompactionError, compact
 from chinwag.app.core.runner import Runner
 from chinwag.storage import SessionBusy, Store
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chinwag.storage import Store, StorageError
+from chinwag.storage import StorageError, Store
 from chinwag.storage.search import fts_query
 from chinwag.storage.states import TRANSITIONS, can_transition, path_to
 

@@ -12,6 +12,7 @@ import sys
 import time
 
 from api_server import TOKEN, ApiServer, free_port
+
 from chinwag.app.api import limits
 from chinwag.app.config.loader import Config
 
@@ -24,7 +25,7 @@ def _closed_by_server(sock: socket.socket, bound: float = 30) -> bool:
             pass
     except (ConnectionResetError, BrokenPipeError):
         return True
-    except socket.timeout:
+    except TimeoutError:
         return False
     return True
 

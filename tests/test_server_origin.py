@@ -11,10 +11,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from api_server import TOKEN, ApiServer
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from api_server import TOKEN, ApiServer
 from chinwag.app.api.origin import OriginGuard, own_origins
 from chinwag.app.config.loader import Config
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rich.console import Console
 from textual import on
 from textual.app import App, ComposeResult
 
@@ -122,7 +121,7 @@ async def test_running_glyph_error_and_literal_titles():
     rows[1].title = "[bold]x[/] \x1b[31mred"
     rows[2].state = "error"
     app = SidebarApp(rows, running={rows[1].id}, active=rows[0].id)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         text = screen_text(app, 5)
         assert text[1].startswith("▌")
         assert "⠋" in text[2] and "[bold]x[/] ␛[31mred" in text[2]
@@ -134,7 +133,6 @@ def status_text(width, **values):
     for key, value in values.items():
         setattr(bar, key, value)
     bar._size = None
-    console = Console(width=width)
 
     class Fake:
         pass

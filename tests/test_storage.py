@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from chinwag.app.demo import DEMO_NOW as FIXED_NOW
 from chinwag.storage import (
     AmbiguousId,
     DatabaseTooNew,
@@ -22,14 +23,12 @@ from chinwag.storage import (
     NotFound,
     ReadOnlyDatabase,
     SessionBusy,
-    Store,
     StorageError,
+    Store,
 )
 from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.storage.schema import MIGRATIONS, SCHEMA_VERSION
 from chinwag.storage.stream_writer import StreamWriter
-
-from chinwag.app.demo import DEMO_NOW as FIXED_NOW
 
 
 def digest(path) -> str:
@@ -334,7 +333,7 @@ def test_stream_writer_batches_and_loses_nothing(store):
     _, reply = store.begin_exchange(session.id, "q", agent="echo", model="")
     now = [0.0]
     writer = StreamWriter(store, reply.id, interval=0.1, max_bytes=2048, monotonic=lambda: now[0])
-    for i in range(20_000):
+    for _ in range(20_000):
         now[0] += 0.0005  # 2,000 deltas a second
         writer.add(text="x")
     writer.flush()

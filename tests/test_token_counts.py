@@ -10,13 +10,14 @@ import json
 import sys
 from pathlib import Path
 
+from test_app_flows import submit, wait_for
+
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store, tokens
 from chinwag.widgets.role_block import format_tokens
-from test_app_flows import submit, wait_for
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 ECHO = Config(agents={"echo": {"kind": "echo", "delay": 0}})

@@ -8,8 +8,8 @@ import urllib.request
 from urllib.parse import urljoin, urlparse
 
 import pytest
-
 from api_server import TOKEN, ApiServer
+
 from chinwag.app.config.loader import Config
 
 

@@ -34,7 +34,7 @@ def shared_parser() -> MarkdownIt:
 @lru_cache(maxsize=1)
 def fast_python_lexer_class():
     """Pygments' PythonLexer with a simpler identifier pattern (built on first use)."""
-    from pygments.lexers.python import PythonLexer
+    from pygments.lexers.python import PythonLexer  # lazy: start-up
 
     slow = PythonLexer.uni_name
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from time import monotonic
-from typing import Callable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -100,7 +100,7 @@ class Transcript(ScrollView, can_focus=True):
         self._frame = 0
         self._updated_at = 0.0  # when a turn last changed (the spinner skips ticks a repaint covers)
         # what "now" is for a streaming block's elapsed time (tests give a fixed one)
-        self.now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._timer = None
         self._width = 0
         self._sized = False  # laid out at least once (a Resize arrived)

@@ -4,9 +4,10 @@ effective settings of a session (see `chinwag.app.agents.settings` for the casca
 from __future__ import annotations
 
 import os
+import shutil
 
 from chinwag.app.agents.base import Agent, AgentError, AgentInfo
-from chinwag.app.agents.discovery import builtin_profiles
+from chinwag.app.agents.discovery import builtin_profiles, ollama_models
 from chinwag.app.config.loader import Config
 
 KINDS = ("echo", "openai", "anthropic", "acp")
@@ -29,12 +30,12 @@ def profile_for(name: str, config: Config, environ=None) -> dict:
 def build_from_profile(name: str, profile: dict, *, model: str = "", environ=None) -> Agent:
     kind = profile.get("kind", "")
     if kind == "echo":
-        from chinwag.app.agents.echo import EchoAgent
+        from chinwag.app.agents.echo import EchoAgent  # lazy: start-up (asyncio)
 
         return EchoAgent(name, model or profile.get("model", ""), delay=profile.get("delay"),
                          chunk=profile.get("chunk", 4))
     if kind in ("openai", "anthropic"):
-        from chinwag.app.agents.providers.agent import ProviderAgent
+        from chinwag.app.agents.providers.agent import ProviderAgent  # lazy: start-up
 
         options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
         return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
@@ -51,11 +52,11 @@ def build_agent(name: str, config: Config, *, model: str = "", environ=None) -> 
 
 def agent_for_session(session, config: Config, environ=None) -> Agent:
     """The session's agent with the cascade applied (session > workspace > agent > global)."""
-    from chinwag.app.agents.settings import effective
+    from chinwag.app.agents.settings import effective  # lazy: import cycle (settings imports this package)
 
     profile = {**profile_for(session.agent, config, environ)}
     if profile.get("kind") == "acp":
-        from chinwag.app.agents.acp.agent import AcpAgent
+        from chinwag.app.agents.acp.agent import AcpAgent  # lazy: start-up (the ACP SDK)
 
         meta = session.metadata or {}
         known = meta.get("acp_session_id") if meta.get("acp_agent") == session.agent else None
@@ -73,23 +74,19 @@ def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
     if kind == "echo":
         return True, "offline, built in"
     if kind == "acp":
-        import shutil
-
         command = profile.get("command") or []
         program = command[0] if isinstance(command, list) and command else ""
         found = bool(program) and (shutil.which(program) is not None or os.path.exists(program))
         return found, (f"ACP agent: {' '.join(command)}" if found else f"ACP agent: {program or '(no command)'} not found")
     if kind not in KINDS:
         return False, f"kind {kind!r} not supported"
-    from chinwag.app.agents.providers.agent import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url
+    from chinwag.app.agents.providers.agent import DEFAULT_KEY_ENV, DEFAULT_URLS, is_local_url  # lazy: start-up
 
     url = profile.get("base_url") or DEFAULT_URLS[kind]
     env = profile.get("api_key_env") or DEFAULT_KEY_ENV[kind]
     if environ.get(env, "").strip():
         return True, f"{url} (key in {env})"
     if profile.get("local"):
-        from chinwag.app.agents.discovery import ollama_models
-
         if ollama_models(environ) is None:
             return False, f"Ollama is not answering at {url.removesuffix('/v1')}"
         return True, f"{url} (local, no key needed)"

@@ -7,8 +7,12 @@ and the agent's generator must clean up in `finally` (close sockets, kill proces
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Protocol, Union
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,11 @@ class Permission:
     options: tuple[tuple[str, str, str], ...]  # (option_id, name, kind)
     decided: str | None = None
     by: str = ""  # "mode:bypass", "mode:readonly", ...
-    answer: object = None  # asyncio.Future[str | None]
+    answer: asyncio.Future[str | None] | None = None
 
 
-AgentEvent = Union[TextDelta, ThinkingDelta, ToolCallStart, ToolCallUpdate, ToolCallEnd, Usage, Record,
-                   PlanUpdate, CommandsUpdate, SessionMeta, Permission, Done, Failed]
+AgentEvent = (TextDelta | ThinkingDelta | ToolCallStart | ToolCallUpdate | ToolCallEnd | Usage | Record
+              | PlanUpdate | CommandsUpdate | SessionMeta | Permission | Done | Failed)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from dataclasses import dataclass
 
@@ -56,12 +57,10 @@ def _get(url: str, timeout: float) -> str:
     start-up never imports http.client/ssl (about 30 ms). https goes through urllib."""
     scheme, _, rest = url.partition("://")
     if scheme != "http":
-        import urllib.request
+        import urllib.request  # lazy: start-up (http.client, ssl: ~30 ms)
 
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - user's Ollama
             return response.read().decode("utf-8")
-    import socket
-
     hostport, _, path = rest.partition("/")
     host, _, port = hostport.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"

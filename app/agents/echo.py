@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from chinwag.app.agents.base import (
     AgentEvent,

@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from chinwag.app.agents.discovery import discover_default
+from chinwag.app.agents import profile_for
+from chinwag.app.agents.discovery import ECHO_HINT, discover_default, ollama_models
 from chinwag.app.config.loader import CASCADE_KEYS, Config
 
 BUILTIN = {"system_prompt": "", "context_window": 0, "auto_compact": 0.8}
@@ -47,8 +48,6 @@ def workspace_overrides(config: Config, workspace: str) -> tuple[str, dict]:
 
 
 def effective(config: Config, *, session=None, workspace: str = "", environ=None, probe: bool = True) -> dict[str, Setting]:
-    from chinwag.app.agents import profile_for
-
     where = f" ({config.path})" if config.path else ""
     out: dict[str, Setting] = {key: Setting(value, "built-in") for key, value in BUILTIN.items()}
     for key in CASCADE_KEYS:
@@ -94,9 +93,6 @@ class NewSession:
 
 def new_session_choice(config: Config, workspace: str, *, agent: str = "", model: str = "", environ=None) -> NewSession:
     """Agent and model for a new session: those asked for, else the cascade's."""
-    from chinwag.app.agents import profile_for
-    from chinwag.app.agents.discovery import ECHO_HINT, ollama_models
-
     hint = ""
     if agent:
         profile = profile_for(agent, config, environ)  # unknown agent: a clear error, nothing written

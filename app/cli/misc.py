@@ -44,7 +44,6 @@ def run_config_command(args) -> int:
 
 def _config_init(args) -> int:
     from chinwag.app.config.template import DEFAULT_CONFIG
-
     from chinwag.storage import files
 
     path = paths.config_path()

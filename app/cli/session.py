@@ -9,10 +9,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from chinwag.app.cli import common
-from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
-from chinwag.app.cli.common import CliError
 from chinwag.app.agents.acp import pool as acp_pool
+from chinwag.app.cli import common
+from chinwag.app.cli.common import CliError
+from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
 from chinwag.app.core.worker import hand_to_worker
 from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Session, Turn

@@ -65,7 +65,7 @@ async def generate_title(store: Store, agent, session_id: str, prompt: str, repl
 
     try:
         await asyncio.wait_for(ask(), TITLE_TIMEOUT)
-    except (asyncio.TimeoutError, Exception) as exc:  # a title is a nicety: never an error
+    except (TimeoutError, Exception) as exc:  # a title is a nicety: never an error
         log.info("title generation failed: %s", exc)
         return None
     title = clean_title("".join(parts))

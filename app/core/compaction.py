@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
 from chinwag.app.core.context import build_messages, context_tokens
 from chinwag.app.core.offload import Offload, inline, prepare_agent
-from chinwag.storage import SessionBusy, Store, StorageError
+from chinwag.storage import SessionBusy, StorageError, Store
 from chinwag.storage.models import Turn
 
 DEFAULT_WINDOW = 4

@@ -10,7 +10,8 @@ through it: `await offload(store.get_turn, turn_id)`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Offload = Callable[..., Awaitable[Any]]
 

@@ -21,8 +21,9 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import cast
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
@@ -260,7 +261,9 @@ class Runner:
         usage: Usage | None = None
         record: Record | None = None
         started = time.monotonic()
-        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, asyncio.current_task()))
+        task = asyncio.current_task()
+        assert task is not None  # a coroutine always runs in a task
+        watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, task))
         agent = None
         stream = None
         self._notify(live, calls, "started")
@@ -444,14 +447,15 @@ class Runner:
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays
         busy meanwhile, so nothing is sent against a half-compacted context)."""
-        from chinwag.app.core import after_turn
         from chinwag.app.agents.settings import effective
+        from chinwag.app.core import after_turn
 
         def plan() -> tuple[bool, int, float, bool]:
             title = after_turn.wants_title(self.store, settled.session_id, agent)
             values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
-            window = int(values["context_window"].value or 0)  # both always have a value (built-in defaults)
-            share = float(values["auto_compact"].value or 0)
+            # both always have a (validated, numeric) value: the built-in defaults
+            window = int(cast("int | float | str", values["context_window"].value or 0))
+            share = float(cast("int | float | str", values["auto_compact"].value or 0))
             return title, window, share, after_turn.needs_compaction(self.store, settled.session_id, window, share)
 
         try:

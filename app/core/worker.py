@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import signal
+import subprocess
 import sys
 
 from chinwag.app.config import paths
@@ -18,9 +21,6 @@ from chinwag.app.config import paths
 
 def spawn_worker(db_path, turn_id: str) -> int:
     """Start a detached worker process that runs the turn; returns its pid."""
-    import os
-    import subprocess
-
     with open(os.devnull, "wb") as devnull:
         process = subprocess.Popen(
             [sys.executable, "-m", "chinwag.app.core.worker", "--db", str(db_path), turn_id],
@@ -37,13 +37,11 @@ def hand_to_worker(store, reply) -> int:
 
 
 def run(db: str, turn_id: str) -> int:
-    from chinwag.app.config.loader import load_config
-    from chinwag.app.core.runner import Runner
-    from chinwag.storage import Store
-    from chinwag.storage.errors import TurnLost
-
-    import contextlib
-    import os
+    # `chinwag session ...` imports this module for hand_to_worker: the runner loads only here
+    from chinwag.app.config.loader import load_config  # lazy: start-up
+    from chinwag.app.core.runner import Runner  # lazy: start-up
+    from chinwag.storage import Store  # lazy: start-up
+    from chinwag.storage.errors import TurnLost  # lazy: start-up
 
     store = Store(db, recover=False)
     try:
@@ -65,7 +63,7 @@ def run(db: str, turn_id: str) -> int:
                 loop.add_signal_handler(sig, lambda: runner.cancel(turn.session_id))
             await runner.run_reply(turn)
             await runner.drain()
-            from chinwag.app.agents.acp import pool as acp_pool
+            from chinwag.app.agents.acp import pool as acp_pool  # lazy: start-up (the ACP SDK)
 
             await acp_pool.close_all()
 

@@ -119,7 +119,6 @@ class SessionActionsMixin:
                 self.run_worker(self._continue_in_background(running), group="quit")
             elif choice == "w":
                 self.status.notice = "quitting when the running turn ends (esc cancels it)"
-                self._quit_when_idle = True
                 self.set_interval(0.2, self._quit_if_idle)
 
         self.app.push_screen(

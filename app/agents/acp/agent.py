@@ -20,14 +20,14 @@ import contextlib
 import os
 import re
 import shlex
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from acp import PROTOCOL_VERSION, text_block
 from acp.client.connection import ClientSideConnection
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
-from chinwag.app.config import paths
+from chinwag.app import version
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
@@ -41,6 +41,8 @@ from chinwag.app.agents.base import (
     SessionMeta,
     Usage,
 )
+from chinwag.app.config import paths
+from chinwag.storage import files
 
 INIT_TIMEOUT = 30.0
 CANCEL_GRACE = 2.0
@@ -93,8 +95,6 @@ class AcpProcess:
         return f"{what}" + (f" — its stderr: …{tail}" if tail else " (nothing on its stderr)")
 
     async def start(self, init_timeout: float) -> None:
-        from chinwag.storage import files
-
         files.ensure_private_dir(self.stderr_path.parent)
         self._stderr = files.open_private(self.stderr_path, "wb")
         try:
@@ -216,8 +216,6 @@ def login_hint(name: str, command: list[str], exc: BaseException, methods: list)
 
 
 def _version() -> str:
-    from chinwag.app import version
-
     return version()
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from acp import RequestError
 from acp.schema import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 # a secret's name has one of these words as a `_`-separated part (OPENAI_API_KEY,
 # AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, DB_PASSWORD); a few well-known ones have no separator

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
 from chinwag.app.agents.base import (
@@ -115,13 +115,13 @@ class ProviderAgent:
     def prepare(self) -> None:
         """Import the client libraries (pydantic-ai, openai or anthropic: seconds on a cold
         start) so a caller can do it off its event loop before the first `stream`."""
-        from chinwag.app.agents.providers import errors, models  # noqa: F401
+        from chinwag.app.agents.providers import errors, models  # noqa: F401  # lazy: start-up
 
         models.load_client_libraries(self.kind)
 
     async def stream(self, messages: list[Message], *, purpose: str = "chat") -> AsyncIterator[AgentEvent]:
-        from chinwag.app.agents.providers import errors as provider_errors
-        from chinwag.app.agents.providers import models as provider_models
+        from chinwag.app.agents.providers import errors as provider_errors  # lazy: start-up
+        from chinwag.app.agents.providers import models as provider_models  # lazy: start-up
 
         key = self.api_key()
         history = provider_models.to_model_messages(messages, self.system_prompt if purpose == "chat" else "",
@@ -165,6 +165,6 @@ class ProviderAgent:
 
     async def list_models(self) -> list[str]:
         """Model ids the server offers (`/v1/models`, or Ollama's tags); [] if it has no list."""
-        from chinwag.app.agents.providers import models as provider_models
+        from chinwag.app.agents.providers import models as provider_models  # lazy: start-up
 
         return await provider_models.list_models(self)

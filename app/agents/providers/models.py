@@ -7,7 +7,7 @@ pulls in pydantic-ai and the OpenAI / Anthropic SDKs (about a second of start-up
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from pydantic_ai.direct import model_request_stream
 from pydantic_ai.messages import (
@@ -32,24 +32,24 @@ TITLE_MAX_TOKENS = 40
 def load_client_libraries(kind: str) -> None:
     """Import what `_client` and `_model` import for `kind` (blocking, import only)."""
     if kind == "openai":
-        import openai  # noqa: F401
-        from pydantic_ai.models.openai import OpenAIChatModel  # noqa: F401
-        from pydantic_ai.providers.openai import OpenAIProvider  # noqa: F401
+        import openai  # noqa: F401  # lazy: start-up
+        from pydantic_ai.models.openai import OpenAIChatModel  # noqa: F401  # lazy: start-up
+        from pydantic_ai.providers.openai import OpenAIProvider  # noqa: F401  # lazy: start-up
     else:
-        import anthropic  # noqa: F401
-        from pydantic_ai.models.anthropic import AnthropicModel  # noqa: F401
-        from pydantic_ai.providers.anthropic import AnthropicProvider  # noqa: F401
+        import anthropic  # noqa: F401  # lazy: start-up
+        from pydantic_ai.models.anthropic import AnthropicModel  # noqa: F401  # lazy: start-up
+        from pydantic_ai.providers.anthropic import AnthropicProvider  # noqa: F401  # lazy: start-up
 
 
 def _client(agent):
     if agent.kind == "openai":
-        import openai
+        import openai  # lazy: start-up
 
         return openai.AsyncOpenAI(
             api_key=agent.api_key(), base_url=agent.base_url, max_retries=0,
             timeout=openai.Timeout(agent.timeout, connect=agent.connect_timeout),
         )
-    import anthropic
+    import anthropic  # lazy: start-up
 
     return anthropic.AsyncAnthropic(
         api_key=agent.api_key(), base_url=agent.base_url, max_retries=0,
@@ -59,15 +59,15 @@ def _client(agent):
 
 def _model(agent, client):
     if agent.kind == "openai":
-        from pydantic_ai.models.openai import OpenAIChatModel
-        from pydantic_ai.profiles.openai import OpenAIModelProfile
-        from pydantic_ai.providers.openai import OpenAIProvider
+        from pydantic_ai.models.openai import OpenAIChatModel  # lazy: start-up
+        from pydantic_ai.profiles.openai import OpenAIModelProfile  # lazy: start-up
+        from pydantic_ai.providers.openai import OpenAIProvider  # lazy: start-up
 
         # which field carries the max_tokens setting ("both": this one, plus max_tokens in settings_for)
         profile = OpenAIModelProfile(openai_chat_supports_max_completion_tokens=agent.max_tokens_param != "max_tokens")
         return OpenAIChatModel(agent.model, provider=OpenAIProvider(openai_client=client), profile=profile)
-    from pydantic_ai.models.anthropic import AnthropicModel
-    from pydantic_ai.providers.anthropic import AnthropicProvider
+    from pydantic_ai.models.anthropic import AnthropicModel  # lazy: start-up
+    from pydantic_ai.providers.anthropic import AnthropicProvider  # lazy: start-up
 
     return AnthropicModel(agent.model, provider=AnthropicProvider(anthropic_client=client))
 

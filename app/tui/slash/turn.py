@@ -41,7 +41,7 @@ class TurnCommands:
         try:
             window = int(window)
         except (TypeError, ValueError):
-            raise ValueError(f"--window needs a number, not {window!r}")
+            raise ValueError(f"--window needs a number, not {window!r}") from None
         self.status.notice = "compacting…"
         self._compact(self.session.id, window, parsed.rest)
 
