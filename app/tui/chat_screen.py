@@ -27,11 +27,11 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
-from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
+from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt

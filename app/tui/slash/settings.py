@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 
-
-
-
 class SettingsCommands:
     """Mixed into ChatScreen."""
 

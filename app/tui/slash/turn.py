@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from textual import work
 
 from chinwag.app.errors import first_line
