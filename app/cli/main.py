@@ -16,7 +16,14 @@ import click
 from chinwag.app.cli.base import Group, db_option, guarded
 from chinwag.app.cli.exit_codes import ExitCode
 
-COMMANDS = ("session", "config", "serve", "doctor")  # each module defines a command of its name
+# each module app/cli/<name>.py defines a command of its name; its summary is repeated here so
+# that `chinwag --help` imports none of them (a test keeps the two in step)
+COMMANDS = {
+    "session": "manage sessions headless (scriptable)",
+    "config": "show configuration",
+    "serve": "the app in a browser and a JSON API under /api",
+    "doctor": "check the database, schema and agents",
+}
 
 
 class Root(Group):
@@ -29,6 +36,10 @@ class Root(Group):
         if cmd_name not in COMMANDS:
             return None
         return getattr(importlib.import_module(f"chinwag.app.cli.{cmd_name}"), cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl(list(COMMANDS.items()))
 
 
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
