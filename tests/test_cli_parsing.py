@@ -88,6 +88,18 @@ def test_help_and_version_exit_0(cli):
         assert command in ok(cli("--help")).stdout
 
 
+def test_top_level_help_loads_no_command_module_and_agrees_with_them():
+    code = "import sys; sys.argv = ['chinwag', '--help']\nfrom chinwag.app.cli.main import main\nmain()"
+    out = subprocess.run([sys.executable, "-c", code + "\nprint(' '.join(sys.modules))"], capture_output=True, text=True)
+    loaded = set(out.stdout.split())
+    assert "session" in out.stdout and not {"chinwag.app.cli.session", "chinwag.storage", "textual"} & loaded
+    from chinwag.app.cli.main import COMMANDS, cli
+
+    context = cli.make_context("chinwag", [])
+    for name, summary in COMMANDS.items():
+        assert cli.get_command(context, name).get_short_help_str(200) == summary
+
+
 def test_runs_as_a_module_package(chinwag_home):
     env = {**os.environ, "CHINWAG_HOME": str(chinwag_home)}
     result = subprocess.run([sys.executable, "-m", "chinwag.app.cli", "--version"], capture_output=True, text=True,
