@@ -8,6 +8,7 @@ import os
 import sys
 
 from chinwag.app.cli import common
+from chinwag.app.cli.exit_codes import ExitCode
 
 
 def run_tui(*, session_id: str | None = None, continue_: bool = False, new: bool = False) -> int:
@@ -48,4 +49,4 @@ def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = Fals
         store.close()
     if app.startup_error:
         raise common.CliError(app.startup_error)
-    return app.return_code or 0
+    return app.return_code or ExitCode.OK
