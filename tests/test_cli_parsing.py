@@ -111,3 +111,16 @@ def test_exit_codes_are_one_enum():
     from chinwag.app.cli.exit_codes import ExitCode
 
     assert [int(code) for code in ExitCode] == [0, 1, 2, 130]
+
+
+def test_shell_completion_names_commands_and_options(chinwag_home):
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "CHINWAG_HOME": str(chinwag_home), "_CHINWAG_COMPLETE": "bash_complete",
+               "COMP_WORDS": words, "COMP_CWORD": str(index)}
+        result = subprocess.run([sys.executable, "-m", "chinwag.app.cli.main"], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+
+    assert complete("chinwag se", 1) == ["session", "serve"]
+    assert complete("chinwag session co", 2) == ["compact"]
+    assert complete("chinwag session list --a", 3) == ["--all", "--archived"]
