@@ -11,6 +11,8 @@ from chinwag.app.cli import common
 from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.config import paths
+from chinwag.app.config.template import DEFAULT_CONFIG
+from chinwag.storage import files
 
 
 @click.group(cls=Group)
@@ -26,7 +28,7 @@ def config() -> None:
 @click.option("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
 def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) -> int:
     """effective values and where they come from"""
-    from chinwag.app.agents.settings import effective
+    from chinwag.app.agents.settings import effective  # here, so `config path` stays light
 
     cfg = common.config()
     session = None
@@ -64,9 +66,6 @@ def cmd_path() -> int:
 @click.option("--force", is_flag=True, help="replace an existing file")
 def cmd_init(*, force: bool) -> int:
     """write a commented config.toml with provider and ACP agent presets"""
-    from chinwag.app.config.template import DEFAULT_CONFIG
-    from chinwag.storage import files
-
     path = paths.config_path()
     paths.ensure_private_dir(path.parent)
     files.safe_write(path, DEFAULT_CONFIG, force=force, protected=(common.db_path(),))

@@ -8,10 +8,15 @@ from pathlib import Path
 
 import click
 
+from chinwag.app import version
+from chinwag.app.agents import list_agents
 from chinwag.app.cli import common
 from chinwag.app.cli.base import Command, db_option
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.config import paths
+from chinwag.storage import Store, db, repair
+from chinwag.storage.errors import DatabaseDamaged
+from chinwag.storage.schema import SCHEMA_VERSION
 
 
 @click.command("doctor", cls=Command)
@@ -21,10 +26,6 @@ from chinwag.app.config import paths
 @click.option("--force", is_flag=True, help="with --recover: replace an existing OUT")
 def doctor(*, full: bool, recover: str | None, force: bool) -> int:
     """check the database, schema and agents"""
-    from chinwag.app import version
-    from chinwag.app.agents import list_agents
-    from chinwag.storage.errors import DatabaseDamaged
-
     db_path = common.db_path()
     if recover:
         return _recover(db_path, Path(recover), force=force)
@@ -60,9 +61,7 @@ def doctor(*, full: bool, recover: str | None, force: bool) -> int:
     return ExitCode.OK if ok else ExitCode.ERROR
 
 
-def _rows(store) -> None:
-    from chinwag.storage.schema import SCHEMA_VERSION
-
+def _rows(store: Store) -> None:
     print(f"schema:   version {store.db.schema_version} (this chinwag: {SCHEMA_VERSION})"
           + ("  read-only: browsing only" if store.readonly else ""))
     sessions = store.count_sessions(filter="all")
@@ -72,9 +71,7 @@ def _rows(store) -> None:
         print(f"recovered {len(store.recovered)} interrupted turn(s)")
 
 
-def _integrity(store, db_path: Path, *, full: bool) -> bool:
-    from chinwag.storage import db, repair
-
+def _integrity(store: Store | None, db_path: Path, *, full: bool) -> bool:
     conn = store.db.conn if store is not None else db.connect(db_path, readonly=True)
     try:
         problems = repair.check(conn, full=full)
@@ -92,8 +89,6 @@ def _integrity(store, db_path: Path, *, full: bool) -> bool:
 
 
 def _recover(db_path: Path, out: Path, *, force: bool) -> int:
-    from chinwag.storage import repair
-
     result = repair.recover(db_path, out, force=force)
     if result.note:
         print(f"note: {result.note}; copied what is readable with Python's sqlite3 instead")

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from chinwag.app.api.serve import create_server_app, is_loopback, load_or_create_token, token_path
 from chinwag.app.cli import common
 from chinwag.app.cli.base import Command, db_option
 from chinwag.app.cli.exit_codes import ExitCode
@@ -20,8 +21,6 @@ from chinwag.app.cli.exit_codes import ExitCode
 @click.option("--api-only", is_flag=True, help="serve only /api, not the browser app")
 def serve(*, host: str | None, port: int, show_token: bool, api_only: bool) -> int:
     """the app in a browser and a JSON API under /api"""
-    from chinwag.app.api.serve import create_server_app, is_loopback, load_or_create_token, token_path
-
     token, created = load_or_create_token()
     if show_token:
         print(token)
@@ -30,7 +29,8 @@ def serve(*, host: str | None, port: int, show_token: bool, api_only: bool) -> i
     if not is_loopback(host):
         print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
               "in every session", file=sys.stderr)
-    import uvicorn  # loaded only when serving
+    # uvicorn (and the limits built on it) load only when serving, not for --show-token
+    import uvicorn
 
     from chinwag.app.api.limits import server_options
 

@@ -8,6 +8,7 @@ import functools
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -90,7 +91,7 @@ def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str |
 
     PROMPT '-' reads the opening prompt from stdin."""
     cfg = common.config()
-    from chinwag.app.agents.settings import new_session_choice, parse_override
+    from chinwag.app.agents.settings import new_session_choice, parse_override  # here: `list` need not pay
 
     workspace = workspace if workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
@@ -170,7 +171,7 @@ def _run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, d
 
 
 async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.core.runner import Runner
+    from chinwag.app.core.runner import Runner  # here: only turns pay for the runner
 
     printed = 0
     tty = sys.stderr.isatty()
@@ -244,8 +245,6 @@ def cmd_stop(store: Store, *, session_id: str) -> int:
 
 
 def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
-    import time
-
     deadline = time.monotonic() + timeout
     turn = store.get_turn(turn_id)
     while turn.status == "streaming" and time.monotonic() < deadline:
@@ -396,6 +395,7 @@ def cmd_compact(store: Store, *, session_id: str, window: int | None, instructio
     """summarize older turns to reclaim context
 
     INSTRUCTIONS (the remaining words) say what the summary should focus on."""
+    # here: only `compact` pays for compaction
     from chinwag.app.agents import agent_for_session
     from chinwag.app.core.compaction import DEFAULT_WINDOW, compact
 
