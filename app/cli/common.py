@@ -35,6 +35,11 @@ def db_path() -> Path:
     return paths.db_path(given_db())
 
 
+def out(text: str = "") -> None:
+    """A line on stdout, made terminal-safe."""
+    sys.stdout.write(terminal_safe(text) + "\n")
+
+
 def open_store(*, recover: bool = True):
     from chinwag.storage import Store
 

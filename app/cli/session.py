@@ -16,14 +16,13 @@ from typing import Any, TypeVar
 
 import click
 
-from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.cli import common
 from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
-from chinwag.app.core.worker import hand_to_worker
+from chinwag.app.cli.turns import run_turn
 from chinwag.storage import Store, files, tokens
-from chinwag.storage.models import SESSION_KINDS, Session, Turn
+from chinwag.storage.models import SESSION_KINDS, Turn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,10 +45,6 @@ def with_store(handler: Callable[..., int]) -> Callable[..., int]:
             store.close()
 
     return run
-
-
-def _out(text: str = "") -> None:
-    sys.stdout.write(common.terminal_safe(text) + "\n")
 
 
 def session_id_argument(command: F) -> F:
@@ -120,13 +115,13 @@ def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str |
         if as_json:
             common.print_json(asdict(created))
         else:
-            _out(created.id)
+            common.out(created.id)
         return ExitCode.OK
     if not detach and not as_json:
         print(f"session {created.id}", file=sys.stderr)
         if choice.hint:
             print(f"hint: {choice.hint}", file=sys.stderr)
-    return _run_turn(store, created, text, no_stream=no_stream, detach=detach, as_json=as_json)
+    return run_turn(store, created, text, no_stream=no_stream, detach=detach, as_json=as_json)
 
 
 @session.command("send")
@@ -143,80 +138,7 @@ def cmd_send(store: Store, *, session_id: str, prompt: str, no_stream: bool, det
     text = common.read_prompt(prompt)
     if not text or not text.strip():
         raise CliError("empty prompt")
-    return _run_turn(store, found, text, no_stream=no_stream, detach=detach, as_json=as_json)
-
-
-def _run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, detach: bool, as_json: bool) -> int:
-    _, reply = store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
-    if detach:
-        hand_to_worker(store, reply)
-        _out(session.id)
-        return ExitCode.OK
-    stream = not no_stream and not as_json
-    turn = asyncio.run(_stream_reply(store, reply, stream))
-    if as_json:
-        common.print_json({"session_id": session.id, "turn": asdict(turn)})
-    elif not stream:
-        _out(turn.text)
-    if turn.status == "error":
-        print(f"chinwag: error: {turn.error}", file=sys.stderr)
-        return ExitCode.ERROR
-    if turn.status == "stopped":
-        print("chinwag: stopped", file=sys.stderr)
-        return ExitCode.STOPPED
-    if turn.status == "interrupted":  # settled by another process (`session stop`, recovery) meanwhile
-        print(f"chinwag: interrupted by another process; {len(turn.text):,} characters kept", file=sys.stderr)
-        return ExitCode.STOPPED
-    return ExitCode.OK
-
-
-async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.core.runner import Runner  # here: only turns pay for the runner
-
-    printed = 0
-    tty = sys.stderr.isatty()
-
-    def on_update(update) -> None:
-        nonlocal printed
-        if stream and len(update.turn.text) > printed:
-            sys.stdout.write(common.terminal_safe(update.turn.text[printed:]))
-            sys.stdout.flush()
-            printed = len(update.turn.text)
-        if update.kind == "compacted":
-            print("\n(auto-compacted: the context passed the configured share of the model's window)", file=sys.stderr)
-        if tty and update.kind == "tool":
-            for call in update.tool_calls:
-                if call.status in ("completed", "failed"):
-                    continue
-                print(f"  ⋯ {call.name} {call.args}", file=sys.stderr)
-
-    def ask_on_terminal(session_id: str, request) -> None:
-        """`ask` mode in a terminal: list the agent's options on stderr, read a number."""
-        print(f"\n{request.title} ({request.kind}) needs permission:", file=sys.stderr)
-        for number, (_, name, _) in enumerate(request.options, 1):
-            print(f"  {number}. {name}", file=sys.stderr)
-
-        async def read_answer() -> None:
-            line = await asyncio.get_running_loop().run_in_executor(None, lambda: input("choose a number (Enter refuses): "))
-            chosen = line.strip()
-            valid = chosen.isdigit() and 0 < int(chosen) <= len(request.options)
-            runner.answer_permission(session_id, request.options[int(chosen) - 1][0] if valid else None)
-
-        asyncio.ensure_future(read_answer())
-
-    runner = Runner(store, common.config(), on_update=on_update,
-                    on_permission=ask_on_terminal if sys.stdin.isatty() and sys.stderr.isatty() else None)
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: runner.cancel(reply.session_id) or task.cancel())
-    turn = await runner.run_reply(reply)
-    await runner.drain()
-    await acp_pool.close_all()
-    if stream and printed:
-        sys.stdout.write("\n")
-        sys.stdout.flush()
-    return turn
+    return run_turn(store, found, text, no_stream=no_stream, detach=detach, as_json=as_json)
 
 
 @session.command("stop")
@@ -228,7 +150,7 @@ def cmd_stop(store: Store, *, session_id: str) -> int:
     found = store.get_session(session_id)
     turn = store.running_turn(found.id)
     if turn is None:
-        _out(f"session {found.id} has no running turn")
+        common.out(f"session {found.id} has no running turn")
         return ExitCode.OK
     store.request_stop(turn.id)
     if turn.owner_pid and turn.owner_pid != os.getpid():
@@ -240,7 +162,7 @@ def cmd_stop(store: Store, *, session_id: str) -> int:
     if settled.status == "streaming":
         store.recover_interrupted()
         settled = store.get_turn(turn.id)
-    _out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
+    common.out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
     return ExitCode.OK
 
 
@@ -267,7 +189,7 @@ def cmd_attach(store: Store, *, session_id: str, plain: bool) -> int:
         return launch_tui(store.path, session_id=found.id)
     from chinwag.app.cli.follow import follow
 
-    return follow(store, found, _out)
+    return follow(store, found, common.out)
 
 
 # -- browsing ---------------------------------------------------------------------------
@@ -292,15 +214,15 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None,
                             "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
         return ExitCode.OK
     if not sessions:
-        _out("no sessions" + (" (try --all)" if scope == "active" else ""))
+        common.out("no sessions" + (" (try --all)" if scope == "active" else ""))
         return ExitCode.OK
     now = store.clock.now()
-    _out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
+    common.out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
     for s in sessions:
         title = s.title if len(s.title) <= 32 else s.title[:31] + "…"
         mark = "*" if s.id == active else " "
         state = "arch" if s.archived else s.state
-        _out(
+        common.out(
             f"{mark} {s.id:<26}  {title:<32}  {s.kind:<8}  {state:<5}  {s.turn_count:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
             f"{common.short_age(s.last_activity_at, now)}"
@@ -338,12 +260,12 @@ def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
         common.print_json([asdict(h) for h in hits])
         return ExitCode.OK
     if not hits:
-        _out(f"no matches for {query!r}")
+        common.out(f"no matches for {query!r}")
         return ExitCode.OK
     for hit in hits:
         where = f"{hit.role:<5}" if hit.role else "title"
         snippet = " ".join(hit.snippet.split())
-        _out(f"{hit.session_id}  {where}  {hit.session_title[:30]:<30}  {snippet}")
+        common.out(f"{hit.session_id}  {where}  {hit.session_title[:30]:<30}  {snippet}")
     return ExitCode.OK
 
 
@@ -356,7 +278,7 @@ def cmd_switch(store: Store, *, session_id: str) -> int:
     """make a session the active one"""
     found = store.get_session(session_id)
     store.set_active_session_id(found.id)
-    _out(f"active session: {found.id}  {found.title}")
+    common.out(f"active session: {found.id}  {found.title}")
     return ExitCode.OK
 
 
@@ -368,7 +290,7 @@ def cmd_switch(store: Store, *, session_id: str) -> int:
 def cmd_rename(store: Store, *, session_id: str, title: str) -> int:
     """rename a session"""
     renamed = store.rename_session(session_id, title)
-    _out(f"renamed {renamed.id}: {renamed.title}")
+    common.out(f"renamed {renamed.id}: {renamed.title}")
     return ExitCode.OK
 
 
@@ -381,7 +303,7 @@ def cmd_rename(store: Store, *, session_id: str, title: str) -> int:
 def cmd_fork(store: Store, *, session_id: str, at: str | None, title: str | None) -> int:
     """copy a session (up to a turn) into a new one"""
     fork = store.fork_session(session_id, upto_turn_id=at, title=title)
-    _out(fork.id)
+    common.out(fork.id)
     return ExitCode.OK
 
 
@@ -403,7 +325,7 @@ def cmd_compact(store: Store, *, session_id: str, window: int | None, instructio
     agent = agent_for_session(found, common.config())
     keep = DEFAULT_WINDOW if window is None else window
     result = asyncio.run(compact(store, agent, found.id, window=keep, instructions=" ".join(instructions)))
-    _out(
+    common.out(
         f"compacted {result.summarized} turns (kept {result.kept}): "
         f"context {result.tokens_before:,} -> {result.tokens_after:,} tokens"
     )
@@ -417,7 +339,7 @@ def cmd_compact(store: Store, *, session_id: str, window: int | None, instructio
 def cmd_archive(store: Store, *, session_id: str) -> int:
     """archive a session"""
     archived = store.archive_session(session_id)
-    _out(f"archived {archived.id}  {archived.title}")
+    common.out(f"archived {archived.id}  {archived.title}")
     return ExitCode.OK
 
 
@@ -431,7 +353,7 @@ def cmd_restore(store: Store, *, session_id: str) -> int:
     if found.deleted:
         found = store.undelete_session(found.id)
     found = store.restore_session(found.id)
-    _out(f"restored {found.id}  {found.title}")
+    common.out(f"restored {found.id}  {found.title}")
     return ExitCode.OK
 
 
@@ -444,9 +366,9 @@ def cmd_delete(store: Store, *, session_id: str, force: bool) -> int:
     """delete a session (soft; --force removes it for good)"""
     deleted = store.delete_session(session_id, force=force)
     if force:
-        _out(f"deleted {deleted.id} permanently")
+        common.out(f"deleted {deleted.id} permanently")
     else:
-        _out(f"deleted {deleted.id} (restore with `chinwag session restore {deleted.id}`; --force removes it for good)")
+        common.out(f"deleted {deleted.id} (restore with `chinwag session restore {deleted.id}`; --force removes it for good)")
     return ExitCode.OK
 
 
@@ -461,8 +383,8 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
     victims = store.prune_sessions(age, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     for victim in victims:
-        _out(f"{verb} {victim.id}  {victim.title}  (archived {victim.archived_at})")
-    _out(f"{verb} {len(victims)} archived session(s) older than {older_than}")
+        common.out(f"{verb} {victim.id}  {victim.title}  (archived {victim.archived_at})")
+    common.out(f"{verb} {len(victims)} archived session(s) older than {older_than}")
     return ExitCode.OK
 
 
@@ -501,5 +423,5 @@ def cmd_import(store: Store, *, file: str, as_new: bool) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from exc
     imported = store.import_session(text, as_new=as_new)
-    _out(imported.id)
+    common.out(imported.id)
     return ExitCode.OK
