@@ -1,5 +1,6 @@
-"""`chinwag serve`: the TUI in a browser and the JSON API under `/api`, one ASGI app
-(Starlette) on uvicorn, bound to 127.0.0.1 unless `--host` says otherwise.
+"""`chinwag serve`'s server: the TUI in a browser and the JSON API under `/api`, one ASGI
+app (Starlette) on uvicorn, bound to 127.0.0.1 unless `--host` says otherwise. The
+command's options live in `chinwag.app.cli.serve`.
 
 The bearer token is generated on first run and kept 0600 in CHINWAG_HOME (`serve-token`);
 it is printed when created and by `--show-token`, never logged.
@@ -87,27 +88,3 @@ def create_server_app(db_path: Path, token: str, *, host: str, port: int, config
                     exception_handlers={404: json_error, 405: json_error})
     app.state.store = store
     return app
-
-
-def run_serve(args) -> int:
-    token, created = load_or_create_token()
-    if args.show_token:
-        print(token)
-        return 0
-    host = args.host or "127.0.0.1"
-    if not is_loopback(host):
-        print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
-              "in every session", file=sys.stderr)
-    import uvicorn  # loaded only when serving
-
-    from chinwag.app.api.limits import server_options
-
-    db = paths.db_path(getattr(args, "db", None))
-    # a refused database stops here, in one line, before the token is shown
-    app = create_server_app(db, token, host=host, port=args.port, ui=not args.api_only)
-    if created:
-        print(f"API token (kept in {token_path()}, shown once): {token}", file=sys.stderr)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"serving on http://{shown}:{args.port}/  (browser: /?token=…, API: /api, Ctrl+C stops)", file=sys.stderr)
-    uvicorn.run(app, **server_options(host, args.port))
-    return 0

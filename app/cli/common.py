@@ -1,5 +1,5 @@
-"""Shared pieces of the headless commands: opening the store, reading prompts, printing
-text safely to a terminal, parsing ages like `30d`, JSON output.
+"""Shared pieces of the headless commands: the database path and opening the store,
+reading prompts, printing text safely to a terminal, parsing ages like `30d`, JSON output.
 """
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import re
 import sys
 from dataclasses import asdict, is_dataclass
 from datetime import timedelta
+from pathlib import Path
 
+from chinwag.app.cli.base import given_db
 from chinwag.app.config import paths
 from chinwag.app.config.loader import Config, load_config
 
@@ -28,11 +30,20 @@ def terminal_safe(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-def open_store(args, *, recover: bool = True):
+def db_path() -> Path:
+    """The database this command line names (`--db`, before or after the subcommand), else the default."""
+    return paths.db_path(given_db())
+
+
+def out(text: str = "") -> None:
+    """A line on stdout, made terminal-safe."""
+    sys.stdout.write(terminal_safe(text) + "\n")
+
+
+def open_store(*, recover: bool = True):
     from chinwag.storage import Store
 
-    path = paths.db_path(getattr(args, "db", None))
-    return Store(path, recover=recover)
+    return Store(db_path(), recover=recover)
 
 
 def config() -> Config:

@@ -8,6 +8,7 @@ import sys
 import time
 
 from chinwag.app.cli.common import terminal_safe
+from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.storage import Store
 from chinwag.storage.models import Session
 
@@ -18,13 +19,13 @@ def follow(store: Store, session: Session, out, *, timeout: float | None = None)
     turns = store.list_turns(session.id, limit=2)
     if not turns:
         out(f"session {session.id} has no turns yet")
-        return 0
+        return ExitCode.OK
     last = turns[-1]
     if last.role == "agent" and len(turns) == 2 and turns[0].role == "user":
         out(f"▸ you: {turns[0].text}")
     if last.role != "agent":
         out(f"▸ you: {last.text}")
-        return 0
+        return ExitCode.OK
     printed = 0
     version = None
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -51,4 +52,4 @@ def follow(store: Store, session: Session, out, *, timeout: float | None = None)
     sys.stdout.write("\n")
     if last.status != "complete":
         out(f"[{last.status}]" + (f" {last.error}" if last.error else ""))
-    return 0
+    return ExitCode.OK

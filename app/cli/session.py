@@ -1,46 +1,98 @@
-"""`chinwag session ...`: the headless session commands (contract in DESIGN.md)."""
+"""`chinwag session ...`: the headless session commands (contract in DESIGN.md), each
+Click command with its options beside its handler."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, TypeVar
 
-from chinwag.app.agents.acp import pool as acp_pool
+import click
+
 from chinwag.app.cli import common
+from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
-from chinwag.app.cli.main import EXIT_ERROR, EXIT_OK, EXIT_STOPPED
-from chinwag.app.core.worker import hand_to_worker
+from chinwag.app.cli.exit_codes import ExitCode
+from chinwag.app.cli.turns import run_turn
 from chinwag.storage import Store, files, tokens
-from chinwag.storage.models import Session, Turn
+from chinwag.storage.models import SESSION_KINDS, Turn
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def run_session_command(args) -> int:
-    handler = HANDLERS[args.action]
-    store = common.open_store(args)
-    try:
-        return handler(store, args) or EXIT_OK
-    finally:
-        store.close()
+@click.group(cls=Group)
+@db_option
+def session() -> None:
+    """manage sessions headless (scriptable)"""
 
 
-def _out(text: str = "") -> None:
-    sys.stdout.write(common.terminal_safe(text) + "\n")
+def with_store(handler: Callable[..., int]) -> Callable[..., int]:
+    """Open the database (`--db`, else the default) for the handler, and close it after."""
+
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> int:
+        store = common.open_store()
+        try:
+            return handler(store, *args, **kwargs)
+        finally:
+            store.close()
+
+    return run
+
+
+def session_id_argument(command: F) -> F:
+    return click.argument("session_id", metavar="ID")(command)
+
+
+def turn_options(command: F) -> F:
+    for option in (
+        click.option("--json", "as_json", is_flag=True, help="print the settled turn as JSON"),
+        click.option("--detach", is_flag=True, help="run the turn in a background worker, print the id"),
+        click.option("--no-stream", is_flag=True, help="print the reply when it is complete"),
+    ):
+        command = option(command)
+    return command
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="print JSON")(command)
 
 
 # -- turns ------------------------------------------------------------------------------
-def cmd_start(store: Store, args) -> int:
-    cfg = common.config()
-    from chinwag.app.agents.settings import new_session_choice, parse_override
+@session.command("start")
+@db_option
+@click.option("--agent", help="agent name or config profile")
+@click.option("--model", help="model for the agent")
+@click.option("--kind", type=click.Choice(SESSION_KINDS))
+@click.option("--title")
+@click.option("--workspace")
+@click.option("--mode", type=click.Choice(["ask", "bypass", "readonly"]))
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="a setting for this session only (system_prompt, temperature, max_tokens, ...)")
+@turn_options
+@click.argument("prompt", required=False)
+@with_store
+def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str | None, title: str | None,
+              workspace: str | None, mode: str | None, settings: tuple[str, ...], prompt: str | None,
+              no_stream: bool, detach: bool, as_json: bool) -> int:
+    """start a session and, with a prompt, run its first turn
 
-    workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
+    PROMPT '-' reads the opening prompt from stdin."""
+    cfg = common.config()
+    from chinwag.app.agents.settings import new_session_choice, parse_override  # here: `list` need not pay
+
+    workspace = workspace if workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
-    choice = new_session_choice(cfg, workspace, agent=args.agent or "", model=args.model or "")
+    choice = new_session_choice(cfg, workspace, agent=agent or "", model=model or "")
     overrides = {}
-    for item in args.set:
+    for item in settings:
         key, sep, raw = item.partition("=")
         if not sep:
             raise common.CliError(f"--set needs KEY=VALUE, not {item!r}")
@@ -48,117 +100,58 @@ def cmd_start(store: Store, args) -> int:
             overrides[key.strip()] = parse_override(key, raw)
         except ValueError as exc:
             raise common.CliError(str(exc)) from None
-    prompt = common.read_prompt(args.prompt)
-    session = store.create_session(
-        title=args.title,
-        kind=args.kind or cfg.defaults.get("kind", "general"),
+    text = common.read_prompt(prompt)
+    created = store.create_session(
+        title=title,
+        kind=kind or cfg.defaults.get("kind", "general"),
         workspace=workspace,
         agent=choice.agent,
         model=choice.model,
-        mode=args.mode or "ask",
+        mode=mode or "ask",
         config=overrides,
     )
-    store.set_active_session_id(session.id)
-    if not prompt:
-        if args.json:
-            common.print_json(asdict(session))
+    store.set_active_session_id(created.id)
+    if not text:
+        if as_json:
+            common.print_json(asdict(created))
         else:
-            _out(session.id)
-        return EXIT_OK
-    if not args.detach and not args.json:
-        print(f"session {session.id}", file=sys.stderr)
+            common.out(created.id)
+        return ExitCode.OK
+    if not detach and not as_json:
+        print(f"session {created.id}", file=sys.stderr)
         if choice.hint:
             print(f"hint: {choice.hint}", file=sys.stderr)
-    return _run_turn(store, session, prompt, args)
+    return run_turn(store, created, text, no_stream=no_stream, detach=detach, as_json=as_json)
 
 
-def cmd_send(store: Store, args) -> int:
-    session = store.get_session(args.id)
-    prompt = common.read_prompt(args.prompt)
-    if not prompt or not prompt.strip():
+@session.command("send")
+@db_option
+@session_id_argument
+@turn_options
+@click.argument("prompt")
+@with_store
+def cmd_send(store: Store, *, session_id: str, prompt: str, no_stream: bool, detach: bool, as_json: bool) -> int:
+    """send a follow-up prompt to a session
+
+    PROMPT '-' reads it from stdin."""
+    found = store.get_session(session_id)
+    text = common.read_prompt(prompt)
+    if not text or not text.strip():
         raise CliError("empty prompt")
-    return _run_turn(store, session, prompt, args)
+    return run_turn(store, found, text, no_stream=no_stream, detach=detach, as_json=as_json)
 
 
-def _run_turn(store: Store, session: Session, prompt: str, args) -> int:
-    _, reply = store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
-    if args.detach:
-        hand_to_worker(store, reply)
-        _out(session.id)
-        return EXIT_OK
-    stream = not args.no_stream and not args.json
-    turn = asyncio.run(_stream_reply(store, reply, stream))
-    if args.json:
-        common.print_json({"session_id": session.id, "turn": asdict(turn)})
-    elif not stream:
-        _out(turn.text)
-    if turn.status == "error":
-        print(f"chinwag: error: {turn.error}", file=sys.stderr)
-        return EXIT_ERROR
-    if turn.status == "stopped":
-        print("chinwag: stopped", file=sys.stderr)
-        return EXIT_STOPPED
-    if turn.status == "interrupted":  # settled by another process (`session stop`, recovery) meanwhile
-        print(f"chinwag: interrupted by another process; {len(turn.text):,} characters kept", file=sys.stderr)
-        return EXIT_STOPPED
-    return EXIT_OK
-
-
-async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.core.runner import Runner
-
-    printed = 0
-    tty = sys.stderr.isatty()
-
-    def on_update(update) -> None:
-        nonlocal printed
-        if stream and len(update.turn.text) > printed:
-            sys.stdout.write(common.terminal_safe(update.turn.text[printed:]))
-            sys.stdout.flush()
-            printed = len(update.turn.text)
-        if update.kind == "compacted":
-            print("\n(auto-compacted: the context passed the configured share of the model's window)", file=sys.stderr)
-        if tty and update.kind == "tool":
-            for call in update.tool_calls:
-                if call.status in ("completed", "failed"):
-                    continue
-                print(f"  ⋯ {call.name} {call.args}", file=sys.stderr)
-
-    def ask_on_terminal(session_id: str, request) -> None:
-        """`ask` mode in a terminal: list the agent's options on stderr, read a number."""
-        print(f"\n{request.title} ({request.kind}) needs permission:", file=sys.stderr)
-        for number, (_, name, _) in enumerate(request.options, 1):
-            print(f"  {number}. {name}", file=sys.stderr)
-
-        async def read_answer() -> None:
-            line = await asyncio.get_running_loop().run_in_executor(None, lambda: input("choose a number (Enter refuses): "))
-            chosen = line.strip()
-            valid = chosen.isdigit() and 0 < int(chosen) <= len(request.options)
-            runner.answer_permission(session_id, request.options[int(chosen) - 1][0] if valid else None)
-
-        asyncio.ensure_future(read_answer())
-
-    runner = Runner(store, common.config(), on_update=on_update,
-                    on_permission=ask_on_terminal if sys.stdin.isatty() and sys.stderr.isatty() else None)
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: runner.cancel(reply.session_id) or task.cancel())
-    turn = await runner.run_reply(reply)
-    await runner.drain()
-    await acp_pool.close_all()
-    if stream and printed:
-        sys.stdout.write("\n")
-        sys.stdout.flush()
-    return turn
-
-
-def cmd_stop(store: Store, args) -> int:
-    session = store.get_session(args.id)
-    turn = store.running_turn(session.id)
+@session.command("stop")
+@db_option
+@session_id_argument
+@with_store
+def cmd_stop(store: Store, *, session_id: str) -> int:
+    """stop a session's running turn, wherever it runs"""
+    found = store.get_session(session_id)
+    turn = store.running_turn(found.id)
     if turn is None:
-        _out(f"session {session.id} has no running turn")
-        return EXIT_OK
+        common.out(f"session {found.id} has no running turn")
+        return ExitCode.OK
     store.request_stop(turn.id)
     if turn.owner_pid and turn.owner_pid != os.getpid():
         try:
@@ -169,13 +162,11 @@ def cmd_stop(store: Store, args) -> int:
     if settled.status == "streaming":
         store.recover_interrupted()
         settled = store.get_turn(turn.id)
-    _out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
-    return EXIT_OK
+    common.out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
+    return ExitCode.OK
 
 
 def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
-    import time
-
     deadline = time.monotonic() + timeout
     turn = store.get_turn(turn_id)
     while turn.status == "streaming" and time.monotonic() < deadline:
@@ -184,178 +175,253 @@ def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
     return turn
 
 
-def cmd_attach(store: Store, args) -> int:
-    session = store.get_session(args.id)
-    if not args.plain and sys.stdout.isatty() and sys.stdin.isatty():
+@session.command("attach")
+@db_option
+@session_id_argument
+@click.option("--plain", is_flag=True, help="print to stdout instead of opening the TUI")
+@with_store
+def cmd_attach(store: Store, *, session_id: str, plain: bool) -> int:
+    """follow a session live (its running turn, or its last reply)"""
+    found = store.get_session(session_id)
+    if not plain and sys.stdout.isatty() and sys.stdin.isatty():
         from chinwag.app.cli.misc import launch_tui
 
-        return launch_tui(store.path, session_id=session.id)
+        return launch_tui(store.path, session_id=found.id)
     from chinwag.app.cli.follow import follow
 
-    return follow(store, session, _out)
+    return follow(store, found, common.out)
 
 
 # -- browsing ---------------------------------------------------------------------------
-def cmd_list(store: Store, args) -> int:
-    scope = "all" if args.all else "archived" if args.archived else "active"
-    sessions = store.list_sessions(filter=scope, workspace=args.workspace, kind=args.kind, limit=args.limit)
+@session.command("list", exclusive=[("all_", "archived")])
+@db_option
+@click.option("--all", "all_", is_flag=True, help="include archived sessions")
+@click.option("--archived", is_flag=True, help="only archived sessions")
+@click.option("--workspace")
+@click.option("--kind")
+@click.option("--limit", type=int, default=100, show_default=True)
+@json_option
+@with_store
+def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None, kind: str | None, limit: int,
+             as_json: bool) -> int:
+    """list sessions, newest activity first"""
+    scope = "all" if all_ else "archived" if archived else "active"
+    sessions = store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit)
     active = store.get_active_session_id()
     usage = store.token_usage([s.id for s in sessions])
-    if args.json:
+    if as_json:
         common.print_json([{**asdict(s), "active": s.id == active, "tokens_estimated": usage[s.id] == tokens.ESTIMATED,
                             "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
-        return EXIT_OK
+        return ExitCode.OK
     if not sessions:
-        _out("no sessions" + (" (try --all)" if scope == "active" else ""))
-        return EXIT_OK
+        common.out("no sessions" + (" (try --all)" if scope == "active" else ""))
+        return ExitCode.OK
     now = store.clock.now()
-    _out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
+    common.out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
     for s in sessions:
         title = s.title if len(s.title) <= 32 else s.title[:31] + "…"
         mark = "*" if s.id == active else " "
         state = "arch" if s.archived else s.state
-        _out(
+        common.out(
             f"{mark} {s.id:<26}  {title:<32}  {s.kind:<8}  {state:<5}  {s.turn_count:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
             f"{common.short_age(s.last_activity_at, now)}"
         )
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def cmd_show(store: Store, args) -> int:
-    session = store.get_session(args.id)
-    if args.json:
-        document = store.export_session(session.id)
+@session.command("show")
+@db_option
+@session_id_argument
+@json_option
+@with_store
+def cmd_show(store: Store, *, session_id: str, as_json: bool) -> int:
+    """show a session's details and transcript"""
+    found = store.get_session(session_id)
+    if as_json:
+        document = store.export_session(found.id)
         document.pop("events", None)
         common.print_json(document)
-        return EXIT_OK
-    sys.stdout.write(common.terminal_safe(store.export_markdown(session.id)))
-    return EXIT_OK
+        return ExitCode.OK
+    sys.stdout.write(common.terminal_safe(store.export_markdown(found.id)))
+    return ExitCode.OK
 
 
-def cmd_search(store: Store, args) -> int:
-    hits = store.search(args.query, limit=args.limit)
-    if args.json:
+@session.command("search")
+@db_option
+@click.argument("query")
+@click.option("--limit", type=int, default=50, show_default=True)
+@json_option
+@with_store
+def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
+    """full-text search over every session"""
+    hits = store.search(query, limit=limit)
+    if as_json:
         common.print_json([asdict(h) for h in hits])
-        return EXIT_OK
+        return ExitCode.OK
     if not hits:
-        _out(f"no matches for {args.query!r}")
-        return EXIT_OK
+        common.out(f"no matches for {query!r}")
+        return ExitCode.OK
     for hit in hits:
         where = f"{hit.role:<5}" if hit.role else "title"
         snippet = " ".join(hit.snippet.split())
-        _out(f"{hit.session_id}  {where}  {hit.session_title[:30]:<30}  {snippet}")
-    return EXIT_OK
+        common.out(f"{hit.session_id}  {where}  {hit.session_title[:30]:<30}  {snippet}")
+    return ExitCode.OK
 
 
 # -- changing sessions --------------------------------------------------------------------
-def cmd_switch(store: Store, args) -> int:
-    session = store.get_session(args.id)
-    store.set_active_session_id(session.id)
-    _out(f"active session: {session.id}  {session.title}")
-    return EXIT_OK
+@session.command("switch")
+@db_option
+@session_id_argument
+@with_store
+def cmd_switch(store: Store, *, session_id: str) -> int:
+    """make a session the active one"""
+    found = store.get_session(session_id)
+    store.set_active_session_id(found.id)
+    common.out(f"active session: {found.id}  {found.title}")
+    return ExitCode.OK
 
 
-def cmd_rename(store: Store, args) -> int:
-    session = store.rename_session(args.id, args.title)
-    _out(f"renamed {session.id}: {session.title}")
-    return EXIT_OK
+@session.command("rename")
+@db_option
+@session_id_argument
+@click.argument("title")
+@with_store
+def cmd_rename(store: Store, *, session_id: str, title: str) -> int:
+    """rename a session"""
+    renamed = store.rename_session(session_id, title)
+    common.out(f"renamed {renamed.id}: {renamed.title}")
+    return ExitCode.OK
 
 
-def cmd_fork(store: Store, args) -> int:
-    fork = store.fork_session(args.id, upto_turn_id=args.at, title=args.title)
-    _out(fork.id)
-    return EXIT_OK
+@session.command("fork")
+@db_option
+@session_id_argument
+@click.option("--at", metavar="TURN", help="last turn to copy (id or prefix)")
+@click.option("--title")
+@with_store
+def cmd_fork(store: Store, *, session_id: str, at: str | None, title: str | None) -> int:
+    """copy a session (up to a turn) into a new one"""
+    fork = store.fork_session(session_id, upto_turn_id=at, title=title)
+    common.out(fork.id)
+    return ExitCode.OK
 
 
-def cmd_compact(store: Store, args) -> int:
+@session.command("compact")
+@db_option
+@session_id_argument
+@click.option("--window", type=int, default=None, help="recent turns to keep (default 4)")
+@click.argument("instructions", nargs=-1)
+@with_store
+def cmd_compact(store: Store, *, session_id: str, window: int | None, instructions: tuple[str, ...]) -> int:
+    """summarize older turns to reclaim context
+
+    INSTRUCTIONS (the remaining words) say what the summary should focus on."""
+    # here: only `compact` pays for compaction
     from chinwag.app.agents import agent_for_session
     from chinwag.app.core.compaction import DEFAULT_WINDOW, compact
 
-    session = store.get_session(args.id)
-    agent = agent_for_session(session, common.config())
-    window = DEFAULT_WINDOW if args.window is None else args.window
-    result = asyncio.run(compact(store, agent, session.id, window=window, instructions=" ".join(args.instructions)))
-    _out(
+    found = store.get_session(session_id)
+    agent = agent_for_session(found, common.config())
+    keep = DEFAULT_WINDOW if window is None else window
+    result = asyncio.run(compact(store, agent, found.id, window=keep, instructions=" ".join(instructions)))
+    common.out(
         f"compacted {result.summarized} turns (kept {result.kept}): "
         f"context {result.tokens_before:,} -> {result.tokens_after:,} tokens"
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def cmd_archive(store: Store, args) -> int:
-    session = store.archive_session(args.id)
-    _out(f"archived {session.id}  {session.title}")
-    return EXIT_OK
+@session.command("archive")
+@db_option
+@session_id_argument
+@with_store
+def cmd_archive(store: Store, *, session_id: str) -> int:
+    """archive a session"""
+    archived = store.archive_session(session_id)
+    common.out(f"archived {archived.id}  {archived.title}")
+    return ExitCode.OK
 
 
-def cmd_restore(store: Store, args) -> int:
-    session = store.get_session(args.id, include_deleted=True)
-    if session.deleted:
-        session = store.undelete_session(session.id)
-    session = store.restore_session(session.id)
-    _out(f"restored {session.id}  {session.title}")
-    return EXIT_OK
+@session.command("restore")
+@db_option
+@session_id_argument
+@with_store
+def cmd_restore(store: Store, *, session_id: str) -> int:
+    """restore an archived (or soft-deleted) session"""
+    found = store.get_session(session_id, include_deleted=True)
+    if found.deleted:
+        found = store.undelete_session(found.id)
+    found = store.restore_session(found.id)
+    common.out(f"restored {found.id}  {found.title}")
+    return ExitCode.OK
 
 
-def cmd_delete(store: Store, args) -> int:
-    session = store.delete_session(args.id, force=args.force)
-    if args.force:
-        _out(f"deleted {session.id} permanently")
+@session.command("delete")
+@db_option
+@session_id_argument
+@click.option("--force", is_flag=True, help="remove it for good (no restore)")
+@with_store
+def cmd_delete(store: Store, *, session_id: str, force: bool) -> int:
+    """delete a session (soft; --force removes it for good)"""
+    deleted = store.delete_session(session_id, force=force)
+    if force:
+        common.out(f"deleted {deleted.id} permanently")
     else:
-        _out(f"deleted {session.id} (restore with `chinwag session restore {session.id}`; --force removes it for good)")
-    return EXIT_OK
+        common.out(f"deleted {deleted.id} (restore with `chinwag session restore {deleted.id}`; --force removes it for good)")
+    return ExitCode.OK
 
 
-def cmd_prune(store: Store, args) -> int:
-    age = common.parse_age(args.older_than)
-    victims = store.prune_sessions(age, dry_run=args.dry_run)
-    verb = "would delete" if args.dry_run else "deleted"
-    for session in victims:
-        _out(f"{verb} {session.id}  {session.title}  (archived {session.archived_at})")
-    _out(f"{verb} {len(victims)} archived session(s) older than {args.older_than}")
-    return EXIT_OK
+@session.command("prune")
+@db_option
+@click.option("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w")
+@click.option("--dry-run", is_flag=True, help="list what would be deleted, delete nothing")
+@with_store
+def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
+    """permanently delete archived sessions older than a cutoff"""
+    age = common.parse_age(older_than)
+    victims = store.prune_sessions(age, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for victim in victims:
+        common.out(f"{verb} {victim.id}  {victim.title}  (archived {victim.archived_at})")
+    common.out(f"{verb} {len(victims)} archived session(s) older than {older_than}")
+    return ExitCode.OK
 
 
-def cmd_export(store: Store, args) -> int:
-    text = store.export_json(args.id) if args.format == "json" else store.export_markdown(args.id)
-    if not args.output or args.output == "-":
-        sys.stdout.write(text if args.format == "json" else common.terminal_safe(text))
-        return EXIT_OK
-    target = files.safe_write(Path(args.output), text, force=args.force)
+@session.command("export")
+@db_option
+@session_id_argument
+@click.option("--format", "format_", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+@click.option("--force", is_flag=True, help="replace an existing FILE")
+@with_store
+def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool) -> int:
+    """export a session as Markdown or JSON"""
+    text = store.export_json(session_id) if format_ == "json" else store.export_markdown(session_id)
+    if not output or output == "-":
+        sys.stdout.write(text if format_ == "json" else common.terminal_safe(text))
+        return ExitCode.OK
+    target = files.safe_write(Path(output), text, force=force)
     print(f"wrote {target}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
-def cmd_import(store: Store, args) -> int:
-    if args.file == "-":
+@session.command("import")
+@db_option
+@click.argument("file")
+@click.option("--as-new", is_flag=True, help="import a copy with fresh session and turn ids")
+@with_store
+def cmd_import(store: Store, *, file: str, as_new: bool) -> int:
+    """import a JSON export
+
+    FILE '-' reads it from stdin."""
+    if file == "-":
         text = sys.stdin.read()
     else:
         try:
-            text = Path(args.file).read_text(encoding="utf-8")
+            text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from exc
-    session = store.import_session(text, as_new=args.as_new)
-    _out(session.id)
-    return EXIT_OK
-
-
-HANDLERS = {
-    "start": cmd_start,
-    "send": cmd_send,
-    "attach": cmd_attach,
-    "list": cmd_list,
-    "show": cmd_show,
-    "search": cmd_search,
-    "switch": cmd_switch,
-    "rename": cmd_rename,
-    "fork": cmd_fork,
-    "compact": cmd_compact,
-    "stop": cmd_stop,
-    "archive": cmd_archive,
-    "restore": cmd_restore,
-    "delete": cmd_delete,
-    "prune": cmd_prune,
-    "export": cmd_export,
-    "import": cmd_import,
-}
+            raise CliError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from exc
+    imported = store.import_session(text, as_new=as_new)
+    common.out(imported.id)
+    return ExitCode.OK
