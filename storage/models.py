@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
-SESSION_KINDS = ("project", "lead", "campaign", "general")
+
+class SessionKind(StrEnum):
+    """What a session is for; `chinwag.app.config.schema` re-exports it as `Kind`."""
+
+    PROJECT = "project"
+    LEAD = "lead"
+    CAMPAIGN = "campaign"
+    GENERAL = "general"
+
+
+SESSION_KINDS = tuple(kind.value for kind in SessionKind)  # plain strings, for messages and Literal[...]
 SESSION_STATES = ("init", "ready", "busy", "idle", "error")
 TURN_ROLES = ("user", "agent", "system", "summary")
 TURN_STATUSES = ("streaming", "complete", "stopped", "error", "interrupted")
@@ -69,7 +80,7 @@ def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tu
 class Session:
     id: str
     title: str
-    kind: str = "general"
+    kind: str = SessionKind.GENERAL.value
     workspace: str = ""
     agent: str = "echo"
     model: str = ""

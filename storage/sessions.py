@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.errors import AmbiguousId, NotFound, SessionBusy, StorageError
-from chinwag.storage.models import SESSION_KINDS, Session, storable
+from chinwag.storage.models import SESSION_KINDS, Session, SessionKind, storable
 from chinwag.storage.states import check_transition
 
 LIST_FILTERS = ("active", "archived", "all")
@@ -32,7 +32,7 @@ class SessionsMixin:
         self,
         *,
         title: str | None = None,
-        kind: str = "general",
+        kind: str = SessionKind.GENERAL.value,
         workspace: str = "",
         agent: str = "echo",
         model: str = "",
