@@ -7,11 +7,13 @@ import os
 
 from chinwag.app.agents.base import Agent, AgentError, AgentInfo
 from chinwag.app.agents.discovery import builtin_profiles
-from chinwag.app.config.loader import Config
+from chinwag.app.config import schema
+from chinwag.app.config.loader import CASCADE_KEYS, Config
+from chinwag.app.config.schema import AgentKind
 
-KINDS = ("echo", "openai", "anthropic", "acp")
-PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "max_tokens_param",
-                    "timeout", "connect_timeout", "max_retries")
+KINDS = schema.AGENT_KINDS
+PROVIDER_OPTIONS = schema.provider_options()
+CASCADED_OPTIONS = tuple(key for key in PROVIDER_OPTIONS if key in CASCADE_KEYS)  # a session may override these
 
 
 def profile_for(name: str, config: Config, environ=None) -> dict:
@@ -28,18 +30,18 @@ def profile_for(name: str, config: Config, environ=None) -> dict:
 
 def build_from_profile(name: str, profile: dict, *, model: str = "", environ=None) -> Agent:
     kind = profile.get("kind", "")
-    if kind == "echo":
+    if kind == AgentKind.ECHO:
         from chinwag.app.agents.echo import EchoAgent
 
         return EchoAgent(name, model or profile.get("model", ""), delay=profile.get("delay"),
                          chunk=profile.get("chunk", 4))
-    if kind in ("openai", "anthropic"):
+    if kind in schema.PROVIDER_KINDS:
         from chinwag.app.agents.providers.agent import ProviderAgent
 
         options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
         return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
                              environ=environ, **options)
-    if kind == "acp":
+    if kind == AgentKind.ACP:
         raise AgentError(f"agent {name!r} is an ACP agent: it runs inside a session")
     raise AgentError(f"agent {name!r} has kind {kind!r}, which this version does not support "
                      f"(supported: {', '.join(KINDS)})")
@@ -54,7 +56,7 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
     from chinwag.app.agents.settings import effective
 
     profile = {**profile_for(session.agent, config, environ)}
-    if profile.get("kind") == "acp":
+    if profile.get("kind") == AgentKind.ACP:
         from chinwag.app.agents.acp.agent import AcpAgent
 
         meta = session.metadata or {}
@@ -62,7 +64,7 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
         return AcpAgent(session.agent, profile, session_id=session.id, workspace=session.workspace,
                         mode=session.mode, known_session=known)
     values = effective(config, session=session, environ=environ, probe=False)
-    for key in ("system_prompt", "temperature", "max_tokens"):
+    for key in CASCADED_OPTIONS:
         if key in values:
             profile[key] = values[key].value
     return build_from_profile(session.agent, profile, model=values["model"].value if "model" in values else "",
@@ -70,9 +72,9 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
 
 
 def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
-    if kind == "echo":
+    if kind == AgentKind.ECHO:
         return True, "offline, built in"
-    if kind == "acp":
+    if kind == AgentKind.ACP:
         import shutil
 
         command = profile.get("command") or []
@@ -105,7 +107,7 @@ def list_agents(config: Config, environ=None) -> list[AgentInfo]:
         profile = profile_for(name, config, environ)
         kind = profile.get("kind", "")
         ok, detail = _availability(kind, profile, environ)
-        model = profile.get("model") or ("echo-1" if kind == "echo" else "")
+        model = profile.get("model") or ("echo-1" if kind == AgentKind.ECHO else "")
         infos.append(AgentInfo(name, kind, model=model, available=ok, detail=detail))
     return infos
 

@@ -15,7 +15,7 @@ def run_config_command(args) -> int:
         return 0
     if args.action == "init":
         return _config_init(args)
-    from chinwag.app.agents.settings import effective
+    from chinwag.app.agents.settings import effective, section_settings, shown
 
     cfg = common.config()
     session = None
@@ -26,19 +26,19 @@ def run_config_command(args) -> int:
         finally:
             store.close()
     workspace = args.workspace or (session.workspace if session else cfg.defaults.get("workspace") or os.getcwd())
-    values = effective(cfg, session=session, workspace=workspace)
+    values = {**effective(cfg, session=session, workspace=workspace), **section_settings(cfg)}
     if args.json:
         common.print_json({
             "path": str(cfg.path) if cfg.path else None,
             "workspace": workspace,
             "session": session.id if session else None,
-            "effective": {key: {"value": s.value, "origin": s.origin} for key, s in sorted(values.items())},
+            "effective": {key: {"value": shown(key, s.value), "origin": s.origin} for key, s in sorted(values.items())},
         })
         return 0
     print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
     print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
     for key, setting in sorted(values.items()):
-        print(f"{key} = {setting.value!r}  # {setting.origin}")
+        print(f"{key} = {shown(key, setting.value)!r}  # {setting.origin}")
     return 0
 
 
