@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from chinwag.app.cli.common import CliError
+from chinwag.app.config.schema import KINDS, MODES
 from chinwag.app.errors import first_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STOPPED = 0, 1, 2, 130
@@ -52,10 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("start", "start a session and, with a prompt, run its first turn")
     p.add_argument("--agent", help="agent name or config profile")
     p.add_argument("--model", help="model for the agent")
-    p.add_argument("--kind", choices=["project", "lead", "campaign", "general"])
+    p.add_argument("--kind", choices=KINDS)
     p.add_argument("--title")
     p.add_argument("--workspace")
-    p.add_argument("--mode", choices=["ask", "bypass", "readonly"], default=None)
+    p.add_argument("--mode", choices=MODES, default=None)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a setting for this session only (system_prompt, temperature, max_tokens, ...)")
     _turn_options(p)

@@ -34,7 +34,8 @@ def _out(text: str = "") -> None:
 # -- turns ------------------------------------------------------------------------------
 def cmd_start(store: Store, args) -> int:
     cfg = common.config()
-    from chinwag.app.agents.settings import new_session_choice, parse_override
+    from chinwag.app.agents.settings import new_session_choice, new_session_kind, parse_override
+    from chinwag.app.config.schema import Mode
 
     workspace = args.workspace if args.workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
@@ -51,11 +52,11 @@ def cmd_start(store: Store, args) -> int:
     prompt = common.read_prompt(args.prompt)
     session = store.create_session(
         title=args.title,
-        kind=args.kind or cfg.defaults.get("kind", "general"),
+        kind=args.kind or new_session_kind(cfg),
         workspace=workspace,
         agent=choice.agent,
         model=choice.model,
-        mode=args.mode or "ask",
+        mode=args.mode or Mode.ASK.value,
         config=overrides,
     )
     store.set_active_session_id(session.id)

@@ -28,6 +28,7 @@ from acp.client.connection import ClientSideConnection
 from acp.schema import ClientCapabilities, FileSystemCapabilities, Implementation
 
 from chinwag.app.config import paths
+from chinwag.app.config.schema import Mode
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.client import ChinwagClient
@@ -60,7 +61,7 @@ class AcpProcess:
         self.command = command
         self.env = env
         self.cwd = cwd
-        self.client = ChinwagClient(workspace, lambda: "ask", env=env)
+        self.client = ChinwagClient(workspace, lambda: Mode.ASK, env=env)
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
@@ -250,7 +251,7 @@ class AcpAgent:
         self.workspace = workspace or os.getcwd()
         self.cwd = profile.get("cwd") or self.workspace
         self.session_id = session_id
-        self.mode = mode or "ask"
+        self.mode = mode or Mode.ASK.value
         self.known_session = known_session
         self.init_timeout = float(profile.get("timeout") or INIT_TIMEOUT)
         self.idle_timeout = float(profile.get("idle_timeout") or IDLE_TIMEOUT)
