@@ -1,8 +1,8 @@
 """Chinwag's storage layer: one SQLite file (via sqlite-utils) holding sessions, turns,
 tool calls, events and full-text indexes. No Textual, no network: data in, data out.
 
-`Store` (and with it sqlite-utils) is imported on first use, so reading a row type or an
-enum (`chinwag.storage.models`) costs no database code: `chinwag --version` stays fast.
+`Store` (and with it sqlite-utils) and the row types are imported on first use, so reading
+an enum (`chinwag.storage.enums`) costs no database code: `chinwag --version` stays fast.
 """
 
 from typing import TYPE_CHECKING
@@ -19,17 +19,20 @@ from chinwag.storage.errors import (
     SessionBusy,
     StorageError,
 )
-from chinwag.storage.models import Event, SearchHit, Session, ToolCall, Turn
 
 if TYPE_CHECKING:
+    from chinwag.storage.models import Event, SearchHit, Session, ToolCall, Turn
     from chinwag.storage.store import Store
+
+_LAZY = {"Store": "store", "Event": "models", "SearchHit": "models", "Session": "models", "ToolCall": "models",
+         "Turn": "models"}
 
 
 def __getattr__(name: str):
-    if name == "Store":
-        from chinwag.storage.store import Store
+    if name in _LAZY:
+        import importlib
 
-        return Store
+        return getattr(importlib.import_module(f"chinwag.storage.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -8,18 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from enum import StrEnum
 from typing import Any
 
-
-class SessionKind(StrEnum):
-    """What a session is for; `chinwag.app.config.schema` re-exports it as `Kind`."""
-
-    PROJECT = "project"
-    LEAD = "lead"
-    CAMPAIGN = "campaign"
-    GENERAL = "general"
-
+from chinwag.storage.enums import SessionKind
 
 SESSION_KINDS = tuple(kind.value for kind in SessionKind)  # plain strings, for messages and Literal[...]
 SESSION_STATES = ("init", "ready", "busy", "idle", "error")

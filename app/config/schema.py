@@ -10,12 +10,11 @@ show` and the commented template `chinwag config init` writes (`template.py`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Flag, StrEnum, auto
 from functools import cache
 
-from chinwag.storage.models import SessionKind as Kind  # storage validates kinds, so it owns the enum
+from chinwag.storage.enums import SessionKind as Kind  # storage validates kinds, so it owns the enum
 
 
 class Mode(StrEnum):
@@ -196,6 +195,7 @@ def provider_options() -> tuple[str, ...]:
 
 def toml_value(value: object) -> str:
     """`value` written as TOML (strings, numbers, lists of strings)."""
+    import json  # only `config init` writes TOML: not paid at start-up
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
