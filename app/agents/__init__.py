@@ -8,11 +8,13 @@ import shutil
 
 from chinwag.app.agents.base import Agent, AgentError, AgentInfo
 from chinwag.app.agents.discovery import builtin_profiles, ollama_models
-from chinwag.app.config.loader import Config
+from chinwag.app.config import schema
+from chinwag.app.config.loader import CASCADE_KEYS, Config
+from chinwag.app.config.schema import AgentKind
 
-KINDS = ("echo", "openai", "anthropic", "acp")
-PROVIDER_OPTIONS = ("base_url", "api_key_env", "system_prompt", "temperature", "max_tokens", "max_tokens_param",
-                    "timeout", "connect_timeout", "max_retries")
+KINDS = schema.AGENT_KINDS
+PROVIDER_OPTIONS = schema.provider_options()
+CASCADED_OPTIONS = tuple(key for key in PROVIDER_OPTIONS if key in CASCADE_KEYS)  # a session may override these
 
 
 def profile_for(name: str, config: Config, environ=None) -> dict:
@@ -29,18 +31,18 @@ def profile_for(name: str, config: Config, environ=None) -> dict:
 
 def build_from_profile(name: str, profile: dict, *, model: str = "", environ=None) -> Agent:
     kind = profile.get("kind", "")
-    if kind == "echo":
+    if kind == AgentKind.ECHO:
         from chinwag.app.agents.echo import EchoAgent  # lazy: start-up (asyncio)
 
         return EchoAgent(name, model or profile.get("model", ""), delay=profile.get("delay"),
                          chunk=profile.get("chunk", 4))
-    if kind in ("openai", "anthropic"):
+    if kind in schema.PROVIDER_KINDS:
         from chinwag.app.agents.providers.agent import ProviderAgent  # lazy: start-up
 
         options = {key: profile[key] for key in PROVIDER_OPTIONS if profile.get(key) is not None}
         return ProviderAgent(name, kind, model or profile.get("model", ""), key_optional=bool(profile.get("local")),
                              environ=environ, **options)
-    if kind == "acp":
+    if kind == AgentKind.ACP:
         raise AgentError(f"agent {name!r} is an ACP agent: it runs inside a session")
     raise AgentError(f"agent {name!r} has kind {kind!r}, which this version does not support "
                      f"(supported: {', '.join(KINDS)})")
@@ -55,7 +57,7 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
     from chinwag.app.agents.settings import effective  # lazy: import cycle (settings imports this package)
 
     profile = {**profile_for(session.agent, config, environ)}
-    if profile.get("kind") == "acp":
+    if profile.get("kind") == AgentKind.ACP:
         from chinwag.app.agents.acp.agent import AcpAgent  # lazy: start-up (the ACP SDK)
 
         meta = session.metadata or {}
@@ -63,7 +65,7 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
         return AcpAgent(session.agent, profile, session_id=session.id, workspace=session.workspace,
                         mode=session.mode, known_session=known)
     values = effective(config, session=session, environ=environ, probe=False)
-    for key in ("system_prompt", "temperature", "max_tokens"):
+    for key in CASCADED_OPTIONS:
         if key in values:
             profile[key] = values[key].value
     return build_from_profile(session.agent, profile, model=values["model"].value if "model" in values else "",
@@ -71,9 +73,9 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
 
 
 def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
-    if kind == "echo":
+    if kind == AgentKind.ECHO:
         return True, "offline, built in"
-    if kind == "acp":
+    if kind == AgentKind.ACP:
         command = profile.get("command") or []
         program = command[0] if isinstance(command, list) and command else ""
         found = bool(program) and (shutil.which(program) is not None or os.path.exists(program))
@@ -102,7 +104,7 @@ def list_agents(config: Config, environ=None) -> list[AgentInfo]:
         profile = profile_for(name, config, environ)
         kind = profile.get("kind", "")
         ok, detail = _availability(kind, profile, environ)
-        model = profile.get("model") or ("echo-1" if kind == "echo" else "")
+        model = profile.get("model") or ("echo-1" if kind == AgentKind.ECHO else "")
         infos.append(AgentInfo(name, kind, model=model, available=ok, detail=detail))
     return infos
 

@@ -16,12 +16,16 @@ from pathlib import Path
 
 from chinwag.app.agents import profile_for
 from chinwag.app.agents.discovery import ECHO_HINT, discover_default, ollama_models
+from chinwag.app.config import schema
 from chinwag.app.config.loader import CASCADE_KEYS, Config
+from chinwag.app.config.schema import Scope
 
-BUILTIN = {"system_prompt": "", "context_window": 0, "auto_compact": 0.8}
-AGENT_ONLY = ("kind", "base_url", "api_key_env", "timeout", "connect_timeout", "max_retries", "delay", "chunk",
-              "command", "cwd")
-SESSION_KEYS = tuple(k for k in CASCADE_KEYS if k not in ("agent", "model"))
+BUILTIN = {key: spec.default for key, spec in CASCADE_KEYS.items() if spec.default is not None}
+AGENT_ONLY = tuple(key for key in schema.keys(Scope.AGENT) if key not in CASCADE_KEYS)
+SESSION_KEYS = schema.session_keys()
+# settings of their own section, outside the cascade: shown by `config show` as "defaults.kind", "ui.theme"
+SECTION_ONLY = {f"defaults.{k}": s for k, s in schema.keys(Scope.DEFAULTS).items() if k not in CASCADE_KEYS} | {
+    f"ui.{k}": s for k, s in schema.keys(Scope.UI).items()}
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,11 @@ def new_session_choice(config: Config, workspace: str, *, agent: str = "", model
     return NewSession(agent, model, hint)
 
 
+def new_session_kind(config: Config) -> str:
+    """The kind of a new session: [defaults] kind, else the built-in one."""
+    return str(config.defaults.get("kind") or schema.keys(Scope.DEFAULTS)["kind"].default)
+
+
 def session_key(key: str) -> str:
     """`key` if it can be set per session; else ValueError naming the ones that can."""
     key = key.strip()
@@ -123,15 +132,25 @@ def session_key(key: str) -> str:
 def parse_override(key: str, raw: str):
     """A per-session override from text (`/set temperature 0.2`, `--set temperature=0.2`),
     typed and checked; raises ValueError with a one-line message."""
-    key = session_key(key)
-    wanted = CASCADE_KEYS[key]
-    raw = raw.strip()
-    if wanted is str:
-        return raw
-    try:
-        value = int(raw) if wanted is int else float(raw)
-    except ValueError:
-        raise ValueError(f"{key} needs a number, not {raw!r}") from None
-    if value < 0 or (key == "auto_compact" and value >= 1):
-        raise ValueError(f"{key} is out of range ({raw})" + (" (a share below 1, e.g. 0.8)" if key == "auto_compact" else ""))
-    return value
+    return schema.keys(Scope.SESSION)[session_key(key)].parse(raw)
+
+
+def section_settings(config: Config) -> dict[str, Setting]:
+    """The [defaults] settings outside the cascade (kind, workspace of new sessions) and [ui]'s,
+    as `config show` lists them: configured, else built-in where there is a built-in value."""
+    where = f" ({config.path})" if config.path else ""
+    out: dict[str, Setting] = {}
+    for dotted, spec in SECTION_ONLY.items():
+        section, _, key = dotted.partition(".")
+        table = config.defaults if section == "defaults" else config.ui
+        if key in table:
+            out[dotted] = Setting(table[key], f"[{section}]{where}")
+        elif spec.default is not None:
+            out[dotted] = Setting(spec.default, "built-in")
+    return out
+
+
+def shown(key: str, value: object) -> object:
+    """A value as `config show` prints it (an agent's `env` values are never printed)."""
+    spec = schema.keys(Scope.AGENT).get(key) if key in AGENT_ONLY else None
+    return spec.shown(value) if spec else value

@@ -13,13 +13,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
+from chinwag.app.config.schema import KINDS, MODES
+from chinwag.app.config.schema import Kind as SessionKind
+from chinwag.app.config.schema import Mode as SessionMode
 from chinwag.app.core.compaction import DEFAULT_WINDOW
-from chinwag.storage.models import SESSION_KINDS
 from chinwag.storage.sessions import MAX_TITLE, clean_title
 
 PAGE_MAX = 500
-Kind = Literal[SESSION_KINDS]  # type: ignore[valid-type]  # the storage tuple, spelled once
-Mode = Literal["ask", "bypass", "readonly"]
+Kind = Literal[KINDS]  # type: ignore[valid-type]  # the schema's enums, spelled once
+Mode = Literal[MODES]  # type: ignore[valid-type]
 
 
 # -- query values: parsed as the handlers always have (int(), true/false/1/0) -------------
@@ -98,11 +100,11 @@ TITLE_NOTE = f"one line; a longer title than {MAX_TITLE} characters is cut (endi
 
 class CreateSession(Body):
     title: str = Field("", description=f"{TITLE_NOTE}; empty: a default title")
-    kind: Kind = "general"
+    kind: Kind = SessionKind.GENERAL.value
     workspace: str = Field("", description="empty: the configured default workspace, else the server's folder")
     agent: str = Field("", description="an agent profile of the config; empty: the default")
     model: str = Field("", description="empty: the agent's default model")
-    mode: Mode = "ask"
+    mode: Mode = SessionMode.ASK.value
     prompt: str = Field("", description="a first prompt to send (empty: none)")
     metadata: dict[str, Any] = Field(default_factory=dict)
 

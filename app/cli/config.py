@@ -28,7 +28,7 @@ def config() -> None:
 @click.option("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
 def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) -> int:
     """effective values and where they come from"""
-    from chinwag.app.agents.settings import effective  # here, so `config path` stays light
+    from chinwag.app.agents.settings import effective, section_settings, shown  # here: `config path` stays light
 
     cfg = common.config()
     session = None
@@ -39,19 +39,19 @@ def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) ->
         finally:
             store.close()
     workspace = workspace or (session.workspace if session else cfg.defaults.get("workspace") or os.getcwd())
-    values = effective(cfg, session=session, workspace=workspace)
+    values = {**effective(cfg, session=session, workspace=workspace), **section_settings(cfg)}
     if as_json:
         common.print_json({
             "path": str(cfg.path) if cfg.path else None,
             "workspace": workspace,
             "session": session.id if session else None,
-            "effective": {key: {"value": s.value, "origin": s.origin} for key, s in sorted(values.items())},
+            "effective": {key: {"value": shown(key, s.value), "origin": s.origin} for key, s in sorted(values.items())},
         })
         return ExitCode.OK
     print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
     print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
     for key, setting in sorted(values.items()):
-        print(f"{key} = {setting.value!r}  # {setting.origin}")
+        print(f"{key} = {shown(key, setting.value)!r}  # {setting.origin}")
     return ExitCode.OK
 
 

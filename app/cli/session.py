@@ -21,8 +21,9 @@ from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
+from chinwag.app.config.schema import KINDS, MODES, Mode
 from chinwag.storage import Store, files, tokens
-from chinwag.storage.models import SESSION_KINDS, Turn
+from chinwag.storage.models import Turn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,10 +71,10 @@ def json_option(command: F) -> F:
 @db_option
 @click.option("--agent", help="agent name or config profile")
 @click.option("--model", help="model for the agent")
-@click.option("--kind", type=click.Choice(SESSION_KINDS))
+@click.option("--kind", type=click.Choice(KINDS))
 @click.option("--title")
 @click.option("--workspace")
-@click.option("--mode", type=click.Choice(["ask", "bypass", "readonly"]))
+@click.option("--mode", type=click.Choice(MODES))
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="a setting for this session only (system_prompt, temperature, max_tokens, ...)")
 @turn_options
@@ -86,7 +87,11 @@ def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str |
 
     PROMPT '-' reads the opening prompt from stdin."""
     cfg = common.config()
-    from chinwag.app.agents.settings import new_session_choice, parse_override  # here: `list` need not pay
+    from chinwag.app.agents.settings import (  # here: `list` need not pay
+        new_session_choice,
+        new_session_kind,
+        parse_override,
+    )
 
     workspace = workspace if workspace is not None else (cfg.defaults.get("workspace") or os.getcwd())
     # unknown agent: a clear error before anything is written
@@ -103,11 +108,11 @@ def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str |
     text = common.read_prompt(prompt)
     created = store.create_session(
         title=title,
-        kind=kind or cfg.defaults.get("kind", "general"),
+        kind=kind or new_session_kind(cfg),
         workspace=workspace,
         agent=choice.agent,
         model=choice.model,
-        mode=mode or "ask",
+        mode=mode or Mode.ASK.value,
         config=overrides,
     )
     store.set_active_session_id(created.id)

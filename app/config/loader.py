@@ -22,6 +22,7 @@
     system_prompt = "Answer briefly."
 
 Effective values cascade: session > workspace > agent profile > [defaults] (see settings.py).
+Which key may be set where, its type, range and help: `schema.py`.
 
 Secrets never live here: a profile names the environment variable that holds its key.
 """
@@ -33,45 +34,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chinwag.app.config import paths
+from chinwag.app.config import paths, schema
+from chinwag.app.config.schema import Scope, Spec
 
-CASCADE_KEYS = {
-    "agent": str,
-    "model": str,
-    "system_prompt": str,
-    "temperature": (int, float),
-    "context_window": int,
-    "auto_compact": (int, float),
-    "max_tokens": int,
-}
-DEFAULT_KEYS = {**CASCADE_KEYS, "kind": str, "workspace": str}
-AGENT_KEYS = {
-    "kind": str,
-    "model": str,
-    "base_url": str,
-    "api_key_env": str,
-    "system_prompt": str,
-    "temperature": (int, float),
-    "context_window": int,
-    "auto_compact": (int, float),
-    "max_tokens": int,
-    "max_tokens_param": str,
-    "timeout": (int, float),
-    "connect_timeout": (int, float),
-    "max_retries": int,
-    "delay": (int, float),
-    "chunk": int,
-    "command": list,
-    "env": dict,
-    "pass_env": list,
-    "cwd": str,
-    "idle_timeout": (int, float),
-}
-UI_KEYS: dict[str, type | tuple[type, ...]] = {
-    "theme": str,  # a Textual theme name: "chinwag" (dark, the default), "chinwag-light", "nord", ...
-}
 TOP_KEYS = {"defaults", "agents", "keys", "workspaces", "ui"}
-MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens", "both")
+DEFAULT_KEYS = schema.keys(Scope.DEFAULTS)
+AGENT_KEYS = schema.keys(Scope.AGENT)
+CASCADE_KEYS = schema.keys(Scope.WORKSPACE)  # what a workspace (and the cascade above an agent) may set
+UI_KEYS = schema.keys(Scope.UI)
 
 
 class ConfigError(Exception):
@@ -98,25 +68,19 @@ def _line_of(text: str, key: str) -> str:
     return ""
 
 
-def _check(section: dict, allowed: dict, where: str, path: Path, text: str) -> None:
+def _check(section: dict, allowed: dict[str, Spec], where: str, path: Path, text: str) -> None:
     for key, value in section.items():
         if key not in allowed:
             raise ConfigError(
                 f"{path}{_line_of(text, key)}: unknown key {key!r} in {where} "
                 f"(known: {', '.join(sorted(allowed))})"
             )
-        if not isinstance(value, allowed[key]) or isinstance(value, bool) and allowed[key] is not bool:
+        spec = allowed[key]
+        if not spec.accepts(value):
             raise ConfigError(f"{path}{_line_of(text, key)}: {where}.{key} has the wrong type ({type(value).__name__})")
-
-
-def _check_agent_values(profile: dict, where: str, path: Path, text: str) -> None:
-    param = profile.get("max_tokens_param")
-    if param is not None and param not in MAX_TOKENS_PARAMS:
-        raise ConfigError(f"{path}{_line_of(text, 'max_tokens_param')}: {where}.max_tokens_param is {param!r} "
-                          f"(one of: {', '.join(MAX_TOKENS_PARAMS)})")
-    names = profile.get("pass_env")
-    if names is not None and not all(isinstance(n, str) and n for n in names):
-        raise ConfigError(f"{path}{_line_of(text, 'pass_env')}: {where}.pass_env must be a list of variable names")
+        problem = spec.problem(value)
+        if problem:
+            raise ConfigError(f"{path}{_line_of(text, key)}: {where}.{key} {problem}")
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -147,7 +111,6 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(profile, dict):
             raise ConfigError(f"{path}: agents.{name} must be a table")
         _check(profile, AGENT_KEYS, f"[agents.{name}]", path, text)
-        _check_agent_values(profile, f"[agents.{name}]", path, text)
     keys = data.get("keys", {})
     if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
         raise ConfigError(f"{path}: [keys] maps binding ids to key names, e.g. quit = \"ctrl+x\"")

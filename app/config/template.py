@@ -1,19 +1,42 @@
 """The commented default `config.toml` written by `chinwag config init`: every section,
 provider examples and presets for the common ACP coding agents (with how to install each).
+The [defaults] and [ui] sections and the list of profile keys are generated from the schema
+(`schema.py`), so the template names every key and only keys the loader accepts.
 Everything is commented out, so the file changes nothing until edited."""
 
-DEFAULT_CONFIG = '''\
+from __future__ import annotations
+
+from chinwag.app.config.schema import MODES, Scope, Spec, keys, toml_value
+
+COLUMN = 30  # where a line's comment starts
+
+
+def _line(spec: Spec) -> str:
+    value = spec.example if spec.example is not None else spec.default
+    text = f"# {spec.name} = {toml_value(value if value is not None else '')}"
+    note = spec.help + (f": {' | '.join(spec.choices)}" if spec.choices else "")
+    return f"{text:<{COLUMN - 2}}  # {note}"
+
+
+def _section(scope: Scope, header: str) -> str:
+    return "\n".join([header, *(_line(spec) for spec in keys(scope).values())]) + "\n"
+
+
+def _profile_keys() -> str:
+    rows = [f"#   {spec.name:<18}{spec.help}" + (f": {' | '.join(spec.choices)}" if spec.choices else "")
+            for spec in keys(Scope.AGENT).values()]
+    return "\n".join(["# -- agent profiles: [agents.NAME] takes these keys ------------------------------------",
+                      *rows]) + "\n"
+
+
+INTRO = '''\
 # Chinwag configuration. Effective values: `chinwag config show [--session ID]`.
 # Settings cascade: session (/set) > [workspaces."DIR"] > [agents.NAME] > [defaults].
 # Keys never live here: a profile names the environment variable that holds its key.
 
-[defaults]
-# agent = "claude"            # with no agent named: a provider key in the environment,
-#                             # then Ollama, then the offline echo agent
-# kind = "general"            # project | lead | campaign | general
-# temperature = 0.3
-# auto_compact = 0.8          # compact when the context passes 80% of context_window
+'''
 
+PRESETS = '''\
 # -- models over HTTP ---------------------------------------------------------------------
 # [agents.claude]
 # kind = "anthropic"
@@ -37,7 +60,7 @@ DEFAULT_CONFIG = '''\
 #                             # api.openai.com) | max_completion_tokens | both
 
 # -- coding agents over ACP (the Agent Client Protocol) -----------------------------------
-# Chinwag starts the agent in the session's workspace; /mode ask|bypass|readonly decides
+# Chinwag starts the agent in the session's workspace; /mode MODES decides
 # its permissions. Install the agent first; check its own docs if a command has changed.
 
 # [agents.claude-code]        # npm install -g @zed-industries/claude-code-acp
@@ -71,4 +94,7 @@ DEFAULT_CONFIG = '''\
 # -- keys -----------------------------------------------------------------------------------
 # [keys]                      # ids: cancel_turn toggle_sidebar new_session copy_last_reply
 # new_session = "ctrl+o"      #      focus_prompt focus_transcript focus_sidebar quit
-'''
+'''.replace("/mode MODES", f"/mode {'|'.join(MODES)}")
+
+DEFAULT_CONFIG = "\n".join([INTRO + _section(Scope.DEFAULTS, "[defaults]"), _section(Scope.UI, "[ui]"),
+                            _profile_keys(), PRESETS])

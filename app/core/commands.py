@@ -8,6 +8,9 @@ import difflib
 import shlex
 from dataclasses import dataclass, field
 
+from chinwag.app.config import schema
+from chinwag.app.config.schema import MODE_HELP, MODES, Scope
+
 
 @dataclass(frozen=True)
 class Command:
@@ -49,7 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("clear", "forget the context: earlier turns stay visible but are no longer sent", group="turn"),
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
     Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),
-    Command("mode", "permission mode for tool use", "/mode ask|bypass|readonly", takes_args=True, arg_kind="mode"),
+    Command("mode", "permission mode for tool use", f"/mode {'|'.join(MODES)}", takes_args=True, arg_kind="mode"),
     Command("theme", "switch the colour theme (no name: list them)", "/theme [NAME]", takes_args=True,
             arg_kind="theme", group="app"),
     Command("set", "override a setting for this session only", "/set KEY VALUE", takes_args=True,
@@ -57,19 +60,9 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
-    "setting": [
-        ("system_prompt", "instructions sent first", "system_prompt"),
-        ("temperature", "sampling temperature, e.g. 0.2", "temperature"),
-        ("max_tokens", "longest reply in tokens", "max_tokens"),
-        ("context_window", "the model's window in tokens (for the meter)", "context_window"),
-        ("auto_compact", "compact when the context passes this share, e.g. 0.8", "auto_compact"),
-    ],
+    "setting": [(key, spec.help, key) for key, spec in schema.keys(Scope.SESSION).items()],
     "export_format": [("md", "Markdown document", "md"), ("json", "lossless JSON (re-importable)", "json")],
-    "mode": [
-        ("ask", "ask before a tool writes or runs", "ask"),
-        ("bypass", "allow every tool call", "bypass"),
-        ("readonly", "refuse anything that writes or runs", "readonly"),
-    ],
+    "mode": [(mode.value, help, mode.value) for mode, help in MODE_HELP.items()],
 }
 
 

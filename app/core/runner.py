@@ -44,6 +44,7 @@ from chinwag.app.agents.base import (
     estimate_tokens,
 )
 from chinwag.app.config.loader import Config
+from chinwag.app.config.schema import AgentKind
 from chinwag.app.core.context import build_messages
 from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import StorageError, Store
@@ -55,7 +56,7 @@ from chinwag.storage.tokens import UNREPORTED
 log = logging.getLogger("chinwag.runner")
 # A coding agent's model sees its own system prompt, tools and files: an estimate from
 # Chinwag's messages would be far off, so a turn it reports no usage for records none.
-UNESTIMATED_KINDS = {"acp"}
+UNESTIMATED_KINDS = {AgentKind.ACP.value}
 
 
 @dataclass

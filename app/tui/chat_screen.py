@@ -186,13 +186,13 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def _create_session(self) -> Session:
         import os
 
-        from chinwag.app.agents.settings import new_session_choice
+        from chinwag.app.agents.settings import new_session_choice, new_session_kind
 
         cfg = self._config or Config()
         workspace = cfg.defaults.get("workspace") or os.getcwd()
         choice = new_session_choice(cfg, workspace)
         return self.store.create_session(
-            agent=choice.agent, model=choice.model, kind=cfg.defaults.get("kind", "general"), workspace=workspace,
+            agent=choice.agent, model=choice.model, kind=new_session_kind(cfg), workspace=workspace,
         )
 
     def _agent_choices(self) -> list[tuple[str, str, str]]:

@@ -10,9 +10,9 @@ from textual import work
 
 from chinwag.app.agents import agent_for_session, profile_for
 from chinwag.app.agents.settings import effective
+from chinwag.app.config.schema import PROVIDER_KINDS
 from chinwag.app.errors import first_line
 
-PROVIDER_KINDS = ("openai", "anthropic")
 MODEL_LIST_SHOWN = 8
 WARM_UP_DELAY = 1.5  # seconds after opening a provider session
 

@@ -42,6 +42,7 @@ from chinwag.app.agents.base import (
     Usage,
 )
 from chinwag.app.config import paths
+from chinwag.app.config.schema import Mode
 from chinwag.storage import files
 
 INIT_TIMEOUT = 30.0
@@ -62,7 +63,7 @@ class AcpProcess:
         self.command = command
         self.env = env
         self.cwd = cwd
-        self.client = ChinwagClient(workspace, lambda: "ask", env=env)
+        self.client = ChinwagClient(workspace, lambda: Mode.ASK, env=env)
         self.stderr_path = stderr_path
         self.capabilities: dict = {}
         self.agent_name = ""  # what the agent calls itself (initialize's agentInfo)
@@ -248,7 +249,7 @@ class AcpAgent:
         self.workspace = workspace or os.getcwd()
         self.cwd = profile.get("cwd") or self.workspace
         self.session_id = session_id
-        self.mode = mode or "ask"
+        self.mode = mode or Mode.ASK.value
         self.known_session = known_session
         self.init_timeout = float(profile.get("timeout") or INIT_TIMEOUT)
         self.idle_timeout = float(profile.get("idle_timeout") or IDLE_TIMEOUT)

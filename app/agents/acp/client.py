@@ -35,6 +35,7 @@ from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.acp.mapping import UpdateMapper
 from chinwag.app.agents.base import Permission
+from chinwag.app.config.schema import Mode
 from chinwag.storage import files
 from chinwag.storage.errors import StorageError
 
@@ -116,8 +117,8 @@ class ChinwagClient:
         title = getattr(tool_call, "title", None) or "a tool call"
         call_id = getattr(tool_call, "tool_call_id", "")
         mode = self.mode()
-        if mode in ("bypass", "readonly"):
-            wanted = ("allow_once", "allow_always") if mode == "bypass" or kind not in WRITING_KINDS \
+        if mode in (Mode.BYPASS, Mode.READONLY):
+            wanted = ("allow_once", "allow_always") if mode == Mode.BYPASS or kind not in WRITING_KINDS \
                 else ("reject_once", "reject_always")
             chosen = next((o for o, _, k in choices if k in wanted), None)
             if self.sink:
@@ -161,7 +162,7 @@ class ChinwagClient:
         return ReadTextFileResponse(content=text)
 
     async def write_text_file(self, content: str, path: str, session_id: str, **kwargs) -> WriteTextFileResponse:
-        if self.mode() == "readonly":
+        if self.mode() == Mode.READONLY:
             raise _refuse(f"the session is read-only: writing {path} was refused")
         target = self._inside(path)
         try:
@@ -178,7 +179,7 @@ class ChinwagClient:
     # -- terminals ------------------------------------------------------------------------------
     async def create_terminal(self, command: str, session_id: str, args=None, cwd=None, env=None,
                               output_byte_limit=None, **kwargs) -> CreateTerminalResponse:
-        if self.mode() == "readonly":
+        if self.mode() == Mode.READONLY:
             raise _refuse(f"the session is read-only: running {command!r} was refused")
         workdir = self._inside(cwd) if cwd else self.workspace
         environment = dict(self.env)

@@ -29,11 +29,11 @@ from chinwag.app.agents.base import (
     Record,
     TextDelta,
 )
+from chinwag.app.config.schema import MAX_TOKENS_PARAMS
 
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 DEFAULT_MODELS = {"openai": "gpt-4.1-mini", "anthropic": "claude-sonnet-4-5"}
-MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens", "both")
 
 
 def default_max_tokens_param(url: str) -> str:

@@ -22,14 +22,13 @@ class SettingsCommands:
         self.status.notice = f"agent set to {name} for the next turns"
 
     def slash_set(self, parsed) -> None:
-        from chinwag.app.agents.settings import effective, parse_override, session_key
+        from chinwag.app.agents.settings import SESSION_KEYS, effective, parse_override, session_key
 
         key, _, raw = parsed.rest.strip().partition(" ")
         if not key:
             values = effective(self._config, session=self.session, probe=False)
-            self.status.notice = "  ".join(f"{k}={values[k].value!r}" for k in ("temperature", "max_tokens",
-                                                                                  "context_window", "auto_compact")
-                                           if k in values)
+            shown = [k for k in SESSION_KEYS if k != "system_prompt"]  # a prompt is too long for one line
+            self.status.notice = "  ".join(f"{k}={values[k].value!r}" for k in shown if k in values)
             return
         overrides = dict(self.session.config or {})
         if raw.strip():
@@ -53,8 +52,8 @@ class SettingsCommands:
         self.status.notice = f'theme set to {name}; to keep it, put [ui] theme = "{name}" in config.toml'
 
     def slash_mode(self, parsed) -> None:
-        mode = parsed.rest.strip()
-        if mode not in ("ask", "bypass", "readonly"):
-            raise ValueError("usage: /mode ask|bypass|readonly")
+        from chinwag.app.config.schema import parse_mode
+
+        mode = parse_mode(parsed.rest).value
         self.store.update_session(self.session.id, mode=mode)
         self.update_status()
