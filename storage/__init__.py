@@ -5,6 +5,7 @@ tool calls, events and full-text indexes. No Textual, no network: data in, data 
 an enum (`chinwag.storage.enums`) costs no database code: `chinwag --version` stays fast.
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
 from chinwag.storage.errors import (
@@ -29,9 +30,7 @@ _LAZY = {"Store": "store", "Event": "models", "SearchHit": "models", "Session": 
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
+    if name in _LAZY:  # lazy: start-up (the config schema reads the enums without sqlite-utils)
         return getattr(importlib.import_module(f"chinwag.storage.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
