@@ -4,6 +4,9 @@ database as it arrives (batched), and settle the turn as complete, stopped or er
     prompt -> store.begin_exchange (user turn committed BEFORE the agent is called)
            -> agent.stream(context) -> StreamWriter batches -> store.finish_turn
 
+Its host hears about every change through `on_event`, typed events from
+`chinwag.app.core.events` (TurnStarted carries both turns, TurnSettled the stored result).
+
 Whoever runs a turn (the TUI, `chinwag session send`, a detached worker) uses this. A
 stop can come from `cancel()` in-process, from SIGINT/SIGTERM (the caller cancels), or
 from another process through the database (`stop_requested`, polled while streaming).
@@ -21,8 +24,8 @@ import contextlib
 import logging
 import os
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import replace
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
@@ -44,6 +47,18 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.core.context import build_messages
+from chinwag.app.core.events import (
+    CommandsChanged,
+    CompactionFinished,
+    CompactionStarted,
+    PermissionAsked,
+    RunnerEvent,
+    TitleChanged,
+    ToolChanged,
+    TurnSettled,
+    TurnStarted,
+)
+from chinwag.app.core.events import TurnText as TurnTextEvent
 from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
@@ -55,16 +70,7 @@ log = logging.getLogger("chinwag.runner")
 # A coding agent's model sees its own system prompt, tools and files: an estimate from
 # Chinwag's messages would be far off, so a turn it reports no usage for records none.
 UNESTIMATED_KINDS = {"acp"}
-
-
-@dataclass
-class TurnUpdate:
-    """What the runner tells its listener after each change to a live turn."""
-
-    session_id: str
-    turn: Turn
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    kind: str = "text"  # started | text | tool | finished
+LiveKind = type[TurnStarted] | type[TurnTextEvent] | type[ToolChanged] | type[PermissionAsked] | type[TurnSettled]
 
 
 def usage_metadata(usage: Usage, record: Record | None) -> dict:
@@ -87,7 +93,7 @@ class Runner:
         store: Store,
         config: Config | None = None,
         *,
-        on_update: Callable[[TurnUpdate], None] | None = None,
+        on_event: Callable[[RunnerEvent], None] | None = None,
         flush_interval: float = 0.1,
         flush_bytes: int = 2048,
         poll_interval: float = 0.25,
@@ -100,7 +106,7 @@ class Runner:
     ):
         self.store = store
         self.config = config or Config()
-        self.on_update = on_update
+        self.on_event = on_event
         self.flush_interval = flush_interval
         self.flush_bytes = flush_bytes
         self.poll_interval = poll_interval
@@ -143,14 +149,14 @@ class Runner:
         if pending is None:
             return False
         self._store_answer(session_id, *pending, option_id, by)
-        self._notify(pending[1], {}, "tool")
+        self._live(ToolChanged, pending[1], {})
         return True
 
     async def _answer_permission(self, session_id: str, option_id: str | None, *, by: str) -> None:
         pending = self._take_permission(session_id, option_id)
         if pending is not None:
             await self._offload(self._store_answer, session_id, *pending, option_id, by)
-            self._notify(pending[1], {}, "tool")
+            self._live(ToolChanged, pending[1], {})
 
     def _take_permission(self, session_id: str, option_id: str | None) -> tuple[Permission, Turn] | None:
         pending = self._permissions.pop(session_id, None)
@@ -176,17 +182,18 @@ class Runner:
 
     async def send(self, session_id: str, prompt: str) -> Turn:
         """Run one exchange to the end and return the settled agent turn."""
-        _, reply = await self._offload(self.begin, session_id, prompt)
-        return await self.run_reply(reply)
+        user, reply = await self._offload(self.begin, session_id, prompt)
+        return await self.run_reply(reply, user=user)
 
     def begin(self, session_id: str, prompt: str) -> tuple[Turn, Turn]:
         """Store the prompt and open the streaming reply (blocking: a database write)."""
         session = self.store.get_session(session_id)
         return self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
 
-    async def run_reply(self, reply: Turn) -> Turn:
-        """Stream the agent's answer into an already-open `streaming` turn."""
-        inner = asyncio.ensure_future(self._stream(reply))
+    async def run_reply(self, reply: Turn, *, user: Turn | None = None) -> Turn:
+        """Stream the agent's answer into an already-open `streaming` turn (`user`: the
+        prompt's turn opened with it, handed on in TurnStarted)."""
+        inner = asyncio.ensure_future(self._stream(reply, user))
         self._tasks[reply.session_id] = inner
         try:
             return await asyncio.shield(inner)
@@ -206,13 +213,18 @@ class Runner:
                 del self._tasks[reply.session_id]
 
     # -- one stream ----------------------------------------------------------------------
-    def _notify(self, live: Turn, calls: dict[str, ToolCall], kind: str) -> None:
-        if self.on_update is None:
+    def _emit(self, event: RunnerEvent) -> None:
+        if self.on_event is None:
             return
         try:
-            self.on_update(TurnUpdate(live.session_id, replace(live), list(calls.values()), kind))
+            self.on_event(event)
         except Exception:  # a listener must never break persistence
-            log.exception("turn update listener failed")
+            log.exception("runner event listener failed")
+
+    def _live(self, kind: LiveKind, live: Turn, calls: dict[str, ToolCall], **extra) -> None:
+        """Emit an event carrying a copy of the live turn (the runner keeps changing its own)."""
+        if self.on_event is not None:
+            self._emit(kind(live.session_id, replace(live), tuple(replace(c) for c in calls.values()), **extra))
 
     async def _flush(self, writer: StreamWriter, lock: asyncio.Lock) -> bool:
         """Write the writer's pending text, batches in order. False when SQLite refused it
@@ -249,7 +261,7 @@ class Runner:
         context = [t for t in self.store.context_turns(session.id) if t.id != reply.id]
         return agent, context
 
-    async def _stream(self, reply: Turn) -> Turn:
+    async def _stream(self, reply: Turn, user: Turn | None = None) -> Turn:
         store, offload = self.store, self._offload
         owner = reply.owner_pid or os.getpid()
         writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes,
@@ -263,7 +275,7 @@ class Runner:
         watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, asyncio.current_task()))
         agent = None
         stream = None
-        self._notify(live, calls, "started")
+        self._live(TurnStarted, live, calls, user=user)
         status, error = "complete", None
         sent = True  # did the request reach the agent? one that never did costs no input tokens
         messages = []
@@ -305,7 +317,7 @@ class Runner:
                     if now - last_notify >= self.notify_interval:
                         last_notify = now
                         materialize()
-                        self._notify(live, calls, "text")
+                        self._live(TurnTextEvent, live, calls)
                     continue
                 materialize()
                 if isinstance(event, ToolCallStart):
@@ -316,7 +328,7 @@ class Runner:
                         event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
                         len(calls), event.args, "running", "", store.clock.stamp(),
                     )
-                    self._notify(live, calls, "tool")
+                    self._live(ToolChanged, live, calls)
                 elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
                     final = event.status if isinstance(event, ToolCallEnd) else None
                     await offload(store.update_tool_call, reply.id, event.call_id, output=event.output, status=final,
@@ -325,7 +337,7 @@ class Runner:
                     if call is not None:
                         call.output += event.output
                         call.status = final or call.status
-                    self._notify(live, calls, "tool")
+                    self._live(ToolChanged, live, calls)
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, Record):
@@ -369,7 +381,7 @@ class Runner:
         settled = await self._settle(reply, writer, lock, status, error, finish)
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)
-        self._notify(settled, calls, "finished")
+        self._live(TurnSettled, settled, calls)
         if settled.status == "complete" and agent is not None:
             await self._after_complete(agent, settled, messages)
         return settled
@@ -413,13 +425,13 @@ class Runner:
             live.metadata = {**live.metadata, "plan": plan}
             await offload(store.merge_turn_metadata, live.id, {"plan": plan})
             await offload(store.append_event, sid, "plan", {"entries": plan}, turn_id=live.id)
-            self._notify(live, calls, "tool")
+            self._live(ToolChanged, live, calls)
         elif isinstance(event, (CommandsUpdate, SessionMeta)):
             values = ({"agent_commands": [list(c) for c in event.commands]} if isinstance(event, CommandsUpdate)
                       else event.values)
             await offload(store.merge_session_metadata, sid, values)
             if isinstance(event, CommandsUpdate):
-                self._notify(live, calls, "commands")
+                self._emit(CommandsChanged(sid, tuple((str(n), str(d)) for n, d in event.commands)))
         elif isinstance(event, Permission):
             record = {"call_id": event.call_id, "title": event.title, "kind": event.kind,
                       "options": [list(o) for o in event.options]}
@@ -431,7 +443,7 @@ class Runner:
             self._permissions[sid] = (event, live)
             live.metadata = {**live.metadata, "permission": record}
             await offload(store.merge_turn_metadata, live.id, {"permission": record})
-            self._notify(live, calls, "permission")
+            self._live(PermissionAsked, live, calls, request=event)
             if self.on_permission is None:
                 await self._answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
             else:
@@ -444,8 +456,8 @@ class Runner:
     async def _after_complete(self, agent, settled: Turn, messages) -> None:
         """Start title generation in the background; auto-compact inline (the session stays
         busy meanwhile, so nothing is sent against a half-compacted context)."""
-        from chinwag.app.core import after_turn
         from chinwag.app.agents.settings import effective
+        from chinwag.app.core import after_turn
 
         def plan() -> tuple[bool, int, float, bool]:
             title = after_turn.wants_title(self.store, settled.session_id, agent)
@@ -462,18 +474,20 @@ class Runner:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             if compacting:
-                self._notify(settled, {}, "compacting")
+                self._emit(CompactionStarted(settled.session_id))
                 result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share,
                                                        offload=self._offload)
-                self._notify(settled, {}, "compacted" if result else "finished")
+                self._emit(CompactionFinished(settled.session_id, result is not None))
         except Exception:  # follow-up work must never turn a complete turn into a failure
             log.exception("after-turn work failed")
 
     async def _title(self, agent, settled: Turn, prompt: str) -> None:
         from chinwag.app.core.after_turn import generate_title
 
-        if await generate_title(self.store, agent, settled.session_id, prompt, settled.text, offload=self._offload):
-            self._notify(settled, {}, "title")
+        title = await generate_title(self.store, agent, settled.session_id, prompt, settled.text,
+                                     offload=self._offload)
+        if title:
+            self._emit(TitleChanged(settled.session_id, title))
 
     async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, lock: asyncio.Lock,
                      stream_task: asyncio.Task) -> None:

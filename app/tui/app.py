@@ -19,14 +19,24 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
-from chinwag.app.tui import gc_policy
 from chinwag.app.config import paths
-from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.config.loader import Config, ConfigError, load_config
-from chinwag.app.core.runner import Runner, TurnUpdate
+from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
+from chinwag.app.core.events import (
+    CommandsChanged,
+    CompactionFinished,
+    CompactionStarted,
+    LiveTurnEvent,
+    RunnerEvent,
+    TitleChanged,
+    TurnSettled,
+    TurnStarted,
+)
+from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
-from chinwag.app.tui.commands import SlashCommandsMixin
+from chinwag.app.tui import gc_policy
 from chinwag.app.tui.agents import AgentGlueMixin
+from chinwag.app.tui.commands import SlashCommandsMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.palette import ChinwagCommands
@@ -34,10 +44,10 @@ from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session
 from chinwag.widgets.prompt import Prompt
-from chinwag.widgets.theme import install_themes
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
+from chinwag.widgets.theme import install_themes
 from chinwag.widgets.transcript import Transcript
 
 log = logging.getLogger("chinwag.tui")
@@ -103,7 +113,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self.runner: Runner | None = None
         self.queued: dict[str, list[str]] = {}
         self._data_version = None
-        self._pending: dict[str, TurnUpdate] = {}
+        self._pending: dict[str, LiveTurnEvent] = {}
         self._model_lists: dict[str, list[str]] = {}
         self._permission_screens: dict = {}
         self._sidebar_refreshed = 0.0
@@ -174,7 +184,7 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             except ConfigError as exc:
                 self._config = Config()
                 self.notify(first_line(exc), title="config ignored", severity="error", timeout=10)
-        self.runner = Runner(self.store, self._config, on_update=self._on_turn_update,
+        self.runner = Runner(self.store, self._config, on_event=self._on_turn_update,
                              on_permission=self.on_agent_permission)
         if self._config.keys:
             self.set_keymap(self._config.keys)
@@ -285,7 +295,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._oldest_seq = turns[0].seq
         self.transcript.prepend_turns(turns, self._calls_for(turns), has_older=turns[0].seq > 1)
 
-    def update_status(self) -> None:
+    def update_status(self, *, running: bool | None = None) -> None:
+        """`running`: whether the session runs a turn, when the caller knows (no query)."""
         if self.session is None:
             return
         session = self.session = self.store.get_session(self.session.id)
@@ -294,7 +305,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         status.agent = session.agent
         status.model = session.model or ""
         status.mode = session.mode
-        running = self.runner.is_running(session.id) or self.store.running_turn(session.id) is not None
+        if running is None:
+            running = self.runner.is_running(session.id) or self.store.running_turn(session.id) is not None
         status.state = "busy" if running else session.state
         status.input_tokens = session.input_tokens
         status.output_tokens = session.output_tokens
@@ -443,8 +455,8 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         except Exception as exc:  # busy in another process, storage errors: tell, never crash
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
-        finally:
-            self.sidebar.set_running(self._running_ids())
+        finally:  # the one refresh per settled turn (after-turn work included)
+            self.refresh_sidebar()
             if session_id == (self.session.id if self.session else None):
                 self.update_status()
             self._send_next_queued(session_id)
@@ -459,38 +471,46 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
         self._run_turn(session_id, text)
 
     # -- live updates -----------------------------------------------------------------------
-    def _on_turn_update(self, update: TurnUpdate) -> None:
-        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL)."""
-        if update.kind in ("title", "compacting", "compacted"):
-            self._on_session_followup(update)
-            return
-        if update.kind == "commands":
-            if self.session and update.session_id == self.session.id:
-                self.refresh_agent_commands()
-            return
-        self._pending[update.turn.id] = update
-        if update.kind in ("started", "finished"):
-            self._flush_updates()
-            self.sidebar.set_running(self._running_ids())
-            self.refresh_sidebar()  # the prompt's title and the turn count show at once
-            if update.kind == "finished":
-                self.close_permission_question(update.session_id)
+    def _on_turn_update(self, event: RunnerEvent) -> None:
+        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL), and
+        the status bar and the sidebar read the database once when a turn starts and once
+        when it settles, never per streamed event."""
+        current = self.session is not None and event.session_id == self.session.id
+        match event:
+            case TitleChanged() | CompactionStarted() | CompactionFinished():
+                self._on_session_followup(event)
+            case CommandsChanged():
+                if current:
+                    self.refresh_agent_commands()
+            case TurnStarted():
+                self._pending[event.turn.id] = event
+                self._flush_updates()
+                self.refresh_sidebar()  # the prompt's title, the turn count and the running mark at once
+                if current:
+                    self.update_status(running=True)
+            case TurnSettled():  # status and sidebar: once the runner is done with it (_run_turn)
+                self._pending[event.turn.id] = event
+                self._flush_updates()
+                self.close_permission_question(event.session_id)
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
-            if self.session and update.session_id == self.session.id:
-                self.update_status()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.set_timer(RENDER_INTERVAL, self._flush_updates)
+            case LiveTurnEvent():
+                self._pending[event.turn.id] = event
+                if not self._flush_scheduled:
+                    self._flush_scheduled = True
+                    self.set_timer(RENDER_INTERVAL, self._flush_updates)
 
-    def _on_session_followup(self, update: TurnUpdate) -> None:
-        current = self.session is not None and update.session_id == self.session.id
-        if update.kind == "title":
-            self.refresh_sidebar()
-        elif current and update.kind == "compacting":
-            self.status.notice = "auto-compacting: the context passed its threshold…"
-        elif current and update.kind == "compacted":
-            self.open_session(update.session_id)
-            self.status.notice = "auto-compacted the older turns (see the summary block)"
+    def _on_session_followup(self, event: TitleChanged | CompactionStarted | CompactionFinished) -> None:
+        current = self.session is not None and event.session_id == self.session.id
+        match event:
+            case TitleChanged():
+                self.refresh_sidebar()
+            case CompactionStarted() if current:
+                self.status.notice = "auto-compacting: the context passed its threshold…"
+            case CompactionFinished(compacted=True) if current:
+                self.open_session(event.session_id)
+                self.status.notice = "auto-compacted the older turns (see the summary block)"
+            case CompactionFinished():
+                self.refresh_sidebar()
         if current:
             self.update_status()
 
@@ -503,17 +523,15 @@ class ChinwagApp(SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlue
             # would scan them all (tens of ms, a visible stall). Freeze them out of it.
             self._frozen_at = now
             gc.freeze()
-        for update in pending.values():
-            if self.session and update.session_id == self.session.id:
-                self._ensure_user_turn_shown(update)
-                self.transcript.update_turn(update.turn, update.tool_calls)
+        for event in pending.values():
+            if self.session and event.session_id == self.session.id:
+                self._ensure_user_turn_shown(event)
+                self.transcript.update_turn(event.turn, list(event.tool_calls))
 
-    def _ensure_user_turn_shown(self, update: TurnUpdate) -> None:
-        if update.kind != "started":
-            return
-        for turn in self.store.list_turns(update.session_id, limit=2):
-            if turn.id != update.turn.id:
-                self.transcript.update_turn(turn, [])
+    def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
+        """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
+        if isinstance(event, TurnStarted) and event.user is not None:
+            self.transcript.update_turn(event.user, [])
 
     def _refresh_sidebar_if_stale(self) -> None:
         now = time.monotonic()
