@@ -187,8 +187,7 @@ class Runner:
 
     def begin(self, session_id: str, prompt: str) -> tuple[Turn, Turn]:
         """Store the prompt and open the streaming reply (blocking: a database write)."""
-        session = self.store.get_session(session_id)
-        return self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+        return self.store.begin_exchange(session_id, prompt)  # with the session's agent and model
 
     async def run_reply(self, reply: Turn, *, user: Turn | None = None) -> Turn:
         """Stream the agent's answer into an already-open `streaming` turn (`user`: the
@@ -388,23 +387,32 @@ class Runner:
 
     async def _settle(self, reply: Turn, writer: StreamWriter, lock: asyncio.Lock, status: str, error: str | None,
                       finish: dict) -> Turn:
-        """Write the pending text and settle the turn; while SQLite refuses (a full disk, a
-        lock held too long) keep everything in memory and retry, backing off. A turn settled
-        elsewhere meanwhile is returned as it is, not settled twice."""
+        """Settle the turn with the text still pending, in one write; while SQLite refuses (a
+        full disk, a lock held too long) keep everything in memory and retry, backing off. A
+        turn settled elsewhere meanwhile is returned as it is, not settled twice."""
         delay = self.retry_interval
         while True:
             try:
-                if await self._flush(writer, lock):
+                async with lock:
                     if writer.disk_full is not None:  # all text kept, but the user must learn why it stalled
                         status = "error" if status == "complete" else status
                         error = error or (f"the disk holding {self.store.path} is full; "
                                           "the reply was kept in memory and saved once space returned")
-                    return await self._offload(self.store.finish_turn, reply.id, status, error=error, **finish)
-                failure = writer.failure
+                    batch = writer.take() or ("", "")
+                    try:
+                        settled = await self._offload(self.store.finish_turn, reply.id, status, error=error,
+                                                      text=batch[0], thinking=batch[1], **finish)
+                    except BaseException as exc:  # not written: the text stays in memory
+                        if any(batch):
+                            writer.failed(batch, exc if isinstance(exc, WriteDeferred) else None)
+                        raise
+                    if any(batch):
+                        writer.done(batch)
+                    return settled
             except TurnLost as exc:
                 log.warning("%s", exc)
                 return await self._offload(self.store.get_turn, reply.id)
-            except WriteDeferred as exc:  # the text is all written; settling itself was refused
+            except WriteDeferred as exc:
                 failure = exc
                 writer.disk_full = exc if isinstance(exc, DiskFull) else writer.disk_full
             log.warning("turn %s not saved yet (%s); retrying in %.1f s", reply.id, failure, delay)
