@@ -11,8 +11,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from chinwag.storage.clock import Clock
     from chinwag.storage.db import Database
+    from chinwag.storage.events import PendingEvent
     from chinwag.storage.models import Event, Session, ToolCall, Turn
 
 
@@ -27,6 +30,8 @@ class StoreBase:
             self, session_id: str, type: str, data: dict | None = None, *, turn_id: str | None = None
         ) -> int: ...
         def list_events(self, session_id: str, *, after_id: int = 0, limit: int = 10_000) -> list[Event]: ...
+        def _event(self, type: str, data: dict | None = None, turn_id: str | None = None) -> PendingEvent: ...
+        def _insert_events(self, conn: sqlite3.Connection, session_id: str, events: list[PendingEvent]) -> int: ...
 
         # sessions
         def get_session(self, id_or_prefix: str, *, include_deleted: bool = False) -> Session: ...

@@ -91,10 +91,14 @@ class SessionsMixin(StoreBase):
         return rows[0]["id"]
 
     def get_session(self, id_or_prefix: str, *, include_deleted: bool = False) -> Session:
-        session_id = self.resolve_session_id(id_or_prefix, include_deleted=include_deleted)
-        row = self.db.query_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
-        if row is None:  # deleted by another process since it was resolved
-            raise NotFound(f"no session matches id {id_or_prefix!r}")
+        # A whole id (every caller but a typed prefix) is one indexed read; a prefix resolves first.
+        deleted = "" if include_deleted else " AND deleted_at IS NULL"
+        row = self.db.query_one(f"SELECT * FROM sessions WHERE id = ?{deleted}", ((id_or_prefix or "").strip().upper(),))
+        if row is None:
+            session_id = self.resolve_session_id(id_or_prefix, include_deleted=include_deleted)
+            row = self.db.query_one("SELECT * FROM sessions WHERE id = ?", (session_id,))
+            if row is None:  # deleted by another process since it was resolved
+                raise NotFound(f"no session matches id {id_or_prefix!r}")
         return Session.from_row(row)
 
     def list_sessions(

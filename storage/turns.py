@@ -15,12 +15,35 @@ from datetime import timedelta
 
 from chinwag.storage.base import StoreBase
 from chinwag.storage.clock import parse_ts
-from chinwag.storage.enums import FINAL_STATUSES, EventType, SessionState, ToolStatus, TurnRole, TurnStatus
+from chinwag.storage.enums import FINAL_STATUSES, TurnRole, TurnStatus
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError, TurnLost
+from chinwag.storage.events import PendingEvent
 from chinwag.storage.models import Session, ToolCall, Turn, storable
+from chinwag.storage.sessions import clean_title
+from chinwag.storage.states import check_transition
 from chinwag.storage.tokens import REPORTED, session_usage
 
 STALE_HEARTBEAT = timedelta(seconds=60)
+
+
+def _row(cursor) -> dict | None:
+    """The one row a `RETURNING *` statement gives (all of it read, so the statement ends)."""
+    rows = cursor.fetchall()
+    if not rows:
+        return None
+    return dict(zip([d[0] for d in cursor.description], rows[0], strict=True))
+
+
+def _json_merge(column: str, values: dict) -> tuple[str, tuple]:
+    """SQL merging `values` into a JSON object column key by key, as `{**old, **values}`
+    does (a value that is not valid JSON text counts as `{}`)."""
+    if not values:
+        return column, ()
+    paths = ", ".join("?, json(?)" for _ in values)
+    params: list = []
+    for key, value in values.items():
+        params += ['$."' + key.replace('"', '""') + '"', json.dumps(value)]
+    return f"json_set(CASE WHEN json_valid({column}) THEN {column} ELSE '{{}}' END, {paths})", tuple(params)
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -50,7 +73,7 @@ class TurnsMixin(StoreBase):
         role: str,
         text: str = "",
         *,
-        status: str = TurnStatus.COMPLETE,
+        status: str = "complete",
         agent: str = "",
         model: str = "",
         owner_pid: int | None = None,
@@ -59,39 +82,16 @@ class TurnsMixin(StoreBase):
         role = TurnRole.check(role, "turn role")
         status = TurnStatus.check(status, "turn status")
         now = self.clock.stamp()
-        turn_id = self.new_id()
-        text = storable(text)
         with self.db.transaction() as conn:
-            seq = conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?", (session_id,)
-            ).fetchone()[0]
-            conn.execute(
-                """INSERT INTO turns (id, session_id, seq, role, text, status, agent, model, created_at,
-                   started_at, owner_pid, heartbeat_at, metadata)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    turn_id,
-                    session_id,
-                    seq,
-                    role,
-                    text,
-                    status,
-                    agent,
-                    model,
-                    now,
-                    now,
-                    owner_pid,
-                    now if status == TurnStatus.STREAMING else None,
-                    json.dumps(metadata or {}),
-                ),
-            )
+            turn = self._insert_turn(conn, session_id, role, storable(text), status, agent, model, owner_pid, now,
+                                     metadata)
             conn.execute(
                 "UPDATE sessions SET turn_count = turn_count + 1, updated_at = ?, last_activity_at = ? WHERE id = ?",
                 (now, now, session_id),
             )
-            if role == TurnRole.USER:
-                self.append_event(session_id, EventType.USER_MESSAGE, {"chars": len(text)}, turn_id=turn_id)
-        return self.get_turn(turn_id)
+            if role == "user":
+                self._insert_events(conn, session_id, [self._event("user_message", {"chars": len(turn.text)}, turn.id)])
+        return turn
 
     def copy_turn(self, turn: Turn, session_id: str) -> Turn:
         """Copy a settled turn (text, tokens, tool calls) into another session."""
@@ -121,35 +121,73 @@ class TurnsMixin(StoreBase):
 
     # -- the life of one exchange ----------------------------------------------------------
     def begin_exchange(
-        self, session_id: str, prompt: str, *, agent: str, model: str, owner_pid: int | None = None
+        self, session_id: str, prompt: str, *, agent: str | None = None, model: str | None = None,
+        owner_pid: int | None = None,
     ) -> tuple[Turn, Turn]:
-        """Commit the user's prompt and open a streaming agent turn, atomically.
+        """Commit the user's prompt and open a streaming agent turn, atomically; both turns
+        are returned as stored (no read-back). `agent`/`model` default to the session's.
 
-        Refuses with SessionBusy when another live process already runs a turn here.
+        Refuses with SessionBusy when another live process already runs a turn here. The
+        hot path of every Enter: a handful of statements, one durable transaction.
         """
         owner_pid = owner_pid or os.getpid()
-        with self.db.transaction(durable=True):  # the user's words survive a power cut
-            running = self.running_turn(session_id)
+        with self.db.transaction(durable=True) as conn:  # the user's words survive a power cut
+            session = self.get_session(session_id)
+            running = self.running_turn(session.id)
             if running is not None:
                 if pid_alive(running.owner_pid) and not self._stale(running):
                     raise SessionBusy(
-                        f"session {session_id} is busy with another turn (pid {running.owner_pid}); "
+                        f"session {session.id} is busy with another turn (pid {running.owner_pid}); "
                         "wait for it or stop it with `chinwag session stop`"
                     )
                 self.mark_interrupted(running)
-            session = self.get_session(session_id)
-            if session.title_source == "default":
-                title = " ".join(prompt.split())[:60]
-                if title:
-                    self.rename_session(session_id, title, source="auto")
-            self._ready_for_turn(session)
-            user = self.add_turn(session_id, TurnRole.USER, prompt, agent=agent, model=model)
-            reply = self.begin_reply(session_id, agent=agent, model=model, owner_pid=owner_pid)
+                session = self.get_session(session.id)
+            agent = session.agent if agent is None else agent
+            model = session.model if model is None else model
+            # stamps are taken in the order things happen (a test clock advances per stamp)
+            events: list[PendingEvent] = []
+            title = clean_title(" ".join(prompt.split())[:60]) if session.title_source == "default" else ""
+            if title:
+                events.append(self._event("session_change", {"title": title, "source": "auto"}))
+            if session.state != "ready":
+                check_transition(session.state, "ready")
+                events.append(self._event("state_change", {"from": session.state, "to": "ready",
+                                                           "reason": f"new turn after {session.state}"}))
+            check_transition("ready", "busy")
+            user = self._insert_turn(conn, session.id, "user", storable(prompt), "complete", agent, model, None,
+                                     self.clock.stamp())
+            events.append(self._event("user_message", {"chars": len(user.text)}, user.id))
+            now = self.clock.stamp()
+            reply = self._insert_turn(conn, session.id, "agent", "", "streaming", agent, model, owner_pid, now)
+            events += [self._event("state_change", {"from": "ready", "to": "busy"}),
+                       self._event("generation_start", {"agent": agent, "model": model}, reply.id)]
+            retitle = "title = ?, title_source = 'auto', " if title else ""
+            conn.execute(
+                f"""UPDATE sessions SET {retitle}turn_count = turn_count + 2, state = 'busy', updated_at = ?,
+                    last_activity_at = ? WHERE id = ?""",
+                (*((title,) if title else ()), now, now, session.id),
+            )
+            self._insert_events(conn, session.id, events)
         return user, reply
 
+    def _insert_turn(self, conn, session_id: str, role: str, text: str, status: str, agent: str, model: str,
+                     owner_pid: int | None, now: str, metadata: dict | None = None) -> Turn:
+        """Inside a write transaction: insert a turn as the session's next and return it as stored."""
+        cursor = conn.execute(
+            """INSERT INTO turns (id, session_id, seq, role, text, status, agent, model, created_at,
+               started_at, owner_pid, heartbeat_at, metadata)
+               VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?),
+                       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
+            (self.new_id(), session_id, session_id, role, text, status, agent, model, now, now, owner_pid,
+             now if status == "streaming" else None, json.dumps(metadata or {})),
+        )
+        row = _row(cursor)
+        assert row is not None  # an INSERT ... RETURNING returns its row
+        return Turn.from_row(row)
+
     def _ready_for_turn(self, session: Session) -> None:
-        if session.state != SessionState.READY:
-            self.set_state(session.id, SessionState.READY, reason=f"new turn after {session.state}")
+        if session.state != "ready":
+            self.set_state(session.id, "ready", reason=f"new turn after {session.state}")
 
     def begin_reply(self, session_id: str, *, agent: str, model: str, owner_pid: int | None = None) -> Turn:
         """Open a streaming agent turn (after a committed prompt, or to continue one)."""
@@ -159,30 +197,37 @@ class TurnsMixin(StoreBase):
                 raise SessionBusy(f"session {session_id} is busy with another turn")
             self._ready_for_turn(self.get_session(session_id))
             reply = self.add_turn(
-                session_id, TurnRole.AGENT, "", status=TurnStatus.STREAMING, agent=agent, model=model, owner_pid=owner_pid
+                session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
             )
-            self.set_state(session_id, SessionState.BUSY)
-            self.append_event(session_id, EventType.GENERATION_START, {"agent": agent, "model": model}, turn_id=reply.id)
+            self.set_state(session_id, "busy")
+            self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
         return reply
 
-    def _touch_live(self, conn, turn_id: str, owner_pid: int | None, assignments: str = "", params: tuple = ()) -> None:
+    def _touch_live(self, conn, turn_id: str, owner_pid: int | None, assignments: str = "", params: tuple = (),
+                    *, returning: bool = False) -> Turn | None:
         """Inside a write transaction: update a turn (and its heartbeat) only while it is
-        streaming and, given `owner_pid`, owned by it; otherwise raise TurnLost."""
+        streaming and, given `owner_pid`, owned by it; otherwise raise TurnLost. With
+        `returning`, the turn as updated is returned (no read-back)."""
         where = "id = ? AND status = 'streaming'"
         extra: list[str | int] = [turn_id]
         if owner_pid is not None:
             where += " AND owner_pid = ?"
             extra.append(owner_pid)
         sets = f"{assignments + ', ' if assignments else ''}heartbeat_at = ?"
-        cursor = conn.execute(f"UPDATE turns SET {sets} WHERE {where}", (*params, self.clock.stamp(), *extra))
-        if cursor.rowcount:
-            return
-        row = conn.execute("SELECT status, owner_pid FROM turns WHERE id = ?", (turn_id,)).fetchone()
-        if row is None:
+        cursor = conn.execute(f"UPDATE turns SET {sets} WHERE {where}{' RETURNING *' if returning else ''}",
+                              (*params, self.clock.stamp(), *extra))
+        if returning:
+            row = _row(cursor)
+            if row is not None:
+                return Turn.from_row(row)
+        elif cursor.rowcount:
+            return None
+        found = conn.execute("SELECT status, owner_pid FROM turns WHERE id = ?", (turn_id,)).fetchone()
+        if found is None:
             raise NotFound(f"no turn {turn_id}")
-        if row[0] != TurnStatus.STREAMING:
-            raise TurnLost(f"turn {turn_id} is already settled ({row[0]}); nothing was written to it")
-        raise TurnLost(f"turn {turn_id} is now run by pid {row[1]}, not {owner_pid}; nothing was written to it")
+        if found[0] != "streaming":
+            raise TurnLost(f"turn {turn_id} is already settled ({found[0]}); nothing was written to it")
+        raise TurnLost(f"turn {turn_id} is now run by pid {found[1]}, not {owner_pid}; nothing was written to it")
 
     def append_stream(self, turn_id: str, text: str = "", thinking: str = "", *, owner_pid: int | None = None) -> None:
         """Append a batch of streamed text (and thinking) to a streaming turn, with a heartbeat.
@@ -232,51 +277,48 @@ class TurnsMixin(StoreBase):
         model: str = "",
         metadata: dict | None = None,
         owner_pid: int | None = None,
+        text: str = "",
+        thinking: str = "",
     ) -> Turn:
         """Settle a streaming turn and move the session out of `busy`. `metadata` is merged
-        into the turn's (e.g. usage details, the provider's own record of the reply).
+        into the turn's (e.g. usage details, the provider's own record of the reply); `text`
+        and `thinking` are the last streamed batch, appended in the same write.
 
         Only a turn still streaming (under `owner_pid`, if given) is settled, once: anyone
         else gets TurnLost and nothing changes. Committed durably (synchronous=FULL)."""
         if status not in FINAL_STATUSES:
             raise StorageError(f"{status!r} is not a final turn status")
         now = self.clock.stamp()
+        merge_sql, merge_params = _json_merge("metadata", metadata or {})
         with self.db.transaction(durable=True) as conn:
-            self._touch_live(
+            settled = self._touch_live(
                 conn, turn_id, owner_pid,
-                """status = ?, input_tokens = ?, output_tokens = ?, tokens_estimated = ?, error = ?,
-                   finished_at = ?, owner_pid = NULL, model = COALESCE(NULLIF(?, ''), model)""",
-                (status, input_tokens, output_tokens, int(estimated), storable(error) or None, now, model),
+                f"""text = text || ?, thinking = thinking || ?, status = ?, input_tokens = ?, output_tokens = ?,
+                   tokens_estimated = ?, error = ?, finished_at = ?, owner_pid = NULL,
+                   model = COALESCE(NULLIF(?, ''), model), metadata = {merge_sql}""",
+                (storable(text), storable(thinking), status, input_tokens, output_tokens, int(estimated),
+                 storable(error) or None, now, model, *merge_params),
+                returning=True,
             )
-            turn = self.get_turn(turn_id)  # read under the write lock: a concurrent merge is kept
-            if metadata:
-                merged = {**turn.metadata, **metadata}
-                conn.execute("UPDATE turns SET metadata = ? WHERE id = ?", (json.dumps(merged), turn_id))
+            assert settled is not None
+            state = conn.execute("SELECT state FROM sessions WHERE id = ?", (settled.session_id,)).fetchone()[0]
+            new_state = ("error" if status == "error" else "ready") if state == "busy" else state
             conn.execute(
                 """UPDATE sessions SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
-                   updated_at = ?, last_activity_at = ? WHERE id = ?""",
-                (input_tokens, output_tokens, now, now, turn.session_id),
+                   updated_at = ?, last_activity_at = ?, state = ? WHERE id = ?""",
+                (input_tokens, output_tokens, now, now, new_state, settled.session_id),
             )
-            settled = self.get_turn(turn_id)
-            self.append_event(
-                turn.session_id,
-                EventType.GENERATION_END,
-                {
-                    "status": status,
-                    "input_tokens": input_tokens,
-                    "output_tokens": output_tokens,
-                    "estimated": estimated,
-                    "chars": len(settled.text),
-                    **({"error": error} if error else {}),
-                },
-                turn_id=turn_id,
-            )
-            self.append_event(turn.session_id, EventType.AGENT_RESPONSE, {"chars": len(settled.text), "status": status},
-                              turn_id=turn_id)
-            session_state = self.get_session(turn.session_id).state
-            if session_state == SessionState.BUSY:
-                failed = status == TurnStatus.ERROR
-                self.set_state(turn.session_id, SessionState.ERROR if failed else SessionState.READY)
+            events = [
+                self._event("generation_end", {"status": status, "input_tokens": input_tokens,
+                                               "output_tokens": output_tokens, "estimated": estimated,
+                                               "chars": len(settled.text), **({"error": error} if error else {})},
+                            turn_id),
+                self._event("agent_response", {"chars": len(settled.text), "status": status}, turn_id),
+            ]
+            if new_state != state:
+                check_transition(state, new_state)
+                events.append(self._event("state_change", {"from": state, "to": new_state}))
+            self._insert_events(conn, settled.session_id, events)
         return settled
 
     # -- reading -------------------------------------------------------------------------
@@ -320,8 +362,8 @@ class TurnsMixin(StoreBase):
             (session_id,),
         )
         turns = [Turn.from_row(r) for r in rows]
-        summaries = [t for t in turns if t.role == TurnRole.SUMMARY]
-        return summaries[-1:] + [t for t in turns if t.role != TurnRole.SUMMARY]
+        summaries = [t for t in turns if t.role == "summary"]
+        return summaries[-1:] + [t for t in turns if t.role != "summary"]
 
     def context_size(self, session_id: str) -> int:
         """Estimated tokens of what the model sees (~4 characters a token, +4 a message);
@@ -382,7 +424,7 @@ class TurnsMixin(StoreBase):
                 (call_id, turn_id, turn.session_id, parent_id, seq, storable(name), storable(args), now),
             )
             self.append_event(
-                turn.session_id, EventType.TOOL_CALL,
+                turn.session_id, "tool_call",
                 {"call_id": call_id, "name": name, "args": args, "parent_id": parent_id}, turn_id=turn_id,
             )
 
@@ -393,7 +435,7 @@ class TurnsMixin(StoreBase):
         """Append output to a tool call; a final status (completed/failed) settles it."""
         turn = self.get_turn(turn_id)
         now = self.clock.stamp()
-        settled = status in (ToolStatus.COMPLETED, ToolStatus.FAILED)
+        settled = status in ("completed", "failed")
         with self.db.transaction() as conn:
             self._touch_live(conn, turn_id, owner_pid)
             conn.execute(
@@ -406,7 +448,7 @@ class TurnsMixin(StoreBase):
                     "SELECT output FROM tool_calls WHERE turn_id = ? AND id = ?", (turn_id, call_id)
                 ).fetchone()
                 self.append_event(
-                    turn.session_id, EventType.TOOL_RESULT,
+                    turn.session_id, "tool_result",
                     {"call_id": call_id, "status": status, "output": (row[0] if row else "")[:2000]},
                     turn_id=turn_id,
                 )
@@ -434,8 +476,8 @@ class TurnsMixin(StoreBase):
         """Settle a turn whose owner died as `interrupted`; False when it was settled meanwhile."""
         try:
             with self.db.transaction(durable=True):
-                self.finish_turn(turn.id, TurnStatus.INTERRUPTED, error="the process running this turn stopped unexpectedly")
-                self.append_event(turn.session_id, EventType.TURN_INTERRUPTED, {"owner_pid": turn.owner_pid}, turn_id=turn.id)
+                self.finish_turn(turn.id, "interrupted", error="the process running this turn stopped unexpectedly")
+                self.append_event(turn.session_id, "turn_interrupted", {"owner_pid": turn.owner_pid}, turn_id=turn.id)
         except TurnLost:
             return False
         return True
@@ -451,4 +493,5 @@ class TurnsMixin(StoreBase):
             if self.mark_interrupted(turn):
                 recovered.append(self.get_turn(turn.id))
         return recovered
+
 

@@ -12,6 +12,7 @@ import pytest
 
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
+from chinwag.app.core.events import CommandsChanged, TurnText
 from chinwag.app.core.runner import Runner
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
@@ -132,16 +133,17 @@ async def test_readonly_refuses_writes_and_terminals(store, tmp_path, workspace)
 async def test_available_commands_are_kept_on_the_session(store, tmp_path, workspace):
     session = new_session(store, workspace)
     updates = []
-    await run(store, acp_config(tmp_path), session, "commands", on_update=updates.append)
+    await run(store, acp_config(tmp_path), session, "commands", on_event=updates.append)
     assert store.get_session(session.id).metadata["agent_commands"] == [
         ["review", "review the current diff"], ["init", "write an AGENTS.md"]]
-    assert "commands" in [u.kind for u in updates]
+    assert CommandsChanged(session.id, (("review", "review the current diff"), ("init", "write an AGENTS.md"))) \
+        in updates
 
 
 async def test_cancel_sends_session_cancel_and_keeps_partial_text(store, tmp_path, workspace):
     session = new_session(store, workspace)
     seen = asyncio.Event()
-    runner = Runner(store, acp_config(tmp_path), on_update=lambda u: u.turn.text.count("w") >= 5 and seen.set())
+    runner = Runner(store, acp_config(tmp_path), on_event=lambda e: isinstance(e, TurnText) and e.turn.text.count("w") >= 5 and seen.set())
     task = asyncio.ensure_future(runner.send(session.id, "slow"))
     await asyncio.wait_for(seen.wait(), 20)
     loop = asyncio.get_running_loop()

@@ -16,6 +16,7 @@ from chinwag.app.agents.discovery import ECHO_HINT, discover_default
 from chinwag.app.agents.settings import effective, new_session_choice
 from chinwag.app.config.loader import Config
 from chinwag.app.core.compaction import compact
+from chinwag.app.core.events import CompactionFinished, TurnText
 from chinwag.app.core.runner import Runner
 
 KEY = "sk-test-marker-0123456789"
@@ -161,7 +162,7 @@ async def test_cancel_closes_the_stream_promptly_and_keeps_the_text(store, fake,
     fake.script(Reply(chunks=[f"word{i} " for i in range(200)], delay=0.02))
     session = store.create_session(agent="fake", model="fake-small")
     seen = asyncio.Event()
-    runner = Runner(store, config_for(fake, kind), on_update=lambda u: u.turn.text.count("word") >= 5 and seen.set())
+    runner = Runner(store, config_for(fake, kind), on_event=lambda e: isinstance(e, TurnText) and e.turn.text.count("word") >= 5 and seen.set())
     task = asyncio.ensure_future(runner.send(session.id, "long please"))
     await asyncio.wait_for(seen.wait(), 10)
     cancelled_at = time.monotonic()
@@ -223,13 +224,13 @@ async def test_auto_compaction_when_the_context_passes_the_threshold(store, fake
     updates = []
     for n in range(6):
         fake.script(Reply(chunks=[f"answer {n} " + "filler " * 30]), Reply(chunks=["short summary"]))
-        await send(store, config, f"question {n}", session=session, on_update=updates.append)
+        await send(store, config, f"question {n}", session=session, on_event=updates.append)
         if any(t.role == "summary" for t in store.list_turns(session.id)):
             break
     summaries = [t for t in store.list_turns(session.id) if t.role == "summary"]
     assert summaries and summaries[0].metadata["auto"] is True
     assert summaries[0].metadata["tokens_after"] < summaries[0].metadata["tokens_before"]
-    assert "compacted" in [u.kind for u in updates]
+    assert CompactionFinished(session.id, True) in updates
     assert any(e.type == "compaction" and e.data["auto"] for e in store.list_events(session.id))
 
 

@@ -19,6 +19,7 @@ from chinwag.app.agents.base import (
 from chinwag.app.agents.echo import EchoAgent, echo_reply
 from chinwag.app.config.loader import Config, ConfigError, load_config
 from chinwag.app.core.compaction import CompactionError, compact
+from chinwag.app.core.events import TitleChanged, TurnSettled, TurnStarted, TurnText
 from chinwag.app.core.runner import Runner
 from chinwag.storage import SessionBusy, Store
 
@@ -90,18 +91,23 @@ async def test_success_commits_user_turn_before_calling_agent(store):
 
     agent = ScriptedAgent([TextDelta("ans"), TextDelta("wer"), Usage(12, 3), Done()], check=check)
     updates = []
-    runner = runner_with(store, agent, on_update=updates.append)
+    runner = runner_with(store, agent, on_event=updates.append)
     turn = await runner.send(session.id, "question")
     assert (turn.status, turn.text, turn.input_tokens, turn.output_tokens, turn.tokens_estimated) == ("complete", "answer", 12, 3, False)
     assert turn.model == "s-1"
     assert agent.seen[-1].text == "question"
     await runner.drain()
     assert agent.purposes == ["chat", "title"]
-    assert store.get_session(session.id).title == "A Scripted Title" and "title" in [u.kind for u in updates]
+    assert store.get_session(session.id).title == "A Scripted Title"
+    assert TitleChanged(session.id, "A Scripted Title") in updates
     s = store.get_session(session.id)
     assert (s.state, s.input_tokens, s.output_tokens) == ("ready", 12, 3)
-    kinds = [u.kind for u in updates]
-    assert kinds[0] == "started" and kinds[-2:] == ["finished", "title"] and "text" in kinds
+    kinds = [type(u) for u in updates]
+    assert kinds[0] is TurnStarted and kinds[-2:] == [TurnSettled, TitleChanged] and TurnText in kinds
+    started = updates[0]
+    assert (started.user.role, started.user.text, started.turn.status) == ("user", "question", "streaming")
+    assert started.user == store.list_turns(session.id)[0]  # the committed prompt, handed on: no read-back
+    assert updates[-2].turn == store.get_turn(turn.id)
     types = [e.type for e in store.list_events(session.id)]
     assert types.index("user_message") < types.index("generation_start") < types.index("generation_end")
 
@@ -189,7 +195,7 @@ async def test_listener_failure_does_not_break_persistence(store):
     def boom(update):
         raise ValueError("listener bug")
 
-    turn = await runner_with(store, ScriptedAgent([TextDelta("fine"), Done()]), on_update=boom).send(session.id, "q")
+    turn = await runner_with(store, ScriptedAgent([TextDelta("fine"), Done()]), on_event=boom).send(session.id, "q")
     assert turn.status == "complete" and store.get_turn(turn.id).text == "fine"
 
 

@@ -354,3 +354,28 @@ def test_sequential_ids_are_ulid_shaped():
     ids = SequentialIds()
     first, second = ids(), ids()
     assert len(first) == 26 and first < second
+
+
+def test_begin_exchange_returns_both_turns_as_stored_and_logs_in_order(store):
+    session = store.create_session(agent="echo", model="echo-1")
+    user, reply = store.begin_exchange(session.id, "  first   words  ")
+    assert user == store.get_turn(user.id) and reply == store.get_turn(reply.id)
+    assert (user.seq, user.agent, reply.seq, reply.status, reply.model) == (1, "echo", 2, "streaming", "echo-1")
+    s = store.get_session(session.id)
+    assert (s.title, s.title_source, s.turn_count, s.state) == ("first words", "auto", 2, "busy")
+    assert [e.type for e in store.list_events(session.id)][-4:] == [
+        "session_change", "user_message", "state_change", "generation_start"]
+
+
+def test_finish_turn_appends_the_last_batch_and_merges_metadata_key_by_key(store):
+    session = store.create_session()
+    _, reply = store.begin_exchange(session.id, "q")
+    store.append_stream(reply.id, "par")
+    store.merge_turn_metadata(reply.id, {"plan": [["a", "done"]], "nested": {"a": 1}})
+    settled = store.finish_turn(reply.id, "complete", text="tial", thinking="hm", output_tokens=3,
+                                metadata={"nested": {"b": 2}, "usage": "estimated", "name": 'quo"te é'})
+    assert settled == store.get_turn(reply.id)
+    assert (settled.text, settled.thinking, settled.status) == ("partial", "hm", "complete")
+    assert settled.metadata == {"plan": [["a", "done"]], "nested": {"b": 2}, "usage": "estimated", "name": 'quo"te é'}
+    assert store.get_session(session.id).state == "ready"
+    assert [hit.turn_id for hit in store.search("partial")] == [reply.id]  # indexed once settled, text whole

@@ -44,24 +44,27 @@ def run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, de
 
 
 async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
+    from chinwag.app.core.events import CompactionFinished, LiveTurnEvent, RunnerEvent, ToolChanged  # here: turns only
     from chinwag.app.core.runner import Runner  # here: only turns pay for the runner
 
     printed = 0
     tty = sys.stderr.isatty()
 
-    def on_update(update) -> None:
+    def on_event(event: RunnerEvent) -> None:
         nonlocal printed
-        if stream and len(update.turn.text) > printed:
-            sys.stdout.write(common.terminal_safe(update.turn.text[printed:]))
+        if isinstance(event, LiveTurnEvent) and stream and len(event.turn.text) > printed:
+            sys.stdout.write(common.terminal_safe(event.turn.text[printed:]))
             sys.stdout.flush()
-            printed = len(update.turn.text)
-        if update.kind == "compacted":
-            print("\n(auto-compacted: the context passed the configured share of the model's window)", file=sys.stderr)
-        if tty and update.kind == "tool":
-            for call in update.tool_calls:
-                if call.status in ("completed", "failed"):
-                    continue
-                print(f"  ⋯ {call.name} {call.args}", file=sys.stderr)
+            printed = len(event.turn.text)
+        match event:
+            case CompactionFinished(compacted=True):
+                print("\n(auto-compacted: the context passed the configured share of the model's window)",
+                      file=sys.stderr)
+            case ToolChanged(tool_calls=calls) if tty:
+                for call in calls:
+                    if call.status in ("completed", "failed"):
+                        continue
+                    print(f"  ⋯ {call.name} {call.args}", file=sys.stderr)
 
     def ask_on_terminal(session_id: str, request) -> None:
         """`ask` mode in a terminal: list the agent's options on stderr, read a number."""
@@ -77,7 +80,7 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
 
         asyncio.ensure_future(read_answer())
 
-    runner = Runner(store, common.config(), on_update=on_update,
+    runner = Runner(store, common.config(), on_event=on_event,
                     on_permission=ask_on_terminal if sys.stdin.isatty() and sys.stderr.isatty() else None)
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()

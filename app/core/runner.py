@@ -4,6 +4,9 @@ database as it arrives (batched), and settle the turn as complete, stopped or er
     prompt -> store.begin_exchange (user turn committed BEFORE the agent is called)
            -> agent.stream(context) -> StreamWriter batches -> store.finish_turn
 
+Its host hears about every change through `on_event`, typed events from
+`chinwag.app.core.events` (TurnStarted carries both turns, TurnSettled the stored result).
+
 Whoever runs a turn (the TUI, `chinwag session send`, a detached worker) uses this. A
 stop can come from `cancel()` in-process, from SIGINT/SIGTERM (the caller cancels), or
 from another process through the database (`stop_requested`, polled while streaming).
@@ -22,7 +25,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import cast
 
 from chinwag.app.agents import AgentError, agent_for_session
@@ -46,6 +49,18 @@ from chinwag.app.agents.base import (
 from chinwag.app.config.loader import Config
 from chinwag.app.config.schema import AgentKind
 from chinwag.app.core.context import build_messages
+from chinwag.app.core.events import (
+    CommandsChanged,
+    CompactionFinished,
+    CompactionStarted,
+    PermissionAsked,
+    RunnerEvent,
+    TitleChanged,
+    ToolChanged,
+    TurnSettled,
+    TurnStarted,
+)
+from chinwag.app.core.events import TurnText as TurnTextEvent
 from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
@@ -57,16 +72,7 @@ log = logging.getLogger("chinwag.runner")
 # A coding agent's model sees its own system prompt, tools and files: an estimate from
 # Chinwag's messages would be far off, so a turn it reports no usage for records none.
 UNESTIMATED_KINDS = {AgentKind.ACP.value}
-
-
-@dataclass
-class TurnUpdate:
-    """What the runner tells its listener after each change to a live turn."""
-
-    session_id: str
-    turn: Turn
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    kind: str = "text"  # started | text | tool | finished
+LiveKind = type[TurnStarted] | type[TurnTextEvent] | type[ToolChanged] | type[PermissionAsked] | type[TurnSettled]
 
 
 def usage_metadata(usage: Usage, record: Record | None) -> dict:
@@ -89,7 +95,7 @@ class Runner:
         store: Store,
         config: Config | None = None,
         *,
-        on_update: Callable[[TurnUpdate], None] | None = None,
+        on_event: Callable[[RunnerEvent], None] | None = None,
         flush_interval: float = 0.1,
         flush_bytes: int = 2048,
         poll_interval: float = 0.25,
@@ -102,7 +108,7 @@ class Runner:
     ):
         self.store = store
         self.config = config or Config()
-        self.on_update = on_update
+        self.on_event = on_event
         self.flush_interval = flush_interval
         self.flush_bytes = flush_bytes
         self.poll_interval = poll_interval
@@ -145,14 +151,14 @@ class Runner:
         if pending is None:
             return False
         self._store_answer(session_id, *pending, option_id, by)
-        self._notify(pending[1], {}, "tool")
+        self._live(ToolChanged, pending[1], {})
         return True
 
     async def _answer_permission(self, session_id: str, option_id: str | None, *, by: str) -> None:
         pending = self._take_permission(session_id, option_id)
         if pending is not None:
             await self._offload(self._store_answer, session_id, *pending, option_id, by)
-            self._notify(pending[1], {}, "tool")
+            self._live(ToolChanged, pending[1], {})
 
     def _take_permission(self, session_id: str, option_id: str | None) -> tuple[Permission, Turn] | None:
         pending = self._permissions.pop(session_id, None)
@@ -178,17 +184,17 @@ class Runner:
 
     async def send(self, session_id: str, prompt: str) -> Turn:
         """Run one exchange to the end and return the settled agent turn."""
-        _, reply = await self._offload(self.begin, session_id, prompt)
-        return await self.run_reply(reply)
+        user, reply = await self._offload(self.begin, session_id, prompt)
+        return await self.run_reply(reply, user=user)
 
     def begin(self, session_id: str, prompt: str) -> tuple[Turn, Turn]:
         """Store the prompt and open the streaming reply (blocking: a database write)."""
-        session = self.store.get_session(session_id)
-        return self.store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+        return self.store.begin_exchange(session_id, prompt)  # with the session's agent and model
 
-    async def run_reply(self, reply: Turn) -> Turn:
-        """Stream the agent's answer into an already-open `streaming` turn."""
-        inner = asyncio.ensure_future(self._stream(reply))
+    async def run_reply(self, reply: Turn, *, user: Turn | None = None) -> Turn:
+        """Stream the agent's answer into an already-open `streaming` turn (`user`: the
+        prompt's turn opened with it, handed on in TurnStarted)."""
+        inner = asyncio.ensure_future(self._stream(reply, user))
         self._tasks[reply.session_id] = inner
         try:
             return await asyncio.shield(inner)
@@ -208,13 +214,18 @@ class Runner:
                 del self._tasks[reply.session_id]
 
     # -- one stream ----------------------------------------------------------------------
-    def _notify(self, live: Turn, calls: dict[str, ToolCall], kind: str) -> None:
-        if self.on_update is None:
+    def _emit(self, event: RunnerEvent) -> None:
+        if self.on_event is None:
             return
         try:
-            self.on_update(TurnUpdate(live.session_id, replace(live), list(calls.values()), kind))
+            self.on_event(event)
         except Exception:  # a listener must never break persistence
-            log.exception("turn update listener failed")
+            log.exception("runner event listener failed")
+
+    def _live(self, kind: LiveKind, live: Turn, calls: dict[str, ToolCall], **extra) -> None:
+        """Emit an event carrying a copy of the live turn (the runner keeps changing its own)."""
+        if self.on_event is not None:
+            self._emit(kind(live.session_id, replace(live), tuple(replace(c) for c in calls.values()), **extra))
 
     async def _flush(self, writer: StreamWriter, lock: asyncio.Lock) -> bool:
         """Write the writer's pending text, batches in order. False when SQLite refused it
@@ -251,7 +262,7 @@ class Runner:
         context = [t for t in self.store.context_turns(session.id) if t.id != reply.id]
         return agent, context
 
-    async def _stream(self, reply: Turn) -> Turn:
+    async def _stream(self, reply: Turn, user: Turn | None = None) -> Turn:
         store, offload = self.store, self._offload
         owner = reply.owner_pid or os.getpid()
         writer = StreamWriter(store, reply.id, interval=self.flush_interval, max_bytes=self.flush_bytes,
@@ -267,7 +278,7 @@ class Runner:
         watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, task))
         agent = None
         stream = None
-        self._notify(live, calls, "started")
+        self._live(TurnStarted, live, calls, user=user)
         status, error = "complete", None
         sent = True  # did the request reach the agent? one that never did costs no input tokens
         messages = []
@@ -309,7 +320,7 @@ class Runner:
                     if now - last_notify >= self.notify_interval:
                         last_notify = now
                         materialize()
-                        self._notify(live, calls, "text")
+                        self._live(TurnTextEvent, live, calls)
                     continue
                 materialize()
                 if isinstance(event, ToolCallStart):
@@ -320,7 +331,7 @@ class Runner:
                         event.call_id, reply.id, reply.session_id, event.name, event.parent_id,
                         len(calls), event.args, "running", "", store.clock.stamp(),
                     )
-                    self._notify(live, calls, "tool")
+                    self._live(ToolChanged, live, calls)
                 elif isinstance(event, (ToolCallUpdate, ToolCallEnd)):
                     final = event.status if isinstance(event, ToolCallEnd) else None
                     await offload(store.update_tool_call, reply.id, event.call_id, output=event.output, status=final,
@@ -329,7 +340,7 @@ class Runner:
                     if call is not None:
                         call.output += event.output
                         call.status = final or call.status
-                    self._notify(live, calls, "tool")
+                    self._live(ToolChanged, live, calls)
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, Record):
@@ -373,30 +384,39 @@ class Runner:
         settled = await self._settle(reply, writer, lock, status, error, finish)
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)
-        self._notify(settled, calls, "finished")
+        self._live(TurnSettled, settled, calls)
         if settled.status == "complete" and agent is not None:
             await self._after_complete(agent, settled, messages)
         return settled
 
     async def _settle(self, reply: Turn, writer: StreamWriter, lock: asyncio.Lock, status: str, error: str | None,
                       finish: dict) -> Turn:
-        """Write the pending text and settle the turn; while SQLite refuses (a full disk, a
-        lock held too long) keep everything in memory and retry, backing off. A turn settled
-        elsewhere meanwhile is returned as it is, not settled twice."""
+        """Settle the turn with the text still pending, in one write; while SQLite refuses (a
+        full disk, a lock held too long) keep everything in memory and retry, backing off. A
+        turn settled elsewhere meanwhile is returned as it is, not settled twice."""
         delay = self.retry_interval
         while True:
             try:
-                if await self._flush(writer, lock):
+                async with lock:
                     if writer.disk_full is not None:  # all text kept, but the user must learn why it stalled
                         status = "error" if status == "complete" else status
                         error = error or (f"the disk holding {self.store.path} is full; "
                                           "the reply was kept in memory and saved once space returned")
-                    return await self._offload(self.store.finish_turn, reply.id, status, error=error, **finish)
-                failure = writer.failure
+                    batch = writer.take() or ("", "")
+                    try:
+                        settled = await self._offload(self.store.finish_turn, reply.id, status, error=error,
+                                                      text=batch[0], thinking=batch[1], **finish)
+                    except BaseException as exc:  # not written: the text stays in memory
+                        if any(batch):
+                            writer.failed(batch, exc if isinstance(exc, WriteDeferred) else None)
+                        raise
+                    if any(batch):
+                        writer.done(batch)
+                    return settled
             except TurnLost as exc:
                 log.warning("%s", exc)
                 return await self._offload(self.store.get_turn, reply.id)
-            except WriteDeferred as exc:  # the text is all written; settling itself was refused
+            except WriteDeferred as exc:
                 failure = exc
                 writer.disk_full = exc if isinstance(exc, DiskFull) else writer.disk_full
             log.warning("turn %s not saved yet (%s); retrying in %.1f s", reply.id, failure, delay)
@@ -417,13 +437,13 @@ class Runner:
             live.metadata = {**live.metadata, "plan": plan}
             await offload(store.merge_turn_metadata, live.id, {"plan": plan})
             await offload(store.append_event, sid, "plan", {"entries": plan}, turn_id=live.id)
-            self._notify(live, calls, "tool")
+            self._live(ToolChanged, live, calls)
         elif isinstance(event, (CommandsUpdate, SessionMeta)):
             values = ({"agent_commands": [list(c) for c in event.commands]} if isinstance(event, CommandsUpdate)
                       else event.values)
             await offload(store.merge_session_metadata, sid, values)
             if isinstance(event, CommandsUpdate):
-                self._notify(live, calls, "commands")
+                self._emit(CommandsChanged(sid, tuple((str(n), str(d)) for n, d in event.commands)))
         elif isinstance(event, Permission):
             record = {"call_id": event.call_id, "title": event.title, "kind": event.kind,
                       "options": [list(o) for o in event.options]}
@@ -435,7 +455,7 @@ class Runner:
             self._permissions[sid] = (event, live)
             live.metadata = {**live.metadata, "permission": record}
             await offload(store.merge_turn_metadata, live.id, {"permission": record})
-            self._notify(live, calls, "permission")
+            self._live(PermissionAsked, live, calls, request=event)
             if self.on_permission is None:
                 await self._answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
             else:
@@ -467,18 +487,20 @@ class Runner:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
             if compacting:
-                self._notify(settled, {}, "compacting")
+                self._emit(CompactionStarted(settled.session_id))
                 result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share,
                                                        offload=self._offload)
-                self._notify(settled, {}, "compacted" if result else "finished")
+                self._emit(CompactionFinished(settled.session_id, result is not None))
         except Exception:  # follow-up work must never turn a complete turn into a failure
             log.exception("after-turn work failed")
 
     async def _title(self, agent, settled: Turn, prompt: str) -> None:
         from chinwag.app.core.after_turn import generate_title
 
-        if await generate_title(self.store, agent, settled.session_id, prompt, settled.text, offload=self._offload):
-            self._notify(settled, {}, "title")
+        title = await generate_title(self.store, agent, settled.session_id, prompt, settled.text,
+                                     offload=self._offload)
+        if title:
+            self._emit(TitleChanged(settled.session_id, title))
 
     async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, lock: asyncio.Lock,
                      stream_task: asyncio.Task) -> None:

@@ -85,7 +85,7 @@ class ChinwagApp(App):
             except ConfigError as exc:
                 self.config = Config()
                 self.notify(first_line(exc), title="config ignored", severity="error", timeout=10)
-        self.runner = Runner(self.store, self.config, on_update=self.chat.on_turn_update,
+        self.runner = Runner(self.store, self.config, on_event=self.chat.on_turn_update,
                              on_permission=self.chat.on_agent_permission)
         if self.config.keys:
             self.set_keymap(self.config.keys)

@@ -22,7 +22,17 @@ from textual.screen import Screen
 
 from chinwag.app.config.loader import Config
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
-from chinwag.app.core.runner import Runner, TurnUpdate
+from chinwag.app.core.events import (
+    CommandsChanged,
+    CompactionFinished,
+    CompactionStarted,
+    LiveTurnEvent,
+    RunnerEvent,
+    TitleChanged,
+    TurnSettled,
+    TurnStarted,
+)
+from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy
 from chinwag.app.tui.actions import ChatActionsMixin
@@ -70,7 +80,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._now = now  # a fixed "now" for the elapsed time of streaming blocks (snapshots)
         self._controller: ChatController | None = None
         self._data_version = None
-        self._pending: dict[str, TurnUpdate] = {}
+        self._pending: dict[str, LiveTurnEvent] = {}
         self._model_lists: dict[str, list[str]] = {}
         self._permission_screens: dict = {}
         self._sidebar_refreshed = 0.0
@@ -226,8 +236,9 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         if page is not None:
             self.transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
 
-    def update_status(self) -> None:
-        snapshot = self.controller.status(self.context_window(self.session) if self.session else 0)
+    def update_status(self, *, running: bool | None = None) -> None:
+        """`running`: whether the session runs a turn, when the caller knows (no query)."""
+        snapshot = self.controller.status(self.context_window(self.session) if self.session else 0, running=running)
         if snapshot is None:
             return
         status = self.status
@@ -352,8 +363,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         except Exception as exc:  # busy in another process, storage errors: tell, never crash
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
-        finally:
-            self.sidebar.set_running(self._running_ids())
+        finally:  # the one refresh per settled turn (after-turn work included)
+            self.refresh_sidebar()
             if session_id == (self.session.id if self.session else None):
                 self.update_status()
             self._send_next_queued(session_id)
@@ -367,38 +378,46 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._run_turn(session_id, text)
 
     # -- live updates -----------------------------------------------------------------------
-    def on_turn_update(self, update: TurnUpdate) -> None:
-        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL)."""
-        if update.kind in ("title", "compacting", "compacted"):
-            self._on_session_followup(update)
-            return
-        if update.kind == "commands":
-            if self.session and update.session_id == self.session.id:
-                self.refresh_agent_commands()
-            return
-        self._pending[update.turn.id] = update
-        if update.kind in ("started", "finished"):
-            self._flush_updates()
-            self.sidebar.set_running(self._running_ids())
-            self.refresh_sidebar()  # the prompt's title and the turn count show at once
-            if update.kind == "finished":
-                self.close_permission_question(update.session_id)
+    def on_turn_update(self, event: RunnerEvent) -> None:
+        """Called by the runner for every change; rendering is batched (RENDER_INTERVAL), and
+        the status bar and the sidebar read the database once when a turn starts and once
+        when it settles, never per streamed event."""
+        current = self.session is not None and event.session_id == self.session.id
+        match event:
+            case TitleChanged() | CompactionStarted() | CompactionFinished():
+                self._on_session_followup(event)
+            case CommandsChanged():
+                if current:
+                    self.refresh_agent_commands()
+            case TurnStarted():
+                self._pending[event.turn.id] = event
+                self._flush_updates()
+                self.refresh_sidebar()  # the prompt's title, the turn count and the running mark at once
+                if current:
+                    self.update_status(running=True)
+            case TurnSettled():  # status and sidebar: once the runner is done with it (_run_turn)
+                self._pending[event.turn.id] = event
+                self._flush_updates()
+                self.close_permission_question(event.session_id)
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
-            if self.session and update.session_id == self.session.id:
-                self.update_status()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.set_timer(RENDER_INTERVAL, self._flush_updates)
+            case LiveTurnEvent():
+                self._pending[event.turn.id] = event
+                if not self._flush_scheduled:
+                    self._flush_scheduled = True
+                    self.set_timer(RENDER_INTERVAL, self._flush_updates)
 
-    def _on_session_followup(self, update: TurnUpdate) -> None:
-        current = self.session is not None and update.session_id == self.session.id
-        if update.kind == "title":
-            self.refresh_sidebar()
-        elif current and update.kind == "compacting":
-            self.status.notice = "auto-compacting: the context passed its threshold…"
-        elif current and update.kind == "compacted":
-            self.open_session(update.session_id)
-            self.status.notice = "auto-compacted the older turns (see the summary block)"
+    def _on_session_followup(self, event: TitleChanged | CompactionStarted | CompactionFinished) -> None:
+        current = self.session is not None and event.session_id == self.session.id
+        match event:
+            case TitleChanged():
+                self.refresh_sidebar()
+            case CompactionStarted() if current:
+                self.status.notice = "auto-compacting: the context passed its threshold…"
+            case CompactionFinished(compacted=True) if current:
+                self.open_session(event.session_id)
+                self.status.notice = "auto-compacted the older turns (see the summary block)"
+            case CompactionFinished():
+                self.refresh_sidebar()
         if current:
             self.update_status()
 
@@ -411,17 +430,15 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             # would scan them all (tens of ms, a visible stall). Freeze them out of it.
             self._frozen_at = now
             gc.freeze()
-        for update in pending.values():
-            if self.session and update.session_id == self.session.id:
-                self._ensure_user_turn_shown(update)
-                self.transcript.update_turn(update.turn, update.tool_calls)
+        for event in pending.values():
+            if self.session and event.session_id == self.session.id:
+                self._ensure_user_turn_shown(event)
+                self.transcript.update_turn(event.turn, list(event.tool_calls))
 
-    def _ensure_user_turn_shown(self, update: TurnUpdate) -> None:
-        if update.kind != "started":
-            return
-        for turn in self.store.list_turns(update.session_id, limit=2):
-            if turn.id != update.turn.id:
-                self.transcript.update_turn(turn, [])
+    def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
+        """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
+        if isinstance(event, TurnStarted) and event.user is not None:
+            self.transcript.update_turn(event.user, [])
 
     def _refresh_sidebar_if_stale(self) -> None:
         now = time.monotonic()

@@ -99,12 +99,13 @@ class ChatController:
     def running_ids(self) -> set[str]:
         return self.runner.running_sessions() | self.store.running_session_ids()
 
-    def status(self, context_window: int) -> StatusSnapshot | None:
-        """Re-read the open session and say what the status bar shows."""
+    def status(self, context_window: int, *, running: bool | None = None) -> StatusSnapshot | None:
+        """Re-read the open session and say what the status bar shows (`running`: whether a
+        turn runs, when the caller knows it)."""
         if self.session is None:
             return None
         session = self.session = self.store.get_session(self.session.id)
-        busy = self.is_busy(session.id)
+        busy = self.is_busy(session.id) if running is None else running
         read_only = self.store.readonly
         return StatusSnapshot(
             title=session.title, agent=session.agent, model=session.model or "", mode=session.mode,
