@@ -97,9 +97,9 @@ async def tui_turn(db: Path) -> StatementCounter:
         counter = trace(store)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause()
-            app.prompt.text = PROMPT
+            app.chat.prompt.text = PROMPT
             await pilot.pause()
-            app.prompt.focus_input()
+            app.chat.prompt.focus_input()
             counter.counting = True
             await pilot.press("enter")
             loop = asyncio.get_running_loop()
@@ -110,7 +110,7 @@ async def tui_turn(db: Path) -> StatementCounter:
                 await pilot.pause(0.01)
             counter.counting = False
             await pilot.pause()
-            counter.shown = list(app.transcript.turn_ids)
+            counter.shown = list(app.chat.transcript.turn_ids)
         return counter
     finally:
         store.close()
