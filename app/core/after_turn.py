@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from typing import cast
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
+from chinwag.app.agents.settings import effective
 from chinwag.app.core.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
+from chinwag.app.core.events import CompactionFinished, CompactionStarted, TitleChanged
 from chinwag.app.core.offload import Offload, inline
 from chinwag.storage import SessionBusy, Store
 
@@ -90,3 +93,37 @@ async def auto_compact(store: Store, agent, session_id: str, window_tokens: int,
     except (CompactionError, SessionBusy) as exc:
         log.info("auto-compaction skipped: %s", exc)
         return None
+
+
+async def follow_up(store: Store, config, agent, settled, messages, *, offload: Offload, emit,
+                    background: set[asyncio.Task]) -> None:
+    """After a complete turn: start title generation in the background (its task joins
+    `background`), auto-compact inline (the session stays busy meanwhile, so nothing is
+    sent against a half-compacted context). Tells the runner's listener through `emit`."""
+    def plan() -> tuple[bool, int, float, bool]:
+        title = wants_title(store, settled.session_id, agent)
+        values = effective(config, session=store.get_session(settled.session_id), probe=False)
+        # both always have a (validated, numeric) value: the built-in defaults
+        window = int(cast("int | float | str", values["context_window"].value or 0))
+        share = float(cast("int | float | str", values["auto_compact"].value or 0))
+        return title, window, share, needs_compaction(store, settled.session_id, window, share)
+
+    async def title_it(prompt: str) -> None:
+        title = await generate_title(store, agent, settled.session_id, prompt, settled.text, offload=offload)
+        if title:
+            emit(TitleChanged(settled.session_id, title))
+
+    try:
+        title, window, share, compacting = await offload(plan)
+        if title:
+            prompt = next((m.text for m in reversed(messages) if m.role == "user"), "")
+            task = asyncio.ensure_future(title_it(prompt))
+            background.add(task)
+            task.add_done_callback(background.discard)
+        if compacting:
+            emit(CompactionStarted(settled.session_id))
+            result = await auto_compact(store, agent, settled.session_id, window, share, offload=offload)
+            emit(CompactionFinished(settled.session_id, result is not None))
+    except Exception:  # follow-up work must never turn a complete turn into a failure
+        log.exception("after-turn work failed")
+

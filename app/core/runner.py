@@ -26,7 +26,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import cast
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
@@ -48,14 +47,12 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.config.schema import AgentKind
+from chinwag.app.core import after_turn
 from chinwag.app.core.context import build_messages
 from chinwag.app.core.events import (
     CommandsChanged,
-    CompactionFinished,
-    CompactionStarted,
     PermissionAsked,
     RunnerEvent,
-    TitleChanged,
     ToolChanged,
     TurnSettled,
     TurnStarted,
@@ -386,7 +383,8 @@ class Runner:
                  writer.writes)
         self._live(TurnSettled, settled, calls)
         if settled.status == "complete" and agent is not None:
-            await self._after_complete(agent, settled, messages)
+            await after_turn.follow_up(self.store, self.config, agent, settled, messages, offload=self._offload,
+                                       emit=self._emit, background=self._background)
         return settled
 
     async def _settle(self, reply: Turn, writer: StreamWriter, lock: asyncio.Lock, status: str, error: str | None,
@@ -464,43 +462,6 @@ class Runner:
                 except Exception:
                     log.exception("permission handler failed")
                     await self._answer_permission(sid, None, by="handler failed")
-
-    async def _after_complete(self, agent, settled: Turn, messages) -> None:
-        """Start title generation in the background; auto-compact inline (the session stays
-        busy meanwhile, so nothing is sent against a half-compacted context)."""
-        from chinwag.app.agents.settings import effective
-        from chinwag.app.core import after_turn
-
-        def plan() -> tuple[bool, int, float, bool]:
-            title = after_turn.wants_title(self.store, settled.session_id, agent)
-            values = effective(self.config, session=self.store.get_session(settled.session_id), probe=False)
-            # both always have a (validated, numeric) value: the built-in defaults
-            window = int(cast("int | float | str", values["context_window"].value or 0))
-            share = float(cast("int | float | str", values["auto_compact"].value or 0))
-            return title, window, share, after_turn.needs_compaction(self.store, settled.session_id, window, share)
-
-        try:
-            title, window, share, compacting = await self._offload(plan)
-            if title:
-                prompt = next((m.text for m in reversed(messages) if m.role == "user"), "")
-                task = asyncio.ensure_future(self._title(agent, settled, prompt))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
-            if compacting:
-                self._emit(CompactionStarted(settled.session_id))
-                result = await after_turn.auto_compact(self.store, agent, settled.session_id, window, share,
-                                                       offload=self._offload)
-                self._emit(CompactionFinished(settled.session_id, result is not None))
-        except Exception:  # follow-up work must never turn a complete turn into a failure
-            log.exception("after-turn work failed")
-
-    async def _title(self, agent, settled: Turn, prompt: str) -> None:
-        from chinwag.app.core.after_turn import generate_title
-
-        title = await generate_title(self.store, agent, settled.session_id, prompt, settled.text,
-                                     offload=self._offload)
-        if title:
-            self._emit(TitleChanged(settled.session_id, title))
 
     async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, lock: asyncio.Lock,
                      stream_task: asyncio.Task) -> None:
