@@ -47,7 +47,6 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.config.schema import AgentKind
-from chinwag.app.core import after_turn
 from chinwag.app.core.context import build_messages
 from chinwag.app.core.events import (
     CommandsChanged,
@@ -383,6 +382,8 @@ class Runner:
                  writer.writes)
         self._live(TurnSettled, settled, calls)
         if settled.status == "complete" and agent is not None:
+            from chinwag.app.core import after_turn  # lazy: start-up (compaction and titles load on first use)
+
             await after_turn.follow_up(self.store, self.config, agent, settled, messages, offload=self._offload,
                                        emit=self._emit, background=self._background)
         return settled
