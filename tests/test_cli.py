@@ -11,23 +11,10 @@ import stat
 import subprocess
 
 import pytest
+from cli_results import ok, one_line_error
 
 from chinwag.storage import Store
 from chinwag.storage.clock import SequentialIds
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def one_line_error(result, code=1):
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def start(cli, *args):

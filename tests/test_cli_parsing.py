@@ -10,14 +10,9 @@ import subprocess
 import sys
 
 import pytest
+from cli_results import ok
 
 from chinwag.storage import Store
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
 
 
 def usage_error(result) -> str:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import pytest
+from cli_results import ok, one_line_error
 from conftest import run_cli
 
 from chinwag.app.config.loader import Config
@@ -24,20 +25,6 @@ from chinwag.storage import StorageError, Store
 MAX_TITLE = 200  # the cap on a title, in characters
 
 BAD_CHARS = "\x85\x9b\u202e\u2066\u200f\u061c\x7f"
-
-
-def ok(result):
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def one_line_error(result, code=1):
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def mode(path) -> int:
