@@ -15,7 +15,8 @@ from chinwag.app.config.loader import ConfigError, load_config
 from chinwag.app.config.schema import SETTINGS, Mode, Scope, Spec, toml_value
 
 FILE_SCOPES = {Scope.DEFAULTS: "[defaults]", Scope.AGENT: "[agents.probe]", Scope.WORKSPACE: "[workspaces.",
-               Scope.UI: "[ui]"}
+               Scope.UI: "[ui]", Scope.CHECKPOINTS: "[checkpoints]"}
+SECTIONS = {Scope.UI: "ui", Scope.CHECKPOINTS: "checkpoints"}  # sections of their own, outside the cascade
 
 
 def sample(spec: Spec) -> object:
@@ -24,6 +25,8 @@ def sample(spec: Spec) -> object:
         return "probe"
     if spec.choices:
         return next(c for c in reversed(spec.choices) if c != spec.default)
+    if spec.type is bool:
+        return not spec.default
     return {str: f"{spec.name}-value", int: 7, float: 0.5, list: ["prog", "--flag"], dict: {"A_VAR": "1"}}[spec.type]
 
 
@@ -41,7 +44,7 @@ def shown_name(spec: Spec) -> str:
     """The name `config show` lists a setting under: settings outside the cascade carry their section."""
     if Scope.WORKSPACE in spec.scopes or Scope.AGENT in spec.scopes:
         return spec.name
-    return f"{'ui' if Scope.UI in spec.scopes else 'defaults'}.{spec.name}"
+    return f"{next((n for s, n in SECTIONS.items() if s in spec.scopes), 'defaults')}.{spec.name}"
 
 
 def config_for(scope: Scope, workspace: str) -> tuple[str, dict[str, Spec]]:
@@ -55,7 +58,7 @@ def config_for(scope: Scope, workspace: str) -> tuple[str, dict[str, Spec]]:
         return table("[defaults]", {"agent": "probe"}) + table("[agents.probe]", values), specs
     if scope is Scope.WORKSPACE:
         return table("[agents.probe]", {"kind": "echo"}) + table(f'[workspaces."{workspace}"]', values), specs
-    return table("[defaults]", {"agent": "echo"}) + table("[ui]", values), specs
+    return table("[defaults]", {"agent": "echo"}) + table(f"[{SECTIONS[scope]}]", values), specs
 
 
 def show(cli, *args: str) -> tuple[dict, str]:
@@ -65,7 +68,7 @@ def show(cli, *args: str) -> tuple[dict, str]:
     return json.loads(as_json.stdout)["effective"], as_text.stdout
 
 
-@pytest.mark.parametrize("scope", [Scope.DEFAULTS, Scope.AGENT, Scope.WORKSPACE, Scope.UI], ids=lambda s: s.name)
+@pytest.mark.parametrize("scope", list(FILE_SCOPES), ids=lambda s: s.name)
 def test_every_key_round_trips_through_load_effective_and_config_show(chinwag_home, cli, tmp_path, scope):
     from chinwag.app.agents.settings import effective, section_settings
 
@@ -130,6 +133,7 @@ def test_the_template_parses_names_every_key_and_only_schema_keys(chinwag_home):
     load_config()  # every uncommented line passes the loader's validation
     data = tomllib.loads(live)
     named = {(Scope.DEFAULTS, key) for key in data["defaults"]} | {(Scope.UI, key) for key in data["ui"]}
+    named |= {(Scope.CHECKPOINTS, key) for key in data["checkpoints"]}
     named |= {(Scope.AGENT, key) for profile in data["agents"].values() for key in profile}
     named |= {(Scope.WORKSPACE, key) for overrides in data["workspaces"].values() for key in overrides}
     assert all(key in schema.keys(scope) for scope, key in named), named

@@ -25,7 +25,8 @@ AGENT_ONLY = tuple(key for key in schema.keys(Scope.AGENT) if key not in CASCADE
 SESSION_KEYS = schema.session_keys()
 # settings of their own section, outside the cascade: shown by `config show` as "defaults.kind", "ui.theme"
 SECTION_ONLY = {f"defaults.{k}": s for k, s in schema.keys(Scope.DEFAULTS).items() if k not in CASCADE_KEYS} | {
-    f"ui.{k}": s for k, s in schema.keys(Scope.UI).items()}
+    f"ui.{k}": s for k, s in schema.keys(Scope.UI).items()} | {
+    f"checkpoints.{k}": s for k, s in schema.keys(Scope.CHECKPOINTS).items()}
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,13 @@ def parse_override(key: str, raw: str):
 
 
 def section_settings(config: Config) -> dict[str, Setting]:
-    """The [defaults] settings outside the cascade (kind, workspace of new sessions) and [ui]'s,
+    """The [defaults] settings outside the cascade (kind, workspace of new sessions), [ui]'s and [checkpoints]',
     as `config show` lists them: configured, else built-in where there is a built-in value."""
     where = f" ({config.path})" if config.path else ""
     out: dict[str, Setting] = {}
     for dotted, spec in SECTION_ONLY.items():
         section, _, key = dotted.partition(".")
-        table = config.defaults if section == "defaults" else config.ui
+        table = {"defaults": config.defaults, "ui": config.ui, "checkpoints": config.checkpoints}[section]
         if key in table:
             out[dotted] = Setting(table[key], f"[{section}]{where}")
         elif spec.default is not None:

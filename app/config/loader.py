@@ -37,11 +37,12 @@ from pathlib import Path
 from chinwag.app.config import paths, schema
 from chinwag.app.config.schema import Scope, Spec
 
-TOP_KEYS = {"defaults", "agents", "keys", "workspaces", "ui"}
+TOP_KEYS = {"defaults", "agents", "keys", "workspaces", "ui", "checkpoints"}
 DEFAULT_KEYS = schema.keys(Scope.DEFAULTS)
 AGENT_KEYS = schema.keys(Scope.AGENT)
 CASCADE_KEYS = schema.keys(Scope.WORKSPACE)  # what a workspace (and the cascade above an agent) may set
 UI_KEYS = schema.keys(Scope.UI)
+CHECKPOINT_KEYS = schema.keys(Scope.CHECKPOINTS)
 
 
 class ConfigError(Exception):
@@ -56,6 +57,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. quit = "ctrl+x"
     workspaces: dict[str, dict] = field(default_factory=dict)  # folder -> cascade overrides
     ui: dict = field(default_factory=dict)  # [ui]: how the TUI looks (theme)
+    checkpoints: dict = field(default_factory=dict)  # [checkpoints]: workspace snapshots before a turn
 
     def agent_profile(self, name: str) -> dict:
         return dict(self.agents.get(name, {}))
@@ -125,4 +127,9 @@ def load_config(path: Path | None = None) -> Config:
     if not isinstance(ui, dict):
         raise ConfigError(f"{path}: [ui] must be a table")
     _check(ui, UI_KEYS, "[ui]", path, text)
-    return Config(path=path, defaults=defaults, agents=agents, keys=keys, workspaces=workspaces, ui=ui)
+    checkpoints = data.get("checkpoints", {})
+    if not isinstance(checkpoints, dict):
+        raise ConfigError(f"{path}: [checkpoints] must be a table")
+    _check(checkpoints, CHECKPOINT_KEYS, "[checkpoints]", path, text)
+    return Config(path=path, defaults=defaults, agents=agents, keys=keys, workspaces=workspaces, ui=ui,
+                  checkpoints=checkpoints)

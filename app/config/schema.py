@@ -64,6 +64,7 @@ class Scope(Flag):
     WORKSPACE = auto()  # [workspaces."DIR"]
     SESSION = auto()  # /set KEY VALUE, session start --set KEY=VALUE (the session's config)
     UI = auto()  # [ui]
+    CHECKPOINTS = auto()  # [checkpoints]
 
 
 CASCADE = Scope.DEFAULTS | Scope.AGENT | Scope.WORKSPACE | Scope.SESSION
@@ -71,7 +72,7 @@ CASCADE = Scope.DEFAULTS | Scope.AGENT | Scope.WORKSPACE | Scope.SESSION
 
 @dataclass(frozen=True)
 class Spec:
-    """One setting. `type` is str, int, float (an int is accepted too), list or dict."""
+    """One setting. `type` is str, int, float (an int is accepted too), bool, list or dict."""
 
     name: str
     type: type
@@ -172,8 +173,15 @@ SETTINGS: tuple[Spec, ...] = (
          shape="a list of variable names"),
     Spec("cwd", str, S.AGENT, "acp: the folder the agent starts in (default: the session's workspace)"),
     Spec("idle_timeout", float, S.AGENT, "acp: seconds an idle agent process is kept", minimum=0),
+    Spec("checkpoints", bool, S.AGENT, "checkpoint the workspace before each turn (default: on for acp agents only)",
+         example=False),
     Spec("theme", str, S.UI, "a Textual theme: chinwag (dark, the default), chinwag-light, nord, ...",
          example="chinwag-light"),
+    Spec("enabled", bool, S.CHECKPOINTS, "checkpoint a coding agent's workspace before each turn", default=True),
+    Spec("max_file_mb", float, S.CHECKPOINTS, "files larger than this are left out of checkpoints", default=10,
+         minimum=0),
+    Spec("max_total_mb", float, S.CHECKPOINTS, "a workspace larger than this gets no checkpoint", default=500,
+         minimum=0),
 )
 
 

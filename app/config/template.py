@@ -97,4 +97,5 @@ PRESETS = '''\
 '''.replace("/mode MODES", f"/mode {'|'.join(MODES)}")
 
 DEFAULT_CONFIG = "\n".join([INTRO + _section(Scope.DEFAULTS, "[defaults]"), _section(Scope.UI, "[ui]"),
+                            _section(Scope.CHECKPOINTS, "[checkpoints]"),
                             _profile_keys(), PRESETS])
