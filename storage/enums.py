@@ -91,3 +91,5 @@ class EventType(Choice):
     PLAN = "plan"
     PERMISSION_REQUEST = "permission_request"
     PERMISSION_ANSWER = "permission_answer"
+    CHECKPOINT = "checkpoint"  # the workspace was checkpointed before a prompt ran (or why not)
+    FILE_WRITE = "file_write"  # an agent wrote a file through Chinwag: its content before and after

@@ -5,6 +5,9 @@ a turn lives: one frozen dataclass per kind of change, delivered through the run
     TurnStarted -> TurnText* / ToolChanged* / PermissionAsked* / CommandsChanged*
                 -> TurnSettled -> (CompactionStarted -> CompactionFinished)? -> TitleChanged?
 
+and, for a coding agent's turn, CheckpointTaken whenever its workspace checkpoint is done
+(taken alongside the request; at the latest just after TurnSettled).
+
 Events that carry the live turn (`LiveTurnEvent`) hold a copy of it as it is at that
 moment, with the tool calls so far: a host can render either without reading anything.
 """
@@ -85,5 +88,17 @@ class CompactionFinished:
     compacted: bool
 
 
+@dataclass(frozen=True)
+class CheckpointTaken:
+    """The workspace was checkpointed before the prompt `turn_id` ran (`checkpoint_id`, in
+    `ms`), or was not (`skipped`: why, shown as "no checkpoint: …")."""
+
+    session_id: str
+    turn_id: str
+    checkpoint_id: str = ""
+    ms: int = 0
+    skipped: str = ""
+
+
 RunnerEvent = (TurnStarted | TurnText | ToolChanged | PermissionAsked | TurnSettled | CommandsChanged
-               | TitleChanged | CompactionStarted | CompactionFinished)
+               | TitleChanged | CompactionStarted | CompactionFinished | CheckpointTaken)

@@ -1,0 +1,565 @@
+"""Workspace checkpoints for coding agents: before each turn, a snapshot of the session's
+workspace goes into a SHADOW git repository of Chinwag's own, so the files can later be put
+back as they were before any prompt ran (`rewind --files`).
+
+    take(ws, label=...)         -> Checkpoint: a commit sha and the ms it took, or why it was skipped
+    diff(ws, checkpoint_id)     -> [FileChange]: what changed in the workspace since (bounded previews)
+    restore(ws, id, dry_run=..) -> RestoreResult: changed files get their content back, files created
+                                   since are removed, deleted ones come back; what it replaces is
+                                   checkpointed first (`.before`), so a restore can be undone
+    before_turn(...)            the runner's hook: take one alongside the request, record it on the prompt
+
+The shadow repository is CHINWAG_HOME/checkpoints/<hash of the workspace path>.git, used as
+`git --git-dir=SHADOW --work-tree=WORKSPACE` with its own index. The user's `.git` is never
+written and only its `info/exclude` is read; the workspace's `.gitignore` files are honoured.
+Every call runs without the user's global or system git config (so no hooks, filters or
+fsmonitor of theirs run; their global excludes file is still honoured) and with attributes
+that store bytes as they are (no line-ending conversion). Files over `max_file_mb` (and
+unreadable ones) are left out and never touched by a restore; a workspace over
+`max_total_mb` gets no checkpoint. One lock file per shadow serializes sessions sharing a
+workspace. The writes an agent makes through `fs/write_text_file` are kept in the same
+repository, per tool call (`file_writes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from chinwag.app.config import paths, schema
+from chinwag.app.config.schema import AgentKind, Scope
+from chinwag.app.core.events import CheckpointTaken
+
+MB = 1024 * 1024
+REF = "refs/chinwag/checkpoints"  # the newest checkpoint; each has the one before as parent
+LEFT_OUT = "chinwag-left-out: "  # the commit message line listing files too big or unreadable to keep
+ATTRIBUTES = "* -text -filter -ident !eol !working-tree-encoding\n"  # bytes in, bytes out
+PREVIEW_LINES = 60
+PREVIEW_CHARS = 4000
+PREVIEW_TOTAL = 256 * 1024  # the most diff text `diff` reads
+GLOB = set("*?[\\")
+
+
+class CheckpointError(Exception):
+    """A restore or diff that cannot be done, told in one line (nothing was changed)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 10 * MB
+    max_total_bytes: int = 500 * MB
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str = ""  # the commit sha; "" when skipped
+    ms: int = 0
+    skipped: str = ""  # why there is none, as the end of "no checkpoint: …"
+    left_out: tuple[str, ...] = ()
+
+    def record(self) -> dict:
+        """What the prompt's turn keeps (`metadata["checkpoint"]`)."""
+        return {"skipped": self.skipped} if self.skipped else {"id": self.id, "ms": self.ms}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    kind: str  # since the checkpoint: modified | added | deleted
+    preview: str = ""  # a unified diff, bounded ("Binary files … differ" for binary files)
+
+
+@dataclass
+class RestoreResult:
+    changed: list[str] = field(default_factory=list)
+    created_removed: list[str] = field(default_factory=list)
+    deleted_restored: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # left alone: not saved first, or not kept then
+    before: str = ""  # the checkpoint of what the restore replaced ("" on a dry run with nothing to do)
+    dry_run: bool = False
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self.changed + self.created_removed + self.deleted_restored)
+
+
+# -- where, and the git command ---------------------------------------------------------------
+def limits_for(config, agent: str) -> Limits | None:
+    """The limits for a turn of `agent`, or None when its turns take no checkpoint: off in
+    [checkpoints], or in its profile (`checkpoints = false`); a profile that does not say is
+    on for ACP agents (they change files) and off for models (they cannot)."""
+    from chinwag.app.agents import AgentError, profile_for  # lazy: start-up
+
+    section = {name: spec.default for name, spec in schema.keys(Scope.CHECKPOINTS).items()} | config.checkpoints
+    if not section["enabled"]:
+        return None
+    try:
+        profile = profile_for(agent, config)
+    except AgentError:
+        profile = {}
+    if not profile.get("checkpoints", profile.get("kind") == AgentKind.ACP):
+        return None
+    return Limits(int(section["max_file_mb"] * MB), int(section["max_total_mb"] * MB))
+
+
+def shadow_dir(workspace: Path) -> Path:
+    digest = hashlib.sha256(os.fsencode(workspace)).hexdigest()[:20]
+    return paths.data_dir() / "checkpoints" / f"{digest}.git"
+
+
+@cache
+def _global_excludes() -> str:
+    """The user's own global excludes file, honoured though their global config is not read."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        found = subprocess.run(["git", "config", "--global", "--path", "--get", "core.excludesFile"], env=env,
+                               capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return found.stdout.strip() if found.returncode == 0 else ""
+
+
+class Git:
+    """`git` on one workspace and its shadow repository."""
+
+    def __init__(self, workspace: Path):
+        self.workspace = workspace
+        self.shadow = shadow_dir(workspace)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        self.env.update({
+            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_INDEX_FILE": str(self.shadow / "index"),
+            "GIT_LITERAL_PATHSPECS": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
+            "GIT_AUTHOR_NAME": "Chinwag", "GIT_AUTHOR_EMAIL": "chinwag@localhost",
+            "GIT_COMMITTER_NAME": "Chinwag", "GIT_COMMITTER_EMAIL": "chinwag@localhost",
+        })
+        options = ["-c", "core.hooksPath=" + os.devnull, "-c", "core.fsmonitor=false", "-c", "core.quotePath=false",
+                   "-c", "core.untrackedCache=true", "-c", "gc.auto=0", "-c", "core.compression=1"]
+        if _global_excludes():
+            options += ["-c", "core.excludesFile=" + _global_excludes()]
+        self.argv = ["git", "--git-dir", str(self.shadow), "--work-tree", str(workspace), *options]
+
+    def run(self, *args: str, input: bytes | None = None) -> bytes:
+        try:
+            done = subprocess.run([*self.argv, *args], input=input, capture_output=True, env=self.env,
+                                  cwd=self.workspace, timeout=600)
+        except FileNotFoundError:
+            raise CheckpointError("git is not installed (checkpoints need the git command)") from None
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise CheckpointError(f"git {args[0]} failed: {exc}") from None
+        if done.returncode:
+            message = next((line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()), "")
+            raise CheckpointError(f"git {args[0]} failed: {message or f'exit code {done.returncode}'}")
+        return done.stdout
+
+    def ensure(self) -> None:
+        """Create the shadow repository (once): bare, no templates, our attributes."""
+        if (self.shadow / "chinwag-workspace").exists():
+            return
+        from chinwag.storage import files  # lazy: start-up
+
+        files.ensure_private_dir(self.shadow.parent)
+        subprocess.run(["git", "init", "--quiet", "--bare", "--template=", str(self.shadow)], env=self.env,
+                       capture_output=True, check=False, timeout=60)
+        if not (self.shadow / "HEAD").exists():
+            raise CheckpointError(f"cannot create the checkpoint repository {self.shadow}")
+        (self.shadow / "info").mkdir(exist_ok=True)
+        (self.shadow / "info" / "attributes").write_text(ATTRIBUTES)
+        (self.shadow / "chinwag-workspace").write_text(f"{self.workspace}\n")  # which folder it shadows, for people
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One checkpoint or restore at a time per workspace (sessions may share one)."""
+        self.ensure()
+        fd = os.open(self.shadow / "chinwag.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _pattern(relative: str) -> str:
+    """An exclude pattern matching exactly `relative` (from the workspace's root)."""
+    escaped = "".join("\\" + c if c in GLOB else c for c in relative)
+    return "/" + (escaped[:-1] + "\\ " if escaped.endswith(" ") else escaped)
+
+
+def _user_excludes(workspace: Path) -> list[str]:
+    """The workspace repository's own .git/info/exclude: all of it when the workspace is the
+    repository's top, else only the patterns that match at any depth."""
+    for folder in (workspace, *workspace.parents):
+        dot_git = folder / ".git"
+        try:
+            if dot_git.is_file():
+                text = dot_git.read_text(errors="replace").strip()
+                git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
+                common = git_dir / "commondir"
+                if common.is_file():
+                    git_dir = (git_dir / common.read_text().strip()).resolve()
+            elif dot_git.is_dir():
+                git_dir = dot_git
+            else:
+                continue
+            lines = (git_dir / "info" / "exclude").read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        if folder == workspace:
+            return lines
+        return [line for line in lines if "/" not in line.rstrip("/")]
+    return []
+
+
+def _own_paths(workspace: Path, extra: Iterable[Path]) -> list[str]:
+    """Chinwag's own folders and databases inside the workspace (never checkpointed)."""
+    own = []
+    for path in {paths.data_dir(), paths.config_dir(), *extra}:
+        path = Path(path).expanduser().resolve()
+        if workspace in path.parents:
+            relative = path.relative_to(workspace).as_posix()
+            own += [_pattern(relative)] + ([_pattern(relative + s) for s in ("-wal", "-shm", "-journal")]
+                                           if path.suffix == ".db" else [])
+    return own
+
+
+def _write_excludes(git: Git, lines: list[str]) -> None:
+    path = git.shadow / "info" / "exclude"
+    text = "\n".join(lines) + "\n"
+    with contextlib.suppress(OSError):
+        if path.read_text() == text:
+            return  # unchanged: git's untracked cache stays valid
+    path.write_text(text)
+
+
+# -- taking one ------------------------------------------------------------------------------
+class _Skip(Exception):
+    """No checkpoint, for this reason."""
+
+
+def _scan(git: Git, limits: Limits) -> tuple[list[str], list[str]]:
+    """Every file a checkpoint would hold, checked against the limits (stopping as soon as the
+    total is over): the files left out, and those of them the shadow index holds."""
+    left_out: list[str] = []
+    indexed: list[str] = []
+    total = 0
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen([*git.argv, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
+                                   stdout=subprocess.PIPE, stderr=errors, env=git.env, cwd=git.workspace)
+        assert process.stdout is not None
+        try:
+            rest = b""
+            while chunk := process.stdout.read(1 << 16):
+                *entries, rest = (rest + chunk).split(b"\0")
+                for entry in entries:
+                    tag, relative = entry[:1], os.fsdecode(entry[2:])
+                    try:
+                        info = os.lstat(git.workspace / relative)
+                    except FileNotFoundError:
+                        continue
+                    except OSError:
+                        info = None
+                    if info is not None and not stat.S_ISREG(info.st_mode):
+                        continue
+                    if info is None or info.st_size > limits.max_file_bytes or \
+                            not os.access(git.workspace / relative, os.R_OK):
+                        left_out.append(relative)
+                        if tag == b"H":
+                            indexed.append(relative)
+                        continue
+                    total += info.st_size
+                    if total > limits.max_total_bytes:
+                        raise _Skip(f"the workspace holds over {limits.max_total_bytes / MB:g} MB "
+                                    "([checkpoints] max_total_mb)")
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        if process.returncode:
+            errors.seek(0)
+            message = next((line for line in errors.read().decode(errors="replace").splitlines() if line), "")
+            raise _Skip(f"cannot list the workspace: {message or f'git exit code {process.returncode}'}")
+    return left_out, indexed
+
+
+def _snapshot(git: Git, limits: Limits, extra: Iterable[Path]) -> tuple[str, list[str]]:
+    """The workspace as a tree in the shadow repository (under the lock): its sha, and the
+    files left out of it."""
+    base = ["/.git", *_own_paths(git.workspace, extra), *_user_excludes(git.workspace)]
+    _write_excludes(git, base)
+    left_out, indexed = _scan(git, limits)
+    if left_out:
+        _write_excludes(git, base + [_pattern(p) for p in left_out])
+    if indexed:
+        git.run("rm", "--cached", "-f", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul",
+                input=b"\0".join(os.fsencode(p) for p in indexed))
+    git.run("add", "-A")
+    return git.run("write-tree").decode().strip(), sorted(left_out)
+
+
+def _head(git: Git) -> tuple[str, str, list[str]]:
+    """The newest checkpoint: its sha, tree and left-out files ("" when there is none)."""
+    out = git.run("cat-file", "--batch", input=f"{REF}\n".encode()).decode(errors="replace")
+    header, _, body = out.partition("\n")
+    if header.endswith("missing"):
+        return "", "", []
+    return header.split()[0], _tree_of(body), _left_out_of(body)
+
+
+def _tree_of(commit_text: str) -> str:
+    return next((line[5:] for line in commit_text.splitlines() if line.startswith("tree ")), "")
+
+
+def _left_out_of(commit_text: str) -> list[str]:
+    line = next((line for line in commit_text.splitlines() if line.startswith(LEFT_OUT)), "")
+    return json.loads(line[len(LEFT_OUT):]) if line else []
+
+
+def _commit(git: Git, tree: str, left_out: list[str], label: str) -> str:
+    parent, parent_tree, parent_left = _head(git)
+    if parent and parent_tree == tree and parent_left == left_out:
+        return parent  # nothing changed since the last one: the same checkpoint
+    message = " ".join(label.split())[:200] or "checkpoint"
+    if left_out:
+        message += "\n\n" + LEFT_OUT + json.dumps(left_out, ensure_ascii=False)
+    sha = git.run("commit-tree", tree, *(("-p", parent) if parent else ()), "-F", "-",
+                  input=message.encode()).decode().strip()
+    git.run("update-ref", REF, sha)
+    return sha
+
+
+def _workspace(workspace: str | os.PathLike) -> Path:
+    path = Path(os.path.expanduser(os.fspath(workspace))) if os.fspath(workspace) else None
+    if path is None:
+        raise _Skip("the session has no workspace")
+    path = path.resolve()
+    if not path.is_dir():
+        raise _Skip(f"the workspace {path} is not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise _Skip(f"the workspace {path} cannot be read")
+    home = paths.data_dir().resolve()
+    if path == home or home in path.parents:
+        raise _Skip(f"the workspace {path} is inside Chinwag's own folder")
+    return path
+
+
+def take(workspace: str | os.PathLike, *, label: str, limits: Limits | None = None,
+         exclude: Iterable[Path] = ()) -> Checkpoint:
+    """A checkpoint of the workspace now, or a Checkpoint saying why there is none (this never
+    raises). `exclude`: more of Chinwag's own files (an open database) to leave out."""
+    started = time.monotonic()
+    try:
+        git = Git(_workspace(workspace))
+        with git.locked():
+            tree, left_out = _snapshot(git, limits or Limits(), exclude)
+            sha = _commit(git, tree, left_out, label)
+    except (_Skip, CheckpointError, OSError) as exc:
+        return Checkpoint(skipped=str(exc), ms=round((time.monotonic() - started) * 1000))
+    return Checkpoint(sha, round((time.monotonic() - started) * 1000), left_out=tuple(left_out))
+
+
+# -- comparing and restoring -------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Entry:
+    status: str  # git's: A (only now), D (only then), M, T
+    path: str
+    gitlink: bool
+
+
+def _compare(git: Git, then: str, now: str) -> list[_Entry]:
+    out = git.run("diff-tree", "-r", "-z", "--raw", "--no-renames", then, now)
+    fields = out.split(b"\0")
+    entries = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        if not meta.startswith(b":"):
+            continue
+        old_mode, new_mode, _, _, status = meta[1:].decode().split(" ")
+        entries.append(_Entry(status[0], os.fsdecode(path), "160000" in (old_mode, new_mode)))
+    return entries
+
+
+def _commit_of(git: Git, checkpoint_id: str) -> tuple[str, list[str]]:
+    """A checkpoint's tree and left-out files; CheckpointError when the shadow has no such commit."""
+    if not checkpoint_id or not all(c in "0123456789abcdef" for c in checkpoint_id.lower()):
+        raise CheckpointError(f"{checkpoint_id!r} is not a checkpoint id")
+    out = git.run("cat-file", "--batch", input=f"{checkpoint_id}^{{commit}}\n".encode()).decode(errors="replace")
+    header, _, body = out.partition("\n")
+    if header.endswith("missing") or header.endswith("ambiguous"):
+        raise CheckpointError(f"no checkpoint {checkpoint_id} for {git.workspace}")
+    return _tree_of(body), _left_out_of(body)
+
+
+def _open(workspace: str | os.PathLike) -> Git:
+    try:
+        git = Git(_workspace(workspace))
+    except _Skip as exc:
+        raise CheckpointError(str(exc)) from None
+    if not (git.shadow / "chinwag-workspace").exists():
+        raise CheckpointError(f"no checkpoints were taken of {git.workspace}")
+    return git
+
+
+def diff(workspace: str | os.PathLike, checkpoint_id: str, *, limits: Limits | None = None) -> list[FileChange]:
+    """What changed in the workspace since the checkpoint (what a restore would undo), each
+    file with a bounded diff preview (from then to now)."""
+    git = _open(workspace)
+    with git.locked():
+        then, _ = _commit_of(git, checkpoint_id)
+        try:
+            now, _ = _snapshot(git, limits or Limits(), ())
+        except _Skip as exc:
+            raise CheckpointError(f"cannot compare: {exc}") from None
+        entries = _compare(git, then, now)
+        previews = _previews(git, then, now)
+    kinds = {"A": "added", "D": "deleted"}
+    return [FileChange(e.path, kinds.get(e.status, "modified"), previews.get(e.path, "")) for e in entries
+            if not e.gitlink]
+
+
+def _previews(git: Git, then: str, now: str) -> dict[str, str]:
+    """Each file's patch by path, read up to PREVIEW_TOTAL and cut per file (a path git
+    quotes in the header, an unusual name, gets none)."""
+    process = subprocess.Popen([*git.argv, "diff-tree", "-r", "-p", "--no-renames", "--no-color", "--no-ext-diff",
+                                "--no-textconv", then, now], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env=git.env, cwd=git.workspace)
+    assert process.stdout is not None
+    try:
+        data = process.stdout.read(PREVIEW_TOTAL)
+    finally:
+        process.kill()
+        process.wait()
+    patches: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for line in data.decode(errors="replace").splitlines():
+        if line.startswith("diff --git "):
+            pair = line[len("diff --git "):]
+            name = pair[2:2 + (len(pair) - 5) // 2]  # "a/NAME b/NAME": no renames, so the same name twice
+            lines = patches.setdefault(name, [])  # a type change is two patches under one name
+            continue
+        lines.append(line)
+    return {name: _cut(body) for name, body in patches.items()}
+
+
+def _cut(lines: list[str]) -> str:
+    body = [line for line in lines if not line.startswith(("index ", "new file mode", "deleted file mode"))]
+    text = "\n".join(body[:PREVIEW_LINES])
+    if len(body) > PREVIEW_LINES or len(text) > PREVIEW_CHARS:
+        text = text[:PREVIEW_CHARS] + f"\n… ({len(body):,} lines in all)"
+    return text
+
+
+def path_inside(workspace: Path, relative: str) -> Path | None:
+    """The path of `relative` in the workspace when no folder on the way is a symlink (which
+    could lead outside it); else None."""
+    target = workspace
+    for part in Path(relative).parts[:-1]:
+        target = target / part
+        if target.is_symlink():
+            return None
+    return workspace / relative
+
+
+def remove_file(workspace: Path, relative: str) -> bool:
+    target = path_inside(workspace, relative)
+    if target is None:
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    for folder in target.parents:  # folders the removed files were alone in go too
+        if folder == workspace or workspace not in folder.parents:
+            break
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+    return True
+
+
+def restore(workspace: str | os.PathLike, checkpoint_id: str, *, dry_run: bool = False,
+            limits: Limits | None = None) -> RestoreResult:
+    """Put the workspace back as it was at the checkpoint: changed files get their content
+    back, files created since are removed, deleted files come back. What it replaces is
+    checkpointed first (`.before`: restore to that to undo this). Files ignored, outside
+    the workspace, or not saved (too big, unreadable) are never touched. CheckpointError
+    (one line, nothing changed) when it cannot be done."""
+    git = _open(workspace)
+    result = RestoreResult(dry_run=dry_run)
+    with git.locked():
+        then, then_left_out = _commit_of(git, checkpoint_id)
+        try:
+            now, left_out = _snapshot(git, limits or Limits(), ())
+        except _Skip as exc:
+            raise CheckpointError(f"cannot save the workspace before restoring: {exc}") from None
+        result.before = _commit(git, now, left_out, f"before restoring {checkpoint_id[:12]}")
+        remove, bring_back = [], []
+        for entry in _compare(git, then, now):
+            if entry.gitlink:
+                continue
+            here = git.workspace / entry.path
+            on_disk = os.path.lexists(here)
+            if entry.status == "A":
+                if entry.path in then_left_out:
+                    result.skipped.append(entry.path)  # it was there, too big to keep: left as it is
+                else:
+                    remove.append(entry.path)
+            elif entry.status == "D" and on_disk and (here.is_symlink() or not here.is_dir()):
+                # there, but not in the checkpoint just taken (too big, unreadable or ignored
+                # now): what it holds was not saved, so it is never overwritten
+                result.skipped.append(entry.path)
+            else:
+                bring_back.append(entry.path)
+                (result.changed if on_disk else result.deleted_restored).append(entry.path)
+        for path in remove:
+            if dry_run or remove_file(git.workspace, path):
+                result.created_removed.append(path)
+            else:
+                result.skipped.append(path)
+        if bring_back and not dry_run:
+            git.run("checkout", then, "--pathspec-from-file=-", "--pathspec-file-nul",
+                    input=b"\0".join(os.fsencode(p) for p in bring_back))
+    return result
+
+
+# -- the runner's hook -----------------------------------------------------------------------------
+async def before_turn(store, config, reply, user_id: str | None, *, offload: Callable,
+                      emit: Callable[[CheckpointTaken], None]) -> Checkpoint | None:
+    """Checkpoint the workspace of the reply's session in a thread (the request goes on
+    meanwhile), then record it on the prompt's turn (`metadata["checkpoint"]`: {"id", "ms"}
+    or {"skipped": reason}) and as a `checkpoint` event. The first checkpoint of a prompt is
+    kept (a regenerated reply does not replace it): it is what `rewind --files` goes back to.
+
+    The runner hands this task to the agent as its `files_gate`: an ACP agent's writes,
+    terminals and permission requests through Chinwag wait for it, so the checkpoint holds
+    the workspace as it was before the prompt. An agent writing to disk by itself without
+    asking is not held back: a change it makes before the checkpoint is done (well under a
+    second once the first one exists) lands in it."""
+    limits = limits_for(config, reply.agent)
+    if limits is None or user_id is None:
+        return None
+    session = await offload(store.get_session, reply.session_id)
+    db = Path(store.path)
+    checkpoint = await asyncio.to_thread(take, session.workspace, label=f"before turn {user_id}", limits=limits,
+                                         exclude=(db,))
+    await offload(record, store, session.id, user_id, reply.id, checkpoint)
+    emit(CheckpointTaken(session.id, user_id, checkpoint.id, checkpoint.ms, checkpoint.skipped))
+    return checkpoint
+
+
+def record(store, session_id: str, user_id: str, reply_id: str, checkpoint: Checkpoint) -> None:
+    held = (store.get_turn(user_id).metadata or {}).get("checkpoint") or {}
+    if not held.get("id"):
+        store.merge_turn_metadata(user_id, {"checkpoint": checkpoint.record()})
+    data = {**checkpoint.record(), "turn_id": user_id, "reply_id": reply_id}
+    if checkpoint.left_out:
+        data["left_out"] = list(checkpoint.left_out[:100])
+    store.append_event(session_id, "checkpoint", data, turn_id=user_id)
