@@ -119,8 +119,21 @@ class Permission:
     answer: asyncio.Future[str | None] | None = None
 
 
+@dataclass(frozen=True)
+class FileWritten:
+    """The agent wrote a file through Chinwag (ACP `fs/write_text_file`): what it held before
+    and after, so the tool call that wrote it can be undone on its own."""
+
+    call_id: str  # the tool call it belongs to ("" when none was open)
+    workspace: str
+    path: str  # relative to the workspace, with "/"
+    before: bytes | None  # None: the file did not exist
+    after: bytes
+    before_kept: bool = True  # False: it was too large to keep, so this write cannot be undone
+
+
 AgentEvent = (TextDelta | ThinkingDelta | ToolCallStart | ToolCallUpdate | ToolCallEnd | Usage | Record
-              | PlanUpdate | CommandsUpdate | SessionMeta | Permission | Done | Failed)
+              | PlanUpdate | CommandsUpdate | SessionMeta | Permission | FileWritten | Done | Failed)
 
 
 @dataclass
@@ -136,6 +149,9 @@ class AgentInfo:
 
 
 class Agent(Protocol):
+    """An agent that changes files may also have `files_gate` (None until the runner sets it):
+    an awaitable its changes through Chinwag wait for, the workspace checkpoint of the turn."""
+
     name: str
     model: str
 

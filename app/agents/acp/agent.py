@@ -253,6 +253,7 @@ class AcpAgent:
         self.known_session = known_session
         self.init_timeout = float(profile.get("timeout") or INIT_TIMEOUT)
         self.idle_timeout = float(profile.get("idle_timeout") or IDLE_TIMEOUT)
+        self.files_gate = None  # the turn's workspace checkpoint: writes and terminals wait for it (the runner sets it)
 
     @property
     def model(self) -> str:
@@ -282,6 +283,7 @@ class AcpAgent:
             yield Failed(str(exc), sent=False)
             return
         process.client.mode = lambda: self.mode
+        process.client.gate = self.files_gate
         prompt = messages[-1].text if messages else ""
         if process.session_id is None:
             try:

@@ -34,18 +34,32 @@ from acp.schema import (
 from chinwag.app.agents.acp import process_group
 from chinwag.app.agents.acp.environment import agent_environment
 from chinwag.app.agents.acp.mapping import UpdateMapper
-from chinwag.app.agents.base import Permission
+from chinwag.app.agents.base import FileWritten, Permission
 from chinwag.app.config.schema import Mode
 from chinwag.storage import files
 from chinwag.storage.errors import StorageError
 
 WRITING_KINDS = {"edit", "delete", "move", "execute"}
 OUTPUT_LIMIT = 1_000_000
+KEEP_LIMIT = 64 * 1024 * 1024  # a file an agent overwrites is kept (for undo) up to this size
 
 
 def _refuse(message: str) -> RequestError:
     """A JSON-RPC error the agent sees with our reason as its message."""
     return RequestError(-32602, message, {"reason": message})
+
+
+def _previous(target: Path) -> tuple[bytes | None, bool]:
+    """What a file holds before it is overwritten (None: it does not exist), and whether it
+    could be kept (not too large, readable)."""
+    try:
+        if target.stat().st_size > KEEP_LIMIT:
+            return None, False
+        return target.read_bytes(), True
+    except FileNotFoundError:
+        return None, True
+    except OSError:  # unreadable, or a folder (the write then fails with its own message)
+        return None, False
 
 
 class Terminal:
@@ -88,6 +102,7 @@ class ChinwagClient:
         self.mapper = UpdateMapper()
         self.terminals: dict[str, Terminal] = {}
         self._next_terminal = 0
+        self.gate = None  # the turn's workspace checkpoint, which changes wait for (see _changes_may_start)
 
     # -- wiring ---------------------------------------------------------------------------
     def begin_turn(self, sink: Callable[[object], None]) -> None:
@@ -104,6 +119,14 @@ class ChinwagClient:
     def on_connect(self, conn) -> None:
         self.conn = conn
 
+    async def _changes_may_start(self) -> None:
+        """A write, a terminal or a permission request waits until the turn's workspace
+        checkpoint is done, so it holds the files as they were before the prompt."""
+        gate = self.gate
+        if gate is not None and not gate.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(gate)
+
     # -- updates --------------------------------------------------------------------------
     async def session_update(self, session_id: str, update, **kwargs) -> None:
         if self.sink is None:
@@ -116,6 +139,7 @@ class ChinwagClient:
         kind = str(getattr(tool_call, "kind", None) or "other")
         title = getattr(tool_call, "title", None) or "a tool call"
         call_id = getattr(tool_call, "tool_call_id", "")
+        await self._changes_may_start()
         mode = self.mode()
         if mode in (Mode.BYPASS, Mode.READONLY):
             wanted = ("allow_once", "allow_always") if mode == Mode.BYPASS or kind not in WRITING_KINDS \
@@ -165,15 +189,22 @@ class ChinwagClient:
         if self.mode() == Mode.READONLY:
             raise _refuse(f"the session is read-only: writing {path} was refused")
         target = self._inside(path)
+        await self._changes_may_start()
         try:
             files.check_not_protected(target)  # an agent never writes onto Chinwag's open database
         except StorageError as exc:
             raise _refuse(str(exc)) from None
+        data = content.encode("utf-8")
+        before, kept = _previous(target)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
+            target.write_bytes(data)
         except OSError as exc:
             raise _refuse(f"cannot write {path}: {exc.strerror or exc}") from None
+        if self.sink is not None:  # recorded per tool call (the agent may name it in _meta)
+            call = str(kwargs.get("toolCallId") or kwargs.get("tool_call_id") or "") or self.mapper.current_call()
+            self.sink(FileWritten(call, str(self.workspace), target.relative_to(self.workspace).as_posix(),
+                                  before, data, kept))
         return WriteTextFileResponse()
 
     # -- terminals ------------------------------------------------------------------------------
@@ -182,6 +213,7 @@ class ChinwagClient:
         if self.mode() == Mode.READONLY:
             raise _refuse(f"the session is read-only: running {command!r} was refused")
         workdir = self._inside(cwd) if cwd else self.workspace
+        await self._changes_may_start()
         environment = dict(self.env)
         for variable in env or []:
             environment[variable.name] = variable.value

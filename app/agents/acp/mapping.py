@@ -80,6 +80,15 @@ class UpdateMapper:
     def __init__(self) -> None:
         self.shown: dict[str, str] = {}
         self.open: set[str] = set()
+        self.started: list[str] = []  # in the order they opened
+
+    def current_call(self) -> str:
+        """The tool call a file write now belongs to: the newest one still open ("" if none)."""
+        return next((call for call in reversed(self.started) if call in self.open), "")
+
+    def _opened(self, call_id: str) -> None:
+        self.open.add(call_id)
+        self.started.append(call_id)
 
     def map(self, update) -> list:
         kind = getattr(update, "session_update", "")
@@ -91,14 +100,14 @@ class UpdateMapper:
             return [ThinkingDelta(text)] if text else []
         if kind == "tool_call":
             call_id = update.tool_call_id
-            self.open.add(call_id)
+            self._opened(call_id)
             events = [ToolCallStart(call_id, update.title or "tool", args_summary(update))]
             return events + self._progress(call_id, update)
         if kind == "tool_call_update":
             call_id = update.tool_call_id
             events = []
             if call_id not in self.open:  # an update for a call we never saw start
-                self.open.add(call_id)
+                self._opened(call_id)
                 events.append(ToolCallStart(call_id, update.title or "tool", args_summary(update)))
             return events + self._progress(call_id, update)
         if kind == "plan":
