@@ -44,7 +44,13 @@ def run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, de
 
 
 async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.core.events import CompactionFinished, LiveTurnEvent, RunnerEvent, ToolChanged  # here: turns only
+    from chinwag.app.core.events import (  # here: turns only
+        CheckpointTaken,
+        CompactionFinished,
+        LiveTurnEvent,
+        RunnerEvent,
+        ToolChanged,
+    )
     from chinwag.app.core.runner import Runner  # here: only turns pay for the runner
 
     printed = 0
@@ -60,6 +66,8 @@ async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
             case CompactionFinished(compacted=True):
                 print("\n(auto-compacted: the context passed the configured share of the model's window)",
                       file=sys.stderr)
+            case CheckpointTaken(skipped=reason) if reason:
+                print(f"chinwag: no checkpoint: {common.terminal_safe(reason)}", file=sys.stderr)
             case ToolChanged(tool_calls=calls) if tty:
                 for call in calls:
                     if call.status in ("completed", "failed"):

@@ -32,6 +32,7 @@ from chinwag.app.agents.base import (
     CommandsUpdate,
     Done,
     Failed,
+    FileWritten,
     Permission,
     PlanUpdate,
     Record,
@@ -274,6 +275,7 @@ class Runner:
         watcher = asyncio.ensure_future(self._watch(reply.id, owner, writer, lock, task))
         agent = None
         stream = None
+        checkpoint: asyncio.Task | None = None
         self._live(TurnStarted, live, calls, user=user)
         status, error = "complete", None
         sent = True  # did the request reach the agent? one that never did costs no input tokens
@@ -293,6 +295,7 @@ class Runner:
 
         try:
             agent, context = await offload(self._open, reply)
+            checkpoint = self._checkpoint(reply, user, context, agent)
             # Without a model of its own the turn shows the agent's; an agent process can only
             # name its model once it answered (ACP initialize): look again at its first event.
             model_from_agent = not live.model
@@ -344,6 +347,10 @@ class Runner:
                 elif isinstance(event, (PlanUpdate, CommandsUpdate, SessionMeta, Permission)):
                     await self._flush(writer, lock)
                     await self._agent_fact(event, live, calls)
+                elif isinstance(event, FileWritten):
+                    from chinwag.app.core import file_writes  # lazy: start-up
+
+                    await file_writes.file_written(store, self.config, live, event, offload=offload)
                 elif isinstance(event, Failed):
                     status, error, sent = "error", event.message, event.sent
                     break
@@ -381,12 +388,38 @@ class Runner:
         log.info("turn %s %s in %.2fs (%d writes)", reply.id, settled.status, time.monotonic() - started,
                  writer.writes)
         self._live(TurnSettled, settled, calls)
+        if checkpoint is not None:  # recorded before the turn is handed back
+            with contextlib.suppress(Exception):  # logged by _checkpoint
+                await asyncio.shield(checkpoint)
         if settled.status == "complete" and agent is not None:
             from chinwag.app.core import after_turn  # lazy: start-up (compaction and titles load on first use)
 
             await after_turn.follow_up(self.store, self.config, agent, settled, messages, offload=self._offload,
                                        emit=self._emit, background=self._background)
         return settled
+
+    def _checkpoint(self, reply: Turn, user: Turn | None, context: list[Turn], agent) -> asyncio.Task:
+        """The workspace checkpoint of a coding agent's turn, started before the request and
+        running alongside it (`checkpoints.before_turn`); a background task, so a stop never
+        leaves it half-recorded. An agent with a `files_gate` holds the file changes it makes
+        through Chinwag until it is done."""
+        from chinwag.app.core import checkpoints  # lazy: start-up
+
+        user_id = user.id if user else next((t.id for t in reversed(context) if t.role == "user"), None)
+
+        async def take() -> None:
+            try:
+                await checkpoints.before_turn(self.store, self.config, reply, user_id, offload=self._offload,
+                                              emit=self._emit)
+            except Exception:  # a checkpoint never breaks a turn
+                log.exception("checkpoint before turn %s failed", reply.id)
+
+        task = asyncio.ensure_future(take())
+        if hasattr(agent, "files_gate"):
+            agent.files_gate = task
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _settle(self, reply: Turn, writer: StreamWriter, lock: asyncio.Lock, status: str, error: str | None,
                       finish: dict) -> Turn:
