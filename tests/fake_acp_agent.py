@@ -8,6 +8,11 @@ turn depends on words in the prompt:
     permission  asks for permission to edit a file; replies with the chosen option id
     read PATH   calls the client's fs/read_text_file; replies with the text or the error
     write PATH  calls fs/write_text_file with "written by the agent"
+    toolwrite PATH...  one edit tool call per PATH (call-w1, call-w2, ...), each writing
+                "edited by call-wN" to its PATH through fs/write_text_file
+    diskwrite PATH...  one tool call (call-d1) that asks permission, then writes "written to
+                disk" to each PATH itself, straight to disk (not through Chinwag)
+    diskdelete PATH... the same (call-x1), deleting each PATH straight from disk
     terminal    runs `echo terminal-ok` through the client's terminal methods
     commands    advertises two slash commands
     slow        streams 200 words 20 ms apart, stopping when cancelled
@@ -217,6 +222,7 @@ class FakeAgent:
                         await say("write ok ")
                 except Exception as exc:  # the client refused
                     await say(f"{verb} refused: {exc} ")
+        await self.file_tools(session_id, words, say)
         if "terminal" in words:
             term = await self.conn.create_terminal(session_id=session_id, command="echo", args=["terminal-ok"])
             await self.conn.wait_for_terminal_exit(session_id=session_id, terminal_id=term.terminal_id)
@@ -255,6 +261,50 @@ class FakeAgent:
         save_state(self.sessions)
         usage = Usage(input_tokens=120, output_tokens=30, total_tokens=150) if "usage" in words else None
         return PromptResponse(stop_reason="end_turn", usage=usage)
+
+    async def file_tools(self, session_id: str, words: list[str], say) -> None:
+        """toolwrite / diskwrite / diskdelete: the paths are the words after the verb that
+        contain a dot or a slash."""
+        def paths_after(verb: str) -> list[str]:
+            if verb not in words:
+                return []
+            found = []
+            for word in words[words.index(verb) + 1:]:
+                if "." not in word and "/" not in word:
+                    break
+                found.append(word)
+            return found
+
+        for number, path in enumerate(paths_after("toolwrite"), 1):
+            call = f"call-w{number}"
+            await self.conn.session_update(session_id, start_tool_call(
+                call, f"Edit {path}", kind="edit", status="in_progress", raw_input={"path": path}))
+            await self.conn.write_text_file(session_id=session_id, path=path, content=f"edited by {call}\n")
+            await self.conn.session_update(session_id, update_tool_call(call, status="completed"))
+            await say(f"{call} wrote {path} ")
+        for verb, call in (("diskwrite", "call-d1"), ("diskdelete", "call-x1")):
+            paths = paths_after(verb)
+            if not paths:
+                continue
+            await self.conn.session_update(session_id, start_tool_call(
+                call, f"{verb} {' '.join(paths)}", kind="edit" if verb == "diskwrite" else "delete",
+                status="in_progress"))
+            answer = await self.conn.request_permission(  # as coding agents do before they edit
+                session_id=session_id, tool_call=ToolCallUpdate(tool_call_id=call, title=verb, kind="edit"),
+                options=[PermissionOption(option_id="allow", name="Allow", kind="allow_once"),
+                         PermissionOption(option_id="reject", name="Reject", kind="reject_once")])
+            if getattr(answer.outcome, "option_id", None) != "allow":
+                await say(f"{verb} refused ")
+                continue
+            for path in paths:
+                target = Path(self.sessions[session_id]["cwd"]) / path
+                if verb == "diskwrite":
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text("written to disk\n")
+                else:
+                    target.unlink()
+            await self.conn.session_update(session_id, update_tool_call(call, status="completed"))
+            await say(f"{verb} done ")
 
 
 if __name__ == "__main__":
