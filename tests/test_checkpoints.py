@@ -261,6 +261,17 @@ def test_a_workspace_it_cannot_checkpoint_gets_a_reason_not_an_error(ws, case):
     assert checkpoint.skipped == expected
 
 
+def test_without_git_there_is_no_checkpoint_and_one_reason(ws, tmp_path, monkeypatch):
+    empty = tmp_path / "no-git-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    checkpoints._git_problem.cache_clear()
+    try:
+        assert take(ws, label="t").skipped == "git is not installed (checkpoints need the git command)"
+    finally:
+        checkpoints._git_problem.cache_clear()
+
+
 def test_unknown_checkpoints_are_one_line_errors_that_change_nothing(ws, tmp_path):
     take(ws, label="t")
     before = work_files(ws)
@@ -386,6 +397,8 @@ async def test_a_workspace_that_is_not_a_folder_gets_one_line_and_the_turn_runs(
     user = next(t for t in store.list_turns(session.id) if t.role == "user")
     assert reply.status == "complete" and reply.text == "done"
     assert user.metadata["checkpoint"] == {"skipped": f"the workspace {ws / 'notes.txt'} is not a folder"}
+    with pytest.raises(CheckpointError, match="has no workspace checkpoint: no checkpoint: the workspace .* is not"):
+        checkpoints.restore_before_prompt(store, config, user.id)
 
 
 def test_send_prints_one_line_when_there_is_no_checkpoint(chinwag_home, cli, ws):
@@ -460,11 +473,16 @@ async def test_rewinding_files_after_agents_that_write_through_chinwag_and_strai
     ids = [t.metadata["checkpoint"]["id"] for t in prompts]
     assert len(set(ids)) == 2
 
-    second_back = restore(ws, ids[1])  # before the second prompt ran: only its changes go
+    # rewind --files to before the second prompt: only its changes go
+    dry = checkpoints.restore_before_prompt(store, config, prompts[1].id, dry_run=True)
+    assert not (ws / "notes.txt").exists()
+    second_back = checkpoints.restore_before_prompt(store, config, prompts[1].id)
     assert work_files(ws) == after_first
     assert (second_back.changed, second_back.created_removed, second_back.deleted_restored) == (
-        ["src/app.py"], ["made/here.txt"], ["notes.txt"])
-    restore(ws, ids[0])
+        ["src/app.py"], ["made/here.txt"], ["notes.txt"]) == (dry.changed, dry.created_removed, dry.deleted_restored)
+    checkpoints.restore_before_prompt(store, config, prompts[0].id)
     assert work_files(ws) == original
-    restore(ws, second_back.before)  # and undone: as the agents left it
+    checkpoints.restore_checkpoint(store, config, session.id, second_back.before)  # rewind --undo
     assert not (ws / "notes.txt").exists() and (ws / "made" / "here.txt").exists()
+    with pytest.raises(CheckpointError, match=f"turn {first.id} has no workspace checkpoint"):
+        checkpoints.restore_before_prompt(store, config, first.id)  # an agent turn: none of its own

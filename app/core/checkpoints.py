@@ -50,6 +50,8 @@ PREVIEW_LINES = 60
 PREVIEW_CHARS = 4000
 PREVIEW_TOTAL = 256 * 1024  # the most diff text `diff` reads
 GLOB = set("*?[\\")
+MIN_GIT = (2, 32)
+BULK = 500  # this many new files go into one pack, not one loose object each (a first checkpoint: ~2x faster)
 
 
 class CheckpointError(Exception):
@@ -131,6 +133,22 @@ def _global_excludes() -> str:
     return found.stdout.strip() if found.returncode == 0 else ""
 
 
+@cache
+def _git_problem() -> str:
+    """Why the git here cannot take checkpoints ("" when it can): missing, or older than 2.32
+    (the first to let a command ignore the user's global config)."""
+    try:
+        out = subprocess.run(["git", "--version"], capture_output=True, text=True, timeout=10).stdout
+    except FileNotFoundError:
+        return "git is not installed (checkpoints need the git command)"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"cannot run git: {exc}"
+    numbers = [int(n) for n in out.split()[2].split(".")[:2] if n.isdigit()] if len(out.split()) > 2 else []
+    if len(numbers) < 2 or tuple(numbers) < MIN_GIT:
+        return f"checkpoints need git {MIN_GIT[0]}.{MIN_GIT[1]} or newer (found: {out.strip() or 'no version'})"
+    return ""
+
+
 class Git:
     """`git` on one workspace and its shadow repository."""
 
@@ -150,9 +168,9 @@ class Git:
             options += ["-c", "core.excludesFile=" + _global_excludes()]
         self.argv = ["git", "--git-dir", str(self.shadow), "--work-tree", str(workspace), *options]
 
-    def run(self, *args: str, input: bytes | None = None) -> bytes:
+    def run(self, *args: str, input: bytes | None = None, config: tuple[str, ...] = ()) -> bytes:
         try:
-            done = subprocess.run([*self.argv, *args], input=input, capture_output=True, env=self.env,
+            done = subprocess.run([*self.argv, *(part for c in config for part in ("-c", c)), *args], input=input, capture_output=True, env=self.env,
                                   cwd=self.workspace, timeout=600)
         except FileNotFoundError:
             raise CheckpointError("git is not installed (checkpoints need the git command)") from None
@@ -167,6 +185,8 @@ class Git:
         """Create the shadow repository (once): bare, no templates, our attributes."""
         if (self.shadow / "chinwag-workspace").exists():
             return
+        if _git_problem():
+            raise CheckpointError(_git_problem())
         from chinwag.storage import files  # lazy: start-up
 
         files.ensure_private_dir(self.shadow.parent)
@@ -247,12 +267,15 @@ class _Skip(Exception):
     """No checkpoint, for this reason."""
 
 
-def _scan(git: Git, limits: Limits) -> tuple[list[str], list[str]]:
+def _scan(git: Git, limits: Limits) -> tuple[list[str], list[str], int]:
     """Every file a checkpoint would hold, checked against the limits (stopping as soon as the
-    total is over): the files left out, and those of them the shadow index holds."""
+    total is over): the files left out, those of them the shadow index holds, and how many
+    files it does not hold yet."""
     left_out: list[str] = []
     indexed: list[str] = []
-    total = 0
+    total = new = 0
+    base = os.fsencode(git.workspace) + b"/"
+    readable = _readable()
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen([*git.argv, "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
                                    stdout=subprocess.PIPE, stderr=errors, env=git.env, cwd=git.workspace)
@@ -261,23 +284,24 @@ def _scan(git: Git, limits: Limits) -> tuple[list[str], list[str]]:
             rest = b""
             while chunk := process.stdout.read(1 << 16):
                 *entries, rest = (rest + chunk).split(b"\0")
-                for entry in entries:
-                    tag, relative = entry[:1], os.fsdecode(entry[2:])
+                for entry in entries:  # 10,000 of them in an incremental checkpoint: kept lean
+                    tag = entry[:1]
                     try:
-                        info = os.lstat(git.workspace / relative)
+                        info = os.lstat(base + entry[2:])
                     except FileNotFoundError:
                         continue
                     except OSError:
                         info = None
                     if info is not None and not stat.S_ISREG(info.st_mode):
                         continue
-                    if info is None or info.st_size > limits.max_file_bytes or \
-                            not os.access(git.workspace / relative, os.R_OK):
+                    if info is None or info.st_size > limits.max_file_bytes or not readable(info):
+                        relative = os.fsdecode(entry[2:])
                         left_out.append(relative)
-                        if tag == b"H":
+                        if tag != b"?":
                             indexed.append(relative)
                         continue
                     total += info.st_size
+                    new += tag == b"?"
                     if total > limits.max_total_bytes:
                         raise _Skip(f"the workspace holds over {limits.max_total_bytes / MB:g} MB "
                                     "([checkpoints] max_total_mb)")
@@ -289,7 +313,23 @@ def _scan(git: Git, limits: Limits) -> tuple[list[str], list[str]]:
             errors.seek(0)
             message = next((line for line in errors.read().decode(errors="replace").splitlines() if line), "")
             raise _Skip(f"cannot list the workspace: {message or f'git exit code {process.returncode}'}")
-    return left_out, indexed
+    return left_out, indexed, new
+
+
+def _readable() -> Callable[[os.stat_result], bool]:
+    """Whether this process may read a file, from its mode bits (no extra system call)."""
+    uid, groups = os.geteuid(), {os.getegid(), *os.getgroups()}
+    if uid == 0:
+        return lambda info: True
+
+    def readable(info: os.stat_result) -> bool:
+        if info.st_uid == uid:
+            return bool(info.st_mode & stat.S_IRUSR)
+        if info.st_gid in groups:
+            return bool(info.st_mode & stat.S_IRGRP)
+        return bool(info.st_mode & stat.S_IROTH)
+
+    return readable
 
 
 def _snapshot(git: Git, limits: Limits, extra: Iterable[Path]) -> tuple[str, list[str]]:
@@ -297,13 +337,14 @@ def _snapshot(git: Git, limits: Limits, extra: Iterable[Path]) -> tuple[str, lis
     files left out of it."""
     base = ["/.git", *_own_paths(git.workspace, extra), *_user_excludes(git.workspace)]
     _write_excludes(git, base)
-    left_out, indexed = _scan(git, limits)
+    left_out, indexed, new = _scan(git, limits)
     if left_out:
         _write_excludes(git, base + [_pattern(p) for p in left_out])
     if indexed:
         git.run("rm", "--cached", "-f", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul",
                 input=b"\0".join(os.fsencode(p) for p in indexed))
-    git.run("add", "-A")
+    # many new files (a first checkpoint): streamed into one pack rather than thousands of files
+    git.run("add", "-A", config=("core.bigFileThreshold=1",) if new >= BULK else ())
     return git.run("write-tree").decode().strip(), sorted(left_out)
 
 
@@ -409,14 +450,15 @@ def _open(workspace: str | os.PathLike) -> Git:
     return git
 
 
-def diff(workspace: str | os.PathLike, checkpoint_id: str, *, limits: Limits | None = None) -> list[FileChange]:
+def diff(workspace: str | os.PathLike, checkpoint_id: str, *, limits: Limits | None = None,
+         exclude: Iterable[Path] = ()) -> list[FileChange]:
     """What changed in the workspace since the checkpoint (what a restore would undo), each
     file with a bounded diff preview (from then to now)."""
     git = _open(workspace)
     with git.locked():
         then, _ = _commit_of(git, checkpoint_id)
         try:
-            now, _ = _snapshot(git, limits or Limits(), ())
+            now, _ = _snapshot(git, limits or Limits(), exclude)
         except _Skip as exc:
             raise CheckpointError(f"cannot compare: {exc}") from None
         entries = _compare(git, then, now)
@@ -486,18 +528,19 @@ def remove_file(workspace: Path, relative: str) -> bool:
 
 
 def restore(workspace: str | os.PathLike, checkpoint_id: str, *, dry_run: bool = False,
-            limits: Limits | None = None) -> RestoreResult:
+            limits: Limits | None = None, exclude: Iterable[Path] = ()) -> RestoreResult:
     """Put the workspace back as it was at the checkpoint: changed files get their content
     back, files created since are removed, deleted files come back. What it replaces is
     checkpointed first (`.before`: restore to that to undo this). Files ignored, outside
     the workspace, or not saved (too big, unreadable) are never touched. CheckpointError
-    (one line, nothing changed) when it cannot be done."""
+    (one line) when it cannot be done: nothing changed, or, should git fail half-way, what
+    was there is checkpoint `.before`, named in the message."""
     git = _open(workspace)
     result = RestoreResult(dry_run=dry_run)
     with git.locked():
         then, then_left_out = _commit_of(git, checkpoint_id)
         try:
-            now, left_out = _snapshot(git, limits or Limits(), ())
+            now, left_out = _snapshot(git, limits or Limits(), exclude)
         except _Skip as exc:
             raise CheckpointError(f"cannot save the workspace before restoring: {exc}") from None
         result.before = _commit(git, now, left_out, f"before restoring {checkpoint_id[:12]}")
@@ -525,9 +568,51 @@ def restore(workspace: str | os.PathLike, checkpoint_id: str, *, dry_run: bool =
             else:
                 result.skipped.append(path)
         if bring_back and not dry_run:
-            git.run("checkout", then, "--pathspec-from-file=-", "--pathspec-file-nul",
-                    input=b"\0".join(os.fsencode(p) for p in bring_back))
+            try:
+                git.run("checkout", then, "--pathspec-from-file=-", "--pathspec-file-nul",
+                        input=b"\0".join(os.fsencode(p) for p in bring_back))
+            except CheckpointError as exc:
+                raise CheckpointError(f"{exc} (the files as they were before are checkpoint {result.before})") from None
     return result
+
+
+# -- for rewind ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PromptCheckpoint:
+    workspace: str
+    checkpoint_id: str
+    limits: Limits
+    exclude: tuple[Path, ...]
+
+
+def checkpoint_before(store, config, turn_id: str) -> PromptCheckpoint:
+    """Where and what the checkpoint taken just before the prompt `turn_id` ran is;
+    CheckpointError (one line) when it has none (and why, when it was skipped)."""
+    turn = store.get_turn(turn_id)
+    held = (turn.metadata or {}).get("checkpoint") or {}
+    if not held.get("id"):
+        why = f": no checkpoint: {held['skipped']}" if held.get("skipped") else \
+            " (it ran with checkpoints off, or before Chinwag took them)"
+        raise CheckpointError(f"turn {turn.id} has no workspace checkpoint{why}")
+    session = store.get_session(turn.session_id)
+    return PromptCheckpoint(session.workspace, held["id"], limits_for(config, session.agent) or Limits(),
+                            (Path(store.path),))
+
+
+def restore_before_prompt(store, config, turn_id: str, *, dry_run: bool = False) -> RestoreResult:
+    """`rewind --files`: the workspace put back as it was just before the prompt `turn_id`
+    ran. Its `.before` is the checkpoint of what it replaced: `restore_checkpoint` of that
+    (`rewind --undo`) puts the files back as they were before the rewind."""
+    found = checkpoint_before(store, config, turn_id)
+    return restore(found.workspace, found.checkpoint_id, dry_run=dry_run, limits=found.limits, exclude=found.exclude)
+
+
+def restore_checkpoint(store, config, session_id: str, checkpoint_id: str, *, dry_run: bool = False) -> RestoreResult:
+    """A session's workspace put back to any of its checkpoints (`rewind --undo`: the one a
+    rewind took first)."""
+    session = store.get_session(session_id)
+    return restore(session.workspace, checkpoint_id, dry_run=dry_run,
+                   limits=limits_for(config, session.agent) or Limits(), exclude=(Path(store.path),))
 
 
 # -- the runner's hook -----------------------------------------------------------------------------
