@@ -14,7 +14,7 @@ import gc
 import logging
 import time
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -34,7 +34,7 @@ from chinwag.app.core.events import (
 )
 from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
-from chinwag.app.tui import gc_policy
+from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
@@ -147,7 +147,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self._open_at_start()
         except StorageError as exc:  # damage found while reading: `chinwag` prints one line, no traceback
             self.app.startup_error = first_line(exc)
-            self.app.exit(return_code=1)
+            self.app.call_later(self.app.exit, return_code=1)  # once the app has finished composing
 
     def _open_at_start(self) -> None:
         store = self.store
@@ -182,6 +182,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
         # freeze them so the periodic full collections that stall streaming stay short.
         self.call_after_refresh(gc_policy.release)
+        self.call_after_refresh(warmup.start)
         if session is not None:
             self._hint_if_offline(session)
 
@@ -469,6 +470,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.transcript.update_turn(turn, calls.get(turn.id, []))
         self.update_status()
 
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 90, "-no-sidebar")
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < 90, "-no-sidebar")
 
