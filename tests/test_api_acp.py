@@ -117,8 +117,9 @@ def test_new_prompt_and_the_event_stream_resumed_with_last_event_id(api, tmp_pat
     # from 0: the whole session, as session/load replays it on stdio
     replay = updates(api, sid, last_event_id="0", until=lambda got: text_of(got) == echo_reply(prompt))
     assert [u for _, u in replay] == [u for _, u in live]
-    assert rpc(api, "session/load", {"sessionId": sid, "cwd": str(tmp_path), "mcpServers": []})["result"][
-        "modes"]["currentModeId"] == "ask"
+    loaded = rpc(api, "session/load", {"sessionId": sid, "cwd": str(tmp_path), "mcpServers": []})["result"]
+    assert loaded["modes"]["currentModeId"] == "ask"
+    assert loaded["_meta"]["chinwag"]["replay"] == f"GET /api/acp?sessionId={sid}&last_event_id=0"
 
 
 def test_the_seeds_session_new_and_both_listings(api, db_path):

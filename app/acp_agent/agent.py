@@ -131,12 +131,20 @@ class ChinwagAgent:
         self.mode = mode  # `--mode`: their permission mode ("" = ask, as in the TUI)
         self.runner: Runner | None = None
         self.client: Any = None  # stdio: the connection to ask the client for permission on
-        self.client_info: dict = {}
         self._live: dict[str, mapping.LiveTurn] = {}
         self._prompting: set[str] = set()
 
     def attach(self, runner: Runner) -> None:
         self.runner = runner
+
+    def _offer_commands(self, session: Session) -> None:
+        """Sent once the answer that opened the session is out (the client knows the session then)."""
+        update = mapping.commands_update(mapping.agent_commands(session))
+        asyncio.get_running_loop().call_soon(self.push, session.id, update)
+
+    async def _flush(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.flush()
 
     # -- what the runner tells (stdio: live updates) -----------------------------------------
     def push(self, session_id: str, update: Any) -> None:
@@ -201,7 +209,8 @@ class ChinwagAgent:
 
     # -- the protocol -------------------------------------------------------------------------
     async def initialize(self, protocol_version: int, client_capabilities=None, client_info=None, **kwargs):
-        self.client_info = client_info.model_dump(mode="json", exclude_none=True) if client_info else {}
+        if client_info is not None:
+            log.info("ACP client %s %s connected", client_info.name, client_info.version)
         return mapping.initialize_response(protocol_version)
 
     async def authenticate(self, method_id: str, **kwargs):
@@ -221,11 +230,17 @@ class ChinwagAgent:
                                              metadata=metadata)
 
         session = await self.offload(create)
-        asyncio.get_running_loop().call_soon(self.push, session.id, mapping.commands_update(mapping.agent_commands(session)))
+        self._offer_commands(session)
         return NewSessionResponse(session_id=session.id, modes=mapping.mode_state(session.mode))
 
     async def load_session(self, cwd: str, session_id: str, mcp_servers=None, **kwargs):
         session = await self.session(session_id)
+        if mcp_servers:
+            await self.offload(self.store.merge_session_metadata, session.id,
+                               {"acp_mcp_servers": [mcp_record(m) for m in mcp_servers]})
+        if self.outbox is None:  # over HTTP the replay is the event stream's, from its start
+            return LoadSessionResponse(modes=mapping.mode_state(session.mode), field_meta={
+                "chinwag": {"replay": f"GET /api/acp?sessionId={session.id}&last_event_id=0"}})
 
         def history():
             turns = self.store.list_turns(session.id)
@@ -234,16 +249,12 @@ class ChinwagAgent:
             for start in range(0, len(ids), 500):
                 for call in self.store.list_tool_calls(ids[start:start + 500]):
                     calls.setdefault(call.turn_id, []).append(call)
-            if mcp_servers:
-                self.store.merge_session_metadata(session.id, {"acp_mcp_servers": [mcp_record(s) for s in mcp_servers]})
             return turns, calls
 
-        turns, calls = await self.offload(history)
-        for update in mapping.history_updates(turns, calls):
+        for update in mapping.history_updates(*await self.offload(history)):
             self.push(session.id, update)
-        if self.outbox is not None:
-            await self.outbox.flush()
-        asyncio.get_running_loop().call_soon(self.push, session.id, mapping.commands_update(mapping.agent_commands(session)))
+        await self._flush()
+        self._offer_commands(session)
         return LoadSessionResponse(modes=mapping.mode_state(session.mode))
 
     async def list_sessions(self, cwd: str | None = None, cursor: str | None = None, **kwargs):
@@ -266,12 +277,12 @@ class ChinwagAgent:
 
     async def cancel(self, session_id: str, **kwargs) -> None:
         assert self.runner is not None
-        if self.runner.cancel(session_id):
-            return
         try:
             session = await self.session(session_id)
         except RequestError:
             log.warning("session/cancel for an unknown session %r", session_id)
+            return
+        if self.runner.cancel(session.id):
             return
         running = await self.offload(self.store.running_turn, session.id)
         if running is not None:  # running in another process (the TUI, a worker): it polls for this
@@ -291,13 +302,11 @@ class ChinwagAgent:
             output = await commands.run(self, session, text)
             if output is not None:
                 self.push(session.id, update_agent_message_text(output))
-                if self.outbox is not None:
-                    await self.outbox.flush()
+                await self._flush()
                 return PromptResponse(stop_reason="end_turn", field_meta={"chinwag": {"output": output}})
             turn = await self.runner.send(session.id, text)
             await self._after_turn(session)
-            if self.outbox is not None:
-                await self.outbox.flush()
+            await self._flush()
         finally:
             self._prompting.discard(session.id)
         return answer(turn)
