@@ -74,7 +74,7 @@ class SessionActionsMixin:
             self.close_agent(session_id)
             self._undoable = session_id
             undo = f"{undo_key} undoes" if undo_key else "/restore brings it back"
-            self.status.notice = f"archived “{session.title}” · {undo} (or the archived toggle)"
+            self.status.notice = f"archived “{session.title}” · {undo}"
         else:
             self.store.restore_session(session_id)
             self.status.notice = f"restored “{session.title}”"
@@ -99,8 +99,8 @@ class SessionActionsMixin:
                 self.store.delete_session(session_id)
                 self._undoable = session_id
                 self._after_delete(session_id)
-                undo = f"{undo_key} undoes, " if undo_key else ""
-                self.status.notice = f"moved “{session.title}” to the trash · {undo}the trash toggle restores it"
+                undo = f"{undo_key} undoes" if undo_key else "the sidebar's trash toggle restores it"
+                self.status.notice = f"moved “{session.title}” to the trash · {undo}"
 
         self.app.push_screen(ConfirmScreen(
             f"Move “{session.title}” to the trash?",
