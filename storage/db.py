@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from chinwag.storage import files
 from chinwag.storage.errors import (
@@ -99,7 +99,7 @@ def read_only_uri(path: Path) -> str:
     with content): then SQLite must read the WAL and honour its locks."""
     wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
     live = shm.exists() or (wal.exists() and wal.stat().st_size > 0)
-    return f"file:{pathname2url(str(path.absolute()))}?{'mode=ro' if live else 'mode=ro&immutable=1'}"
+    return f"file:{quote(str(path.absolute()))}?{'mode=ro' if live else 'mode=ro&immutable=1'}"
 
 
 def connect(path: Path, *, readonly: bool = False) -> Connection:

@@ -1,10 +1,19 @@
 """Session operations: create, resolve ids by prefix, list, rename, fork, archive,
-restore, soft and permanent delete, prune, state changes and the active session.
+restore, soft delete (the trash) and permanent delete, prune, state changes, the active
+session, and drafts.
+
+A draft is the empty session the TUI opens so there is somewhere to type (at launch, on
+Ctrl+N, after deleting the open one). It is not listed anywhere until it has a turn, and
+the next launch or Ctrl+N in the same workspace reuses it instead of making another. The
+draft ids live in the `kv` table (`draft:<id>`), so no schema change and nothing in the
+session's own data. A session made by name (`chinwag session start`, the API) is listed
+at once, turns or not.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from chinwag.storage.base import StoreBase
@@ -14,9 +23,17 @@ from chinwag.storage.errors import AmbiguousId, NotFound, SessionBusy, StorageEr
 from chinwag.storage.models import Session, storable
 from chinwag.storage.states import check_transition
 
-LIST_FILTERS = ("active", "archived", "all")
+LIST_FILTERS = ("active", "archived", "all", "deleted")  # "deleted": the trash
 DEFAULT_TITLE = "New session"
 MAX_TITLE = 200  # characters; a longer title is cut with an ellipsis on every way in
+
+
+@dataclass
+class Pruned:
+    """What a prune removed from the trash for good, and which archived sessions it moved there."""
+
+    removed: list[Session]
+    trashed: list[Session]
 
 
 def clean_title(title: str | None) -> str:
@@ -24,6 +41,9 @@ def clean_title(title: str | None) -> str:
     title = storable(" ".join((title or "").split()))
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 _UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
+DRAFT_KEY = "draft:"
+# A draft with no turn yet is left out of every listing; once it has a turn it is a session like any other.
+_NOT_A_DRAFT = f"(turn_count > 0 OR NOT EXISTS (SELECT 1 FROM kv WHERE kv.key = '{DRAFT_KEY}' || sessions.id))"
 
 
 class SessionsMixin(StoreBase):
@@ -72,6 +92,46 @@ class SessionsMixin(StoreBase):
             self.set_state(session_id, SessionState.READY)
         return self.get_session(session_id)
 
+    def draft_session(self, *, workspace: str = "", title: str | None = None, **fields) -> Session:
+        """The empty session the TUI opens: this workspace's unused draft when there is one
+        (brought up to date with `fields`: agent, model, kind, mode), else a new draft."""
+        title = clean_title(title)
+        with self.db.transaction() as conn:
+            conn.execute(
+                f"DELETE FROM kv WHERE key >= '{DRAFT_KEY}' AND key < '{DRAFT_KEY}\uffff' AND NOT EXISTS (SELECT 1 "
+                f"FROM sessions WHERE sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1}) AND turn_count = 0)"
+            )  # drafts that got a turn (or were removed) are drafts no more
+            row = conn.execute(
+                f"""SELECT sessions.id FROM kv JOIN sessions ON sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1})
+                    WHERE kv.key >= '{DRAFT_KEY}' AND kv.key < '{DRAFT_KEY}\uffff' AND workspace = ?
+                    AND deleted_at IS NULL AND archived_at IS NULL
+                    ORDER BY sessions.created_at DESC LIMIT 1""",
+                (workspace,),
+            ).fetchone()
+            if row is None:
+                session = self.create_session(title=title, workspace=workspace, **fields)
+                conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, '1')", (DRAFT_KEY + session.id,))
+                return session
+            changes = {name: fields[name] for name in ("agent", "model", "kind", "mode") if name in fields}
+            if "kind" in changes:
+                changes["kind"] = SessionKind.check(changes["kind"], "session kind")
+            for name, value in changes.items():
+                conn.execute(f"UPDATE sessions SET {name} = ? WHERE id = ?", (value, row[0]))
+            conn.execute(
+                "UPDATE sessions SET title = ?, title_source = ? WHERE id = ?",
+                (title or DEFAULT_TITLE, "user" if title else "default", row[0]),
+            )
+            self._touch(conn, row[0], activity=True)
+        return self.get_session(row[0])
+
+    def is_draft(self, session_id: str) -> bool:
+        """An empty session the TUI opened, not listed until it has a turn."""
+        row = self.db.query_one(
+            "SELECT turn_count FROM sessions JOIN kv ON kv.key = ? || sessions.id WHERE sessions.id = ?",
+            (DRAFT_KEY, session_id),
+        )
+        return row is not None and row["turn_count"] == 0
+
     def resolve_session_id(self, id_or_prefix: str, *, include_deleted: bool = False) -> str:
         prefix = (id_or_prefix or "").strip().upper()
         if not prefix:
@@ -112,8 +172,7 @@ class SessionsMixin(StoreBase):
     ) -> list[Session]:
         where, params = self._list_where(filter, workspace, kind)
         rows = self.db.query(
-            f"SELECT * FROM sessions WHERE {where} "
-            "ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?",
+            f"SELECT * FROM sessions WHERE {where} ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [Session.from_row(r) for r in rows]
@@ -126,7 +185,7 @@ class SessionsMixin(StoreBase):
     def _list_where(filter: str, workspace: str | None, kind: str | None) -> tuple[str, tuple]:
         if filter not in LIST_FILTERS:
             raise StorageError(f"unknown list filter {filter!r} (choose from {', '.join(LIST_FILTERS)})")
-        clauses = ["deleted_at IS NULL"]
+        clauses = ["deleted_at IS NOT NULL" if filter == "deleted" else "deleted_at IS NULL", _NOT_A_DRAFT]
         params: list = []
         if filter == "active":
             clauses.append("archived_at IS NULL")
@@ -226,13 +285,15 @@ class SessionsMixin(StoreBase):
         return self.get_session(session.id)
 
     def restore_session(self, id_or_prefix: str) -> Session:
-        session = self.get_session(id_or_prefix)
-        if not session.archived:
+        """Back in the list: out of the trash and out of the archive."""
+        session = self.get_session(id_or_prefix, include_deleted=True)
+        if not session.archived and not session.deleted:
             return session
         with self.db.transaction() as conn:
-            conn.execute("UPDATE sessions SET archived_at = NULL WHERE id = ?", (session.id,))
+            conn.execute("UPDATE sessions SET archived_at = NULL, deleted_at = NULL WHERE id = ?", (session.id,))
             self._touch(conn, session.id)
-            self.append_event(session.id, EventType.SESSION_CHANGE, {"archived": False})
+            change = {name: False for name, was in (("archived", session.archived), ("deleted", session.deleted)) if was}
+            self.append_event(session.id, EventType.SESSION_CHANGE, change)
         return self.get_session(session.id)
 
     def delete_session(self, id_or_prefix: str, *, force: bool = False) -> Session:
@@ -256,19 +317,26 @@ class SessionsMixin(StoreBase):
             self.append_event(session.id, EventType.SESSION_CHANGE, {"deleted": False})
         return self.get_session(session.id)
 
-    def prune_sessions(self, older_than: timedelta, *, dry_run: bool = False) -> list[Session]:
-        """Permanently delete archived sessions archived before now - older_than."""
+    def prune_sessions(self, older_than: timedelta, *, dry_run: bool = False) -> Pruned:
+        """Empty the trash of sessions deleted before now - older_than (removed for good), and
+        move sessions archived before it into the trash (where the next prune finds them):
+        nothing leaves for good without having been in the trash."""
         cutoff = format_ts(self.clock.now() - older_than)
-        rows = self.db.query(
-            "SELECT * FROM sessions WHERE archived_at IS NOT NULL AND archived_at < ? ORDER BY archived_at",
-            (cutoff,),
-        )
-        victims = [Session.from_row(r) for r in rows]
+        removed = [Session.from_row(r) for r in self.db.query(
+            "SELECT * FROM sessions WHERE deleted_at IS NOT NULL AND deleted_at < ? ORDER BY deleted_at", (cutoff,),
+        )]
+        trashed = [Session.from_row(r) for r in self.db.query(
+            "SELECT * FROM sessions WHERE archived_at IS NOT NULL AND archived_at < ? AND deleted_at IS NULL "
+            "ORDER BY archived_at", (cutoff,),
+        )]
+        trashed = [s for s in trashed if self.running_turn(s.id) is None]
         if not dry_run:
             with self.db.transaction():
-                for session in victims:
+                for session in removed:
                     self.delete_session(session.id, force=True)
-        return victims
+                for session in trashed:
+                    self.delete_session(session.id)
+        return Pruned(removed, trashed)
 
     # -- fork ------------------------------------------------------------------------
     def fork_session(self, id_or_prefix: str, *, upto_turn_id: str | None = None, title: str | None = None) -> Session:

@@ -25,7 +25,7 @@ REF = "#/components/schemas/{model}"
 
 # the operations and status codes of the hand-written document this one replaces
 OPERATIONS = {
-    ("GET", "/sessions"): (200, 401, 403, 422),
+    ("GET", "/sessions"): (200, 401, 403, 422, 500),
     ("POST", "/sessions"): (201, 400, 401, 403, 408, 413, 422),
     ("GET", "/sessions/{id}"): (200, 400, 401, 403, 404),
     ("PATCH", "/sessions/{id}"): (200, 400, 401, 403, 404, 408, 409, 413, 422),
@@ -36,6 +36,9 @@ OPERATIONS = {
     ("POST", "/sessions/{id}/compact"): (200, 400, 401, 403, 404, 408, 409, 413, 422),
     ("GET", "/search"): (200, 401, 403, 422),
     ("GET", "/openapi.json"): (200, 401, 403),
+    ("POST", "/acp"): (200, 400, 401, 403, 408, 413, 422),
+    ("GET", "/acp"): (200, 400, 401, 403, 404, 422),
+    ("GET", "/acp/sessions"): (200, 401, 403, 422, 500),
 }
 
 

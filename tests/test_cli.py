@@ -129,10 +129,12 @@ def test_compact_delete_restore_prune(cli, db_path):
     ok(cli("session", "archive", s["id"]))
     with Store(db_path) as store:
         store.db.conn.execute("UPDATE sessions SET archived_at = '2020-01-01T00:00:00.000Z'")
-    assert "would delete 1" in ok(cli("session", "prune", "--older-than", "30d", "--dry-run")).stdout
+    assert "would move 1 archived" in ok(cli("session", "prune", "--older-than", "30d", "--dry-run")).stdout
     assert len(json.loads(ok(cli("session", "list", "--json", "--all")).stdout)) == 1
-    assert "deleted 1" in ok(cli("session", "prune", "--older-than", "30d")).stdout
+    assert "moved 1 archived session(s) to the trash" in ok(cli("session", "prune", "--older-than", "30d")).stdout
     assert json.loads(ok(cli("session", "list", "--json", "--all")).stdout) == []
+    assert "deleted 1 session(s) from the trash" in ok(cli("session", "prune", "--older-than", "0d")).stdout
+    assert json.loads(ok(cli("session", "list", "--json", "--deleted")).stdout) == []
     t = start(cli)
     ok(cli("session", "delete", t["id"], "--force"))
     assert "no session matches" in one_line_error(cli("session", "restore", t["id"]))

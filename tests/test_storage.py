@@ -205,20 +205,47 @@ def test_force_delete_removes_everything_and_events_are_append_only(store):
     assert store.get_active_session_id() is None
 
 
-def test_prune_deletes_only_old_archived_sessions(db_path):
+def test_prune_empties_the_trash_and_sends_old_archived_sessions_there_first(db_path):
     clock = FixedClock(FIXED_NOW)
     with Store(db_path, clock=clock) as s:
         old = s.create_session(title="old")
         s.archive_session(old.id)
         active_old = s.create_session(title="active old")
+        binned = s.create_session(title="binned")
+        s.delete_session(binned.id)
         clock.advance(days=40)
         recent = s.create_session(title="recent")
         s.archive_session(recent.id)
-        assert [x.title for x in s.prune_sessions(timedelta(days=30), dry_run=True)] == ["old"]
-        assert s.count_sessions(filter="all") == 3
-        assert [x.title for x in s.prune_sessions(timedelta(days=30))] == ["old"]
+        fresh_bin = s.create_session(title="fresh bin")
+        s.delete_session(fresh_bin.id)
+        pruned = s.prune_sessions(timedelta(days=30), dry_run=True)
+        assert [x.title for x in pruned.removed] == ["binned"] and [x.title for x in pruned.trashed] == ["old"]
+        assert s.count_sessions(filter="all") == 3 and s.count_sessions(filter="deleted") == 2  # dry run
+        pruned = s.prune_sessions(timedelta(days=30))
+        assert [x.title for x in pruned.removed] == ["binned"] and [x.title for x in pruned.trashed] == ["old"]
         assert {x.title for x in s.list_sessions(filter="all")} == {"active old", "recent"}
+        assert {x.title for x in s.list_sessions(filter="deleted")} == {"old", "fresh bin"}  # in the trash first
+        assert s.db.query_one("SELECT count(*) AS n FROM sessions WHERE id = ?", (binned.id,))["n"] == 0
+        assert s.restore_session(old.id).archived_at is None  # restore: out of the trash and the archive
+        assert not s.get_session(old.id).deleted
         assert active_old.id
+
+
+def test_drafts_are_reused_per_workspace_and_listed_once_they_have_a_turn(store):
+    draft = store.draft_session(workspace="/w", agent="echo")
+    again = store.draft_session(workspace="/w", agent="echo", model="m2", title="named")
+    assert again.id == draft.id and again.model == "m2" and again.title == "named"
+    elsewhere = store.draft_session(workspace="/other")
+    assert elsewhere.id != draft.id
+    headless = store.create_session(title="by name")  # `session start`, the API: listed at once
+    assert [s.id for s in store.list_sessions(filter="all")] == [headless.id]
+    assert store.count_sessions(filter="all") == 1 and store.is_draft(draft.id)
+    assert store.get_session(draft.id).id == draft.id  # show/send still find it
+    store.add_turn(draft.id, "user", "hello")
+    assert draft.id in [s.id for s in store.list_sessions()] and not store.is_draft(draft.id)
+    assert store.draft_session(workspace="/w").id not in (draft.id, elsewhere.id)  # a session with turns: a new draft
+    store.archive_session(elsewhere.id)
+    assert store.draft_session(workspace="/other").id != elsewhere.id  # archived drafts are not reused
 
 
 def test_fork_copies_turns_up_to_a_turn(store):

@@ -13,6 +13,7 @@ is rendered incrementally: settled paragraphs are cached, only the tail is redon
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.segment import Segment
@@ -24,9 +25,11 @@ from chinwag.storage import tokens
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs
-from chinwag.widgets.fast_markdown import FastMarkdown
 from chinwag.widgets.text_safety import one_line, safe_text
 from chinwag.widgets.theme import DARK, Palette
+
+if TYPE_CHECKING:
+    from chinwag.widgets.fast_markdown import FastMarkdown
 
 RAIL = "▎ "
 RAIL_SELECTED = "┃ "
@@ -126,6 +129,8 @@ def _lines_of(console: Console, renderable, width: int) -> list[list[Segment]]:
 
 
 def _markdown(text: str) -> FastMarkdown:
+    from chinwag.widgets.fast_markdown import FastMarkdown  # lazy: markdown-it (~30 ms) off the first paint
+
     return FastMarkdown(text, code_theme=CODE_THEME, hyperlinks=False)
 
 

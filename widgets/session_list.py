@@ -4,12 +4,21 @@ Older), drawn with the Line API so 100,000 sessions cost no more than 100.
 The App feeds pages (`set_sessions`, `append_sessions`); the list asks for more with
 `NeedMore` when the cursor nears the end of what is loaded. Keys post messages; nothing
 here touches storage.
+
+The selection is a session id (`selected_id`), never an index: the highlighted row is the
+row of that id, every action names that id, and a new page of rows (the 1 s refresh, a
+filter) keeps it, or moves to the row that followed it when it left the list. Letters are
+never actions: a printable key goes to `type_to` (the sidebar's filter), so typing a word
+cannot create, archive or delete anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -42,16 +51,12 @@ def group_of(stamp: str, now: datetime) -> str:
 
 
 def short_age(stamp: str, now: datetime) -> str:
+    """At most three cells: now, 5m, 3h, 6d, 4w, 2y (the sidebar's age column)."""
     seconds = int((now - parse_ts(stamp)).total_seconds())
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    if seconds < 86400 * 7:
-        return f"{seconds // 86400}d"
-    return parse_ts(stamp).strftime("%b %-d")
+    for size, unit in ((86400 * 365, "y"), (86400 * 7, "w"), (86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{min(seconds // size, 99)}{unit}"
+    return "now"
 
 
 class SessionAction(ControlMessage):
@@ -86,29 +91,47 @@ class NewSession(ControlMessage):
     pass
 
 
+class Undo(ControlMessage):
+    """Undo the last archive or delete made from the sidebar."""
+
+
 class NeedMore(ControlMessage):
     def __init__(self, session_list: Widget, offset: int) -> None:
         super().__init__(session_list)
         self.offset = offset
 
 
+def fit_cells(text: str, cells: int) -> str:
+    """`text` exactly `cells` terminal columns wide (wide CJK/emoji count two): padded, or cut with "…"."""
+    if cell_len(text) <= cells:
+        return set_cell_size(text, cells)
+    return set_cell_size(set_cell_size(text, max(0, cells - 1)).rstrip() + "…", cells)
+
+
+# Every action sits on a key that cannot be typed by accident (typing goes to the filter);
+# the ids let `[keys]` in config.toml rebind them.
+SIDEBAR_BINDINGS = [
+    Binding("up", "move(-1)", "previous session", show=False, id="sidebar_up"),
+    Binding("down", "move(1)", "next session", show=False, id="sidebar_down"),
+    Binding("pageup", "move(-10)", "page up", show=False, id="sidebar_page_up"),
+    Binding("pagedown", "move(10)", "page down", show=False, id="sidebar_page_down"),
+    Binding("home", "move(-1000000)", "first session", show=False, id="sidebar_first"),
+    Binding("end", "move(1000000)", "last loaded session", show=False, id="sidebar_last"),
+    Binding("enter", "open", "open (in the trash: restore)", show=False, id="sidebar_open"),
+    Binding("f2,ctrl+r", "post('rename')", "rename", show=False, id="sidebar_rename"),
+    Binding("ctrl+f", "post('fork')", "fork", show=False, id="sidebar_fork"),
+    Binding("ctrl+a", "post('archive')", "archive / unarchive", show=False, id="sidebar_archive"),
+    Binding("delete,ctrl+d", "post('delete')", "delete (asks once; in the trash: for good)", show=False,
+            id="sidebar_delete"),
+    Binding("ctrl+z", "undo", "undo the last archive or delete", show=False, id="sidebar_undo"),
+]
+
+
 class SessionList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    SessionList { height: 1fr; scrollbar-size-vertical: 1; }
-    SessionList:focus { background-tint: $foreground 4%; }
+    SessionList { height: 1fr; scrollbar-size-vertical: 1; background: transparent; }
     """
-    BINDINGS = [
-        Binding("up,k", "move(-1)", show=False),
-        Binding("down,j", "move(1)", show=False),
-        Binding("pageup", "move(-10)", show=False),
-        Binding("pagedown", "move(10)", show=False),
-        Binding("enter", "open", "open", show=False),
-        Binding("n", "post('new')", "new", show=False),
-        Binding("r", "post('rename')", "rename", show=False),
-        Binding("f", "post('fork')", "fork", show=False),
-        Binding("a", "post('archive')", "archive", show=False),
-        Binding("d", "post('delete')", "delete", show=False),
-    ]
+    BINDINGS = SIDEBAR_BINDINGS
 
     def __init__(self, *, animate: bool = True, **kwargs):
         super().__init__(**kwargs)
@@ -118,7 +141,9 @@ class SessionList(ScrollView, can_focus=True):
         self.running: set[str] = set()
         self.active_id: str | None = None
         self.now = datetime.now().astimezone()
-        self.cursor = 0  # index into self.sessions
+        self.selected_id: str | None = None  # THE selection: what is highlighted is what actions act on
+        self.type_to: Callable[[str], None] | None = None  # where typed characters go (the filter)
+        self._index: dict[str, int] = {}  # session id -> index into self.sessions
         self._rows: list[tuple[str, int]] = []  # ("header", group index) | ("session", index)
         self._row_of: dict[int, int] = {}
         self._frame = 0
@@ -133,21 +158,57 @@ class SessionList(ScrollView, can_focus=True):
         self._colors = palette
         self.refresh()
 
+    # -- the selection ------------------------------------------------------------------------
+    @property
+    def cursor(self) -> int:
+        """Index of the selected session (derived from `selected_id`; 0 when there is none)."""
+        return self._index.get(self.selected_id or "", 0)
+
+    @cursor.setter
+    def cursor(self, index: int) -> None:
+        if self.sessions:
+            self.selected_id = self.sessions[min(max(index, 0), len(self.sessions) - 1)].id
+            self._reveal()
+            self.refresh()
+
+    def lists(self, session_id: str) -> bool:
+        """Whether the session is among the loaded rows."""
+        return session_id in self._index
+
+    @property
+    def current_id(self) -> str | None:
+        """The highlighted session's id, None when the list is empty."""
+        return self.selected_id if self.selected_id in self._index else None
+
+    def _kept_selection(self, old: list[str], new: dict[str, int], fallback: str | None) -> str | None:
+        """The id to highlight in the new rows: the same one, else the nearest row that
+        followed (then preceded) it before, else `fallback`, else the first."""
+        keep = self.selected_id
+        if keep in new:
+            return keep
+        if keep in old:
+            at = old.index(keep)
+            for candidate in old[at + 1:] + old[:at][::-1]:
+                if candidate in new:
+                    return candidate
+        if fallback in new:
+            return fallback
+        return self.sessions[0].id if self.sessions else None
+
     # -- data in --------------------------------------------------------------------------------
     def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
                      active_id: str | None) -> None:
-        keep = self.current_id
+        old = [s.id for s in self.sessions]
         self.sessions, self.total, self.running, self.now, self.active_id = list(rows), total, set(running), now, active_id
         self._asked = -1
         self._rebuild()
-        ids = [s.id for s in self.sessions]
-        target = keep if keep in ids else active_id
-        self.cursor = ids.index(target) if target in ids else 0
+        self.selected_id = self._kept_selection(old, self._index, active_id)
+        self._reveal()
+        self.call_after_refresh(self._reveal)  # again once laid out (a scrollbar may have come or gone)
         self._sync_timer()
 
     def append_sessions(self, rows: list[Session]) -> None:
-        known = {s.id for s in self.sessions}
-        self.sessions.extend(s for s in rows if s.id not in known)
+        self.sessions.extend(s for s in rows if s.id not in self._index)
         self._rebuild()
 
     def set_running(self, ids: set[str]) -> None:
@@ -157,25 +218,24 @@ class SessionList(ScrollView, can_focus=True):
             self.refresh()
 
     def select(self, session_id: str) -> None:
+        """Mark the open session and highlight it (when it is listed)."""
         self.active_id = session_id
-        for index, session in enumerate(self.sessions):
-            if session.id == session_id:
-                self.cursor = index
-                self._reveal()
-                break
-        self.refresh()
+        self.highlight(session_id)
 
-    @property
-    def current_id(self) -> str | None:
-        if 0 <= self.cursor < len(self.sessions):
-            return self.sessions[self.cursor].id
-        return None
+    def highlight(self, session_id: str) -> None:
+        """Move the highlight to a listed session (and scroll it into view)."""
+        if session_id in self._index:
+            self.selected_id = session_id
+            self._reveal()
+        self.refresh()
 
     def _rebuild(self) -> None:
         rows: list[tuple[str, int]] = []
         self._row_of = {}
+        self._index = {}
         group = None
         for index, session in enumerate(self.sessions):
+            self._index[session.id] = index
             name = group_of(session.last_activity_at, self.now)
             if name != group:
                 group = name
@@ -188,39 +248,47 @@ class SessionList(ScrollView, can_focus=True):
 
     # -- drawing --------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
+        # Every cell gets the widget's own background under what the row draws (a bare
+        # segment would show the terminal's default colour, not the theme's).
+        return self._line(y).apply_style(self.rich_style)
+
+    def _line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = int(self.scroll_offset.y) + y
         if row >= len(self._rows):
             if row == len(self._rows) and not self.sessions:
-                return Strip(list(Text(" no sessions", Style(dim=True, italic=True)).render(self.app.console))).adjust_cell_length(width)
+                return Strip([Segment(" no sessions", Style(color=self._colors.faint, italic=True))], 12) \
+                    .adjust_cell_length(width)
             return Strip.blank(width)
         kind, value = self._rows[row]
         if kind == "header":
-            text = Text(GROUPS[value], Style(color=self._colors.faint, bold=True))
-            return Strip(list(text.render(self.app.console))).adjust_cell_length(width)
-        return self._session_strip(self.sessions[value], value == self.cursor, width)
+            title = GROUPS[value]
+            return Strip([Segment(title, Style(color=self._colors.system, bold=True))], len(title)) \
+                .adjust_cell_length(width)
+        return self._session_strip(self.sessions[value], self.sessions[value].id == self.selected_id, width)
 
     def _session_strip(self, session: Session, is_cursor: bool, width: int) -> Strip:
         running = session.id in self.running
         colors = self._colors
         if running:
             glyph, color = glyphs.spinner(self._frame), colors.warning
+        elif session.deleted:
+            glyph, color = "×", colors.faint
         elif session.archived:
             glyph, color = "▪", colors.faint
         else:
             glyph, name = glyphs.SESSION_STATE.get(session.state, ("○", "system"))
             color = colors.get(name)
         active = session.id == self.active_id
-        right = f" {session.turn_count:>3} {short_age(session.last_activity_at, self.now):>6}"
+        age = short_age(session.last_activity_at, self.now)
+        # the age keeps one cell of margin from the edge; a narrow list drops the turn count first
+        right = f" {session.turn_count:>3} {age:>3} " if width >= 24 else f" {age:>3} "
         left_width = max(4, width - len(right) - 3)
-        title = one_line(session.title, 200)
-        if len(title) > left_width:
-            title = title[: left_width - 1] + "…"
         text = Text(no_wrap=True)
         text.append("▌" if active else " ", Style(color=colors.user, bold=True))
         text.append(glyph + " ", Style(color=color, bold=True))
-        text.append(title.ljust(left_width), Style(bold=active, dim=session.archived))
-        text.append(right, Style(dim=True))
+        text.append(fit_cells(one_line(session.title, 200), left_width), Style(bold=active, dim=session.archived or session.deleted))
+        text.append(right, Style(color=colors.system))
         strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
         if is_cursor:
             strip = strip.apply_style(Style(bgcolor=colors.selection if self.has_focus else colors.selection_blur))
@@ -230,21 +298,20 @@ class SessionList(ScrollView, can_focus=True):
     def action_move(self, step: int) -> None:
         if not self.sessions:
             return
-        self.cursor = min(max(self.cursor + step, 0), len(self.sessions) - 1)
-        self._reveal()
+        self.cursor = self.cursor + step
         self._maybe_need_more()
-        self.refresh()
 
     def _reveal(self) -> None:
         row = self._row_of.get(self.cursor)
-        if row is None:
+        if row is None or not self.is_mounted:
             return
         top = int(self.scroll_offset.y)
         height = self.scrollable_content_region.height or 1
+        # force: right after new rows the scrollbar is not laid out yet, and scrolling would be refused
         if row < top + 1:
-            self.scroll_to(y=max(0, row - 1), animate=False, immediate=True)
+            self.scroll_to(y=max(0, row - 1), animate=False, immediate=True, force=True)
         elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
 
     def _maybe_need_more(self) -> None:
         loaded = len(self.sessions)
@@ -274,17 +341,28 @@ class SessionList(ScrollView, can_focus=True):
         kind = {"rename": Rename, "fork": Fork, "archive": ToggleArchive, "delete": Delete}[what]
         self.post_message(kind(self, session_id))
 
+    def action_undo(self) -> None:
+        self.post_message(Undo(self))
+
+    def on_key(self, event: events.Key) -> None:
+        # Handled here, in order, as each key arrives: a burst of keys that reached the list
+        # before the focus moved to the filter lands in the filter too, none acts on a row.
+        if event.is_printable and event.character and self.type_to is not None:
+            event.stop()
+            event.prevent_default()
+            self.type_to(event.character)
+
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_offset.y) + event.y
         if 0 <= row < len(self._rows) and self._rows[row][0] == "session":
             index = self._rows[row][1]
-            if index == self.cursor or event.chain >= 2:
-                self.cursor = index
-                self.action_open()
+            again = self.sessions[index].id == self.selected_id
             self.cursor = index
-            self.refresh()
+            if again or event.chain >= 2:
+                self.action_open()
 
     def on_focus(self) -> None:
+        self._reveal()  # the highlighted row is on screen whenever keys can act on it
         self.refresh()
 
     def on_blur(self) -> None:
@@ -292,6 +370,7 @@ class SessionList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+        self.call_after_refresh(self._reveal)
 
     # -- animation ----------------------------------------------------------------------------------
     def _sync_timer(self) -> None:

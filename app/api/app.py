@@ -20,6 +20,8 @@ import functools
 import hmac
 import json
 import os
+import sqlite3
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +39,7 @@ from chinwag.app.api.wire import json_text, refuse_constant
 from chinwag.app.config.loader import Config
 from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
+from chinwag.app.errors import first_line
 from chinwag.storage import AmbiguousId, NotFound, SessionBusy, StorageError, Store
 
 MAX_BODY = 1_000_000
@@ -133,6 +136,14 @@ class Api:
         self.store, self.config, self.runner = store, config, runner
         self.db = in_thread
         self.tasks: set[asyncio.Task] = set()
+        self.acp: Any = None  # the ACP side (`acp.py`), made on the first /api/acp request
+
+    async def listing(self, read: Callable[[], Any]) -> Any:
+        """A session listing's read: a failing database is the 500 `{"error"}` ACP listings expect."""
+        try:
+            return await self.db(read)
+        except (StorageError, sqlite3.Error) as exc:
+            raise ApiError(500, f"failed to load sessions from the database: {first_line(exc)}") from None
 
     async def stop_turns(self) -> None:
         """On shutdown: cancel the turns this server runs; the runner settles each as stopped."""
@@ -153,12 +164,14 @@ class Api:
         scope = "archived" if query.archived else "active"
 
         def read():
-            where = dict(filter=scope, workspace=query.workspace, kind=query.kind)
+            where = dict(filter=scope, workspace=query.workspace or query.workspaceId, kind=query.kind)
             return self.store.list_sessions(**where, limit=query.limit, offset=query.offset), \
                 self.store.count_sessions(**where)
 
-        rows, total = await self.db(read)
-        return answer(models.SessionPage, sessions=rows, total=total, limit=query.limit, offset=query.offset)
+        rows, total = await self.listing(read)
+        response = answer(models.SessionPage, sessions=rows, total=total, limit=query.limit, offset=query.offset)
+        response.headers["cache-control"] = "no-store"
+        return response
 
     async def create_session(self, request: Request) -> Response:
         from chinwag.app.agents.settings import new_session_choice
@@ -245,11 +258,27 @@ class Api:
     async def openapi(self, request: Request) -> Response:
         return Json(document())
 
+    # -- ACP over HTTP (`acp.py`, which loads the ACP SDK on first use) ----------------------
+    async def acp_call(self, request: Request) -> Response:
+        from chinwag.app.api import acp  # lazy: the ACP SDK loads on the first ACP request
+
+        return await acp.rpc_call(self, request)
+
+    async def acp_events(self, request: Request) -> Response:
+        from chinwag.app.api import acp  # lazy: the ACP SDK loads on the first ACP request
+
+        return await acp.stream(self, request)
+
+    async def acp_sessions(self, request: Request) -> Response:
+        from chinwag.app.api import acp  # lazy: the ACP SDK loads on the first ACP request
+
+        return await acp.sessions(self, request)
+
 
 ID = models.SessionPath
 ROUTES = [
     Operation("GET", "/sessions", Api.list_sessions, "list sessions, newest activity first", models.SessionPage,
-              query=models.ListQuery, errors=(422,)),
+              query=models.ListQuery, errors=(422, 500)),
     Operation("POST", "/sessions", Api.create_session, "create a session, optionally sending a first prompt",
               models.SessionCreated, 201, body=models.CreateSession),
     Operation("GET", "/sessions/{id}", Api.get_session, "a session with its turns", models.SessionWithTurns,
@@ -270,6 +299,13 @@ ROUTES = [
     Operation("GET", "/search", Api.search, "full-text search over turns and titles", models.SearchHits,
               query=models.SearchQuery, errors=(422,)),
     Operation("GET", "/openapi.json", Api.openapi, "this document", dict[str, Any]),
+    Operation("POST", "/acp", Api.acp_call, "one Agent Client Protocol JSON-RPC call (initialize, session/new, "
+              "session/load, session/list, session/set_mode, session/prompt, session/cancel)", models.AcpResponse,
+              body=models.AcpRequest),
+    Operation("GET", "/acp", Api.acp_events, "the session's ACP session/update notifications (Server-Sent "
+              "Events), resumable with Last-Event-ID", None, errors=(400, 404, 422), query=models.AcpEventsQuery),
+    Operation("GET", "/acp/sessions", Api.acp_sessions, "sessions as ACP clients list them (status active, idle "
+              "or closed)", models.AcpSessionList, query=models.AcpSessionsQuery, errors=(422, 500)),
 ]
 
 

@@ -27,6 +27,15 @@ def sse(event: str, data: dict, cursor: str) -> str:
     return f"id: {cursor}\nevent: {event}\ndata: {json_text(data)}\n\n"
 
 
+def as_sse(store: Store, event: str, data: dict, cursor: str) -> str:
+    """The default rendering: the stored event as it is, its type as the SSE event name."""
+    return sse(event, data, cursor)
+
+
+# how one item of the stream is sent (None: not at all); runs where the reads run (`offload`)
+Render = Callable[[Store, str, dict, str], str | None]
+
+
 def parse_cursor(text: str) -> tuple[int, str | None, int] | None:
     parts = text.strip().split(".")
     try:
@@ -55,7 +64,7 @@ def _start(store: Store, session_id: str, resume: str) -> Cursor:
     return Cursor(int((last or {}).get("id") or 0), running.id if running else None, 0)
 
 
-def _delta(store: Store, cursor: Cursor) -> str | None:
+def _delta(store: Store, cursor: Cursor, render: Render) -> str | None:
     if cursor.turn_id is None:
         return None
     turn = store.get_turn(cursor.turn_id)
@@ -63,48 +72,50 @@ def _delta(store: Store, cursor: Cursor) -> str | None:
         return None
     text, start = turn.text[cursor.offset:], cursor.offset
     cursor.offset = len(turn.text)
-    return sse("delta", {"turn_id": turn.id, "offset": start, "text": text}, str(cursor))
+    return render(store, "delta", {"turn_id": turn.id, "offset": start, "text": text}, str(cursor))
 
 
-def _poll(store: Store, session_id: str, cursor: Cursor) -> list[str]:
+def _poll(store: Store, session_id: str, cursor: Cursor, render: Render = as_sse) -> list[str]:
     """The SSE messages for what happened after `cursor` (advanced past them); blocking."""
     out: list[str] = []
+
+    def put(message: str | None) -> None:
+        if message:
+            out.append(message)
+
     for event in store.list_events(session_id, after_id=cursor.event_id, limit=500):
         if event.type == "generation_start":
             cursor.turn_id, cursor.offset = event.turn_id, 0
         if event.type == "generation_end" and event.turn_id == cursor.turn_id:
-            delta = _delta(store, cursor)  # the last text before the end
-            if delta:
-                out.append(delta)
+            put(_delta(store, cursor, render))  # the last text before the end
         cursor.event_id = event.id
         payload = {"type": event.type, "turn_id": event.turn_id, "created_at": event.created_at, **event.data}
-        out.append(sse(event.type, payload, str(cursor)))
+        put(render(store, event.type, payload, str(cursor)))
         if event.type == "generation_end":
             turn = store.get_turn(event.turn_id)
-            out.append(sse("turn_end", {"turn_id": turn.id, "status": turn.status, "text": turn.text,
-                                        "input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens,
-                                        "estimated": turn.tokens_estimated, "error": turn.error}, str(cursor)))
+            put(render(store, "turn_end", {"turn_id": turn.id, "status": turn.status, "text": turn.text,
+                                           "input_tokens": turn.input_tokens, "output_tokens": turn.output_tokens,
+                                           "estimated": turn.tokens_estimated, "error": turn.error}, str(cursor)))
             if event.turn_id == cursor.turn_id:
                 cursor.turn_id, cursor.offset = None, 0
-    delta = _delta(store, cursor)
-    if delta:
-        out.append(delta)
+    put(_delta(store, cursor, render))
     return out
 
 
 async def follow_events(
     store: Store, session_id: str, resume: str = "", *, is_disconnected: Callable[[], Awaitable[bool]] | None = None,
-    poll: float = POLL_SECONDS, offload: Offload = in_thread,
+    poll: float = POLL_SECONDS, offload: Offload = in_thread, render: Render = as_sse,
 ) -> AsyncIterator[str]:
     """Every database read runs through `offload` (a worker thread by default), so a slow
-    or locked database never stalls the server's event loop."""
+    or locked database never stalls the server's event loop. `render` makes each item an
+    SSE message (`/api/acp` sends them as ACP `session/update` notifications)."""
     cursor = await offload(_start, store, session_id, resume)
     yield ": connected\n\n"
     last_sent = time.monotonic()
     while True:
         if is_disconnected is not None and await is_disconnected():
             return
-        messages = await offload(_poll, store, session_id, cursor)
+        messages = await offload(_poll, store, session_id, cursor, render)
         for message in messages:
             yield message
         now = time.monotonic()

@@ -75,6 +75,7 @@ class SessionPath(BaseModel):
 class ListQuery(Query):
     archived: QueryBool = Field(False, description="archived sessions instead of active ones")
     workspace: str = Field(None, description="only sessions of this workspace")
+    workspaceId: str = Field(None, description="the same as `workspace` (as ACP session listings spell it)")
     kind: Kind = Field(None, description="only sessions of this kind")
     limit: QueryInt = Field(50, ge=1, le=PAGE_MAX)
     offset: QueryInt = Field(0, ge=0, le=10**9)
@@ -87,6 +88,19 @@ class DeleteQuery(Query):
 class EventsQuery(Query):
     last_event_id: str = Field("", description="resume after this SSE id (`0`: from the start); "
                                                 "the Last-Event-ID header does the same")
+
+
+class AcpSessionsQuery(Query):
+    workspaceId: str = Field(None, description="only sessions of this workspace")
+    limit: QueryInt = Field(100, ge=1, le=PAGE_MAX)
+    offset: QueryInt = Field(0, ge=0, le=10**9)
+
+
+class AcpEventsQuery(Query):
+    sessionId: str = Field(min_length=1, description="the session (an ACP session id is a Chinwag session id)")
+    last_event_id: str = Field("", description="resume after this SSE id (`0`: the whole session from its start, "
+                                                "as `session/load` would replay it); the Last-Event-ID header "
+                                                "does the same")
 
 
 class SearchQuery(Query):
@@ -116,6 +130,16 @@ class PatchSession(Body):
 
 class SendMessage(Body):
     prompt: str = Field(min_length=1)
+
+
+class AcpRequest(Body):
+    """One JSON-RPC 2.0 message of the Agent Client Protocol (no batches)."""
+
+    jsonrpc: Literal["2.0"]
+    id: int | str = Field(None, description="left out for a notification (`session/cancel`)")
+    method: str = Field(min_length=1, description="initialize, session/new, session/load, session/list, "
+                                                  "session/set_mode, session/prompt, session/cancel")
+    params: dict[str, Any] = Field(default_factory=dict, description="as the ACP schema has them for the method")
 
 
 class Compact(Body):
@@ -236,6 +260,34 @@ class Compacted(Out):
 
 class SearchHits(Out):
     hits: list[SearchHitOut]
+
+
+class AcpErrorOut(Out):
+    code: int
+    message: str = Field(description="one line saying what was wrong")
+    data: Any = None
+
+
+class AcpResponse(Out):
+    """The JSON-RPC answer (for a notification: `result` null, nothing more to wait for)."""
+
+    jsonrpc: Literal["2.0"] = "2.0"
+    id: int | str | None = None
+    result: Any = None
+    error: AcpErrorOut | None = None
+
+
+class AcpSessionOut(Out):
+    sessionId: str
+    name: str
+    workspaceId: str
+    createdAt: str = Field(description="ISO 8601")
+    lastActivity: str = Field(description="ISO 8601")
+    status: Literal["active", "idle", "closed"] = Field(description="active: a turn is running; closed: archived")
+
+
+class AcpSessionList(Out):
+    sessions: list[AcpSessionOut]
 
 
 class Error(Out):

@@ -18,7 +18,7 @@ REF = "#/components/schemas/{model}"
 FOREIGN_ORIGIN = "sent by a page of another origin (an Origin header that is not this server's)"
 STATUS_TEXT = {400: "bad request", 401: "missing or wrong token", 403: FOREIGN_ORIGIN, 404: "no such session",
                408: "the body did not arrive in time", 409: "the session is busy", 413: "body too large",
-               422: "invalid field"}
+               422: "invalid field", 500: "the database failed"}
 OK_TEXT = {201: "created", 202: "accepted"}
 BODY_ERRORS = (400, 408, 413, 422)  # bad JSON, a stalled or oversized body, a wrong field
 ALWAYS = (401, 403)  # the token check and the Origin check run before any route

@@ -81,6 +81,18 @@ def print_json(data) -> None:
     sys.stdout.write(safe_json.dumps(data, default=default) + "\n")
 
 
+def fit(text: str, cells: int) -> str:
+    """Text made terminal-safe and exactly `cells` columns wide, measured as the terminal
+    draws it (CJK and emoji take two columns, combining marks none): padded, or cut with
+    an ellipsis. Every column of a table goes through here, so wide titles stay aligned."""
+    from rich.cells import cell_len, set_cell_size  # Rich's width tables, as the TUI measures
+
+    text = terminal_safe(text)
+    if cell_len(text) <= cells:
+        return set_cell_size(text, cells)
+    return set_cell_size(set_cell_size(text, cells - 1).rstrip() + "…", cells)
+
+
 def short_age(stamp: str, now) -> str:
     from chinwag.storage.clock import parse_ts
 

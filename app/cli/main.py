@@ -23,6 +23,7 @@ COMMANDS = {
     "config": "show configuration",
     "serve": "the app in a browser and a JSON API under /api",
     "doctor": "check the database, schema and agents",
+    "acp": "serve sessions as an ACP agent on stdio (Zed, Toad, any ACP client)",
 }
 
 

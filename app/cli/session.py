@@ -198,19 +198,23 @@ def cmd_attach(store: Store, *, session_id: str, plain: bool) -> int:
 
 
 # -- browsing ---------------------------------------------------------------------------
-@session.command("list", exclusive=[("all_", "archived")])
+LIMIT = click.IntRange(min=1)  # 0 or a negative limit is a usage error, not "everything" or "nothing"
+
+
+@session.command("list", exclusive=[("all_", "archived"), ("all_", "deleted"), ("archived", "deleted")])
 @db_option
 @click.option("--all", "all_", is_flag=True, help="include archived sessions")
 @click.option("--archived", is_flag=True, help="only archived sessions")
+@click.option("--deleted", is_flag=True, help="only deleted sessions (the trash; `session restore ID` brings one back)")
 @click.option("--workspace")
 @click.option("--kind")
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=LIMIT, default=100, show_default=True)
 @json_option
 @with_store
-def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None, kind: str | None, limit: int,
-             as_json: bool) -> int:
+def cmd_list(store: Store, *, all_: bool, archived: bool, deleted: bool, workspace: str | None, kind: str | None,
+             limit: int, as_json: bool) -> int:
     """list sessions, newest activity first"""
-    scope = "all" if all_ else "archived" if archived else "active"
+    scope = "all" if all_ else "archived" if archived else "deleted" if deleted else "active"
     sessions = store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit)
     active = store.get_active_session_id()
     usage = store.token_usage([s.id for s in sessions])
@@ -219,16 +223,17 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None,
                             "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
         return ExitCode.OK
     if not sessions:
-        common.out("no sessions" + (" (try --all)" if scope == "active" else ""))
+        common.out({"active": "no sessions (try --all)", "deleted": "the trash is empty"}.get(scope, "no sessions"))
         return ExitCode.OK
     now = store.clock.now()
-    common.out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
+    fit = common.fit
+    common.out(f"  {'ID':<26}  {fit('TITLE', 32)}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  "
+               "ACTIVITY")
     for s in sessions:
-        title = s.title if len(s.title) <= 32 else s.title[:31] + "…"
         mark = "*" if s.id == active else " "
-        state = "arch" if s.archived else s.state
+        state = "trash" if s.deleted else "arch" if s.archived else s.state
         common.out(
-            f"{mark} {s.id:<26}  {title:<32}  {s.kind:<8}  {state:<5}  {s.turn_count:>5}  "
+            f"{mark} {s.id:<26}  {fit(s.title, 32)}  {fit(s.kind, 8)}  {state:<5}  {s.turn_count:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
             f"{common.short_age(s.last_activity_at, now)}"
         )
@@ -255,7 +260,7 @@ def cmd_show(store: Store, *, session_id: str, as_json: bool) -> int:
 @session.command("search")
 @db_option
 @click.argument("query")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
 @json_option
 @with_store
 def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
@@ -270,7 +275,7 @@ def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
     for hit in hits:
         where = f"{hit.role:<5}" if hit.role else "title"
         snippet = " ".join(hit.snippet.split())
-        common.out(f"{hit.session_id}  {where}  {hit.session_title[:30]:<30}  {snippet}")
+        common.out(f"{hit.session_id}  {where}  {common.fit(hit.session_title, 30)}  {snippet}")
     return ExitCode.OK
 
 
@@ -353,11 +358,8 @@ def cmd_archive(store: Store, *, session_id: str) -> int:
 @session_id_argument
 @with_store
 def cmd_restore(store: Store, *, session_id: str) -> int:
-    """restore an archived (or soft-deleted) session"""
-    found = store.get_session(session_id, include_deleted=True)
-    if found.deleted:
-        found = store.undelete_session(found.id)
-    found = store.restore_session(found.id)
+    """bring a session back from the trash or the archive"""
+    found = store.restore_session(session_id)
     common.out(f"restored {found.id}  {found.title}")
     return ExitCode.OK
 
@@ -368,28 +370,32 @@ def cmd_restore(store: Store, *, session_id: str) -> int:
 @click.option("--force", is_flag=True, help="remove it for good (no restore)")
 @with_store
 def cmd_delete(store: Store, *, session_id: str, force: bool) -> int:
-    """delete a session (soft; --force removes it for good)"""
+    """move a session to the trash (--force removes it for good)"""
     deleted = store.delete_session(session_id, force=force)
     if force:
         common.out(f"deleted {deleted.id} permanently")
     else:
-        common.out(f"deleted {deleted.id} (restore with `chinwag session restore {deleted.id}`; --force removes it for good)")
+        common.out(f"moved {deleted.id} to the trash (`chinwag session restore {deleted.id}` brings it back; "
+                   "`session prune` empties the trash)")
     return ExitCode.OK
 
 
 @session.command("prune")
 @db_option
-@click.option("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w")
-@click.option("--dry-run", is_flag=True, help="list what would be deleted, delete nothing")
+@click.option("--older-than", required=True, metavar="AGE", help="e.g. 30d, 12h, 2w (0d: the whole trash)")
+@click.option("--dry-run", is_flag=True, help="list what would change, change nothing")
 @with_store
 def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
-    """permanently delete archived sessions older than a cutoff"""
+    """empty the trash of sessions deleted more than AGE ago; archived ones older than AGE go to the trash"""
     age = common.parse_age(older_than)
-    victims = store.prune_sessions(age, dry_run=dry_run)
-    verb = "would delete" if dry_run else "deleted"
-    for victim in victims:
-        common.out(f"{verb} {victim.id}  {victim.title}  (archived {victim.archived_at})")
-    common.out(f"{verb} {len(victims)} archived session(s) older than {older_than}")
+    pruned = store.prune_sessions(age, dry_run=dry_run)
+    delete, move = ("would delete", "would move") if dry_run else ("deleted", "moved")
+    for victim in pruned.removed:
+        common.out(f"{delete} {victim.id}  {victim.title}  (in the trash since {victim.deleted_at})")
+    for victim in pruned.trashed:
+        common.out(f"{move} to the trash {victim.id}  {victim.title}  (archived {victim.archived_at})")
+    common.out(f"{delete} {len(pruned.removed)} session(s) from the trash for good, {move} "
+               f"{len(pruned.trashed)} archived session(s) to the trash (older than {older_than})")
     return ExitCode.OK
 
 

@@ -49,9 +49,24 @@ class ChatActionsMixin:
                 pass
         self.status.notice = "stop requested"
 
+    @property
+    def sidebar_shown(self) -> bool:
+        """Whether the sidebar shows: Ctrl+B's choice when there was one, else the width's."""
+        if self.has_class("-show-sidebar") or self.has_class("-hide-sidebar"):
+            return self.has_class("-show-sidebar")
+        return not self.has_class("-narrow")
+
+    def show_sidebar(self, shown: bool) -> None:
+        """An explicit choice, kept over later resizes (until the app restarts)."""
+        self.set_class(shown, "-show-sidebar")
+        self.set_class(not shown, "-hide-sidebar")
+
     @guarded
     def action_toggle_sidebar(self) -> None:
-        self.toggle_class("-no-sidebar")
+        shown = not self.sidebar_shown
+        self.show_sidebar(shown)
+        if not shown and self.sidebar.has_focus_within:
+            self.prompt.focus_input()
 
     @guarded
     def action_focus_prompt(self) -> None:
@@ -63,7 +78,8 @@ class ChatActionsMixin:
 
     @guarded
     def action_focus_sidebar(self) -> None:
-        self.remove_class("-no-sidebar")
+        if not self.sidebar_shown:
+            self.show_sidebar(True)
         self.sidebar.focus_list()
 
     @guarded

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from chinwag.app.config import paths
 from chinwag.app.config.loader import Config, ConfigError, load_config
@@ -27,6 +28,7 @@ from chinwag.widgets.theme import install_themes
 
 class ChinwagApp(App):
     TITLE = "chinwag"
+    DEFAULT_MODE = "chat"
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
@@ -56,6 +58,7 @@ class ChinwagApp(App):
         self.runner: Runner | None = None
         self.chat = ChatScreen(opening=(session_id, continue_, new), animate=animate, now=now)
         self.startup_error: str | None = None
+        self.add_mode("chat", self._chat_screen)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:
@@ -65,15 +68,18 @@ class ChinwagApp(App):
                        markup=False)
 
     # -- start-up ----------------------------------------------------------------------------
-    def on_mount(self) -> None:
+    def _chat_screen(self) -> Screen:
+        """The base screen of the app's one mode: the chat screen itself (one screen composed and
+        painted at start-up, not a blank default one under it). What it needs — the database,
+        the settings, the runner — is set up here, when Textual composes the app."""
         gc_policy.hold()  # until the chat screen's first paint, as `chinwag` does from its imports
         try:
             self._start_up()
         except StorageError as exc:  # a damaged or refused database: `chinwag` prints one line, no traceback
             self.startup_error = first_line(exc)
-            self.exit(return_code=1)
-            return
-        self.push_screen(self.chat)
+            self.call_later(self.exit, return_code=1)
+            return Screen()
+        return self.chat
 
     def _start_up(self) -> None:
         self._setup_logging()

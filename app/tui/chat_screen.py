@@ -34,7 +34,7 @@ from chinwag.app.core.events import (
 )
 from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
-from chinwag.app.tui import gc_policy
+from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
@@ -56,10 +56,14 @@ SIDEBAR_REFRESH_SECONDS = 1.0
 FREEZE_SECONDS = 2.0
 RENDER_INTERVAL = 1 / 12  # live text at 12 fps: smooth to read, cheap enough not to slow a fast stream
 SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama"
+SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
 class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
     CSS_PATH = "chat.tcss"
+    # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
+    # Textual sets the class from the new size on every resize, before the layout.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
     AUTO_FOCUS = "#prompt-input"  # the prompt has the focus when the screen shows
     BINDINGS = [
         Binding("escape", "cancel_turn", "cancel turn", show=False, id="cancel_turn"),
@@ -147,7 +151,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self._open_at_start()
         except StorageError as exc:  # damage found while reading: `chinwag` prints one line, no traceback
             self.app.startup_error = first_line(exc)
-            self.app.exit(return_code=1)
+            self.app.call_later(self.app.exit, return_code=1)  # once the app has finished composing
 
     def _open_at_start(self) -> None:
         store = self.store
@@ -182,6 +186,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         # Long-lived start-up objects (Textual, Rich, Pygments, styles) never become garbage:
         # freeze them so the periodic full collections that stall streaming stay short.
         self.call_after_refresh(gc_policy.release)
+        self.call_after_refresh(warmup.start)
         if session is not None:
             self._hint_if_offline(session)
 
@@ -193,7 +198,9 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
                 and discover_default(probe=False).agent == "echo":
             self.status.notice = SHORT_ECHO_HINT
 
-    def _create_session(self) -> Session:
+    def _create_session(self, title: str | None = None) -> Session:
+        """A session to type into: this workspace's unused draft if there is one, else a new
+        draft (listed once it has a turn), so launches and Ctrl+N do not pile up empty rows."""
         import os
 
         from chinwag.app.agents.settings import new_session_choice, new_session_kind
@@ -201,8 +208,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         cfg = self._config or Config()
         workspace = cfg.defaults.get("workspace") or os.getcwd()
         choice = new_session_choice(cfg, workspace)
-        return self.store.create_session(
-            agent=choice.agent, model=choice.model, kind=new_session_kind(cfg), workspace=workspace,
+        return self.store.draft_session(
+            title=title, agent=choice.agent, model=choice.model, kind=new_session_kind(cfg), workspace=workspace,
         )
 
     def _agent_choices(self) -> list[tuple[str, str, str]]:
@@ -212,8 +219,11 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     # -- opening a session ------------------------------------------------------------------
     def open_session(self, session_id: str) -> None:
+        left = self.session
         page = self.controller.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+        if not self.sidebar.list.lists(session_id) or (left and not left.turn_count and left.id != session_id):
+            self.refresh_sidebar()  # an empty draft is listed only while it is open
         self.sidebar.select(session_id)
         self.prompt.set_queued(self.queued.get(session_id, []))
         self.update_status()
@@ -275,6 +285,14 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self.controller.sidebar.show_archived = event.show_archived
         self.refresh_sidebar()
 
+    @on(Sidebar.TrashToggled)
+    @guarded
+    def sidebar_trash(self, event) -> None:
+        self.controller.sidebar.show_trash = event.show_trash
+        self.refresh_sidebar()
+        if event.show_trash:
+            self.status.notice = "the trash: Enter restores a session, Delete removes it for good"
+
     @on(Sidebar.WorkspaceToggled)
     @guarded
     def sidebar_workspace(self, event) -> None:
@@ -285,8 +303,18 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @on(Sidebar.Open)
     @guarded
     def sidebar_open(self, event) -> None:
+        if self.controller.sidebar.show_trash:
+            self.restore_from_trash(event.session_id)
+            return
         self.open_session(event.session_id)
         self.prompt.focus_input()
+
+    def _in_trash(self, what: str) -> bool:
+        """Rename, fork and archive do not apply in the trash view: say what does."""
+        if not self.controller.sidebar.show_trash:
+            return False
+        self.status.notice = f"cannot {what} a session in the trash: Enter restores it, Delete removes it for good"
+        return True
 
     # -- sidebar actions ---------------------------------------------------------------------
     @on(Sidebar.NewSession)
@@ -297,25 +325,42 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @on(Sidebar.Rename)
     @guarded
     def _sidebar_rename(self, event) -> None:
-        self.ask_rename(event.session_id)
+        if not self._in_trash("rename"):
+            self.ask_rename(event.session_id)
 
     @on(Sidebar.Fork)
     @guarded
     def _sidebar_fork(self, event) -> None:
-        self.fork(event.session_id)
+        if not self._in_trash("fork"):
+            self.fork(event.session_id)
 
     @on(Sidebar.ToggleArchive)
     @guarded
     def _sidebar_archive(self, event) -> None:
+        if self._in_trash("archive"):
+            return
         try:
-            self.toggle_archive(event.session_id)
+            self.toggle_archive(event.session_id, undo_key=self.sidebar_key("sidebar_undo"))
         except Exception as exc:
             self.notify(first_line(exc), severity="error")
 
     @on(Sidebar.Delete)
     @guarded
     def _sidebar_delete(self, event) -> None:
-        self.ask_delete(event.session_id)
+        self.ask_delete(event.session_id, undo_key=self.sidebar_key("sidebar_undo"))
+
+    @on(Sidebar.Undo)
+    @guarded
+    def _sidebar_undo(self, event) -> None:
+        self.undo_session_change()
+
+    def sidebar_key(self, binding_id: str) -> str:
+        """How the key of a sidebar binding reads right now ([keys] rebinds included)."""
+        from chinwag.widgets.session_list import SIDEBAR_BINDINGS
+
+        keys = (self._config.keys if self._config else {}).get(binding_id)
+        key = (keys or next(b.key for b in SIDEBAR_BINDINGS if b.id == binding_id)).split(",")[0].strip()
+        return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in key.split("+"))
 
     # -- sending --------------------------------------------------------------------------
     @on(Prompt.Submitted)
@@ -468,7 +513,3 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         for turn in turns:
             self.transcript.update_turn(turn, calls.get(turn.id, []))
         self.update_status()
-
-    def on_resize(self) -> None:
-        self.set_class(self.size.width < 90, "-no-sidebar")
-

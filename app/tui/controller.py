@@ -50,12 +50,13 @@ class Page:
 class SidebarQuery:
     text: str = ""
     show_archived: bool = False
+    show_trash: bool = False  # only the deleted sessions (the trash), instead of the others
     workspace: str | None = None
     loaded: int = 0
 
     @property
     def scope(self) -> str:
-        return "all" if self.show_archived else "active"
+        return "deleted" if self.show_trash else "all" if self.show_archived else "active"
 
 
 @dataclass
@@ -143,11 +144,18 @@ class ChatController:
 
     # -- the sidebar's list ----------------------------------------------------------------------
     def sidebar_rows(self) -> tuple[list[Session], int]:
-        """The sessions the sidebar lists (first page) and how many there are in all."""
+        """The sessions the sidebar lists (first page) and how many there are in all. The
+        open session is listed even while it is an empty draft (the others are not)."""
         store, query = self.store, self.sidebar
-        if query.text.strip():
+        text = query.text.strip()
+        if text and query.show_trash:  # the full-text index leaves deleted sessions out: match their titles
+            lowered = text.lower()
+            rows = [s for s in store.list_sessions(filter="deleted", workspace=query.workspace, limit=2000)
+                    if lowered in s.title.lower()][:SIDEBAR_PAGE]
+            total = len(rows)
+        elif text:
             rows = []
-            for sid in store.search_session_ids(query.text, include_archived=query.show_archived)[:SIDEBAR_PAGE]:
+            for sid in store.search_session_ids(text, include_archived=query.show_archived)[:SIDEBAR_PAGE]:
                 try:
                     session = store.get_session(sid)
                 except Exception:  # deleted since the search: skip it
@@ -160,7 +168,20 @@ class ChatController:
             rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE)
             total = store.count_sessions(filter=query.scope, workspace=query.workspace)
         query.loaded = len(rows)
+        draft = self._open_draft()
+        if draft is not None and not text and draft.id not in {s.id for s in rows}:
+            rows.insert(0, draft)
+            total += 1
         return rows, total
+
+    def _open_draft(self) -> Session | None:
+        """The open session when it is a draft this view would list (no turn yet, so no store listing has it)."""
+        session, query = self.session, self.sidebar
+        if session is None or session.turn_count or query.show_trash or session.archived:
+            return None
+        if query.workspace is not None and session.workspace != query.workspace:
+            return None
+        return session if self.store.is_draft(session.id) else None
 
     def more_sidebar_rows(self) -> list[Session]:
         query = self.sidebar

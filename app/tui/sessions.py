@@ -1,6 +1,10 @@
-"""Session actions in the TUI (new, switch, rename, fork, archive, delete, quit), shared
-by the sidebar's keys, the slash commands and the command palette. Confirmation dialogs
-live here; the storage calls are the store's.
+"""Session actions in the TUI (new, switch, rename, fork, archive, delete, restore, undo,
+quit), shared by the sidebar's keys, the slash commands and the command palette.
+Confirmation dialogs live here; the storage calls are the store's.
+
+Archive is not confirmed but undoable; delete asks once and moves the session to the trash
+(undoable too); in the trash, delete asks once and removes it for good. The last archive or
+delete is what undo (Ctrl+Z in the sidebar) brings back.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
 
 class SessionActionsMixin:
     """Mixed into ChatScreen."""
+
+    _undoable: str | None = None  # the session the last archive or delete took out of the list
 
     @guarded
     def action_new_session(self) -> None:
@@ -60,46 +66,73 @@ class SessionActionsMixin:
         self.open_session(fork.id)
         self.status.notice = f"forked into {fork.id[:10]}"
 
-    def toggle_archive(self, session_id: str, *, archive: bool | None = None) -> None:
+    def toggle_archive(self, session_id: str, *, archive: bool | None = None, undo_key: str = "") -> None:
         session = self.store.get_session(session_id)
         archive = (not session.archived) if archive is None else archive
         if archive:
             self.store.archive_session(session_id)
             self.close_agent(session_id)
-            self.status.notice = f"archived “{session.title}” (restore with /restore or the archived toggle)"
+            self._undoable = session_id
+            undo = f"{undo_key} undoes" if undo_key else "/restore brings it back"
+            self.status.notice = f"archived “{session.title}” · {undo}"
         else:
             self.store.restore_session(session_id)
             self.status.notice = f"restored “{session.title}”"
         self.after_session_change(session_id)
 
-    def ask_delete(self, session_id: str) -> None:
-        session = self.store.get_session(session_id)
+    def ask_delete(self, session_id: str, *, undo_key: str = "") -> None:
+        """One question: to the trash (or, for a session already in the trash, for good)."""
+        session = self.store.get_session(session_id, include_deleted=True)
+        if session.deleted:
+            def for_good(yes: bool | None) -> None:
+                if yes:
+                    self.store.delete_session(session_id, force=True)
+                    self.refresh_sidebar()
+                    self.status.notice = f"deleted “{session.title}” for good"
 
-        def soft(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.store.delete_session(session_id)
-            self._after_delete(session_id)
-            self.app.push_screen(
-                ConfirmScreen(f"Also delete “{session.title}” permanently?",
-                              "Soft-deleted sessions can be restored with `chinwag session restore`. "
-                              "Permanent deletion removes its turns and events for good."),
-                hard,
-            )
+            self.app.push_screen(ConfirmScreen(f"Delete “{session.title}” for good?",
+                                               "Its turns and events are removed; this cannot be undone."), for_good)
+            return
 
-        def hard(yes: bool | None) -> None:
+        def to_trash(yes: bool | None) -> None:
             if yes:
-                self.store.delete_session(session_id, force=True)
-                self.status.notice = "deleted permanently"
+                self.store.delete_session(session_id)
+                self._undoable = session_id
+                self._after_delete(session_id)
+                undo = f"{undo_key} undoes" if undo_key else "the sidebar's trash toggle restores it"
+                self.status.notice = f"moved “{session.title}” to the trash · {undo}"
 
-        self.app.push_screen(ConfirmScreen(f"Delete “{session.title}”?", "It disappears from the list (recoverable)."), soft)
+        self.app.push_screen(ConfirmScreen(
+            f"Move “{session.title}” to the trash?",
+            f"Restore it from the sidebar's trash toggle or with `chinwag session restore {session.id[:10]}`; "
+            "`chinwag session prune` empties the trash."), to_trash)
 
     def _after_delete(self, session_id: str) -> None:
         if self.session and self.session.id == session_id:
             nxt = self.store.most_recent_session_id()
             self.open_session(nxt or self._create_session().id)
         self.refresh_sidebar()
-        self.status.notice = "deleted (recoverable)"
+
+    def restore_from_trash(self, session_id: str) -> None:
+        """Enter in the trash: the session goes back to the list."""
+        session = self.store.restore_session(session_id)
+        self.refresh_sidebar()
+        self.status.notice = f"restored “{session.title}” from the trash"
+
+    def undo_session_change(self) -> None:
+        """Bring back the session last archived or deleted here (restored and highlighted)."""
+        session_id, self._undoable = self._undoable, None
+        if session_id is None:
+            self.status.notice = "nothing to undo"
+            return
+        try:
+            session = self.store.restore_session(session_id)
+        except NotFound:  # removed for good since (prune, another process)
+            self.status.notice = "nothing to undo: that session is gone for good"
+            return
+        self.after_session_change(session_id)
+        self.sidebar.list.highlight(session_id)
+        self.status.notice = f"restored “{session.title}”"
 
     # -- quitting --------------------------------------------------------------------------------
     async def quit_app(self) -> None:
