@@ -15,6 +15,8 @@ class ChatActionsMixin:
             return
         if self.session and self.cancel_current_turn():
             return
+        if self.dismiss_notices():  # nothing to cancel: Esc hides the notices (the first-run hint too)
+            return
         self.prompt.focus_input()
 
     def cancel_current_turn(self) -> bool:

@@ -27,6 +27,11 @@ from chinwag.widgets.theme import install_themes
 
 class ChinwagApp(App):
     TITLE = "chinwag"
+    # Notices show on the chat screen's notice line; toasts only over dialogs, away from the prompt.
+    CSS = """
+    ToastRack { align: right top; }
+    ChatScreen > ToastRack { display: none; }
+    """
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
@@ -58,11 +63,17 @@ class ChinwagApp(App):
         self.startup_error: str | None = None
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
-        """Every toast is plain text, whatever it holds (user text, an exception's message):
-        markup is never parsed, escapes and control characters are shown, the length is bounded."""
-        super().notify(notice(message), title=notice(title, TITLE_LIMIT), severity=severity, timeout=timeout,
-                       markup=False)
+               markup: bool = True, key: str | None = None, sticky: bool = False) -> None:
+        """The one notice path. Every notice is plain text, whatever it holds (user text, an
+        exception's message): markup is never parsed, escapes and control characters are
+        shown, the length is bounded. On the chat screen it shows on the notice line above
+        the prompt (wrapped, never covering it); it is also kept as a Textual notification,
+        which shows as a toast (top right) only over a dialog. A `sticky` notice (a hint)
+        stays on the notice line until dismissed; a `key` replaces the notice with that key."""
+        text, heading = notice(message), notice(title, TITLE_LIMIT)
+        if not sticky:
+            super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
+        self.chat.show_notice(text, title=heading, severity=severity, timeout=timeout, key=key, sticky=sticky)
 
     # -- start-up ----------------------------------------------------------------------------
     def on_mount(self) -> None:
