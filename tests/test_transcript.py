@@ -169,6 +169,60 @@ def test_streaming_render_reuses_settled_paragraphs():
     assert streamed[1:] == whole[1:-1] + [whole[-1]] or len(streamed) == len(whole)
 
 
+LIVE_REPLY = """- a list that opens the reply
+- and its second item
+
+It accepts three shapes:
+
+1. a **local path**
+2. a GitHub reference
+
+```python
+def parse(text):
+
+    return text.split("#")
+```
+
+> a quoted line
+
+# A heading
+
+The end, with `code`."""
+
+
+async def test_a_live_streamed_reply_renders_as_the_same_reply_reloaded():
+    """One rendering path: the block that streamed here and the same turn read back have
+    the same lines (it used to show two blank rail lines live where the reload had one)."""
+    done = turn(2, text=LIVE_REPLY, input_tokens=10, output_tokens=20)
+    calls = {"T000002": [call("a")]}
+    live_app = TranscriptApp([turn(1, "user", "question")])
+    async with live_app.run_test(size=(100, 60)) as pilot:
+        transcript = live_app.query_one(Transcript)
+        position, sizes = 0, [1, 5, 2, 17, 3, 9, 30, 1]
+        for n in range(1000):  # odd-sized pieces, as a stream delivers them
+            position = min(len(LIVE_REPLY), position + sizes[n % len(sizes)])
+            transcript.update_turn(turn(2, text=LIVE_REPLY[:position], status="streaming"), [])
+            await pilot.pause() if n % 7 == 0 else None
+            if position == len(LIVE_REPLY):
+                break
+        transcript.update_turn(done, calls["T000002"])
+        await pilot.pause()
+        live_strips = transcript._strips(1)
+        live = lines(live_strips)
+    reload_app = TranscriptApp([turn(1, "user", "question"), done], calls)
+    async with reload_app.run_test(size=(100, 60)) as pilot:
+        await pilot.pause()
+        reloaded = lines(reload_app.query_one(Transcript)._strips(1))
+    assert live == reloaded
+
+    def blank(strip):  # only the rail: no text, no code-block background
+        return all(not seg.text.strip() and not (seg.style and seg.style.bgcolor) for seg in list(strip)[1:])
+
+    blank_rails = [n for n, strip in enumerate(live_strips[:-1]) if blank(strip)]
+    assert blank_rails and all(b + 1 not in blank_rails for b in blank_rails)  # never two blank rail lines in a row
+    assert live[1].strip() != "▎"  # a list that opens the reply starts on the first body line
+
+
 # -- the widget -----------------------------------------------------------------------------------
 async def test_ten_thousand_turns_render_only_what_is_visible():
     app = TranscriptApp(conversation(10_000))

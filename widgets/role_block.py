@@ -129,19 +129,46 @@ def _markdown(text: str) -> FastMarkdown:
     return FastMarkdown(text, code_theme=CODE_THEME, hyperlinks=False)
 
 
-def _settled_boundary(text: str, start: int) -> int:
-    """The end of the last complete paragraph after `start`: a blank line outside a fence."""
-    boundary, fence, position = start, False, start
+FENCES = ("```", "~~~")
+
+
+def _paragraph_ends(text: str, start: int) -> list[int]:
+    """Where each complete paragraph after `start` ends: after a blank line outside a fence
+    (`start` is itself such a boundary, so no fence is open there)."""
+    ends: list[int] = []
+    fence, position = False, start
     while True:
         newline = text.find("\n", position)
         if newline < 0:
-            return boundary
+            return ends
         line = text[position:newline]
-        if line.lstrip().startswith("```"):
+        if line.lstrip().startswith(FENCES):
             fence = not fence
         elif not fence and not line.strip():
-            boundary = newline + 1
+            ends.append(newline + 1)
         position = newline + 1
+
+
+def _is_blank(line: list[Segment]) -> bool:
+    return all(not segment.text.strip() and not (segment.style and segment.style.bgcolor) for segment in line)
+
+
+def _trimmed(lines: list[list[Segment]]) -> list[list[Segment]]:
+    """Without the blank lines Rich puts before or after some elements (a list that opens
+    a document starts with one): the spacing between paragraphs is added by `_join`."""
+    start, end = 0, len(lines)
+    while start < end and _is_blank(lines[start]):
+        start += 1
+    while end > start and _is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _join(lines: list[list[Segment]], more: list[list[Segment]]) -> None:
+    if more:
+        if lines:
+            lines.append([])
+        lines.extend(more)
 
 
 MAX_RENDER_CHARS = 60_000
@@ -169,21 +196,28 @@ def _body_text_lines(console: Console, turn: Turn, text: str, width: int,
                      cache: StreamCache | None) -> list[list[Segment]]:
     if turn.role == "user" or turn.role == "system":
         return _lines_of(console, Text(text), width)
-    if cache is None:  # a block that streamed here keeps its cache: no full re-render at the end
-        return _lines_of(console, _markdown(text), width)
+    return markdown_lines(console, text, width, cache)
+
+
+def markdown_lines(console: Console, text: str, width: int, cache: StreamCache | None = None) -> list[list[Segment]]:
+    """Markdown as lines, one paragraph at a time, each paragraph rendered on its own and
+    joined by one blank line. It is the one rendering path for a reply that streams (its
+    complete paragraphs are kept in `cache`, only the tail is redone) and for the same reply
+    read back (a fresh cache): both split the text at the same places, so they match line
+    for line whenever and in whatever pieces the text arrived."""
+    cache = cache if cache is not None else StreamCache()
     if cache.width != width or cache.settled_end > len(text):
         cache.width, cache.settled_end, cache.lines = width, 0, []
-    end = _settled_boundary(text, cache.settled_end)
-    if end > cache.settled_end:
+    for end in _paragraph_ends(text, cache.settled_end):
         chunk = text[cache.settled_end:end]
         if chunk.strip():
-            if cache.lines:
-                cache.lines.append([])
-            cache.lines.extend(_lines_of(console, _markdown(chunk), width))
+            _join(cache.lines, _trimmed(_lines_of(console, _markdown(chunk), width)))
         cache.settled_end = end
+    lines = list(cache.lines)
     tail = text[cache.settled_end:]
-    tail_lines = _lines_of(console, _markdown(tail), width) if tail.strip() else []
-    return cache.lines + ([[]] if cache.lines and tail_lines else []) + tail_lines
+    if tail.strip():
+        _join(lines, _trimmed(_lines_of(console, _markdown(tail), width)))
+    return lines
 
 
 def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> list[list[Segment]]:
