@@ -309,3 +309,27 @@ def test_transcript_snapshot_every_block_state(snap_compare):
 def test_transcript_snapshot_narrow(snap_compare):
     turns = [turn(1, "user", "a narrow terminal " * 5), turn(2, text="- one\n- two\n\n" + "wrapped words " * 12)]
     assert snap_compare(TranscriptApp(turns, {"T000002": [call("a")]}), terminal_size=(60, 24))
+
+
+async def test_enter_on_a_block_with_tool_calls_brings_their_output_into_view():
+    long_text = "\n\n".join(f"paragraph {n} of a long answer" for n in range(30))
+    outputs = [call(c, output="\n".join(f"{c} output line {n}" for n in range(8))) for c in "ab"]
+    turns = [turn(1, "user", "question"), turn(2, text=long_text), turn(3, "user", "and then"),
+             turn(4, text="short")]
+    app = TranscriptApp(turns, {"T000002": outputs})
+    async with app.run_test(size=(100, 24)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.focus()
+        for _ in range(3):
+            await pilot.press("up")  # the long reply: its start shows, its tool calls are far below
+        assert transcript.selected_turn_id == "T000002"
+        await pilot.pause()
+
+        def visible():
+            return "\n".join(transcript.render_line(y).text for y in range(transcript.scrollable_content_region.height))
+
+        assert "a output line 0" not in visible() and "read_file" not in visible()
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = visible()
+        assert "read_file" in shown and "a output line 0" in shown and "b output line 7" in shown

@@ -271,13 +271,20 @@ def _pad(segments: list[Segment], width: int) -> Strip:
     return strip.adjust_cell_length(width)
 
 
+class BlockLines(list):
+    """A block's strips, and the row its tool-call tree starts on (None without calls), so
+    the transcript can bring an expanded tool output into view."""
+
+    tools_at: int | None = None
+
+
 def render_block(
     console: Console,
     turn: Turn,
     calls: list[ToolCall],
     opts: RenderOptions,
     cache: StreamCache | None = None,
-) -> list[Strip]:
+) -> BlockLines:
     """All lines of one block, each exactly `opts.width` cells, ending with a blank line."""
     width = max(RAIL_WIDTH + 8, opts.width)
     inner = width - RAIL_WIDTH
@@ -296,7 +303,9 @@ def render_block(
     prefix = len(body)
     body.extend(body_lines(console, turn, inner, cache))
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
+    tools_at = None
     if calls:
+        tools_at = 1 + len(body)  # the header, then the body lines before the tree
         body.extend(tool_tree_lines(calls, inner, opts))
     asking = permission_text(turn.metadata or {}, opts.palette) if turn.role == "agent" else None
     if asking is not None:
@@ -324,7 +333,9 @@ def render_block(
         strips.extend(cache.padded)
     strips.extend(pad(line) for line in body[prefix + settled:])
     strips.append(Strip.blank(width))
-    return strips
+    rendered = BlockLines(strips)
+    rendered.tools_at = tools_at
+    return rendered
 
 
 PLAN_GLYPHS = {"completed": ("☑", "success"), "in_progress": ("◐", "warning"), "pending": ("☐", "faint")}

@@ -491,5 +491,20 @@ class Transcript(ScrollView, can_focus=True):
         block.expanded = not block.expanded
         block.version += 1
         self._remeasure(position)
+        if block.expanded:
+            self._reveal_expanded(position)
         self.refresh()
         self.post_message(self.BlockToggled(self, block.turn.id))
+
+    def _reveal_expanded(self, position: int) -> None:
+        """Bring what expanding opened into view: the tool calls' output (from the tree's
+        first line), else the rest of the block (the thinking)."""
+        strips = self._strips(position)
+        start, end = self._offsets[position], self._offsets[position + 1]
+        tools_at = getattr(strips, "tools_at", None)
+        first = start + (tools_at if tools_at is not None else 1)
+        top, height = int(self.scroll_offset.y), self.scrollable_content_region.height
+        if end - first > height or first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif end > top + height:
+            self.scroll_to(y=end - height, animate=False, immediate=True)
