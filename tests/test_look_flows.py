@@ -135,3 +135,67 @@ async def test_first_run_hint_stays_until_dismissed_or_a_model_is_connected(make
         chat.update_status()
         await pilot.pause()
         assert not any(t.startswith("offline") for t in chat.notices.texts)
+
+
+def seed(store, session_id, n=4):
+    for i in range(n):
+        store.add_turn(session_id, "user", f"question number {i} with enough words to be worth summarizing later")
+        store.add_turn(session_id, "agent", f"answer number {i} " + "with filler words " * 12, agent="echo",
+                       model="echo-1")
+
+
+async def test_compact_shows_a_working_block_stays_busy_and_esc_cancels_it(make_app):
+    app, store = make_app(Config(agents={"echo": {"kind": "echo", "delay": 0.05, "chunk": 1}}))
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat = app.chat
+        sid = chat.session.id
+        seed(store, sid)
+        chat.open_session(sid)
+        before = [(t.id, t.compacted) for t in store.list_turns(sid)]
+        await submit(pilot, app, "/compact --window 2")
+        await wait_for(pilot, lambda: chat.header.activity == "compacting")
+        assert chat.header.state == "busy" and chat.status.busy
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "compacting" in text and "esc cancels" in text and "older turns" in text
+        await submit(pilot, app, "sent while it compacts")  # queued, not sent against a half-compacted context
+        assert chat.status.queued == 1
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: chat.header.activity == "")
+        await pilot.pause()
+        assert any("compaction cancelled" in t for t in chat.notices.texts)
+        assert [(t.id, t.compacted) for t in store.list_turns(sid)][:len(before)] == before  # nothing changed
+        assert not any(t.role == "summary" for t in store.list_turns(sid))
+        assert "esc cancels" not in "\n".join(screen_lines(app))
+        # the queued prompt goes once compaction is over
+        await wait_for(pilot, lambda: any(t.text == "sent while it compacts" for t in store.list_turns(sid)))
+        await wait_for(pilot, lambda: not chat.controller.is_busy(sid))
+
+
+async def test_automatic_compaction_is_busy_with_a_working_block_until_done(make_app):
+    config = Config(agents={"echo": {"kind": "echo", "delay": 0.03, "chunk": 3, "context_window": 400,
+                                     "auto_compact": 0.5}})
+    app, store = make_app(config)
+    seen = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        chat = app.chat
+        sid = chat.session.id
+        seed(store, sid, 3)
+        chat.open_session(sid)
+        original = chat.on_turn_update
+
+        def spy(event):
+            original(event)
+            if type(event).__name__.startswith("Compaction"):
+                seen.append((type(event).__name__, chat.header.state, chat.header.activity,
+                             "compacting" in "".join(chat.transcript.render_line(y).text for y in range(30))))
+
+        chat.runner.on_event = spy
+        await submit(pilot, app, "one more question")
+        await wait_for(pilot, lambda: any(t.role == "summary" for t in store.list_turns(sid)))
+        await wait_for(pilot, lambda: not chat.runner.is_running(sid))
+        await pilot.pause(0.1)
+        assert seen[0] == ("CompactionStarted", "busy", "compacting", True)
+        assert seen[-1][:3] == ("CompactionFinished", "busy", "")  # busy until the runner lets go
+        assert chat.header.state != "busy"
+        assert any("auto-compacted" in t for t in chat.notices.texts)

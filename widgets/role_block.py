@@ -77,6 +77,14 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     colors = opts.palette
     if turn.role == "user":
         text.append("▸ you", Style(color=colors.user, bold=True))
+    elif turn.role == "summary" and turn.status == "streaming":  # a compaction at work
+        text.append(f"{glyphs.spinner(opts.frame)} compacting", Style(color=colors.summary, bold=True))
+        if (turn.metadata or {}).get("auto"):
+            text.append(" · automatic", Style(color=colors.system))
+        spent = elapsed(turn, opts.now_iso)
+        if spent:
+            text.append(f" · {spent}", Style(color=colors.system))
+        text.append(" · working… esc cancels", Style(color=colors.warning, italic=True))
     elif turn.role == "summary":
         meta = turn.metadata or {}
         label = "≡ summary · auto-compacted" if meta.get("auto") else "≡ summary"

@@ -159,6 +159,20 @@ class Transcript(ScrollView, can_focus=True):
         self._updated_at = monotonic()
         self.refresh()
 
+    def remove_turn(self, turn_id: str) -> None:
+        """Take a block out (a compaction's working block, when it ends)."""
+        position = self._index.get(turn_id)
+        if position is None:
+            return
+        del self._blocks[position]
+        self._cache = OrderedDict((k, v) for k, v in self._cache.items() if k[0] != turn_id)
+        self._reindex()
+        self._update_virtual_size()
+        if self._pinned:
+            self._scroll_bottom()
+        self._sync_timer()
+        self.refresh()
+
     def clear(self) -> None:
         self.set_turns([], {}, has_older=False)
 

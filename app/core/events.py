@@ -5,6 +5,9 @@ a turn lives: one frozen dataclass per kind of change, delivered through the run
     TurnStarted -> TurnText* / ToolChanged* / PermissionAsked* / CommandsChanged*
                 -> TurnSettled -> (CompactionStarted -> CompactionFinished)? -> TitleChanged?
 
+`/compact` (no turn) tells the same CompactionStarted -> CompactionFinished through the
+`emit` it is given.
+
 Events that carry the live turn (`LiveTurnEvent`) hold a copy of it as it is at that
 moment, with the tool calls so far: a host can render either without reading anything.
 """
@@ -72,17 +75,22 @@ class TitleChanged:
 
 @dataclass(frozen=True)
 class CompactionStarted:
-    """Automatic compaction began after a settled turn (the session stays busy)."""
+    """Compaction began: automatic after a settled turn (`auto`), or `/compact`. The session
+    is busy until CompactionFinished; `started_at` (a store timestamp) gives the elapsed time."""
 
     session_id: str
+    auto: bool = True
+    started_at: str = ""
+    turns: int = 0  # how many turns it summarizes
 
 
 @dataclass(frozen=True)
 class CompactionFinished:
-    """Automatic compaction ended; `compacted` is False when it was skipped or failed."""
+    """Compaction ended; `compacted` is False when it was skipped, failed or `cancelled`."""
 
     session_id: str
     compacted: bool
+    cancelled: bool = False
 
 
 RunnerEvent = (TurnStarted | TurnText | ToolChanged | PermissionAsked | TurnSettled | CommandsChanged

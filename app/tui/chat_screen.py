@@ -91,6 +91,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._flush_scheduled = False
         self._early_notices: list[dict] = []  # notices given before the notice line exists
         self._offline_hint = False  # the first-run hint is showing
+        self._compactions: dict = {}  # session id -> the /compact worker running for it
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -250,6 +251,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def open_session(self, session_id: str) -> None:
         page = self.controller.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+        self._show_working(session_id)  # a compaction still running there
         self.sidebar.select(session_id)
         self.prompt.set_queued(self.queued.get(session_id, []))
         self.update_status()
@@ -463,14 +465,44 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             case TitleChanged():
                 self.refresh_sidebar()
             case CompactionStarted() if current:
-                self.status.notice = "auto-compacting: the context passed its threshold…"
-            case CompactionFinished(compacted=True) if current:
-                self.open_session(event.session_id)
-                self.status.notice = "auto-compacted the older turns (see the summary block)"
+                self._show_working(event.session_id)
+            case CompactionFinished() if current:
+                self._compaction_finished(event)
             case CompactionFinished():
                 self.refresh_sidebar()
         if current:
             self.update_status()
+
+    def _show_working(self, session_id: str) -> None:
+        working = self.controller.working_turn(session_id)
+        if working is not None:
+            self.transcript.update_turn(working, [])
+
+    def _compaction_finished(self, event: CompactionFinished) -> None:
+        from chinwag.app.tui.controller import WORKING_ID
+
+        manual = self._compactions.pop(event.session_id, None) is not None  # /compact, not automatic
+        if event.compacted:
+            self.open_session(event.session_id)  # the summary block, the compacted turns dimmed
+        else:
+            self.transcript.remove_turn(WORKING_ID + event.session_id)
+        if event.cancelled:
+            self.app.notify("compaction cancelled: nothing changed")
+        elif event.compacted and not manual:  # /compact says what it did itself
+            self.app.notify("auto-compacted the older turns (see the summary block)")
+        if manual:  # prompts queued meanwhile go now (after a turn, _run_turn sends them)
+            self.call_later(self._send_next_queued, event.session_id)
+
+    def cancel_compaction(self, session_id: str) -> bool:
+        """Stop a compaction of this session (Esc, /cancel): nothing changes. True if one ran."""
+        if session_id not in self.controller.compacting:
+            return False
+        worker = self._compactions.get(session_id)
+        if worker is not None:
+            worker.cancel()  # /compact
+        else:
+            self.runner.cancel(session_id)  # automatic: it runs in the turn's task, after the turn settled
+        return True
 
     def _flush_updates(self) -> None:
         self._flush_scheduled = False

@@ -23,6 +23,8 @@ READ_ONLY_BANNER = "read-only: browsing only"
 IDLE_HINT = "/ commands · ^p palette · ^b sidebar"
 BUSY_HINT = "esc cancel · enter queues"
 COMPACTING = "compacting"
+WORKING_ID = "compacting:"
+WORKING_SEQ = 2**62  # after every stored turn
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class ChatController:
     sidebar: SidebarQuery = field(default_factory=SidebarQuery)
     oldest_seq: int | None = None
     snapshot: StatusSnapshot | None = None  # the status as last derived
-    compacting: set[str] = field(default_factory=set)  # sessions being compacted here
+    compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
 
     # -- the open session and its pages -----------------------------------------------------
@@ -137,7 +139,7 @@ class ChatController:
         """Follow one runner event of the open session, reading nothing; the new status when
         it changed what is shown, else None."""
         if isinstance(event, CompactionStarted):
-            self.compaction_started(event.session_id)
+            self.compaction_started(event)
         elif isinstance(event, CompactionFinished):
             self.compaction_ended(event.session_id)  # still busy until the runner lets go of the turn
         snapshot = self.snapshot
@@ -178,11 +180,23 @@ class ChatController:
         return self.snapshot
 
     # -- compaction running here ---------------------------------------------------------------
-    def compaction_started(self, session_id: str) -> None:
-        self.compacting.add(session_id)
+    def compaction_started(self, event: CompactionStarted) -> None:
+        self.compacting[event.session_id] = event
 
     def compaction_ended(self, session_id: str) -> None:
-        self.compacting.discard(session_id)
+        self.compacting.pop(session_id, None)
+
+    def working_turn(self, session_id: str) -> Turn | None:
+        """The working block of a compaction running in this session (not stored: it goes
+        when the compaction ends), or None."""
+        started = self.compacting.get(session_id)
+        if started is None:
+            return None
+        what = f"the {started.turns} older turns" if started.turns else "the older turns"
+        return Turn(id=WORKING_ID + session_id, session_id=session_id, seq=WORKING_SEQ, role="summary",
+                    text=f"Summarizing {what} through the session's agent…", status="streaming",
+                    created_at=started.started_at, started_at=started.started_at or None,
+                    metadata={"auto": True} if started.auto else {})
 
     # -- queued prompts ----------------------------------------------------------------------------
     def enqueue(self, session_id: str, text: str) -> list[str]:
