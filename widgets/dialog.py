@@ -20,28 +20,28 @@ INNER = MAX_WIDTH - 6  # border 2 + padding 4
 CSS = """
 {name} { align: center middle; }
 {name} > #dialog {
-    width: auto; min-width: 40; max-width: %d; height: auto; max-height: 90%%;
+    width: auto; min-width: 40; max-width: {max_width}; height: auto; max-height: 90%;
     border: round $warning; background: $surface; padding: 1 2;
 }
-{name} #dialog-title { width: auto; max-width: 100%%; text-style: bold; margin-bottom: 1; }
-{name} .dialog-text { width: auto; max-width: 100%%; color: $text-muted; margin-bottom: 1; }
+{name} #dialog-title { width: auto; max-width: 100%; text-style: bold; margin-bottom: 1; }
+{name} .dialog-text { width: auto; max-width: 100%; color: $text-muted; margin-bottom: 1; }
 {name} #dialog-buttons { width: auto; height: auto; }
-{name} #dialog-buttons.-column { layout: vertical; width: 100%%; }
+{name} #dialog-buttons.-column { layout: vertical; width: 100%; }
 {name} #dialog > .dialog-text:last-child { margin-bottom: 0; }
 {name} #dialog-buttons Button {
     width: auto; min-width: 8; height: 1; margin: 0 2 0 0; padding: 0 1; border: none;
     text-style: bold; background: $panel; color: $text;
 }
-{name} #dialog-buttons.-column Button { margin: 0; width: 100%%; content-align: left middle; text-align: left; }
+{name} #dialog-buttons.-column Button { margin: 0; width: 100%; content-align: left middle; text-align: left; }
 {name} #dialog-buttons Button:focus { text-style: bold; background: $accent; color: $text; }
 {name} #dialog-buttons Button:hover { background: $primary-muted; }
 {name} #dialog-buttons Button.-danger { color: $text-error; }
 {name} #dialog-buttons Button.-danger:focus { color: $text; background: $error; }
-""" % MAX_WIDTH
+"""
 
 
 def dialog_css(name: str) -> str:
-    return CSS.replace("{name}", name)
+    return CSS.replace("{name}", name).replace("{max_width}", str(MAX_WIDTH))
 
 
 def title_widget(title: str) -> Static:
