@@ -25,11 +25,11 @@ class Item:
     elastic: bool = False  # may be shortened with an ellipsis (at most one item)
 
 
-def _group(items: list[Item]) -> Text:
+def _group(items: list[Item], separator: Style | str = "") -> Text:
     line = Text(no_wrap=True)
     for index, item in enumerate(items):
         if index:
-            line.append(SEPARATOR, Style(dim=True))
+            line.append(SEPARATOR, separator)
         line.append(item.text, item.style)
     return line
 
@@ -60,12 +60,12 @@ def fit(items: list[Item], width: int) -> list[Item]:
     return kept
 
 
-def render(items: list[Item], width: int) -> Text:
+def render(items: list[Item], width: int, separator: Style | str = "") -> Text:
     """The fitted items as one line exactly `width` cells wide: the left group, then the
-    right group flush right."""
+    right group flush right (`separator`: the style of the " · " between items)."""
     kept = fit(items, width)
-    left = _group([i for i in kept if not i.right])
-    right = _group([i for i in kept if i.right])
+    left = _group([i for i in kept if not i.right], separator)
+    right = _group([i for i in kept if i.right], separator)
     gap = max(0, width - left.cell_len - right.cell_len)
     line = Text.assemble(left, " " * gap, right, no_wrap=True)
     line.truncate(width, overflow="ellipsis")

@@ -67,4 +67,4 @@ class SessionHeader(Widget):
     def render(self) -> Text:
         items = header_items(title=self.title, agent=self.agent, model=self.model, mode=self.mode, state=self.state,
                              activity=self.activity, frame=self._frame, palette=palette_for(self))
-        return render(items, max(1, self.size.width))
+        return render(items, max(1, self.size.width), Style(color=palette_for(self).faint))

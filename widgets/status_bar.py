@@ -69,4 +69,4 @@ class StatusBar(Widget):
                              output_tokens=self.output_tokens, token_usage=self.token_usage,
                              context_tokens=self.context_tokens, context_window=self.context_window,
                              palette=palette_for(self))
-        return render(items, max(1, self.size.width))
+        return render(items, max(1, self.size.width), Style(color=palette_for(self).system))

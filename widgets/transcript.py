@@ -36,7 +36,7 @@ from chinwag.widgets.role_block import (
     header_strip,
     render_block,
 )
-from chinwag.widgets.theme import DARK, Palette, follow_theme
+from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -54,7 +54,7 @@ class Block:
     stream: StreamCache | None = None
 
 
-class Transcript(ScrollView, can_focus=True):
+class Transcript(ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -383,7 +383,7 @@ class Transcript(ScrollView, can_focus=True):
         if not top <= y < top + len(self.EMPTY):
             return Strip.blank(width)
         text = self.EMPTY[y - top]
-        style = Style(bold=True) if y == top else Style(dim=True)
+        style = Style(bold=True) if y == top else Style(color=self._palette.system)
         pad = max(0, (width - len(text)) // 2)
         return Strip([Segment(" " * pad), Segment(text, style)]).adjust_cell_length(width)
 

@@ -29,8 +29,10 @@ class ChinwagApp(App):
     TITLE = "chinwag"
     # Notices show on the chat screen's notice line; toasts only over dialogs, away from the prompt.
     CSS = """
-    ToastRack { align: right top; }
-    ChatScreen > ToastRack { display: none; }
+    ToastRack { dock: top; align: right top; }
+    ChatScreen > ToastRack Toast { display: none; }
+    /* placeholders are text to read (what to type, which key): muted, not disabled-faint */
+    Input > .input--placeholder, TextArea > .text-area--placeholder { color: $text-muted; }
     """
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     BINDINGS = [
