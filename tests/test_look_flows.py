@@ -199,3 +199,14 @@ async def test_automatic_compaction_is_busy_with_a_working_block_until_done(make
         assert seen[-1][:3] == ("CompactionFinished", "busy", "")  # busy until the runner lets go
         assert chat.header.state != "busy"
         assert any("auto-compacted" in t for t in chat.notices.texts)
+
+
+async def test_a_notice_from_a_worker_thread_reaches_the_notice_line(make_app):
+    import threading
+
+    app, _ = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        worker = threading.Thread(target=app.notify, args=("from a thread",))
+        worker.start()
+        await asyncio.get_running_loop().run_in_executor(None, worker.join)
+        await wait_for(pilot, lambda: "from a thread" in app.chat.notices.texts)

@@ -7,6 +7,8 @@ keymap, logging, garbage-collection policy and quitting. The UI lives in `ChatSc
 from __future__ import annotations
 
 import logging
+import threading
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
@@ -75,7 +77,12 @@ class ChinwagApp(App):
         text, heading = notice(message), notice(title, TITLE_LIMIT)
         if not sticky:
             super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
-        self.chat.show_notice(text, title=heading, severity=severity, timeout=timeout, key=key, sticky=sticky)
+        show = partial(self.chat.show_notice, text, title=heading, severity=severity, timeout=timeout, key=key,
+                       sticky=sticky)
+        if threading.get_ident() == self._thread_id:
+            show()
+        else:  # Textual's notify may be called from a worker thread: the notice line is touched on the app's
+            self.call_from_thread(show)
 
     # -- start-up ----------------------------------------------------------------------------
     def on_mount(self) -> None:
