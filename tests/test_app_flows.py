@@ -94,7 +94,7 @@ async def test_compact_shows_summary_and_tokens(make_app):
             await wait_for(pilot, lambda i=i: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == i + 1)
         await submit(pilot, app, "/compact --window 2")
         await wait_for(pilot, lambda: any(t.role == "summary" for t in store.list_turns(sid)))
-        await wait_for(pilot, lambda: "→" in (app.chat.status.notice or ""))
+        await wait_for(pilot, lambda: any("→" in text for text in app.chat.notices.texts))
         turns = store.list_turns(sid)
         assert sum(t.compacted for t in turns) == 4
         assert turns[-1].role == "summary"

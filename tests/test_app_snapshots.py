@@ -1,6 +1,7 @@
 """Snapshots of the whole app on demo data (fixed clock, fixed ids, fixed sizes):
-first run, a conversation with a tool tree and a summary, the popup, the narrow layout,
-and an error block.
+first run (with its hint on the notice line), a conversation with a tool tree and a summary
+under the session header in both themes, the popup, the narrow layout, an error block, the
+notice line wrapping, and the quit and delete dialogs at 80x24.
 """
 
 from __future__ import annotations
@@ -66,3 +67,40 @@ def test_coding_agent_turn_with_plan_tool_states_and_pending_permission(snap_com
         assert snap_compare(app, terminal_size=(110, 32))
     finally:
         store.close()
+
+
+def test_light_theme_with_the_header(snap_compare, demo_store):
+    app = ChinwagApp(store=demo_store, config=Config(ui={"theme": "chinwag-light"}), animate=False)
+    assert snap_compare(app, terminal_size=(120, 40))
+
+
+def test_notice_line_wraps_above_the_prompt(snap_compare, demo_store):
+    async def run_before(pilot):
+        pilot.app.notify("copied last reply (1,234 characters)")
+        pilot.app.notify("could not list models: the server at http://127.0.0.1:11434 answered 503 Service "
+                         "Unavailable three times in a row; check that it runs and try /model again", severity="error")
+
+    assert snap_compare(app_on(demo_store), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_quit_dialog_at_80x24(snap_compare, demo_store):
+    from chinwag.widgets.choice_screen import ChoiceScreen
+
+    async def run_before(pilot):
+        pilot.app.push_screen(ChoiceScreen(
+            "1 turn(s) still running",
+            "Stop keeps the partial reply. Background hands the turn to a worker process that continues the reply "
+            "after you quit (follow it with `chinwag session attach`).",
+            [("s", "Stop and quit"), ("b", "Finish in background"), ("w", "Wait, then quit"), ("c", "Cancel")]))
+
+    assert snap_compare(app_on(demo_store), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_delete_dialog_at_80x24(snap_compare, demo_store):
+    from chinwag.widgets.confirm import ConfirmScreen
+
+    async def run_before(pilot):
+        pilot.app.push_screen(ConfirmScreen("Delete “[bold]Where is the run target parsed?[/]”?",
+                                            "It disappears from the list (recoverable)."))
+
+    assert snap_compare(app_on(demo_store), terminal_size=(80, 24), run_before=run_before)

@@ -24,7 +24,6 @@ from chinwag.storage.clock import format_ts
 from chinwag.storage.models import Session
 from chinwag.widgets.session_list import SessionList, group_of, short_age
 from chinwag.widgets.sidebar import Sidebar
-from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.theme import install_themes
 
 
@@ -226,38 +225,6 @@ async def test_running_glyph_error_and_literal_titles():
         assert "✗" in text[3]
 
 
-def status_text(width, **values):
-    bar = StatusBar()
-    for key, value in values.items():
-        setattr(bar, key, value)
-    bar._size = None
-
-    class Fake:
-        pass
-
-    size = Fake()
-    size.width = width
-    StatusBar.size = property(lambda self: size)  # render() reads only the width
-    try:
-        return bar.render().plain
-    finally:
-        del StatusBar.size
-
-
-def test_status_bar_fits_and_keeps_the_title():
-    values = dict(title="A fairly long session title here", agent="claude-code", model="sonnet-4.5", mode="ask",
-                  state="busy", input_tokens=1_234_567, output_tokens=8_910, context_tokens=12_300,
-                  context_window=128_000, hint="esc cancel · enter queues")
-    wide = status_text(160, **values)
-    assert "⇡ 1,234,567 ⇣ 8,910" in wide and "ctx ~12k/128k 10%" in wide and "esc cancel" in wide  # ctx: estimated
-    assert "claude-code" in wide and "busy" in wide
-    for width in (80, 60, 30):
-        text = status_text(width, **values)
-        assert len(text) <= width and "\n" not in text
-        assert text.startswith("A fairly")
-    assert "busy" in status_text(80, **values)
-
-
 def test_sidebar_snapshot(snap_compare):
     rows = sessions(12)
     rows[3].archived_at = rows[3].last_activity_at
@@ -332,7 +299,7 @@ async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
 
 
 def dialog_title(app) -> str:
-    return str(app.screen.query(".title").first().render())
+    return str(app.screen.query("#dialog-title").first().render())
 
 
 async def test_after_filter_and_esc_every_action_names_the_highlighted_row(make_app, db_path):

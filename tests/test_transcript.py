@@ -169,6 +169,60 @@ def test_streaming_render_reuses_settled_paragraphs():
     assert streamed[1:] == whole[1:-1] + [whole[-1]] or len(streamed) == len(whole)
 
 
+LIVE_REPLY = """- a list that opens the reply
+- and its second item
+
+It accepts three shapes:
+
+1. a **local path**
+2. a GitHub reference
+
+```python
+def parse(text):
+
+    return text.split("#")
+```
+
+> a quoted line
+
+# A heading
+
+The end, with `code`."""
+
+
+async def test_a_live_streamed_reply_renders_as_the_same_reply_reloaded():
+    """One rendering path: the block that streamed here and the same turn read back have
+    the same lines (it used to show two blank rail lines live where the reload had one)."""
+    done = turn(2, text=LIVE_REPLY, input_tokens=10, output_tokens=20)
+    calls = {"T000002": [call("a")]}
+    live_app = TranscriptApp([turn(1, "user", "question")])
+    async with live_app.run_test(size=(100, 60)) as pilot:
+        transcript = live_app.query_one(Transcript)
+        position, sizes = 0, [1, 5, 2, 17, 3, 9, 30, 1]
+        for n in range(1000):  # odd-sized pieces, as a stream delivers them
+            position = min(len(LIVE_REPLY), position + sizes[n % len(sizes)])
+            transcript.update_turn(turn(2, text=LIVE_REPLY[:position], status="streaming"), [])
+            await pilot.pause() if n % 7 == 0 else None
+            if position == len(LIVE_REPLY):
+                break
+        transcript.update_turn(done, calls["T000002"])
+        await pilot.pause()
+        live_strips = transcript._strips(1)
+        live = lines(live_strips)
+    reload_app = TranscriptApp([turn(1, "user", "question"), done], calls)
+    async with reload_app.run_test(size=(100, 60)) as pilot:
+        await pilot.pause()
+        reloaded = lines(reload_app.query_one(Transcript)._strips(1))
+    assert live == reloaded
+
+    def blank(strip):  # only the rail: no text, no code-block background
+        return all(not seg.text.strip() and not (seg.style and seg.style.bgcolor) for seg in list(strip)[1:])
+
+    blank_rails = [n for n, strip in enumerate(live_strips[:-1]) if blank(strip)]
+    assert blank_rails and all(b + 1 not in blank_rails for b in blank_rails)  # never two blank rail lines in a row
+    assert live[1].strip() != "▎"  # a list that opens the reply starts on the first body line
+
+
 # -- the widget -----------------------------------------------------------------------------------
 async def test_ten_thousand_turns_render_only_what_is_visible():
     app = TranscriptApp(conversation(10_000))
@@ -255,3 +309,27 @@ def test_transcript_snapshot_every_block_state(snap_compare):
 def test_transcript_snapshot_narrow(snap_compare):
     turns = [turn(1, "user", "a narrow terminal " * 5), turn(2, text="- one\n- two\n\n" + "wrapped words " * 12)]
     assert snap_compare(TranscriptApp(turns, {"T000002": [call("a")]}), terminal_size=(60, 24))
+
+
+async def test_enter_on_a_block_with_tool_calls_brings_their_output_into_view():
+    long_text = "\n\n".join(f"paragraph {n} of a long answer" for n in range(30))
+    outputs = [call(c, output="\n".join(f"{c} output line {n}" for n in range(8))) for c in "ab"]
+    turns = [turn(1, "user", "question"), turn(2, text=long_text), turn(3, "user", "and then"),
+             turn(4, text="short")]
+    app = TranscriptApp(turns, {"T000002": outputs})
+    async with app.run_test(size=(100, 24)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.focus()
+        for _ in range(3):
+            await pilot.press("up")  # the long reply: its start shows, its tool calls are far below
+        assert transcript.selected_turn_id == "T000002"
+        await pilot.pause()
+
+        def visible():
+            return "\n".join(transcript.render_line(y).text for y in range(transcript.scrollable_content_region.height))
+
+        assert "a output line 0" not in visible() and "read_file" not in visible()
+        await pilot.press("enter")
+        await pilot.pause()
+        shown = visible()
+        assert "read_file" in shown and "a output line 0" in shown and "b output line 7" in shown

@@ -8,25 +8,15 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button
 
-from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
+from chinwag.widgets.dialog import Dialog, box, buttons, dialog_css, text_widget, title_widget
+from chinwag.widgets.text_safety import one_line
 
 
-class ChoiceScreen(ModalScreen[str | None]):
-    DEFAULT_CSS = """
-    ChoiceScreen { align: center middle; }
-    ChoiceScreen > Vertical {
-        width: auto; max-width: 90%; height: auto; border: round $warning;
-        background: $surface; padding: 1 2;
-    }
-    ChoiceScreen #choice-title { text-style: bold; padding-bottom: 1; }
-    ChoiceScreen #choice-text { padding-bottom: 1; color: $text-muted; }
-    ChoiceScreen Horizontal { height: auto; width: auto; }
-    ChoiceScreen Button { margin-right: 1; }
-    """
+class ChoiceScreen(Dialog, ModalScreen[str | None]):
+    DEFAULT_CSS = dialog_css("ChoiceScreen")
     BINDINGS = [Binding("escape", "dismiss_none", "cancel")]
 
     def __init__(self, title: str, text: str, choices: list[tuple[str, str]]):
@@ -34,14 +24,11 @@ class ChoiceScreen(ModalScreen[str | None]):
         self._title, self._text, self._choices = title, text, choices
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(plain(notice(self._title, TITLE_LIMIT)), id="choice-title")
+        with box():
+            yield title_widget(self._title)
             if self._text:
-                yield Label(plain(self._text), id="choice-text")
-            with Horizontal():
-                for key, label in self._choices:
-                    yield Button(plain(f"{one_line(label, 60)} ({key})"), id=f"choice-{key}",
-                                 variant="primary" if key == self._choices[0][0] else "default")
+                yield text_widget(self._text)
+            yield from buttons([(f"choice-{key}", f"{key}  {one_line(label, 60)}", "") for key, label in self._choices])
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id.removeprefix("choice-"))

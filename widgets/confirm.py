@@ -1,27 +1,19 @@
-"""Small modal dialogs: a yes/no confirmation and a one-line text prompt (e.g. rename)."""
+"""Small modal dialogs: a yes/no confirmation and a one-line text prompt (e.g. rename).
+Their look (a box sized to its text, wrapped, buttons in line) is `dialog.py`'s."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input
 
-from chinwag.widgets.text_safety import TITLE_LIMIT, notice, one_line, plain
-
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 64; max-width: 95%; height: auto; border: round $warning; background: $surface; padding: 1 2; }}
-{name} .title {{ text-style: bold; padding-bottom: 1; }}
-{name} .text {{ color: $text-muted; padding-bottom: 1; }}
-{name} Horizontal {{ height: auto; width: auto; }}
-{name} Button {{ margin-right: 1; }}
-"""
+from chinwag.widgets.dialog import Dialog, box, buttons, dialog_css, text_widget, title_widget
+from chinwag.widgets.text_safety import one_line
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = _CSS.format(name="ConfirmScreen")
+class ConfirmScreen(Dialog, ModalScreen[bool]):
+    DEFAULT_CSS = dialog_css("ConfirmScreen")
     BINDINGS = [Binding("escape,n", "answer(False)", "no"), Binding("y", "answer(True)", "yes")]
 
     def __init__(self, title: str, text: str = ""):
@@ -29,13 +21,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self._title, self._text = title, text
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(plain(notice(self._title, TITLE_LIMIT)), classes="title")
+        with box():
+            yield title_widget(self._title)
             if self._text:
-                yield Label(plain(self._text), classes="text")
-            with Horizontal():
-                yield Button("Yes (y)", id="yes", variant="error")
-                yield Button("No (n)", id="no", variant="primary")
+                yield text_widget(self._text)
+            yield from buttons([("yes", "y  Yes", "-danger"), ("no", "n  No", "")])
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -47,8 +37,10 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class TextPrompt(ModalScreen[str | None]):
-    DEFAULT_CSS = _CSS.format(name="TextPrompt")
+class TextPrompt(Dialog, ModalScreen[str | None]):
+    DEFAULT_CSS = dialog_css("TextPrompt") + """
+    TextPrompt #value { width: 60; max-width: 100%; margin-bottom: 1; }
+    """
     BINDINGS = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, title: str, value: str = ""):
@@ -57,10 +49,10 @@ class TextPrompt(ModalScreen[str | None]):
         self._value = one_line(value, 10_000)  # an Input shows its value raw: no escapes into the terminal
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(plain(notice(self._title, TITLE_LIMIT)), classes="title")
+        with box():
+            yield title_widget(self._title)
             yield Input(value=self._value, id="value")
-            yield Label("enter save · esc cancel", classes="text")
+            yield text_widget("enter save · esc cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(None if event.value == self._value else event.value)  # unchanged: nothing to save

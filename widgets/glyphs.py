@@ -63,3 +63,10 @@ def tool_glyph(status: str, frame: int = 0) -> tuple[str, str]:
     if status == "running":
         glyph = spinner(frame)
     return glyph, color
+
+# notice severity -> (glyph, color)
+NOTICE = {
+    "information": ("•", "user"),
+    "warning": ("▲", "warning"),
+    "error": ("✗", "error"),
+}

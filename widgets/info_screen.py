@@ -40,7 +40,7 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="panel"):
-            yield Label(plain(notice(self._title, TITLE_LIMIT)), id="info-title")
+            yield Static(plain(notice(self._title, TITLE_LIMIT)), id="info-title")  # wraps, never cut
             yield Static(self._body, id="info-body")
             yield Label("esc close", id="info-hint")
 

@@ -26,7 +26,7 @@ from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs
 from chinwag.widgets.text_safety import one_line, safe_text
-from chinwag.widgets.theme import DARK, Palette
+from chinwag.widgets.theme import DARK, Palette, code_theme, markdown_theme
 
 if TYPE_CHECKING:
     from chinwag.widgets.fast_markdown import FastMarkdown
@@ -35,7 +35,6 @@ RAIL = "▎ "
 RAIL_SELECTED = "┃ "
 RAIL_WIDTH = 2
 MAX_OUTPUT_LINES = 12
-CODE_THEME = "monokai"
 
 
 @dataclass
@@ -80,14 +79,23 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     colors = opts.palette
     if turn.role == "user":
         text.append("▸ you", Style(color=colors.user, bold=True))
+    elif turn.role == "summary" and turn.status == "streaming":  # a compaction at work
+        text.append(f"{glyphs.spinner(opts.frame)} compacting", Style(color=colors.summary, bold=True))
+        if (turn.metadata or {}).get("auto"):
+            text.append(" · automatic", Style(color=colors.system))
+        spent = elapsed(turn, opts.now_iso)
+        if spent:
+            text.append(f" · {spent}", Style(color=colors.system))
+        text.append(" · working… esc cancels", Style(color=colors.warning, italic=True))
     elif turn.role == "summary":
         meta = turn.metadata or {}
         label = "≡ summary · auto-compacted" if meta.get("auto") else "≡ summary"
         text.append(label, Style(color=colors.summary, bold=True))
         if meta.get("summarized"):
-            text.append(f" · {meta['summarized']} turns compacted", Style(dim=True))
+            text.append(f" · {meta['summarized']} turns compacted", Style(color=colors.system))
         if meta.get("tokens_before"):
-            text.append(f" · context {meta['tokens_before']:,} → {meta.get('tokens_after', 0):,}", Style(dim=True))
+            text.append(f" · context {meta['tokens_before']:,} → {meta.get('tokens_after', 0):,}",
+                        Style(color=colors.system))
     elif turn.role == "system":
         text.append("· system", Style(color=colors.system, bold=True))
     else:
@@ -104,11 +112,11 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
             text.append(format_tokens(turn), Style(color=colors.tokens))
         spent = elapsed(turn, opts.now_iso)
         if spent:
-            text.append(f" · {spent}", Style(dim=True))
+            text.append(f" · {spent}", Style(color=colors.system))
         if turn.status == "streaming":
             text.append(" · working…", Style(color=color, italic=True))
     if turn.compacted:
-        text.append("  (compacted)", Style(dim=True, italic=True))
+        text.append("  (compacted)", Style(color=colors.faint, italic=True))
     return text
 
 
@@ -128,31 +136,64 @@ def _lines_of(console: Console, renderable, width: int) -> list[list[Segment]]:
     return console.render_lines(renderable, options, pad=False)
 
 
-def _markdown(text: str) -> FastMarkdown:
+def _markdown(text: str, palette: Palette = DARK) -> FastMarkdown:
     from chinwag.widgets.fast_markdown import FastMarkdown  # lazy: markdown-it (~30 ms) off the first paint
 
-    return FastMarkdown(text, code_theme=CODE_THEME, hyperlinks=False)
+    return FastMarkdown(text, code_theme=code_theme(palette), hyperlinks=False)
 
 
-def _settled_boundary(text: str, start: int) -> int:
-    """The end of the last complete paragraph after `start`: a blank line outside a fence."""
-    boundary, fence, position = start, False, start
+def _markdown_lines(console: Console, text: str, width: int, palette: Palette) -> list[list[Segment]]:
+    with console.use_theme(markdown_theme(palette)):  # Markdown's styles in the theme's colours
+        return _lines_of(console, _markdown(text, palette), width)
+
+
+FENCES = ("```", "~~~")
+
+
+def _paragraph_ends(text: str, start: int) -> list[int]:
+    """Where each complete paragraph after `start` ends: after a blank line outside a fence
+    (`start` is itself such a boundary, so no fence is open there)."""
+    ends: list[int] = []
+    fence, position = False, start
     while True:
         newline = text.find("\n", position)
         if newline < 0:
-            return boundary
+            return ends
         line = text[position:newline]
-        if line.lstrip().startswith("```"):
+        if line.lstrip().startswith(FENCES):
             fence = not fence
         elif not fence and not line.strip():
-            boundary = newline + 1
+            ends.append(newline + 1)
         position = newline + 1
+
+
+def _is_blank(line: list[Segment]) -> bool:
+    return all(not segment.text.strip() and not (segment.style and segment.style.bgcolor) for segment in line)
+
+
+def _trimmed(lines: list[list[Segment]]) -> list[list[Segment]]:
+    """Without the blank lines Rich puts before or after some elements (a list that opens
+    a document starts with one): the spacing between paragraphs is added by `_join`."""
+    start, end = 0, len(lines)
+    while start < end and _is_blank(lines[start]):
+        start += 1
+    while end > start and _is_blank(lines[end - 1]):
+        end -= 1
+    return lines[start:end]
+
+
+def _join(lines: list[list[Segment]], more: list[list[Segment]]) -> None:
+    if more:
+        if lines:
+            lines.append([])
+        lines.extend(more)
 
 
 MAX_RENDER_CHARS = 60_000
 
 
-def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | None) -> list[list[Segment]]:
+def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | None,
+               palette: Palette = DARK) -> list[list[Segment]]:
     """The body of a block as segment lines (Markdown for agents, literal text for users).
 
     A huge text (a pasted log, a dumped file) shows its first MAX_RENDER_CHARS characters
@@ -162,33 +203,41 @@ def body_lines(console: Console, turn: Turn, width: int, cache: StreamCache | No
     if not text.strip():
         return []
     hidden = len(turn.text) - MAX_RENDER_CHARS
-    lines = _body_text_lines(console, turn, text, width, cache)
+    lines = _body_text_lines(console, turn, text, width, cache, palette)
     if hidden > 0:
         more = Text(f"… {hidden:,} more characters (the whole text: /transcript, /export, or copy)",
-                    Style(dim=True, italic=True))
+                    Style(color=palette.system, italic=True))
         lines = lines + _lines_of(console, more, width)
     return lines
 
 
 def _body_text_lines(console: Console, turn: Turn, text: str, width: int,
-                     cache: StreamCache | None) -> list[list[Segment]]:
+                     cache: StreamCache | None, palette: Palette) -> list[list[Segment]]:
     if turn.role == "user" or turn.role == "system":
         return _lines_of(console, Text(text), width)
-    if cache is None:  # a block that streamed here keeps its cache: no full re-render at the end
-        return _lines_of(console, _markdown(text), width)
+    return markdown_lines(console, text, width, cache, palette)
+
+
+def markdown_lines(console: Console, text: str, width: int, cache: StreamCache | None = None,
+                   palette: Palette = DARK) -> list[list[Segment]]:
+    """Markdown as lines, one paragraph at a time, each paragraph rendered on its own and
+    joined by one blank line. It is the one rendering path for a reply that streams (its
+    complete paragraphs are kept in `cache`, only the tail is redone) and for the same reply
+    read back (a fresh cache): both split the text at the same places, so they match line
+    for line whenever and in whatever pieces the text arrived."""
+    cache = cache if cache is not None else StreamCache()
     if cache.width != width or cache.settled_end > len(text):
         cache.width, cache.settled_end, cache.lines = width, 0, []
-    end = _settled_boundary(text, cache.settled_end)
-    if end > cache.settled_end:
+    for end in _paragraph_ends(text, cache.settled_end):
         chunk = text[cache.settled_end:end]
         if chunk.strip():
-            if cache.lines:
-                cache.lines.append([])
-            cache.lines.extend(_lines_of(console, _markdown(chunk), width))
+            _join(cache.lines, _trimmed(_markdown_lines(console, chunk, width, palette)))
         cache.settled_end = end
+    lines = list(cache.lines)
     tail = text[cache.settled_end:]
-    tail_lines = _lines_of(console, _markdown(tail), width) if tail.strip() else []
-    return cache.lines + ([[]] if cache.lines and tail_lines else []) + tail_lines
+    if tail.strip():
+        _join(lines, _trimmed(_markdown_lines(console, tail, width, palette)))
+    return lines
 
 
 def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> list[list[Segment]]:
@@ -212,16 +261,17 @@ def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> l
             if call.args:
                 line.append("  " + one_line(call.args, 200), Style(color=opts.palette.model))
             if call.output and not opts.expanded:
-                line.append(f"  ({len(call.output):,} chars)", Style(dim=True))
+                line.append(f"  ({len(call.output):,} chars)", Style(color=opts.palette.system))
             lines.extend(_text_lines(line, width))
             inner = prefix + ("   " if last else "│  ")
             if opts.expanded and call.output:
                 output = safe_text(call.output).splitlines()
                 shown = output[:MAX_OUTPUT_LINES]
                 for out in shown:
-                    lines.extend(_text_lines(Text(inner + "  " + out, Style(dim=True), no_wrap=True, overflow="ellipsis"), width))
+                    lines.extend(_text_lines(Text(inner + "  " + out, Style(color=opts.palette.system), no_wrap=True,
+                                                         overflow="ellipsis"), width))
                 if len(output) > len(shown):
-                    lines.extend(_text_lines(Text(f"{inner}  … {len(output) - len(shown)} more lines", Style(dim=True, italic=True)), width))
+                    lines.extend(_text_lines(Text(f"{inner}  … {len(output) - len(shown)} more lines", Style(color=opts.palette.system, italic=True)), width))
             walk(call.id, inner)
 
     walk(None, "")
@@ -242,13 +292,20 @@ def _pad(segments: list[Segment], width: int) -> Strip:
     return strip.adjust_cell_length(width)
 
 
+class BlockLines(list):
+    """A block's strips, and the row its tool-call tree starts on (None without calls), so
+    the transcript can bring an expanded tool output into view."""
+
+    tools_at: int | None = None
+
+
 def render_block(
     console: Console,
     turn: Turn,
     calls: list[ToolCall],
     opts: RenderOptions,
     cache: StreamCache | None = None,
-) -> list[Strip]:
+) -> BlockLines:
     """All lines of one block, each exactly `opts.width` cells, ending with a blank line."""
     width = max(RAIL_WIDTH + 8, opts.width)
     inner = width - RAIL_WIDTH
@@ -258,16 +315,18 @@ def render_block(
     if turn.role == "agent" and turn.thinking:
         label = Text(no_wrap=True, overflow="ellipsis")
         label.append(("▾ thinking" if opts.expanded else "▸ thinking") + f" ({len(turn.thinking):,} chars)",
-                     Style(dim=True, italic=True))
+                     Style(color=opts.palette.system, italic=True))
         body.extend(_text_lines(label, inner))
         if opts.expanded:
-            body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(dim=True, italic=True)), inner))
+            body.extend(_lines_of(console, Text(safe_text(turn.thinking), Style(color=opts.palette.system, italic=True)), inner))
     if turn.role == "agent":
         body.extend(plan_lines(turn.metadata or {}, inner, opts.palette))
     prefix = len(body)
-    body.extend(body_lines(console, turn, inner, cache))
+    body.extend(body_lines(console, turn, inner, cache, opts.palette))
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
+    tools_at = None
     if calls:
+        tools_at = 1 + len(body)  # the header, then the body lines before the tree
         body.extend(tool_tree_lines(calls, inner, opts))
     asking = permission_text(turn.metadata or {}, opts.palette) if turn.role == "agent" else None
     if asking is not None:
@@ -276,8 +335,10 @@ def render_block(
     if marker is not None:
         body.extend(_lines_of(console, marker, inner))
     if turn.role == "agent" and not body and turn.status == "streaming":
-        body.extend(_text_lines(Text("…", Style(dim=True)), inner))
-    dim = Style(dim=True) if turn.compacted else None
+        body.extend(_text_lines(Text("…", Style(color=opts.palette.system)), inner))
+    # a compacted turn (no longer sent) is greyed out: one theme colour, not terminal dim,
+    # so it keeps a readable contrast
+    dim = Style(color=opts.palette.faint) if turn.compacted else None
 
     def pad(line: list[Segment]) -> Strip:
         segments = [rail, *line]
@@ -295,7 +356,9 @@ def render_block(
         strips.extend(cache.padded)
     strips.extend(pad(line) for line in body[prefix + settled:])
     strips.append(Strip.blank(width))
-    return strips
+    rendered = BlockLines(strips)
+    rendered.tools_at = tools_at
+    return rendered
 
 
 PLAN_GLYPHS = {"completed": ("☑", "success"), "in_progress": ("◐", "warning"), "pending": ("☐", "faint")}
@@ -313,7 +376,8 @@ def plan_lines(metadata: dict, width: int, palette: Palette = DARK) -> list[list
         glyph, color_name = PLAN_GLYPHS.get(status, PLAN_GLYPHS["pending"])
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f"{glyph} ", Style(color=palette.get(color_name), bold=True))
-        line.append(one_line(str(content), 300), Style(strike=status == "completed", dim=status == "completed"))
+        line.append(one_line(str(content), 300), Style(strike=status == "completed",
+                                                           color=palette.faint if status == "completed" else None))
         lines.extend(_text_lines(line, width))
     return lines
 
@@ -326,7 +390,7 @@ def permission_text(metadata: dict, palette: Palette = DARK) -> Text | None:
     text = Text()
     text.append("⚠ permission: ", Style(color=palette.warning, bold=True))
     text.append(one_line(str(request.get("title", "")), 200), Style(bold=True))
-    text.append(f" ({request.get('kind', 'other')}) — ", Style(dim=True))
+    text.append(f" ({request.get('kind', 'other')}) — ", Style(color=palette.system))
     options = request.get("options") or []
     text.append(" · ".join(f"{n} {one_line(str(o[1]), 40)}" for n, o in enumerate(options, 1)), Style(color=palette.warning))
     return text
@@ -340,7 +404,7 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
     if opts.selected:
         segments = list(Segment.apply_style(segments, post_style=Style(bgcolor=opts.palette.selection)))
     if turn.compacted:
-        segments = list(Segment.apply_style(segments, post_style=Style(dim=True)))
+        segments = list(Segment.apply_style(segments, post_style=Style(color=opts.palette.faint)))
     strip = _pad(segments, width)
     if opts.selected:
         strip = strip.apply_style(Style(bgcolor=opts.palette.selection))

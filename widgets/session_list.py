@@ -33,7 +33,7 @@ from chinwag.storage.models import Session
 from chinwag.widgets import glyphs
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.text_safety import one_line
-from chinwag.widgets.theme import DARK, Palette, follow_theme
+from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
 
 GROUPS = ("Today", "Yesterday", "This week", "Older")
 
@@ -127,7 +127,7 @@ SIDEBAR_BINDINGS = [
 ]
 
 
-class SessionList(ScrollView, can_focus=True):
+class SessionList(ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     SessionList { height: 1fr; scrollbar-size-vertical: 1; background: transparent; }
     """

@@ -12,8 +12,11 @@ error/success colours, so every theme works. CSS uses the same variables (`$chin
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from rich.style import Style
+from rich.theme import Theme as RichTheme
 from textual.color import Color
 from textual.theme import BUILTIN_THEMES, Theme
 
@@ -44,11 +47,14 @@ class Palette:
         return getattr(self, name, self.system)
 
 
-# The dark palette is the look Chinwag has always had (its snapshots were made with it).
+# Dark: every text colour passes WCAG AA (4.5:1) on the backgrounds it is drawn on (the
+# screen, the surface, the status bar's panel, a selected row); `faint` passes on the screen
+# and the surface, and 3:1 (decoration: tree lines, idle glyphs) on a selection.
+# tests/test_theme.py checks every entry, and the rendered screen cell by cell.
 DARK = Palette(
-    user="#7aa2f7", agent="#bb9af7", system="#787c99", summary="#2ac3de", error="#f7768e",
+    user="#7aa2f7", agent="#bb9af7", system="#999cb2", summary="#2ac3de", error="#f7768e",
     warning="#e0af68", success="#9ece6a", interrupted="#ff9e64", model="#a9b1d6", tokens="#7dcfff",
-    faint="#565f89", selection="#283457", selection_blur="#1f2335", badge_fg="#000000",
+    faint="#7e85a5", selection="#283457", selection_blur="#1f2335", badge_fg="#000000",
 )
 
 # Light: the same meanings, darkened until body-size text passes WCAG AA (4.5:1) on the
@@ -76,6 +82,56 @@ def chinwag_themes() -> list[Theme]:
     light = replace(light_base, name=LIGHT_NAME, primary="#044fac",
                     variables={**light_base.variables, **_variables(LIGHT)})
     return [dark, light]
+
+
+def luminance(hex_color: str) -> float:
+    """WCAG relative luminance (0 black – 1 white)."""
+    r, g, b = (channel / 255 for channel in Color.parse(hex_color).rgb)
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def is_dark(palette: Palette) -> bool:
+    """Whether the palette is for a dark background (its text colours are light)."""
+    return luminance(palette.model) > 0.18
+
+
+DARK_CODE_THEME = "monokai"
+LIGHT_CODE_THEME = "xcode"  # Pygments' most readable light style: every token passes 4.5:1 on white
+
+
+def code_theme(palette: Palette) -> str:
+    """The Pygments style for code blocks under this palette."""
+    return DARK_CODE_THEME if is_dark(palette) else LIGHT_CODE_THEME
+
+
+@lru_cache(maxsize=16)
+def markdown_theme(palette: Palette) -> RichTheme:
+    """Rich's Markdown styles in the palette's colours (Rich's own are terminal colours: a
+    block quote would be magenta, which many terminals show as the error red)."""
+    p = palette
+    return RichTheme({
+        "markdown.code": Style(bold=True, color=p.tokens),
+        "markdown.code_block": Style(color=p.model),
+        "markdown.block_quote": Style(color=p.system, italic=True),
+        "markdown.list": Style(color=p.agent),
+        "markdown.item.bullet": Style(bold=True, color=p.agent),
+        "markdown.item.number": Style(color=p.agent),
+        "markdown.hr": Style(color=p.faint),
+        "markdown.h1.border": Style(color=p.faint),
+        "markdown.h1": Style(bold=True, underline=True, color=p.user),
+        "markdown.h2": Style(bold=True, underline=True, color=p.user),
+        "markdown.h3": Style(bold=True, color=p.user),
+        "markdown.h4": Style(italic=True, color=p.user),
+        "markdown.h5": Style(italic=True),
+        "markdown.h6": Style(color=p.system),
+        "markdown.h7": Style(italic=True, color=p.system),
+        "markdown.link": Style(color=p.user),
+        "markdown.link_url": Style(color=p.user, underline=True),
+        "markdown.table.border": Style(color=p.faint),
+        "markdown.table.header": Style(color=p.agent, bold=True),
+        "markdown.kbd": Style(bold=True, color=p.warning),
+    })
 
 
 def _blend(color: str, over: str, alpha: float) -> str:
@@ -146,11 +202,6 @@ _CACHE: dict[str, Palette] = {}
 def contrast_ratio(foreground: str, background: str) -> float:
     """WCAG 2 contrast ratio between two colours (1.0 – 21.0)."""
 
-    def luminance(hex_color: str) -> float:
-        r, g, b = (channel / 255 for channel in Color.parse(hex_color).rgb)
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
     high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
@@ -173,3 +224,14 @@ def install_themes(app: App, theme: str = DARK_NAME) -> None:
     for chinwag_theme in chinwag_themes():
         app.register_theme(chinwag_theme)
     app.theme = theme
+
+
+class ThemedLines:
+    """Mixed into a Line-API widget (`class X(ThemedLines, ScrollView)`): every line it draws
+    sits on its own CSS colours. A Line-API widget's strips carry only the styles it gave them;
+    without this, cells it left unstyled show the terminal's default colours, not the theme's
+    (a light terminal under the dark theme, and a mismatched band beside the padding)."""
+
+    def render_lines(self, crop):
+        base = self.rich_style
+        return [strip.apply_style(base) for strip in super().render_lines(crop)]

@@ -36,7 +36,7 @@ from chinwag.widgets.role_block import (
     header_strip,
     render_block,
 )
-from chinwag.widgets.theme import DARK, Palette, follow_theme
+from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -54,7 +54,7 @@ class Block:
     stream: StreamCache | None = None
 
 
-class Transcript(ScrollView, can_focus=True):
+class Transcript(ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -157,6 +157,20 @@ class Transcript(ScrollView, can_focus=True):
             self._new_output = True
         self._sync_timer()
         self._updated_at = monotonic()
+        self.refresh()
+
+    def remove_turn(self, turn_id: str) -> None:
+        """Take a block out (a compaction's working block, when it ends)."""
+        position = self._index.get(turn_id)
+        if position is None:
+            return
+        del self._blocks[position]
+        self._cache = OrderedDict((k, v) for k, v in self._cache.items() if k[0] != turn_id)
+        self._reindex()
+        self._update_virtual_size()
+        if self._pinned:
+            self._scroll_bottom()
+        self._sync_timer()
         self.refresh()
 
     def clear(self) -> None:
@@ -369,7 +383,7 @@ class Transcript(ScrollView, can_focus=True):
         if not top <= y < top + len(self.EMPTY):
             return Strip.blank(width)
         text = self.EMPTY[y - top]
-        style = Style(bold=True) if y == top else Style(dim=True)
+        style = Style(bold=True) if y == top else Style(color=self._palette.system)
         pad = max(0, (width - len(text)) // 2)
         return Strip([Segment(" " * pad), Segment(text, style)]).adjust_cell_length(width)
 
@@ -491,5 +505,20 @@ class Transcript(ScrollView, can_focus=True):
         block.expanded = not block.expanded
         block.version += 1
         self._remeasure(position)
+        if block.expanded:
+            self._reveal_expanded(position)
         self.refresh()
         self.post_message(self.BlockToggled(self, block.turn.id))
+
+    def _reveal_expanded(self, position: int) -> None:
+        """Bring what expanding opened into view: the tool calls' output (from the tree's
+        first line), else the rest of the block (the thinking)."""
+        strips = self._strips(position)
+        start, end = self._offsets[position], self._offsets[position + 1]
+        tools_at = getattr(strips, "tools_at", None)
+        first = start + (tools_at if tools_at is not None else 1)
+        top, height = int(self.scroll_offset.y), self.scrollable_content_region.height
+        if end - first > height or first < top:
+            self.scroll_to(y=first, animate=False, immediate=True)
+        elif end > top + height:
+            self.scroll_to(y=end - height, animate=False, immediate=True)

@@ -18,7 +18,7 @@ from typing import cast
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
 from chinwag.app.agents.settings import effective
 from chinwag.app.core.compaction import DEFAULT_WINDOW, CompactionError, CompactionResult, compact
-from chinwag.app.core.events import CompactionFinished, CompactionStarted, TitleChanged
+from chinwag.app.core.events import TitleChanged
 from chinwag.app.core.offload import Offload, inline
 from chinwag.storage import SessionBusy, Store
 
@@ -85,11 +85,11 @@ def needs_compaction(store: Store, session_id: str, window_tokens: int, share: f
 
 
 async def auto_compact(store: Store, agent, session_id: str, window_tokens: int, share: float, *,
-                       offload: Offload = inline) -> CompactionResult | None:
+                       offload: Offload = inline, emit=None) -> CompactionResult | None:
     if not await offload(needs_compaction, store, session_id, window_tokens, share):
         return None
     try:
-        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True, offload=offload)
+        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True, offload=offload, emit=emit)
     except (CompactionError, SessionBusy) as exc:
         log.info("auto-compaction skipped: %s", exc)
         return None
@@ -120,10 +120,8 @@ async def follow_up(store: Store, config, agent, settled, messages, *, offload: 
             task = asyncio.ensure_future(title_it(prompt))
             background.add(task)
             task.add_done_callback(background.discard)
-        if compacting:
-            emit(CompactionStarted(settled.session_id))
-            result = await auto_compact(store, agent, settled.session_id, window, share, offload=offload)
-            emit(CompactionFinished(settled.session_id, result is not None))
+        if compacting:  # compact() tells CompactionStarted / CompactionFinished (a cancel propagates)
+            await auto_compact(store, agent, settled.session_id, window, share, offload=offload, emit=emit)
     except Exception:  # follow-up work must never turn a complete turn into a failure
         log.exception("after-turn work failed")
 

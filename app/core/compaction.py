@@ -4,14 +4,21 @@ The summary is stored as a `summary` turn; the summarized turns are marked compa
 (kept and browsable, no longer sent); a `compaction` event records tokens before/after.
 It refuses to run twice in a row (nothing new since the last summary), while a turn is
 running, or when the summary would not make the context smaller.
+
+Once it has something to summarize it tells `emit` (CompactionStarted, then always
+CompactionFinished: compacted, failed or cancelled), so a host shows its progress; a cancel
+(the task cancelled while the agent summarizes) changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chinwag.app.agents.base import Done, Failed, Message, TextDelta
 from chinwag.app.core.context import build_messages, context_tokens
+from chinwag.app.core.events import CompactionFinished, CompactionStarted
 from chinwag.app.core.offload import Offload, inline, prepare_agent
 from chinwag.storage import SessionBusy, StorageError, Store
 from chinwag.storage.models import Turn
@@ -56,9 +63,10 @@ def plan(store: Store, session_id: str, window: int) -> tuple[list[Turn], list[T
 
 async def compact(
     store: Store, agent, session_id: str, *, window: int = DEFAULT_WINDOW, instructions: str = "", auto: bool = False,
-    offload: Offload = inline,
+    offload: Offload = inline, emit: Callable[[object], None] | None = None,
 ) -> CompactionResult:
-    """`offload` runs the blocking parts (reads, the final write, the agent's set-up)."""
+    """`offload` runs the blocking parts (reads, the final write, the agent's set-up); `emit`
+    hears CompactionStarted / CompactionFinished."""
 
     def start():
         session = store.get_session(session_id)
@@ -67,6 +75,19 @@ async def compact(
         return session, head, tail
 
     session, head, tail = await offload(start)
+    tell = emit or (lambda event: None)
+    tell(CompactionStarted(session.id, auto=auto, started_at=store.clock.stamp(), turns=len(head)))
+    try:
+        result = await _summarize(store, agent, session, head, tail, instructions, auto, offload)
+    except BaseException as exc:
+        tell(CompactionFinished(session.id, False, cancelled=isinstance(exc, asyncio.CancelledError)))
+        raise
+    tell(CompactionFinished(session.id, True))
+    return result
+
+
+async def _summarize(store: Store, agent, session, head: list[Turn], tail: list[Turn], instructions: str, auto: bool,
+                     offload: Offload) -> CompactionResult:
     before = context_tokens(head + tail)
     request = SUMMARY_PROMPT + (f"\n\nAdditional instructions: {instructions.strip()}" if instructions.strip() else "")
     messages = build_messages(head) + [Message("user", request)]

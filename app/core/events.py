@@ -7,6 +7,8 @@ a turn lives: one frozen dataclass per kind of change, delivered through the run
 
 and, for a coding agent's turn, CheckpointTaken whenever its workspace checkpoint is done
 (taken alongside the request; at the latest just after TurnSettled).
+`/compact` (no turn) tells the same CompactionStarted -> CompactionFinished through the
+`emit` it is given.
 
 Events that carry the live turn (`LiveTurnEvent`) hold a copy of it as it is at that
 moment, with the tool calls so far: a host can render either without reading anything.
@@ -75,17 +77,22 @@ class TitleChanged:
 
 @dataclass(frozen=True)
 class CompactionStarted:
-    """Automatic compaction began after a settled turn (the session stays busy)."""
+    """Compaction began: automatic after a settled turn (`auto`), or `/compact`. The session
+    is busy until CompactionFinished; `started_at` (a store timestamp) gives the elapsed time."""
 
     session_id: str
+    auto: bool = True
+    started_at: str = ""
+    turns: int = 0  # how many turns it summarizes
 
 
 @dataclass(frozen=True)
 class CompactionFinished:
-    """Automatic compaction ended; `compacted` is False when it was skipped or failed."""
+    """Compaction ended; `compacted` is False when it was skipped, failed or `cancelled`."""
 
     session_id: str
     compacted: bool
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,16 @@ class ChatActionsMixin:
             return
         if self.session and self.cancel_current_turn():
             return
+        if self.dismiss_notices():  # nothing to cancel: Esc hides the notices (the first-run hint too)
+            return
         self.prompt.focus_input()
 
     def cancel_current_turn(self) -> bool:
-        """Cancel the running turn of the open session (here or in another process)."""
+        """Cancel the running turn of the open session (here or in another process), or its
+        compaction."""
         sid = self.session.id
+        if self.cancel_compaction(sid):
+            return True
         if self.runner.cancel(sid):
             self._restore_queue(sid)
             self.status.notice = "cancelled: the partial reply is kept"

@@ -7,6 +7,8 @@ keymap, logging, garbage-collection policy and quitting. The UI lives in `ChatSc
 from __future__ import annotations
 
 import logging
+import threading
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
@@ -29,6 +31,13 @@ from chinwag.widgets.theme import install_themes
 class ChinwagApp(App):
     TITLE = "chinwag"
     DEFAULT_MODE = "chat"
+    # Notices show on the chat screen's notice line; toasts only over dialogs, away from the prompt.
+    CSS = """
+    ToastRack { dock: top; align: right top; }
+    ChatScreen > ToastRack Toast { display: none; }
+    /* placeholders are text to read (what to type, which key): muted, not disabled-faint */
+    Input > .input--placeholder, TextArea > .text-area--placeholder { color: $text-muted; }
+    """
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
@@ -61,11 +70,22 @@ class ChinwagApp(App):
         self.add_mode("chat", self._chat_screen)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = True) -> None:
-        """Every toast is plain text, whatever it holds (user text, an exception's message):
-        markup is never parsed, escapes and control characters are shown, the length is bounded."""
-        super().notify(notice(message), title=notice(title, TITLE_LIMIT), severity=severity, timeout=timeout,
-                       markup=False)
+               markup: bool = True, key: str | None = None, sticky: bool = False) -> None:
+        """The one notice path. Every notice is plain text, whatever it holds (user text, an
+        exception's message): markup is never parsed, escapes and control characters are
+        shown, the length is bounded. On the chat screen it shows on the notice line above
+        the prompt (wrapped, never covering it); it is also kept as a Textual notification,
+        which shows as a toast (top right) only over a dialog. A `sticky` notice (a hint)
+        stays on the notice line until dismissed; a `key` replaces the notice with that key."""
+        text, heading = notice(message), notice(title, TITLE_LIMIT)
+        if not sticky:
+            super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
+        show = partial(self.chat.show_notice, text, title=heading, severity=severity, timeout=timeout, key=key,
+                       sticky=sticky)
+        if threading.get_ident() == self._thread_id:
+            show()
+        else:  # Textual's notify may be called from a worker thread: the notice line is touched on the app's
+            self.call_from_thread(show)
 
     # -- start-up ----------------------------------------------------------------------------
     def _chat_screen(self) -> Screen:

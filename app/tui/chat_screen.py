@@ -44,7 +44,9 @@ from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session
+from chinwag.widgets.notice_line import NoticeLine
 from chinwag.widgets.prompt import Prompt
+from chinwag.widgets.session_header import SessionHeader
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import one_line, plain
@@ -91,6 +93,9 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._sidebar_stale = False
         self._frozen_at = 0.0
         self._flush_scheduled = False
+        self._early_notices: list[dict] = []  # notices given before the notice line exists
+        self._offline_hint = False  # the first-run hint is showing
+        self._compactions: dict = {}  # session id -> the /compact worker running for it
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -125,7 +130,9 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar", animate=self.animations_on)
             with Vertical(id="main"):
+                yield SessionHeader(id="session-header", animate=self.animations_on)
                 yield Transcript(id="transcript", animate=self.animations_on)
+                yield NoticeLine(id="notices")
                 yield Prompt(COMMANDS, ARG_CHOICES, id="prompt")
         yield StatusBar(id="status")
 
@@ -145,8 +152,37 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
 
+    @property
+    def header(self) -> SessionHeader:
+        return self.query_one(SessionHeader)
+
+    @property
+    def notices(self) -> NoticeLine:
+        return self.query_one(NoticeLine)
+
+    # -- notices ---------------------------------------------------------------------------------
+    def show_notice(self, text: str, **options) -> None:
+        """Where `ChinwagApp.notify` puts a notice (kept until the notice line exists)."""
+        lines = self.query(NoticeLine)
+        if not lines:  # not composed yet (a config error found at start-up)
+            self._early_notices.append({"text": text, **options})
+            return
+        lines.first().show(text, **options)
+
+    def dismiss_notices(self) -> bool:
+        """Hide the notices (Esc with nothing to cancel); True if some were showing."""
+        self._offline_hint = False
+        return self.notices.dismiss()
+
+    @on(NoticeLine.Dismissed)
+    def _notices_dismissed(self) -> None:
+        self._offline_hint = False
+
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        for early in self._early_notices:
+            self.notices.show(**early)
+        self._early_notices.clear()
         try:
             self._open_at_start()
         except StorageError as exc:  # damage found while reading: `chinwag` prints one line, no traceback
@@ -196,7 +232,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         cfg = self._config
         if session.agent == "echo" and not cfg.agents and "agent" not in cfg.defaults \
                 and discover_default(probe=False).agent == "echo":
-            self.status.notice = SHORT_ECHO_HINT
+            self._offline_hint = True
+            self.app.notify(SHORT_ECHO_HINT, key="offline", sticky=True)
 
     def _create_session(self, title: str | None = None) -> Session:
         """A session to type into: this workspace's unused draft if there is one, else a new
@@ -224,6 +261,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
         if not self.sidebar.list.lists(session_id) or (left and not left.turn_count and left.id != session_id):
             self.refresh_sidebar()  # an empty draft is listed only while it is open
+        self._show_working(session_id)  # a compaction still running there
         self.sidebar.select(session_id)
         self.prompt.set_queued(self.queued.get(session_id, []))
         self.update_status()
@@ -247,14 +285,26 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
 
     def update_status(self, *, running: bool | None = None) -> None:
-        """`running`: whether the session runs a turn, when the caller knows (no query)."""
-        snapshot = self.controller.status(self.context_window(self.session) if self.session else 0, running=running)
+        """Re-read the open session's status (`running`: whether the session runs a turn, when
+        the caller knows: no query) and show it."""
+        self._show_status(self.controller.status(self.context_window(self.session) if self.session else 0,
+                                                 running=running))
+
+    def _show_status(self, snapshot) -> None:
+        """Push the controller's status down into the header, the status bar and the prompt."""
         if snapshot is None:
             return
-        status = self.status
-        for name in ("title", "agent", "model", "mode", "state", "input_tokens", "output_tokens", "token_usage",
-                     "context_tokens", "context_window", "hint"):
+        header, status = self.header, self.status
+        for name in ("title", "agent", "model", "mode", "state", "activity"):
+            setattr(header, name, getattr(snapshot, name))
+        for name in ("state", "busy", "queued", "input_tokens", "output_tokens", "token_usage", "context_tokens",
+                     "context_window", "hint"):
             setattr(status, name, getattr(snapshot, name))
+        if not snapshot.queued:
+            self.notices.remove("queued")  # the queued prompt has started: its notice is over
+        if self._offline_hint and snapshot.agent != "echo":  # a model is connected: the hint is done
+            self._offline_hint = False
+            self.notices.remove("offline")
         self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else \
             plain(f"Message {one_line(snapshot.agent, 40)} · / for commands")
 
@@ -397,7 +447,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         sid = self.session.id
         if self.controller.is_busy(sid):
             self.prompt.set_queued(self.controller.enqueue(sid, text))
-            self.status.notice = "queued: it will be sent when the current turn ends"
+            self.app.notify("queued: it will be sent when the current turn ends", key="queued")
+            self._show_status(self.controller.refresh_status())
             return
         self._run_turn(sid, text)
 
@@ -420,14 +471,16 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             return
         if self.session and self.session.id == session_id:
             self.prompt.set_queued(self.queued.get(session_id, []))
+            self._show_status(self.controller.refresh_status())
         self._run_turn(session_id, text)
 
     # -- live updates -----------------------------------------------------------------------
     def on_turn_update(self, event: RunnerEvent) -> None:
         """Called by the runner for every change; rendering is batched (RENDER_INTERVAL), and
-        the status bar and the sidebar read the database once when a turn starts and once
-        when it settles, never per streamed event."""
+        the sidebar reads the database once when a turn starts and once when it settles, never
+        per streamed event. The status follows every event through the controller (no reads)."""
         current = self.session is not None and event.session_id == self.session.id
+        self._show_status(self.controller.on_event(event))
         match event:
             case TitleChanged() | CompactionStarted() | CompactionFinished():
                 self._on_session_followup(event)
@@ -457,14 +510,44 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             case TitleChanged():
                 self.refresh_sidebar()
             case CompactionStarted() if current:
-                self.status.notice = "auto-compacting: the context passed its threshold…"
-            case CompactionFinished(compacted=True) if current:
-                self.open_session(event.session_id)
-                self.status.notice = "auto-compacted the older turns (see the summary block)"
+                self._show_working(event.session_id)
+            case CompactionFinished() if current:
+                self._compaction_finished(event)
             case CompactionFinished():
                 self.refresh_sidebar()
         if current:
             self.update_status()
+
+    def _show_working(self, session_id: str) -> None:
+        working = self.controller.working_turn(session_id)
+        if working is not None:
+            self.transcript.update_turn(working, [])
+
+    def _compaction_finished(self, event: CompactionFinished) -> None:
+        from chinwag.app.tui.controller import WORKING_ID
+
+        manual = self._compactions.pop(event.session_id, None) is not None  # /compact, not automatic
+        if event.compacted:
+            self.open_session(event.session_id)  # the summary block, the compacted turns dimmed
+        else:
+            self.transcript.remove_turn(WORKING_ID + event.session_id)
+        if event.cancelled:
+            self.app.notify("compaction cancelled: nothing changed")
+        elif event.compacted and not manual:  # /compact says what it did itself
+            self.app.notify("auto-compacted the older turns (see the summary block)")
+        if manual:  # prompts queued meanwhile go now (after a turn, _run_turn sends them)
+            self.call_later(self._send_next_queued, event.session_id)
+
+    def cancel_compaction(self, session_id: str) -> bool:
+        """Stop a compaction of this session (Esc, /cancel): nothing changes. True if one ran."""
+        if session_id not in self.controller.compacting:
+            return False
+        worker = self._compactions.get(session_id)
+        if worker is not None:
+            worker.cancel()  # /compact
+        else:
+            self.runner.cancel(session_id)  # automatic: it runs in the turn's task, after the turn settled
+        return True
 
     def _flush_updates(self) -> None:
         self._flush_scheduled = False

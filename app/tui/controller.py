@@ -1,13 +1,19 @@
 """What the chat screen decides, with no Textual in it: which session is open and which of
-its turns are loaded, the prompts queued per session, what the status bar says, which
-sessions the sidebar lists. The screen turns these plain answers into widget attributes;
-tests drive this class directly, without Pilot.
+its turns are loaded, the prompts queued per session, what the header and the status bar
+say, which sessions the sidebar lists. The screen turns these plain answers into widget
+attributes; tests drive this class directly, without Pilot.
+
+The status is derived here and only here: `status()` reads the session (on opening it, when
+a turn settles, after a setting changed), `on_event()` follows every runner event without
+reading anything (a turn started, its model became known, compaction began or ended), and
+the queue and compaction are the controller's own state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveTurnEvent, RunnerEvent, TurnSettled
 from chinwag.storage import Store
 from chinwag.storage.models import Session, ToolCall, Turn
 
@@ -16,15 +22,19 @@ SIDEBAR_PAGE = 200
 READ_ONLY_BANNER = "read-only: browsing only"
 IDLE_HINT = "/ commands · ^p palette · ^b sidebar"
 BUSY_HINT = "esc cancel · enter queues"
+COMPACTING = "compacting"
+WORKING_ID = "compacting:"
+WORKING_SEQ = 2**62  # after every stored turn
 
 
 @dataclass(frozen=True)
 class StatusSnapshot:
-    """Everything the status bar and the prompt's placeholder show for the open session."""
+    """Everything the header, the status bar and the prompt's placeholder show for the open
+    session."""
 
     title: str
     agent: str
-    model: str
+    model: str  # the session's model, else the one its agent last answered with
     mode: str
     state: str
     input_tokens: int
@@ -35,6 +45,8 @@ class StatusSnapshot:
     hint: str
     busy: bool
     read_only: bool
+    queued: int = 0
+    activity: str = ""  # what keeps it busy beyond a turn: "compacting"
 
 
 @dataclass
@@ -67,6 +79,9 @@ class ChatController:
     queued: dict[str, list[str]] = field(default_factory=dict)
     sidebar: SidebarQuery = field(default_factory=SidebarQuery)
     oldest_seq: int | None = None
+    snapshot: StatusSnapshot | None = None  # the status as last derived
+    compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
+    _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
 
     # -- the open session and its pages -----------------------------------------------------
     def open(self, session_id: str) -> Page:
@@ -75,6 +90,9 @@ class ChatController:
             self.store.set_active_session_id(session.id)
         turns = self.store.list_turns(session.id, limit=HISTORY_PAGE)
         self.oldest_seq = turns[0].seq if turns else None
+        self.snapshot = None
+        self._answered_by = next(((t.agent, t.model) for t in reversed(turns) if t.role == "agent" and t.model),
+                                 ("", ""))
         return Page(turns, self.calls_for(turns), bool(turns) and turns[0].seq > 1)
 
     def older(self) -> Page | None:
@@ -94,28 +112,92 @@ class ChatController:
         return calls
 
     def is_busy(self, session_id: str) -> bool:
-        """A turn of this session runs here or in another process."""
-        return self.runner.is_running(session_id) or self.store.running_turn(session_id) is not None
+        """A turn of this session runs here or in another process, or it is being compacted."""
+        return (session_id in self.compacting or self.runner.is_running(session_id)
+                or self.store.running_turn(session_id) is not None)
 
     def running_ids(self) -> set[str]:
         return self.runner.running_sessions() | self.store.running_session_ids()
 
     def status(self, context_window: int, *, running: bool | None = None) -> StatusSnapshot | None:
-        """Re-read the open session and say what the status bar shows (`running`: whether a
-        turn runs, when the caller knows it)."""
+        """Re-read the open session and say what the status shows (`running`: whether a turn
+        runs, when the caller knows it)."""
         if self.session is None:
             return None
         session = self.session = self.store.get_session(self.session.id)
-        busy = self.is_busy(session.id) if running is None else running
+        busy = self.is_busy(session.id) if running is None else (running or session.id in self.compacting)
         read_only = self.store.readonly
-        return StatusSnapshot(
-            title=session.title, agent=session.agent, model=session.model or "", mode=session.mode,
-            state="busy" if busy else session.state, input_tokens=session.input_tokens,
+        self.snapshot = self._derive(StatusSnapshot(
+            title=session.title, agent=session.agent, model="", mode=session.mode,
+            state=session.state, input_tokens=session.input_tokens,
             output_tokens=session.output_tokens, token_usage=self.store.token_usage([session.id])[session.id],
             context_tokens=self.store.context_size(session.id), context_window=context_window,
-            hint=READ_ONLY_BANNER if read_only else (BUSY_HINT if busy else IDLE_HINT), busy=busy,
-            read_only=read_only,
-        )
+            hint="", busy=busy, read_only=read_only,
+        ))
+        return self.snapshot
+
+    def on_event(self, event: RunnerEvent) -> StatusSnapshot | None:
+        """Follow one runner event of the open session, reading nothing; the new status when
+        it changed what is shown, else None."""
+        if isinstance(event, CompactionStarted):
+            self.compaction_started(event)
+        elif isinstance(event, CompactionFinished):
+            self.compaction_ended(event.session_id)  # still busy until the runner lets go of the turn
+        snapshot = self.snapshot
+        if snapshot is None or self.session is None or event.session_id != self.session.id:
+            return None
+        busy = snapshot.busy
+        if isinstance(event, LiveTurnEvent):
+            if event.turn.model:
+                self._answered_by = (event.turn.agent, event.turn.model)
+            # a settled turn leaves it busy: after-turn work may follow (the screen re-reads)
+            busy = busy or not isinstance(event, TurnSettled)
+        elif isinstance(event, CompactionStarted):
+            busy = True
+        updated = self._derive(replace(snapshot, busy=busy))
+        if updated == snapshot:
+            return None
+        self.snapshot = updated
+        return updated
+
+    def _derive(self, snapshot: StatusSnapshot) -> StatusSnapshot:
+        """The parts that follow from the rest: model, state, hint, queue, activity."""
+        assert self.session is not None
+        session = self.session
+        answered_agent, answered_model = self._answered_by
+        model = session.model or (answered_model if answered_agent in ("", session.agent) else "")
+        busy = snapshot.busy or session.id in self.compacting
+        activity = COMPACTING if session.id in self.compacting else ""
+        hint = READ_ONLY_BANNER if snapshot.read_only else (BUSY_HINT if busy else IDLE_HINT)
+        state = "busy" if busy else (snapshot.state if snapshot.state != "busy" else "ready")
+        return replace(snapshot, model=model, busy=busy, state=state, hint=hint, activity=activity,
+                       queued=len(self.queued.get(session.id, [])))
+
+    def refresh_status(self) -> StatusSnapshot | None:
+        """The last status with the queue and compaction state applied again (no reading)."""
+        if self.snapshot is None or self.session is None:
+            return None
+        self.snapshot = self._derive(self.snapshot)
+        return self.snapshot
+
+    # -- compaction running here ---------------------------------------------------------------
+    def compaction_started(self, event: CompactionStarted) -> None:
+        self.compacting[event.session_id] = event
+
+    def compaction_ended(self, session_id: str) -> None:
+        self.compacting.pop(session_id, None)
+
+    def working_turn(self, session_id: str) -> Turn | None:
+        """The working block of a compaction running in this session (not stored: it goes
+        when the compaction ends), or None."""
+        started = self.compacting.get(session_id)
+        if started is None:
+            return None
+        what = f"the {started.turns} older turns" if started.turns else "the older turns"
+        return Turn(id=WORKING_ID + session_id, session_id=session_id, seq=WORKING_SEQ, role="summary",
+                    text=f"Summarizing {what} through the session's agent…", status="streaming",
+                    created_at=started.started_at, started_at=started.started_at or None,
+                    metadata={"auto": True} if started.auto else {})
 
     # -- queued prompts ----------------------------------------------------------------------------
     def enqueue(self, session_id: str, text: str) -> list[str]:

@@ -41,25 +41,26 @@ class TurnCommands:
             window = int(window)
         except (TypeError, ValueError):
             raise ValueError(f"--window needs a number, not {window!r}") from None
-        self.status.notice = "compacting…"
-        self._compact(self.session.id, window, parsed.rest)
+        if self.session.id in self.controller.compacting:
+            raise ValueError("a compaction of this session is already running (esc cancels it)")
+        self._compactions[self.session.id] = self._compact(self.session.id, window, parsed.rest)
 
-    @work(group="compact", exclusive=True)
+    @work(group="compact", exclusive=False)
     async def _compact(self, session_id: str, window: int, instructions: str) -> None:
+        """Runs as a worker (Esc cancels it); the screen shows its progress from the events."""
         from chinwag.app.agents import agent_for_session
         from chinwag.app.core.compaction import compact
 
         try:
             session = self.store.get_session(session_id)
             agent = agent_for_session(session, self._config)
-            result = await compact(self.store, agent, session_id, window=window, instructions=instructions)
+            result = await compact(self.store, agent, session_id, window=window, instructions=instructions,
+                                   emit=self.on_turn_update)
         except Exception as exc:
-            self.status.notice = ""
+            self._compactions.pop(session_id, None)
             self.notify(first_line(exc), title="compact", severity="error", timeout=8)
             return
-        if self.session and self.session.id == session_id:
-            self.open_session(session_id)
-        self.status.notice = (
+        self.notify(
             f"compacted {result.summarized} turns (kept {result.kept}): "
             f"context {result.tokens_before:,} → {result.tokens_after:,} tokens"
         )
