@@ -91,3 +91,6 @@ class EventType(Choice):
     PLAN = "plan"
     PERMISSION_REQUEST = "permission_request"
     PERMISSION_ANSWER = "permission_answer"
+    BRANCH_CREATED = "branch_created"  # a turn added beside others of the same parent (edit, regenerate)
+    HEAD_MOVED = "head_moved"  # the active branch changed (checkout)
+    REWIND = "rewind"  # the head went back to before a prompt (or an undo of that)
