@@ -258,28 +258,31 @@ class TreeMixin(StoreBase):
     def branches(self, session_id: str) -> list[Branch]:
         """One row per tip (a turn with no children), newest first."""
         rows = self.db.query(
-            "SELECT id, parent_id, role, created_at, substr(text, 1, 500) AS text FROM turns WHERE session_id = ? "
-            "ORDER BY seq",
-            (session_id,),
-        )
+            "SELECT id, parent_id, role, created_at FROM turns WHERE session_id = ? ORDER BY seq", (session_id,))
         by_id = {r["id"]: r for r in rows}
         parents = {r["parent_id"] for r in rows}
         depth: dict[str, int] = {}
         for r in rows:  # in seq order: a parent's depth is known before its children's
             depth[r["id"]] = depth.get(r["parent_id"], 0) + 1 if r["parent_id"] in by_id else 1
-        head = self.head_of(session_id)
-        found = []
+        tips = []
         for r in reversed(rows):
             if r["id"] in parents:
                 continue
-            prompt, cursor = "", r
-            while cursor is not None:
-                if cursor["role"] == TurnRole.USER:
-                    prompt = cursor["text"]
-                    break
+            cursor = r
+            while cursor is not None and cursor["role"] != TurnRole.USER:
                 cursor = by_id.get(cursor["parent_id"])
-            found.append(Branch(r["id"], depth[r["id"]], prompt, r["created_at"], r["id"] == head))
-        return found
+            tips.append((r, cursor["id"] if cursor else None))
+        prompts = {p for _, p in tips if p}
+        texts: dict[str, str] = {}
+        ids = list(prompts)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            texts.update((t["id"], t["text"]) for t in self.db.query(
+                f"SELECT id, substr(text, 1, 500) AS text FROM turns WHERE id IN ({', '.join('?' for _ in chunk)})",
+                tuple(chunk)))
+        head = self.head_of(session_id)
+        return [Branch(r["id"], depth[r["id"]], texts.get(p or "", ""), r["created_at"], r["id"] == head)
+                for r, p in tips]
 
     # -- naming a turn ------------------------------------------------------------------
     def resolve_turn(self, session_id: str, spec: str) -> Turn:

@@ -468,6 +468,8 @@ def test_paths_pages_context_and_tips_match_a_plain_walk_of_the_tree(tmp_path_fa
             assert [t.id for t in store.context_turns(sid, tip=tip)] == [t.id for t in select_context(expected)]
         assert store.context_size(sid) == context_tokens(store.context_turns(sid))
         assert [t.id for t in store.list_turns(sid)] == [t.id for t in reference_path(everything, store.get_session(sid).head)]
+        tips = {t.id for t in everything} - {t.parent_id for t in everything}
+        assert {b.tip: b.turns for b in store.branches(sid)} == {t: len(reference_path(everything, t)) for t in tips}
         for turn in everything[:: max(1, len(everything) // 4)]:
             below = [t for t in everything if turn in reference_path(everything, t.id)]
             assert store.newest_tip(sid, turn.id) == max(below, key=lambda t: t.seq).id
