@@ -478,3 +478,30 @@ def test_paths_pages_context_and_tips_match_a_plain_walk_of_the_tree(tmp_path_fa
         copy = store.import_session(json.dumps(document), as_new=True)
         assert texts(store.list_turns(copy.id)) == texts(store.list_turns(sid))
         assert texts(store.context_turns(copy.id)) == texts(store.context_turns(sid))
+
+
+async def test_clear_in_the_tui_takes_out_only_its_own_branch(db_path):
+    from chinwag.app.tui.app import ChinwagApp
+
+    store = Store(db_path)
+    sid = store.create_session().id
+    _, shared = exchange(store, sid, "shared")
+    exchange(store, sid, "only on a")
+    app = ChinwagApp(store=store, config=Config(), session_id=sid, animate=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.chat.prompt.text = "/clear"
+            await pilot.pause()
+            app.chat.prompt.focus_input()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")
+            for _ in range(100):
+                if store.list_turns(sid)[-1].role == "system":
+                    break
+                await pilot.pause(0.05)
+        assert [t.role for t in store.context_turns(sid)] == ["system"]
+        exchange(store, sid, "on b", parent=shared.id)  # a branch from before the clear
+        assert texts(store.context_turns(sid)) == ["shared", "re: shared", "on b", "re: on b"]
+    finally:
+        store.close()
