@@ -143,23 +143,25 @@ def build_synthetic_session(store: Store, turns: int, *, seed: int = 7, title: s
     session = store.create_session(title=title or f"synthetic {turns:,} turns", kind="project", agent="echo")
     now = store.clock.stamp()
     rows, calls = [], []
+    parent = None
     for seq in range(1, turns + 1):
         role = "user" if seq % 2 else "agent"
         text = f"Question {seq}: how does the {rng.choice(WORDS)} interact with the {rng.choice(WORDS)}?" if role == "user" else synthetic_text(rng, seq)
         turn_id = store.new_id()
-        rows.append((turn_id, session.id, seq, role, text, "complete", "echo", "echo-1", 120 + seq % 50, 300, now, now, now))
+        rows.append((turn_id, session.id, seq, role, text, "complete", "echo", "echo-1", 120 + seq % 50, 300, now, now, now, parent))
+        parent = turn_id
         if role == "agent" and seq % 4 == 0:
             calls.append((f"c{seq}", turn_id, session.id, None, 0, "read_file", f"src/mod_{seq}.py", "completed", "ok", now, now))
             calls.append((f"c{seq}b", turn_id, session.id, f"c{seq}", 1, "grep", f"pattern=x{seq}", "completed", "3 matches", now, now))
     with store.db.transaction() as conn:
         conn.executemany(
             """INSERT INTO turns (id, session_id, seq, role, text, status, agent, model, input_tokens, output_tokens,
-               created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+               created_at, started_at, finished_at, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
         conn.executemany(
             """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, output, started_at,
                finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", calls)
-        conn.execute("UPDATE sessions SET turn_count = ?, input_tokens = ?, output_tokens = ? WHERE id = ?",
-                     (turns, turns * 140, turns * 150, session.id))
+        conn.execute("UPDATE sessions SET turn_count = ?, input_tokens = ?, output_tokens = ?, head = ? WHERE id = ?",
+                     (turns, turns * 140, turns * 150, parent, session.id))
     return session.id
 
 

@@ -67,12 +67,16 @@ def bulk_turns(store: Store, sessions: int, turns_per: int, rng: random.Random) 
     for s in range(sessions):
         session = store.create_session(title=f"fts {s}")
         batch = []
+        parent = None
         for seq in range(1, turns_per + 1):
             text = " ".join(rng.choices(words, weights, k=40))
-            batch.append((f"{session.id}{seq:08d}", session.id, seq, "user" if seq % 2 else "agent", text, now))
+            turn_id = f"{session.id}{seq:08d}"
+            batch.append((turn_id, session.id, seq, "user" if seq % 2 else "agent", text, now, parent))
+            parent = turn_id
         with store.db.transaction() as conn:
-            conn.executemany("INSERT INTO turns (id, session_id, seq, role, text, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                             batch)
+            conn.executemany("INSERT INTO turns (id, session_id, seq, role, text, created_at, parent_id) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            conn.execute("UPDATE sessions SET head = ? WHERE id = ?", (parent, session.id))
 
 
 def stream_cost(store: Store, deltas: int) -> tuple[float, int]:

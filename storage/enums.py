@@ -93,3 +93,6 @@ class EventType(Choice):
     PERMISSION_ANSWER = "permission_answer"
     CHECKPOINT = "checkpoint"  # the workspace was checkpointed before a prompt ran (or why not)
     FILE_WRITE = "file_write"  # an agent wrote a file through Chinwag: its content before and after
+    BRANCH_CREATED = "branch_created"  # a turn added beside others of the same parent (edit, regenerate)
+    HEAD_MOVED = "head_moved"  # the active branch changed (checkout)
+    REWIND = "rewind"  # the head went back to before a prompt (or an undo of that)

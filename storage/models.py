@@ -70,6 +70,7 @@ class Session:
     turn_count: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    head: str | None = None  # the tip of the active branch (None: no turns on it)
 
     @classmethod
     def from_row(cls, row: dict) -> Session:
@@ -107,6 +108,7 @@ class Turn:
     heartbeat_at: str | None = None
     stop_requested: bool = False
     metadata: dict = field(default_factory=dict)
+    parent_id: str | None = None  # the turn this one follows (None: a root of the tree)
 
     @classmethod
     def from_row(cls, row: dict) -> Turn:
@@ -116,6 +118,12 @@ class Turn:
             json_fields=("metadata",),
             bool_fields=("tokens_estimated", "compacted", "stop_requested"),
         )
+
+    @property
+    def through(self) -> str | None:
+        """A compaction marker's last turn taken out of the context (`storage.tree`)."""
+        value = self.metadata.get("through") if isinstance(self.metadata, dict) else None
+        return value if isinstance(value, str) else None
 
     @property
     def duration_s(self) -> float | None:

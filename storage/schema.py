@@ -152,6 +152,69 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
     ],
+    # 3: the conversation as a tree. A turn follows its parent (NULL: a root); a session's
+    # head is the tip of its active branch (NULL: nothing yet, or rewound before the first
+    # prompt). Every session so far is one branch in `seq` order, its last turn the head.
+    # `parent_seq` (the parent's seq, kept by a trigger for any writer) lets a path be read
+    # as a few seq ranges: a turn whose parent is not the turn added just before it starts
+    # a new range (`storage.tree`), and those few turns are indexed.
+    # A compaction marker (summary, or the system turn /clear writes) gets `through`: the
+    # last turn it took out of the context (exact per branch, unlike the shared flag).
+    [
+        "ALTER TABLE turns ADD COLUMN parent_id TEXT",
+        "ALTER TABLE turns ADD COLUMN parent_seq INTEGER",
+        "ALTER TABLE sessions ADD COLUMN head TEXT",
+        """
+        UPDATE turns SET parent_id = (
+            SELECT p.id FROM turns p WHERE p.session_id = turns.session_id AND p.seq < turns.seq
+            ORDER BY p.seq DESC LIMIT 1)
+        """,
+        """
+        UPDATE turns SET parent_seq = (
+            SELECT p.seq FROM turns p WHERE p.session_id = turns.session_id AND p.seq < turns.seq
+            ORDER BY p.seq DESC LIMIT 1)
+        """,
+        """
+        CREATE TRIGGER turns_parent_seq AFTER INSERT ON turns
+        WHEN NEW.parent_id IS NOT NULL AND NEW.parent_seq IS NULL
+        BEGIN
+            UPDATE turns SET parent_seq = (SELECT p.seq FROM turns p WHERE p.id = NEW.parent_id) WHERE pk = NEW.pk;
+        END
+        """,
+        "CREATE INDEX turns_breaks ON turns(session_id, seq) WHERE parent_seq IS NOT seq - 1",
+        "CREATE INDEX turns_break_parents ON turns(session_id, parent_seq) WHERE parent_seq IS NOT seq - 1",
+        "CREATE INDEX turns_markers ON turns(session_id, seq) WHERE role IN ('summary', 'system')",
+        """
+        UPDATE sessions SET head = (SELECT t.id FROM turns t WHERE t.session_id = sessions.id ORDER BY t.seq DESC LIMIT 1)
+        """,
+        # a summary kept its last `kept` context turns: `through` is the one before them
+        """
+        CREATE TEMP TABLE context_rank AS
+        SELECT id, session_id, seq, ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY seq) AS n
+        FROM turns WHERE role != 'summary' AND status != 'streaming'
+        """,
+        "CREATE INDEX temp.context_rank_seq ON context_rank(session_id, seq)",
+        "CREATE INDEX temp.context_rank_n ON context_rank(session_id, n)",
+        """
+        UPDATE turns SET metadata = json_set(metadata, '$.through', (
+            SELECT r.id FROM context_rank r WHERE r.session_id = turns.session_id AND r.n = (
+                SELECT MAX(q.n) FROM context_rank q WHERE q.session_id = turns.session_id AND q.seq < turns.seq
+            ) - json_extract(turns.metadata, '$.kept')))
+        WHERE role = 'summary' AND json_valid(metadata) AND json_type(metadata, '$.kept') = 'integer'
+        """,
+        "DROP TABLE temp.context_rank",
+        # the note /clear wrote took out every turn before it
+        """
+        UPDATE turns SET metadata = json_set(metadata, '$.through', (
+            SELECT c.id FROM turns c WHERE c.session_id = turns.session_id AND c.seq < turns.seq
+            AND c.role != 'summary' AND c.status != 'streaming' ORDER BY c.seq DESC LIMIT 1))
+        WHERE role = 'system' AND json_valid(metadata) AND EXISTS (
+            SELECT 1 FROM turns c WHERE c.session_id = turns.session_id AND c.seq < turns.seq AND c.compacted = 1
+            AND c.role != 'summary')
+        """,
+        # children of a turn in creation order (siblings, the newest tip under a turn)
+        "CREATE INDEX turns_children ON turns(session_id, parent_id, seq)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

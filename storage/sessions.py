@@ -340,18 +340,11 @@ class SessionsMixin(StoreBase):
 
     # -- fork ------------------------------------------------------------------------
     def fork_session(self, id_or_prefix: str, *, upto_turn_id: str | None = None, title: str | None = None) -> Session:
-        """A new session with a copy of the turns up to (and including) a given turn."""
+        """A new session with a copy of the path to a given turn (any branch's: an id, a
+        prefix or `@N`; default the head), that turn included."""
         source = self.get_session(id_or_prefix)
-        turns = self.list_turns(source.id)
-        if upto_turn_id:
-            ids = [t.id for t in turns]
-            matches = [i for i in ids if i.startswith(upto_turn_id.upper())]
-            if not matches:
-                raise NotFound(f"no turn {upto_turn_id!r} in session {source.id}")
-            if len(matches) > 1:
-                raise AmbiguousId(upto_turn_id, matches)
-            turns = turns[: ids.index(matches[0]) + 1]
-        turns = [t for t in turns if t.status != TurnStatus.STREAMING]
+        tip = self.resolve_turn(source.id, upto_turn_id).id if upto_turn_id else source.head
+        turns = [t for t in self.turns_to(source.id, tip) if t.status != TurnStatus.STREAMING]
         with self.db.transaction():
             fork = self.create_session(
                 title=title or f"{source.title} (fork)",
@@ -364,8 +357,9 @@ class SessionsMixin(StoreBase):
                 metadata=source.metadata,
                 parent_id=source.id,
             )
+            renamed: dict[str, str] = {}
             for turn in turns:
-                self.copy_turn(turn, fork.id)
+                renamed[turn.id] = self.copy_turn(turn, fork.id, renamed=renamed).id
             self.append_event(fork.id, EventType.SESSION_CHANGE, {"forked_from": source.id, "turns": len(turns)})
         return self.get_session(fork.id)
 

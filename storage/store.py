@@ -1,6 +1,6 @@
 """`Store`: the one object the rest of Chinwag uses to read and write the database.
 
-It combines the operation mixins (sessions, turns, events, search, transfer) over one
+It combines the operation mixins (sessions, turns, the tree, events, search, transfer) over one
 `Database` connection, with an injectable clock and id source for deterministic tests.
 Opening a store also marks turns orphaned by a dead process as `interrupted`.
 """
@@ -17,10 +17,11 @@ from chinwag.storage.models import Turn, storable
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
 from chinwag.storage.transfer import TransferMixin
+from chinwag.storage.tree import TreeMixin
 from chinwag.storage.turns import TurnsMixin
 
 
-class Store(SessionsMixin, TurnsMixin, EventsMixin, SearchMixin, TransferMixin):
+class Store(SessionsMixin, TurnsMixin, TreeMixin, EventsMixin, SearchMixin, TransferMixin):
     def __init__(
         self,
         path: str | os.PathLike,

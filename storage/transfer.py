@@ -2,7 +2,9 @@
 
 The JSON export holds every column of the session, its turns, tool calls and events
 (event ids and internal row keys are left out; order is kept), so export -> import ->
-export gives the same document.
+export gives the same document. An export holds the active path (the conversation) by
+default, or with `all_branches` the whole tree: every turn keeps its `parent_id` and the
+session its `head`. Version 1 exports (before the tree) import as one branch in `seq` order.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from chinwag.storage.models import Event, Session, ToolCall, Turn, storable
 from chinwag.storage.sessions import DEFAULT_TITLE, clean_title
 
 EXPORT_FORMAT = "chinwag-session"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: turns carry parent_id, the session its head
 
 _SESSION_COLUMNS = [f for f in Session.__dataclass_fields__]
 _TURN_COLUMNS = [f for f in Turn.__dataclass_fields__]
@@ -29,26 +31,38 @@ _TOOL_COLUMNS = [f for f in ToolCall.__dataclass_fields__]
 class TransferMixin(StoreBase):
     """Mixed into `Store`."""
 
-    def export_session(self, id_or_prefix: str) -> dict:
+    def export_session(self, id_or_prefix: str, *, all_branches: bool = False) -> dict:
+        """The session as a document: its active path (and the events of those turns and
+        of the session itself), or with `all_branches` every turn and event."""
         session = self.get_session(id_or_prefix, include_deleted=True)
-        turns = self.list_turns(session.id)
+        turns = self.list_turns(session.id, all_branches=all_branches)
         calls = self.list_tool_calls([t.id for t in turns])
         events = self.list_events(session.id, limit=10**9)
+        record = asdict(session)
+        if not all_branches:
+            ids = {t.id for t in turns}
+            events = [e for e in events if e.turn_id is None or e.turn_id in ids]
+            record["turn_count"] = len(turns)
         return {
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
-            "session": asdict(session),
+            "session": record,
             "turns": [asdict(t) for t in turns],
             "tool_calls": [asdict(c) for c in calls],
             "events": [{k: v for k, v in asdict(e).items() if k != "id"} for e in events],
         }
 
-    def export_json(self, id_or_prefix: str) -> str:
-        return safe_json.dumps(self.export_session(id_or_prefix)) + "\n"
+    def export_json(self, id_or_prefix: str, *, all_branches: bool = False) -> str:
+        return safe_json.dumps(self.export_session(id_or_prefix, all_branches=all_branches)) + "\n"
 
-    def export_markdown(self, id_or_prefix: str) -> str:
-        data = self.export_session(id_or_prefix)
+    def export_markdown(self, id_or_prefix: str, *, all_branches: bool = False) -> str:
+        """The conversation as Markdown; a turn with siblings says which of them it is
+        (`‹2/3›`). With `all_branches` every branch is written out, each turn after the
+        turn it follows (its id, and its parent's where that is not the turn above)."""
+        data = self.export_session(id_or_prefix, all_branches=all_branches)
         s = data["session"]
+        placements = self.placements(s["id"], None if all_branches else [t["id"] for t in data["turns"]])
+        turns = _depth_first(data["turns"]) if all_branches else data["turns"]
         lines = [
             f"# {s['title']}",
             "",
@@ -62,9 +76,20 @@ class TransferMixin(StoreBase):
         calls_by_turn: dict[str, list[dict]] = {}
         for call in data["tool_calls"]:
             calls_by_turn.setdefault(call["turn_id"], []).append(call)
-        for turn in data["turns"]:
-            lines.append(_turn_heading(turn))
+        previous = None
+        for turn in turns:
+            heading = _turn_heading(turn)
+            place = placements.get(turn["id"])
+            if place is not None and place.siblings > 1:
+                heading += f" ‹{place.sibling_index}/{place.siblings}›"
+            if all_branches:
+                heading += f" · `{turn['id']}`"
+            lines.append(heading)
             lines.append("")
+            if all_branches and turn["parent_id"] and turn["parent_id"] != previous:
+                lines.append(f"(follows `{turn['parent_id']}`)")
+                lines.append("")
+            previous = turn["id"]
             if turn["text"]:
                 lines.append(turn["text"])
                 lines.append("")
@@ -92,12 +117,13 @@ class TransferMixin(StoreBase):
         version = document.get("version", 0)
         if not isinstance(version, int) or isinstance(version, bool) or version > EXPORT_VERSION:
             raise StorageError(f"export version {version!r} is newer than this Chinwag understands")
-        session, turns, calls, events = _validated(document)
+        session, turns, calls, events = _validated(document, version)
         if as_new:
             session, turns, calls, events = _fresh_ids(self.new_id, session, turns, calls, events)
         elif self.db.query_one("SELECT id FROM sessions WHERE id = ?", (session["id"],)):
             raise StorageError(f"session {session['id']} already exists; nothing imported "
                                "(--as-new imports a copy with fresh ids)")
+        turns = sorted(turns, key=lambda t: t["seq"])  # parents first: a trigger reads each parent's seq
         with self.db.transaction():
             utils = self.db.utils
             utils.table("sessions").insert(_row(session, _SESSION_COLUMNS, ("config", "metadata")))
@@ -164,16 +190,21 @@ def _type_name(expected) -> str:
     return " or ".join("null" if n == "NoneType" else n for n in names)
 
 
-def _validated(document: dict) -> tuple[dict, list[dict], list[dict], list[dict]]:
+def _validated(document: dict, version: int) -> tuple[dict, list[dict], list[dict], list[dict]]:
     """The document's records, checked as a whole; the first bad record raises."""
     for key, kind in (("session", dict), ("turns", list), ("tool_calls", list), ("events", list)):
         if not isinstance(document.get(key), kind):
             raise StorageError(f"bad export: {key!r} is missing or not a{'n object' if kind is dict else ' list'};"
                                " nothing imported")
-    session = _check_record("session", "session", document["session"])
+    raw_session = document["session"]
+    if version < 2 and isinstance(raw_session, dict):  # before the tree: linked below, in seq order
+        raw_session = {**raw_session, "head": None}
+    session = _check_record("session", "session", raw_session)
     session["title"] = clean_title(session["title"]) or DEFAULT_TITLE
     turns, ids, seqs = [], set(), set()
     for n, raw in enumerate(document["turns"]):
+        if version < 2 and isinstance(raw, dict):
+            raw = {**raw, "parent_id": None}
         turn = _check_record("turns", f"turns[{n}]", raw)
         where = f"turns[{n}] (id {turn['id']})"
         if turn["session_id"] != session["id"]:
@@ -186,6 +217,9 @@ def _validated(document: dict) -> tuple[dict, list[dict], list[dict], list[dict]
         ids.add(turn["id"])
         seqs.add(turn["seq"])
         turns.append(turn)
+    if version < 2:
+        _link_in_order(session, turns)
+    _check_tree(session, turns)
     calls, call_keys = [], set()
     for n, raw in enumerate(document["tool_calls"]):
         call = _check_record("tool_calls", f"tool_calls[{n}]", raw)
@@ -210,16 +244,67 @@ def _validated(document: dict) -> tuple[dict, list[dict], list[dict], list[dict]
     return session, turns, calls, events
 
 
+def _link_in_order(session: dict, turns: list[dict]) -> None:
+    """A version 1 export as one branch: each turn follows the one before it in seq order."""
+    previous = None
+    for turn in sorted(turns, key=lambda t: t["seq"]):
+        turn["parent_id"] = previous
+        previous = turn["id"]
+    session["head"] = previous
+
+
+def _check_tree(session: dict, turns: list[dict]) -> None:
+    """Every parent is an earlier turn of the export (so the tree has no cycle); the head,
+    when set, is one of its turns."""
+    seq_of = {t["id"]: t["seq"] for t in turns}
+    for n, turn in enumerate(turns):
+        parent = turn["parent_id"]
+        if parent is None:
+            continue
+        where = f"turns[{n}] (id {turn['id']})"
+        if parent not in seq_of:
+            raise StorageError(f"bad export: {where} follows turn {parent}, which is not in the export; nothing imported")
+        if seq_of[parent] >= turn["seq"]:
+            raise StorageError(f"bad export: {where} follows turn {parent}, which comes after it (seq); "
+                               "nothing imported")
+    if session["head"] is not None and session["head"] not in seq_of:
+        raise StorageError(f"bad export: the session's head {session['head']} is not one of its turns; nothing imported")
+
+
+def _depth_first(turns: list[dict]) -> list[dict]:
+    """The tree's turns, each branch written out after the turn it follows (siblings in
+    the order they were added)."""
+    children: dict[str | None, list[dict]] = {}
+    ids = {t["id"] for t in turns}
+    for turn in sorted(turns, key=lambda t: t["seq"]):
+        children.setdefault(turn["parent_id"] if turn["parent_id"] in ids else None, []).append(turn)
+    ordered: list[dict] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        turn = stack.pop()
+        ordered.append(turn)
+        stack.extend(reversed(children.get(turn["id"], [])))
+    return ordered
+
+
 def _fresh_ids(new_id, session, turns, calls, events):
     """The same records under a new session id and new turn ids (tool call ids are the
     agent's and stay, as they are only unique within a turn)."""
     sid = new_id()
     turn_ids = {t["id"]: new_id() for t in turns}
-    session = {**session, "id": sid}
-    turns = [{**t, "id": turn_ids[t["id"]], "session_id": sid} for t in turns]
+    session = {**session, "id": sid, "head": turn_ids.get(session["head"])}
+    turns = [{**t, "id": turn_ids[t["id"]], "session_id": sid, "parent_id": turn_ids.get(t["parent_id"]),
+              "metadata": _renamed_through(t["metadata"], turn_ids)} for t in turns]
     calls = [{**c, "turn_id": turn_ids[c["turn_id"]], "session_id": sid} for c in calls]
     events = [{**e, "session_id": sid, "turn_id": turn_ids.get(e["turn_id"], e["turn_id"])} for e in events]
     return session, turns, calls, events
+
+
+def _renamed_through(metadata, turn_ids: dict[str, str]):
+    """A compaction marker's `through` under the turns' new ids."""
+    if isinstance(metadata, dict) and metadata.get("through") in turn_ids:
+        return {**metadata, "through": turn_ids[metadata["through"]]}
+    return metadata
 
 
 def _row(record: dict, columns: list[str], json_cols: tuple[str, ...] = ()) -> dict:

@@ -22,6 +22,7 @@ from chinwag.storage.models import Session, ToolCall, Turn, storable
 from chinwag.storage.sessions import clean_title
 from chinwag.storage.states import check_transition
 from chinwag.storage.tokens import REPORTED, session_usage
+from chinwag.storage.tree import AT_HEAD, AtHead
 
 STALE_HEARTBEAT = timedelta(seconds=60)
 
@@ -78,26 +79,37 @@ class TurnsMixin(StoreBase):
         model: str = "",
         owner_pid: int | None = None,
         metadata: dict | None = None,
+        parent: str | None | AtHead = AT_HEAD,
     ) -> Turn:
+        """Add a turn after `parent` (by default the head, so it continues the active
+        branch); the head moves to it."""
         role = TurnRole.check(role, "turn role")
         status = TurnStatus.check(status, "turn status")
         now = self.clock.stamp()
         with self.db.transaction() as conn:
-            turn = self._insert_turn(conn, session_id, role, storable(text), status, agent, model, owner_pid, now,
-                                     metadata)
+            events: list[PendingEvent] = []
+            turn = self._insert_turn(conn, session_id, parent, role, storable(text), status, agent, model, owner_pid,
+                                     now, metadata, events)
             conn.execute(
-                "UPDATE sessions SET turn_count = turn_count + 1, updated_at = ?, last_activity_at = ? WHERE id = ?",
-                (now, now, session_id),
+                "UPDATE sessions SET turn_count = turn_count + 1, head = ?, updated_at = ?, last_activity_at = ? "
+                "WHERE id = ?",
+                (turn.id, now, now, session_id),
             )
             if role == "user":
-                self._insert_events(conn, session_id, [self._event("user_message", {"chars": len(turn.text)}, turn.id)])
+                events.append(self._event("user_message", {"chars": len(turn.text)}, turn.id))
+            if events:
+                self._insert_events(conn, session_id, events)
         return turn
 
-    def copy_turn(self, turn: Turn, session_id: str) -> Turn:
-        """Copy a settled turn (text, tokens, tool calls) into another session."""
+    def copy_turn(self, turn: Turn, session_id: str, *, renamed: dict[str, str] | None = None) -> Turn:
+        """Copy a settled turn (text, tokens, tool calls) into another session, after its
+        head. `renamed` maps the source's turn ids to their copies' (a summary's `through`)."""
+        metadata = turn.metadata
+        if renamed and turn.through in renamed:
+            metadata = {**metadata, "through": renamed[turn.through]}
         copy = self.add_turn(
             session_id, turn.role, turn.text, status=turn.status, agent=turn.agent, model=turn.model,
-            metadata=turn.metadata,
+            metadata=metadata,
         )
         with self.db.transaction() as conn:
             conn.execute(
@@ -122,10 +134,12 @@ class TurnsMixin(StoreBase):
     # -- the life of one exchange ----------------------------------------------------------
     def begin_exchange(
         self, session_id: str, prompt: str, *, agent: str | None = None, model: str | None = None,
-        owner_pid: int | None = None,
+        owner_pid: int | None = None, parent: str | None | AtHead = AT_HEAD,
     ) -> tuple[Turn, Turn]:
         """Commit the user's prompt and open a streaming agent turn, atomically; both turns
         are returned as stored (no read-back). `agent`/`model` default to the session's.
+        The prompt follows `parent` (default: the head; an edit passes the edited prompt's
+        parent, which makes a sibling); the head moves to the reply.
 
         Refuses with SessionBusy when another live process already runs a turn here. The
         hot path of every Enter: a handful of statements, one durable transaction.
@@ -154,50 +168,73 @@ class TurnsMixin(StoreBase):
                 events.append(self._event("state_change", {"from": session.state, "to": "ready",
                                                            "reason": f"new turn after {session.state}"}))
             check_transition("ready", "busy")
-            user = self._insert_turn(conn, session.id, "user", storable(prompt), "complete", agent, model, None,
-                                     self.clock.stamp())
+            user = self._insert_turn(conn, session.id, session.head if isinstance(parent, AtHead) else parent, "user",
+                                     storable(prompt), "complete", agent, model, None, self.clock.stamp(), None, events)
             events.append(self._event("user_message", {"chars": len(user.text)}, user.id))
             now = self.clock.stamp()
-            reply = self._insert_turn(conn, session.id, "agent", "", "streaming", agent, model, owner_pid, now)
+            reply = self._insert_turn(conn, session.id, user.id, "agent", "", "streaming", agent, model, owner_pid, now,
+                                      None, events)
             events += [self._event("state_change", {"from": "ready", "to": "busy"}),
                        self._event("generation_start", {"agent": agent, "model": model}, reply.id)]
             retitle = "title = ?, title_source = 'auto', " if title else ""
             conn.execute(
-                f"""UPDATE sessions SET {retitle}turn_count = turn_count + 2, state = 'busy', updated_at = ?,
+                f"""UPDATE sessions SET {retitle}turn_count = turn_count + 2, state = 'busy', head = ?, updated_at = ?,
                     last_activity_at = ? WHERE id = ?""",
-                (*((title,) if title else ()), now, now, session.id),
+                (*((title,) if title else ()), reply.id, now, now, session.id),
             )
             self._insert_events(conn, session.id, events)
         return user, reply
 
-    def _insert_turn(self, conn, session_id: str, role: str, text: str, status: str, agent: str, model: str,
-                     owner_pid: int | None, now: str, metadata: dict | None = None) -> Turn:
-        """Inside a write transaction: insert a turn as the session's next and return it as stored."""
+    def _insert_turn(self, conn, session_id: str, parent: str | None | AtHead, role: str, text: str, status: str,
+                     agent: str, model: str, owner_pid: int | None, now: str, metadata: dict | None,
+                     events: list[PendingEvent]) -> Turn:
+        """Inside a write transaction: insert a turn as the session's next (`seq`) after
+        `parent` and return it as stored. A turn beside existing ones of the same parent
+        starts a branch: a `branch_created` event joins `events`. The caller moves the head."""
+        if isinstance(parent, AtHead):
+            head = conn.execute("SELECT head FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if head is None:
+                raise NotFound(f"no session {session_id}")
+            parent = head[0]
+        parent_seq = None
+        if parent is not None:
+            found = conn.execute("SELECT seq FROM turns WHERE id = ? AND session_id = ?", (parent, session_id)).fetchone()
+            if found is None:
+                raise NotFound(f"no turn {parent} in session {session_id}")
+            parent_seq = found[0]
+        siblings = conn.execute("SELECT COUNT(*) FROM turns WHERE session_id = ? AND parent_id IS ?",
+                                (session_id, parent)).fetchone()[0]
         cursor = conn.execute(
             """INSERT INTO turns (id, session_id, seq, role, text, status, agent, model, created_at,
-               started_at, owner_pid, heartbeat_at, metadata)
+               started_at, owner_pid, heartbeat_at, metadata, parent_id, parent_seq)
                VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id = ?),
-                       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
+                       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *""",
             (self.new_id(), session_id, session_id, role, text, status, agent, model, now, now, owner_pid,
-             now if status == "streaming" else None, json.dumps(metadata or {})),
+             now if status == "streaming" else None, json.dumps(metadata or {}), parent, parent_seq),
         )
         row = _row(cursor)
         assert row is not None  # an INSERT ... RETURNING returns its row
-        return Turn.from_row(row)
+        turn = Turn.from_row(row)
+        if siblings:
+            events.append(self._event("branch_created", {"parent_id": parent, "siblings": siblings + 1}, turn.id))
+        return turn
 
     def _ready_for_turn(self, session: Session) -> None:
         if session.state != "ready":
             self.set_state(session.id, "ready", reason=f"new turn after {session.state}")
 
-    def begin_reply(self, session_id: str, *, agent: str, model: str, owner_pid: int | None = None) -> Turn:
-        """Open a streaming agent turn (after a committed prompt, or to continue one)."""
+    def begin_reply(self, session_id: str, *, agent: str, model: str, owner_pid: int | None = None,
+                    parent: str | None | AtHead = AT_HEAD) -> Turn:
+        """Open a streaming agent turn after `parent` (default: the head: after a committed
+        prompt, or to continue a reply; a regenerated reply follows the same prompt)."""
         owner_pid = owner_pid or os.getpid()
         with self.db.transaction():
             if self.running_turn(session_id) is not None:
                 raise SessionBusy(f"session {session_id} is busy with another turn")
             self._ready_for_turn(self.get_session(session_id))
             reply = self.add_turn(
-                session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid
+                session_id, "agent", "", status="streaming", agent=agent, model=model, owner_pid=owner_pid,
+                parent=parent,
             )
             self.set_state(session_id, "busy")
             self.append_event(session_id, "generation_start", {"agent": agent, "model": model}, turn_id=reply.id)
@@ -335,8 +372,19 @@ class TurnsMixin(StoreBase):
         limit: int | None = None,
         before_seq: int | None = None,
         after_seq: int | None = None,
+        all_branches: bool = False,
     ) -> list[Turn]:
-        """Turns in order; with `limit`, the newest `limit` (before `before_seq` if given)."""
+        """The conversation: the active path's turns, root first; with `limit`, the newest
+        `limit` (those before the turn numbered `before_seq`, if given: a page further back).
+        `all_branches`: every turn of the tree in the order they were added."""
+        if not all_branches:
+            tip = self.head_of(session_id)
+            if before_seq is not None:
+                row = self.db.query_one("SELECT parent_id FROM turns WHERE session_id = ? AND seq = ?",
+                                        (session_id, before_seq))
+                tip = row["parent_id"] if row else None
+            turns = self.turns_to(session_id, tip, limit=limit)
+            return turns if after_seq is None else [t for t in turns if t.seq > after_seq]
         clauses = ["session_id = ?"]
         params: list[str | int] = [session_id]
         if before_seq is not None:
@@ -355,27 +403,15 @@ class TurnsMixin(StoreBase):
             rows.reverse()
         return [Turn.from_row(r) for r in rows]
 
-    def context_turns(self, session_id: str) -> list[Turn]:
-        """What the model sees: the latest summary first, then every turn not compacted."""
-        rows = self.db.query(
-            "SELECT * FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming' ORDER BY seq",
-            (session_id,),
-        )
-        turns = [Turn.from_row(r) for r in rows]
-        summaries = [t for t in turns if t.role == "summary"]
-        return summaries[-1:] + [t for t in turns if t.role != "summary"]
+    def context_turns(self, session_id: str, *, tip: str | None | AtHead = AT_HEAD) -> list[Turn]:
+        """What the model sees of the path to `tip` (default: the active path): the latest
+        summary first, then every turn after the last compaction (`storage.tree.select_context`)."""
+        return self.context_of(session_id, tip)
 
     def context_size(self, session_id: str) -> int:
-        """Estimated tokens of what the model sees (~4 characters a token, +4 a message);
-        the same formula as `chinwag.app.core.context.context_tokens`, computed in SQL."""
-        rows = self.db.query(  # an aggregate: always one row
-            """SELECT COALESCE(SUM(CASE WHEN length(text) = 0 THEN 0 ELSE MAX(1, (length(text) + 3) / 4) END + 4), 0)
-               AS n FROM turns WHERE session_id = ? AND compacted = 0 AND status != 'streaming'
-               AND (role != 'summary' OR seq = (SELECT MAX(seq) FROM turns WHERE session_id = ? AND role = 'summary'
-                                                 AND compacted = 0))""",
-            (session_id, session_id),
-        )
-        return rows[0]["n"]
+        """Estimated tokens of what the model sees on the active path (~4 characters a token,
+        +4 a message); the same formula as `chinwag.app.core.context.context_tokens`, in SQL."""
+        return self.context_tokens_of(session_id)
 
     def token_usage(self, session_ids: list[str]) -> dict[str, str]:
         """How each session's token totals read (`storage.tokens.session_usage`): reported,
@@ -466,6 +502,22 @@ class TurnsMixin(StoreBase):
     def mark_compacted(self, turn_ids: list[str]) -> None:
         with self.db.transaction() as conn:
             conn.executemany("UPDATE turns SET compacted = 1 WHERE id = ?", [(t,) for t in turn_ids])
+
+    def add_compaction(self, session_id: str, role: str, text: str, turns: list[Turn], *, agent: str = "",
+                       model: str = "", metadata: dict | None = None) -> Turn:
+        """Take `turns` (the start of the active path's context) out of what the model sees
+        and add the turn that says so (a summary, or the note /clear writes) after the head,
+        in one transaction. Its `through` names the last of them on the path, so on another branch that
+        shares only some of them they still count (`storage.tree.select_context`)."""
+        if role not in ("summary", "system") or not turns:
+            raise StorageError("a compaction takes at least one turn out and is recorded as a summary or system turn")
+        # the context lists the summary first though it comes later on the path: the cut is
+        # at the last other turn (a lone summary cuts at itself)
+        through = max([t for t in turns if t.role != "summary"] or turns, key=lambda t: t.seq).id
+        with self.db.transaction():
+            self.mark_compacted([t.id for t in turns])
+            return self.add_turn(session_id, role, text, agent=agent, model=model,
+                                 metadata={**(metadata or {}), "through": through})
 
     def _stale(self, turn: Turn) -> bool:
         if not turn.heartbeat_at:

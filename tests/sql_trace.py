@@ -45,6 +45,8 @@ class StatementCounter:
         text = sql.strip()
         if not self.counting or text.startswith("--") or text.startswith("PRAGMA data_version"):
             return
+        if "'main'." in text:  # FTS5's own statements (reading its config once a connection), not Chinwag's
+            return
         if text == self._last:  # a trigger subprogram of the statement just counted
             return
         self._last = text

@@ -211,7 +211,7 @@ async def test_context_notes_interrupted_reply_and_skips_compacted(store):
     await runner_with(store, probe).send(session.id, "second")
     assert "stopped before it finished" in probe.seen[1].text
     first = store.list_turns(session.id)[0]
-    store.mark_compacted([first.id])
+    store.add_compaction(session.id, "summary", "earlier: a question", [first])  # a compaction marks its own branch
     probe2 = ScriptedAgent([Done()])
     await runner_with(store, probe2).send(session.id, "third")
     assert "first" not in [m.text for m in probe2.seen]

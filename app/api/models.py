@@ -181,6 +181,7 @@ class SessionOut(Out):
     turn_count: int
     input_tokens: int
     output_tokens: int
+    head: str | None  # the tip of the active branch; `turns` answers its path
 
 
 class TurnOut(Out):
@@ -205,6 +206,7 @@ class TurnOut(Out):
     heartbeat_at: str | None
     stop_requested: bool
     metadata: dict[str, Any]
+    parent_id: str | None  # the turn it follows (None: a root)
 
 
 class SearchHitOut(Out):

@@ -243,17 +243,25 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, deleted: bool, workspa
 @session.command("show")
 @db_option
 @session_id_argument
+@click.option("--all-branches", is_flag=True, help="every turn of the tree, not only the active branch")
 @json_option
 @with_store
-def cmd_show(store: Store, *, session_id: str, as_json: bool) -> int:
-    """show a session's details and transcript"""
+def cmd_show(store: Store, *, session_id: str, all_branches: bool, as_json: bool) -> int:
+    """show a session's details and transcript (its active branch)
+
+    With --json each turn carries parent_id, sibling_index and siblings (its place among
+    the turns with the same parent, 1-based, and their count)."""
     found = store.get_session(session_id)
     if as_json:
-        document = store.export_session(found.id)
+        document = store.export_session(found.id, all_branches=all_branches)
         document.pop("events", None)
+        places = store.placements(found.id, None if all_branches else [t["id"] for t in document["turns"]])
+        for turn in document["turns"]:
+            place = places[turn["id"]]
+            turn.update(sibling_index=place.sibling_index, siblings=place.siblings)
         common.print_json(document)
         return ExitCode.OK
-    sys.stdout.write(common.terminal_safe(store.export_markdown(found.id)))
+    sys.stdout.write(common.terminal_safe(store.export_markdown(found.id, all_branches=all_branches)))
     return ExitCode.OK
 
 
@@ -307,12 +315,15 @@ def cmd_rename(store: Store, *, session_id: str, title: str) -> int:
 @session.command("fork")
 @db_option
 @session_id_argument
-@click.option("--at", metavar="TURN", help="last turn to copy (id or prefix)")
+@click.option("--at", metavar="TURN", help="last turn to copy: id, prefix or @N (any branch; default the head)")
 @click.option("--title")
 @with_store
 def cmd_fork(store: Store, *, session_id: str, at: str | None, title: str | None) -> int:
-    """copy a session (up to a turn) into a new one"""
-    fork = store.fork_session(session_id, upto_turn_id=at, title=title)
+    """copy a session's branch (up to a turn) into a new one"""
+    from chinwag.app.cli.tree import turn_arg
+
+    found = store.get_session(session_id)
+    fork = store.fork_session(found.id, upto_turn_id=turn_arg(store, found.id, at).id if at else None, title=title)
     common.out(fork.id)
     return ExitCode.OK
 
@@ -405,10 +416,13 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
 @click.option("--format", "format_", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 @click.option("--force", is_flag=True, help="replace an existing FILE")
+@click.option("--all-branches", is_flag=True, help="every branch of the tree, not only the active one")
 @with_store
-def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool) -> int:
-    """export a session as Markdown or JSON"""
-    text = store.export_json(session_id) if format_ == "json" else store.export_markdown(session_id)
+def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool,
+               all_branches: bool) -> int:
+    """export a session (its active branch) as Markdown or JSON"""
+    text = (store.export_json(session_id, all_branches=all_branches) if format_ == "json"
+            else store.export_markdown(session_id, all_branches=all_branches))
     if not output or output == "-":
         sys.stdout.write(text if format_ == "json" else common.terminal_safe(text))
         return ExitCode.OK
@@ -436,3 +450,6 @@ def cmd_import(store: Store, *, file: str, as_new: bool) -> int:
     imported = store.import_session(text, as_new=as_new)
     common.out(imported.id)
     return ExitCode.OK
+
+
+from chinwag.app.cli import tree as _tree  # noqa: E402, F401  (registers edit, regenerate, branches, checkout, rewind)

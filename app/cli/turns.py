@@ -15,12 +15,19 @@ from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.core.worker import hand_to_worker
 from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
+from chinwag.storage.tree import AT_HEAD, AtHead
 
 
-def run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, detach: bool, as_json: bool) -> int:
+def run_turn(store: Store, session: Session, prompt: str, *, no_stream: bool, detach: bool, as_json: bool,
+             parent: str | None | AtHead = AT_HEAD) -> int:
     """Run one exchange from the terminal (or hand it to a worker with `detach`); the exit
-    status says how the turn settled."""
-    _, reply = store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model)
+    status says how the turn settled. The prompt follows `parent` (default: the head)."""
+    _, reply = store.begin_exchange(session.id, prompt, agent=session.agent, model=session.model, parent=parent)
+    return run_reply(store, session, reply, no_stream=no_stream, detach=detach, as_json=as_json)
+
+
+def run_reply(store: Store, session: Session, reply: Turn, *, no_stream: bool, detach: bool, as_json: bool) -> int:
+    """Run an opened (streaming) reply as `run_turn` does: here, or in a worker."""
     if detach:
         hand_to_worker(store, reply)
         common.out(session.id)

@@ -1,7 +1,8 @@
-"""Compaction: summarize all but the last N turns through the session's agent.
+"""Compaction: summarize all but the last N turns of the active path through the session's agent.
 
-The summary is stored as a `summary` turn; the summarized turns are marked compacted
-(kept and browsable, no longer sent); a `compaction` event records tokens before/after.
+The summary is stored as a `summary` turn after the head, naming the last turn it
+summarized (`through`); the summarized turns are marked compacted (kept and browsable, no
+longer sent on this branch); a `compaction` event records tokens before/after.
 It refuses to run twice in a row (nothing new since the last summary), while a turn is
 running, or when the summary would not make the context smaller.
 
@@ -109,12 +110,11 @@ async def _summarize(store: Store, agent, session, head: list[Turn], tail: list[
 
     def store_summary() -> Turn:
         with store.db.transaction():
-            summary = store.add_turn(
-                session.id, "summary", text, agent=session.agent, model=session.model,
+            summary = store.add_compaction(
+                session.id, "summary", text, head, agent=session.agent, model=session.model,
                 metadata={"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
                           "instructions": instructions.strip(), **({"auto": True} if auto else {})},
             )
-            store.mark_compacted([t.id for t in head])
             store.append_event(
                 session.id, "compaction",
                 {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,

@@ -256,7 +256,8 @@ class Runner:
         agent = (self._agent_factory(session.agent, session.model) if self._agent_factory
                  else agent_for_session(session, self.config))
         prepare_agent(agent)
-        context = [t for t in self.store.context_turns(session.id) if t.id != reply.id]
+        # the path to this reply, not the head's: the head may move while it runs elsewhere
+        context = [t for t in self.store.context_turns(session.id, tip=reply.id) if t.id != reply.id]
         return agent, context
 
     async def _stream(self, reply: Turn, user: Turn | None = None) -> Turn:

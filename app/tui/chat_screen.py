@@ -591,7 +591,12 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             return
         if self.runner.is_running(self.session.id):
             return  # this process streams it; updates come from the runner
-        turns = self.store.list_turns(self.session.id, limit=4)
+        turns = self.controller.newest()
+        if turns is None:  # another process moved the head to another branch
+            page = self.controller.reload()
+            self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+            self.update_status()
+            return
         calls = self._calls_for(turns)
         for turn in turns:
             self.transcript.update_turn(turn, calls.get(turn.id, []))

@@ -82,28 +82,45 @@ class ChatController:
     snapshot: StatusSnapshot | None = None  # the status as last derived
     compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
+    head: str | None = None  # the tip of the branch the transcript shows
 
-    # -- the open session and its pages -----------------------------------------------------
+    # -- the open session and its pages (of its active path) ---------------------------------
     def open(self, session_id: str) -> Page:
         session = self.session = self.store.get_session(session_id)
         if not self.store.readonly:
             self.store.set_active_session_id(session.id)
-        turns = self.store.list_turns(session.id, limit=HISTORY_PAGE)
+        return self.reload()
+
+    def reload(self) -> Page:
+        """The newest page of the open session's active path."""
+        assert self.session is not None
+        self.head = self.store.head_of(self.session.id)
+        turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE)
         self.oldest_seq = turns[0].seq if turns else None
         self.snapshot = None
         self._answered_by = next(((t.agent, t.model) for t in reversed(turns) if t.role == "agent" and t.model),
                                  ("", ""))
-        return Page(turns, self.calls_for(turns), bool(turns) and turns[0].seq > 1)
+        return Page(turns, self.calls_for(turns), bool(turns) and turns[0].parent_id is not None)
 
     def older(self) -> Page | None:
         """The page before the oldest loaded turn, or None at the start of the session."""
-        if self.session is None or not self.oldest_seq or self.oldest_seq <= 1:
+        if self.session is None or not self.oldest_seq:
             return None
         turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE, before_seq=self.oldest_seq)
         if not turns:
             return None
         self.oldest_seq = turns[0].seq
-        return Page(turns, self.calls_for(turns), turns[0].seq > 1)
+        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None)
+
+    def newest(self, count: int = 4) -> list[Turn] | None:
+        """The newest turns of the active path, to update in place after another process
+        wrote; None when its head moved off the branch shown (then `reload`)."""
+        assert self.session is not None
+        head = self.store.head_of(self.session.id)
+        turns = self.store.list_turns(self.session.id, limit=max(count, HISTORY_PAGE))
+        moved = head != self.head and (self.head is None or self.head not in {t.id for t in turns})
+        self.head = head
+        return None if moved else turns[-count:]
 
     def calls_for(self, turns: list[Turn]) -> dict[str, list[ToolCall]]:
         calls: dict[str, list[ToolCall]] = {}

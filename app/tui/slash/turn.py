@@ -69,11 +69,10 @@ class TurnCommands:
         sid = self.session.id
         if self.store.running_turn(sid) is not None:
             raise ValueError("a turn is running; /cancel it first")
-        ids = [t.id for t in self.store.context_turns(sid)]
-        if not ids:
+        turns = self.store.context_turns(sid)
+        if not turns:
             self.status.notice = "the context is already empty"
             return
-        with self.store.db.transaction():
-            self.store.mark_compacted(ids)
-            self.store.add_turn(sid, "system", f"Context cleared: {len(ids)} earlier turns are no longer sent to the model.")
+        self.store.add_compaction(sid, "system", f"Context cleared: {len(turns)} earlier turns are no longer sent to the model.",
+                                  turns)
         self.open_session(sid)
