@@ -22,6 +22,7 @@ _CSS = """
 
 class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = _CSS.format(name="ConfirmScreen")
+    AUTO_FOCUS = "#no"  # not a query in on_mount: a dialog answered before it mounted has no buttons left
     BINDINGS = [Binding("escape,n", "answer(False)", "no"), Binding("y", "answer(True)", "yes")]
 
     def __init__(self, title: str, text: str = ""):
@@ -36,9 +37,6 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal():
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
