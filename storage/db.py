@@ -131,6 +131,15 @@ def _check_header(path: Path) -> None:
         raise NotADatabase(f"{path} is not a SQLite database (left untouched)")
 
 
+def _check_folder(path: Path) -> None:
+    """A new database goes in a folder that exists: a mistyped `--db` must not leave a trail
+    of new folders and an empty database behind (the default home is made by its owner,
+    `chinwag.app.config.paths`)."""
+    if not path.parent.is_dir():
+        what = "is not a folder" if path.parent.exists() else "does not exist"
+        raise StorageError(f"cannot create database {path}: the folder {path.parent} {what}")
+
+
 def _create_file(path: Path) -> None:
     try:
         files.touch_private(path)
@@ -187,6 +196,8 @@ class Database:
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists:
             _check_header(self.path)
+        elif not self.path.exists():
+            _check_folder(self.path)
         if readonly is None:
             readonly = not _can_write(self.path)
         if readonly and not exists:

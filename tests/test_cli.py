@@ -179,3 +179,66 @@ def test_control_characters_never_reach_the_terminal(cli):
 @pytest.mark.parametrize("args", [["--json", "session", "list"], ["session", "show"]])
 def test_usage_errors_exit_2(cli, args):
     assert cli(*args).returncode == 2
+
+
+# -- config and command-line validation: one clear line, non-zero, nothing changed -------------------
+def test_an_unknown_binding_id_in_keys_is_reported_by_doctor_and_config_show(cli, chinwag_home):
+    (chinwag_home / "config.toml").write_text('[keys]\nnew_sesion = "ctrl+o"\nquit = "ctrl+x"\n')
+    doctor = cli("doctor")
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr
+    [line] = [line for line in doctor.stdout.splitlines() if line.startswith("keys:")]
+    assert "unknown binding id 'new_sesion'" in line and "new_session" in line.split("valid:")[1]
+    assert "'quit'" not in line  # a known id is not reported
+    shown = cli("config", "show")
+    assert "unknown binding id 'new_sesion'" in one_line_error(shown) and "config.toml" in shown.stderr
+    assert "agent = " in shown.stdout  # the values are still shown
+    (chinwag_home / "config.toml").write_text('[keys]\nnew_session = "ctrl+o"\n')
+    assert ok(cli("config", "show")).stderr == "" and "keys:" not in ok(cli("doctor")).stdout
+
+
+def test_a_db_in_a_missing_folder_is_refused_and_creates_nothing(cli, tmp_path):
+    missing = tmp_path / "no" / "such" / "folder"
+    for args in (("--db", str(missing / "x.db"), "session", "list"), ("session", "start", "--db", str(missing / "x.db"))):
+        line = one_line_error(cli(*args))
+        assert f"cannot create database {missing / 'x.db'}: the folder {missing} does not exist" in line
+    assert not (tmp_path / "no").exists()
+    (tmp_path / "afile").write_text("")
+    assert "is not a folder" in one_line_error(cli("--db", str(tmp_path / "afile" / "x.db"), "session", "list"))
+
+
+def test_the_default_home_is_created_on_first_use(tmp_path):
+    from conftest import run_cli
+
+    home = tmp_path / "not" / "yet"
+    ok(run_cli("session", "start", "--title", "first", home=home))
+    assert (home / "chinwag.db").exists() and stat.S_IMODE(home.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t\n"])
+def test_an_empty_search_is_refused(cli, chinwag_home, query):
+    line = one_line_error(cli("session", "search", query), code=2)
+    assert "empty query" in line and "session search --help" in line
+    assert not (chinwag_home / "chinwag.db").exists()  # refused before anything was opened
+
+
+def test_config_show_names_the_agent_kind_and_the_session_kind_apart(cli, chinwag_home):
+    (chinwag_home / "config.toml").write_text('[defaults]\nkind = "lead"\nagent = "slow"\n\n'
+                                              '[agents.slow]\nkind = "echo"\ndelay = 0.05\n')
+    text = ok(cli("config", "show")).stdout
+    assert "agent_kind = 'echo'  # [agents.slow]" in text and "[agents.NAME] kind" in text
+    assert "session_kind = 'lead'  # [defaults]" in text and "\nkind = " not in text
+    shown = json.loads(ok(cli("config", "show", "--json")).stdout)["effective"]
+    assert shown["agent_kind"]["value"] == "echo" and shown["session_kind"]["value"] == "lead"
+    assert "kind" not in shown and "defaults.kind" not in shown
+    project = start(cli, "--kind", "project")
+    for_session = json.loads(ok(cli("config", "show", "--json", "--session", project["id"])).stdout)["effective"]
+    assert for_session["session_kind"] == {"value": "project", "origin": "session"}
+
+
+def test_doctor_says_built_in_only_for_built_in_agents(cli, chinwag_home):
+    (chinwag_home / "config.toml").write_text('[agents.slow]\nkind = "echo"\ndelay = 0.05\n\n'
+                                              '[agents.openai]\nkind = "openai"\nmodel = "gpt-x"\n')
+    rows = {line.split()[1]: line for line in ok(cli("doctor")).stdout.splitlines() if line.startswith("  ")}
+    assert "built in" in rows["echo"] and "built in" in rows["anthropic"] and "built in" in rows["ollama"]
+    assert "built in" not in rows["slow"] and " config " in rows["slow"]
+    assert "built in" not in rows["openai"] and " config " in rows["openai"]  # a profile that overrides one

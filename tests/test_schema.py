@@ -10,6 +10,7 @@ import tomllib
 
 import pytest
 
+from chinwag.app.cli.config import SHOWN_AS
 from chinwag.app.config import schema
 from chinwag.app.config.loader import ConfigError, load_config
 from chinwag.app.config.schema import SETTINGS, Mode, Scope, Spec, toml_value
@@ -79,12 +80,13 @@ def test_every_key_round_trips_through_load_effective_and_config_show(chinwag_ho
     values = {**effective(config, workspace=workspace, probe=False), **section_settings(config)}
     effective_json, effective_text = show(cli, "--workspace", workspace)
     for name, spec in specs.items():
-        key, wanted = shown_name(spec), sample(spec) if name != "workspace" else workspace
-        assert values[key].value == wanted, key
-        assert FILE_SCOPES[scope] in values[key].origin, (key, values[key].origin)
+        setting, wanted = shown_name(spec), sample(spec) if name != "workspace" else workspace
+        key = SHOWN_AS.get(setting, setting)  # the two `kind`s are shown as agent_kind and session_kind
+        assert values[setting].value == wanted, key
+        assert FILE_SCOPES[scope] in values[setting].origin, (key, values[setting].origin)
         shown = spec.shown(wanted)
-        assert effective_json[key] == {"value": shown, "origin": values[key].origin}, key
-        assert f"{key} = {shown!r}  # {values[key].origin}" in effective_text, key
+        assert effective_json[key] == {"value": shown, "origin": values[setting].origin}, key
+        assert f"{key} = {shown!r}  # {values[setting].origin}" in effective_text, key
 
 
 def test_every_session_key_round_trips_through_set_effective_and_config_show(cli):

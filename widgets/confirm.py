@@ -14,6 +14,7 @@ from chinwag.widgets.text_safety import one_line
 
 class ConfirmScreen(Dialog, ModalScreen[bool]):
     DEFAULT_CSS = dialog_css("ConfirmScreen")
+    AUTO_FOCUS = "#no"  # not a query in on_mount: a dialog answered before it mounted has no buttons left
     BINDINGS = [Binding("escape,n", "answer(False)", "no"), Binding("y", "answer(True)", "yes")]
 
     def __init__(self, title: str, text: str = ""):
@@ -26,9 +27,6 @@ class ConfirmScreen(Dialog, ModalScreen[bool]):
             if self._text:
                 yield text_widget(self._text)
             yield from buttons([("yes", "y  Yes", "-danger"), ("no", "n  No", "")])
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -74,7 +74,7 @@ def agent_for_session(session, config: Config, environ=None) -> Agent:
 
 def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
     if kind == AgentKind.ECHO:
-        return True, "offline, built in"
+        return True, "offline"
     if kind == AgentKind.ACP:
         command = profile.get("command") or []
         program = command[0] if isinstance(command, list) and command else ""
@@ -100,12 +100,14 @@ def _availability(kind: str, profile: dict, environ) -> tuple[bool, str]:
 def list_agents(config: Config, environ=None) -> list[AgentInfo]:
     environ = os.environ if environ is None else environ
     infos = []
-    for name in sorted(set(builtin_profiles(environ)) | set(config.agents)):
+    builtin = builtin_profiles(environ)
+    for name in sorted(set(builtin) | set(config.agents)):
         profile = profile_for(name, config, environ)
         kind = profile.get("kind", "")
         ok, detail = _availability(kind, profile, environ)
         model = profile.get("model") or ("echo-1" if kind == AgentKind.ECHO else "")
-        infos.append(AgentInfo(name, kind, model=model, available=ok, detail=detail))
+        infos.append(AgentInfo(name, kind, model=model, available=ok, detail=detail,
+                               builtin=name in builtin and name not in config.agents))
     return infos
 
 

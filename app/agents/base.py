@@ -146,6 +146,7 @@ class AgentInfo:
     available: bool = True
     detail: str = ""
     models: list[str] = field(default_factory=list)
+    builtin: bool = False  # one of Chinwag's own profiles, not one from config.toml
 
 
 class Agent(Protocol):

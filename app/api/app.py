@@ -39,6 +39,7 @@ from chinwag.app.api.wire import json_text, refuse_constant
 from chinwag.app.config.loader import Config
 from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
+from chinwag.app.core.worker import request_stop
 from chinwag.app.errors import first_line
 from chinwag.storage import AmbiguousId, NotFound, SessionBusy, StorageError, Store
 
@@ -228,7 +229,7 @@ class Api:
         if turn is None:
             return answer(models.Cancelled, cancelled=None)
         if not self.runner.cancel(session.id):
-            await self.db(self.store.request_stop, turn.id)  # running in another process: it polls for this
+            await self.db(request_stop, self.store, turn)  # another process: it polls for this (a worker is signalled)
         return answer(models.Cancelled, cancelled=turn.id)
 
     async def compact(self, request: Request) -> Response:

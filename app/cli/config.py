@@ -4,6 +4,7 @@ writing a commented starting file."""
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -13,6 +14,11 @@ from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.config import paths
 from chinwag.app.config.template import DEFAULT_CONFIG
 from chinwag.storage import files
+
+# Two settings are both called `kind` in config.toml: shown apart, with where each is set.
+SHOWN_AS = {"kind": "agent_kind", "defaults.kind": "session_kind"}
+SET_AS = {"agent_kind": " · what the agent talks to: [agents.NAME] kind",
+          "session_kind": " · the kind of a session: [defaults] kind for new ones"}
 
 
 @click.group(cls=Group)
@@ -28,7 +34,12 @@ def config() -> None:
 @click.option("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
 def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) -> int:
     """effective values and where they come from"""
-    from chinwag.app.agents.settings import effective, section_settings, shown  # here: `config path` stays light
+    from chinwag.app.agents.settings import (  # here: `config path` stays light
+        Setting,
+        effective,
+        section_settings,
+        shown,
+    )
 
     cfg = common.config()
     session = None
@@ -39,7 +50,11 @@ def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) ->
         finally:
             store.close()
     workspace = workspace or (session.workspace if session else cfg.defaults.get("workspace") or os.getcwd())
-    values = {**effective(cfg, session=session, workspace=workspace), **section_settings(cfg)}
+    values = {SHOWN_AS.get(key, key): setting for key, setting in
+              {**effective(cfg, session=session, workspace=workspace), **section_settings(cfg)}.items()}
+    if session is not None:
+        values["session_kind"] = Setting(session.kind, "session")
+    problem = keys_problem(cfg)
     if as_json:
         common.print_json({
             "path": str(cfg.path) if cfg.path else None,
@@ -47,12 +62,24 @@ def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) ->
             "session": session.id if session else None,
             "effective": {key: {"value": shown(key, s.value), "origin": s.origin} for key, s in sorted(values.items())},
         })
-        return ExitCode.OK
-    print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
-    print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
-    for key, setting in sorted(values.items()):
-        print(f"{key} = {shown(key, setting.value)!r}  # {setting.origin}")
+    else:
+        print(f"# config file: {cfg.path or str(paths.config_path()) + ' (not present; built-in defaults)'}")
+        print(f"# for {'session ' + session.id if session else 'a new session in ' + workspace}")
+        for key, setting in sorted(values.items()):
+            print(f"{key} = {shown(key, setting.value)!r}  # {setting.origin}{SET_AS.get(key, '')}")
+    if problem:
+        print(f"chinwag: {problem}", file=sys.stderr)
+        return ExitCode.ERROR
     return ExitCode.OK
+
+
+def keys_problem(cfg) -> str | None:
+    """The `[keys]` entries that name no binding (the TUI ignores them), as one line."""
+    if not cfg.keys:
+        return None
+    from chinwag.app.tui.keymap import keymap_problem  # lazy: Textual, only when [keys] needs checking
+
+    return keymap_problem(cfg.keys, cfg.path)
 
 
 @config.command("path")

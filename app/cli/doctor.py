@@ -12,6 +12,7 @@ from chinwag.app import version
 from chinwag.app.agents import list_agents
 from chinwag.app.cli import common
 from chinwag.app.cli.base import Command, db_option
+from chinwag.app.cli.config import keys_problem
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.config import paths
 from chinwag.storage import Store, db, repair
@@ -54,10 +55,15 @@ def doctor(*, full: bool, recover: str | None, force: bool) -> int:
         if store is not None:
             store.close()
     if cfg is not None:
+        problem = keys_problem(cfg)
+        if problem:
+            print(f"keys:     ERROR {problem}")
+            ok = False
         print("agents:")
         for info in list_agents(cfg):
             mark = "ok " if info.available else "-- "
-            print(f"  {mark}{info.name:<16} {info.kind:<10} {info.model:<16} {info.detail}")
+            source = "built in" if info.builtin else "config"
+            print(f"  {mark}{info.name:<16} {info.kind:<10} {source:<9} {info.model:<16} {info.detail}")
     return ExitCode.OK if ok else ExitCode.ERROR
 
 

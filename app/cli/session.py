@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
 from chinwag.app.config.schema import KINDS, MODES, Mode
+from chinwag.app.core.worker import request_stop
 from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Turn
 
@@ -157,16 +157,14 @@ def cmd_stop(store: Store, *, session_id: str) -> int:
     if turn is None:
         common.out(f"session {found.id} has no running turn")
         return ExitCode.OK
-    store.request_stop(turn.id)
-    if turn.owner_pid and turn.owner_pid != os.getpid():
-        try:
-            os.kill(turn.owner_pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
+    request_stop(store, turn)  # signals a dedicated worker only: a TUI or `session send` settles it itself
     settled = _wait_settled(store, turn.id, timeout=5.0)
     if settled.status == "streaming":
         store.recover_interrupted()
         settled = store.get_turn(turn.id)
+    if settled.status == "streaming":
+        common.out(f"stop requested for turn {turn.id}; its process (pid {turn.owner_pid}) has not settled it yet")
+        return ExitCode.OK
     common.out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
     return ExitCode.OK
 
@@ -265,9 +263,15 @@ def cmd_show(store: Store, *, session_id: str, all_branches: bool, as_json: bool
     return ExitCode.OK
 
 
+def _words(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.strip():  # refused as the line parses: nothing is opened
+        raise click.BadParameter("an empty query matches nothing; give the words to look for")
+    return value
+
+
 @session.command("search")
 @db_option
-@click.argument("query")
+@click.argument("query", callback=_words)
 @click.option("--limit", type=LIMIT, default=50, show_default=True)
 @json_option
 @with_store

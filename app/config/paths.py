@@ -1,4 +1,5 @@
-"""Where Chinwag keeps its files: `CHINWAG_HOME` when set, else the platform's dirs."""
+"""Where Chinwag keeps its files: `CHINWAG_HOME` when set, else the platform's dirs. The
+default home is the only folder Chinwag creates by itself."""
 
 from __future__ import annotations
 
@@ -33,12 +34,14 @@ def config_dir() -> Path:
 
 
 def db_path(override: str | None = None) -> Path:
+    """`--db`, else CHINWAG_DB, else the default home's database. Only the default home is
+    created here (0700, on first use); a path the user named must be in a folder that exists."""
     if override:
         return Path(override).expanduser()
     env = os.environ.get("CHINWAG_DB")
     if env:
         return Path(env).expanduser()
-    return data_dir() / DB_NAME
+    return ensure_private_dir(data_dir()) / DB_NAME
 
 
 def config_path() -> Path:

@@ -1,10 +1,12 @@
 """The chat screen's key actions: cancel the running turn (here or in another process,
-the queued prompts coming back into the prompt), show/hide the sidebar, move the focus,
-copy a reply. Mixed into `ChatScreen`; the bindings are declared there.
+the queued prompts coming back into the prompt), Ctrl+C's first press, show/hide the
+sidebar, move the focus, copy a reply. Mixed into `ChatScreen`; the bindings are declared
+there (Ctrl+C's on the App).
 """
 
 from __future__ import annotations
 
+from chinwag.app.core.worker import request_stop
 from chinwag.app.tui.guard import guarded
 
 
@@ -35,6 +37,23 @@ class ChatActionsMixin:
             return True
         return False
 
+    def interrupt(self) -> str:
+        """Ctrl+C's first press: cancel the running turn (the partial reply and the draft are
+        kept, the queue comes back), else clear the prompt into its history (Up brings it
+        back). Says what it did ("" for nothing)."""
+        if self.session is not None and self.cancel_current_turn():
+            return self.status.notice or "cancelled the running turn"
+        text = self.prompt.text
+        if not text.strip():
+            self.prompt.text = ""
+            return ""
+        if not self.store.readonly:
+            self.store.add_prompt_history(text)
+        if not self.prompt.history or self.prompt.history[-1] != text:
+            self.prompt.history = self.prompt.history + [text]
+        self.prompt.text = ""
+        return "prompt cleared (Up brings it back)"
+
     def _restore_queue(self, session_id: str) -> None:
         text = self.controller.restore_queue(session_id, self.prompt.text)
         if text is not None:
@@ -43,15 +62,7 @@ class ChatActionsMixin:
             self.status.notice = "cancelled · queued prompts are back in the prompt"
 
     def stop_turn_elsewhere(self, turn) -> None:
-        import os
-        import signal
-
-        self.store.request_stop(turn.id)
-        if turn.owner_pid and turn.owner_pid != os.getpid():
-            try:
-                os.kill(turn.owner_pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
+        request_stop(self.store, turn)  # never signals another TUI or a `session send`: only a worker
         self.status.notice = "stop requested"
 
     @property

@@ -12,6 +12,7 @@ import asyncio
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.base import Permission
 from chinwag.app.core.commands import COMMANDS, Command
+from chinwag.app.tui.guard import push_modal
 from chinwag.widgets.choice_screen import ChoiceScreen
 
 CHINWAG_NAMES = {c.name for c in COMMANDS}
@@ -37,7 +38,8 @@ class AgentGlueMixin:
         screen = ChoiceScreen(f"{session.agent} asks permission", f"{request.title} ({request.kind})"
                               f" · session “{session.title}” · keys 1–{len(choices)}, Esc refuses", choices)
         self._permission_screens[session_id] = screen
-        self.app.push_screen(screen, chosen)
+        push_modal(self, screen, chosen, key=f"permission:{id(request)}",
+                   wanted=lambda: self.runner.pending_permission(session_id) is request)
 
     def close_permission_question(self, session_id: str) -> None:
         """The turn ended: a question still on screen has nobody waiting for its answer."""

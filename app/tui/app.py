@@ -1,19 +1,22 @@
 """The Textual App: lifetime only — the database, the settings, the runner, the theme, the
-keymap, logging, garbage-collection policy and quitting. The UI lives in `ChatScreen`
-(`chat_screen.py`), the slash commands' handlers in `commands.py`, session actions in
-`sessions.py`.
+keymap (an unknown binding id in `[keys]` is one notice), logging, garbage-collection
+policy, quitting and Ctrl+C (the first press cancels or clears, a second within a second
+quits). The UI lives in `ChatScreen` (`chat_screen.py`), the slash commands' handlers in
+`commands.py`, session actions in `sessions.py`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from functools import partial
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from chinwag.app.config import paths
 from chinwag.app.config.loader import Config, ConfigError, load_config
@@ -22,6 +25,8 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy
 from chinwag.app.tui.chat_screen import ChatScreen
 from chinwag.app.tui.guard import guarded
+from chinwag.app.tui.interrupt import AGAIN, DoublePress
+from chinwag.app.tui.keymap import keymap_problem
 from chinwag.app.tui.palette import ChinwagCommands
 from chinwag.storage import StorageError, Store
 from chinwag.widgets.text_safety import TITLE_LIMIT, notice
@@ -41,7 +46,7 @@ class ChinwagApp(App):
     COMMANDS = App.COMMANDS | {ChinwagCommands}
     BINDINGS = [
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
-        Binding("ctrl+c", "quit", "quit", show=False, id="quit_ctrl_c", priority=True),
+        Binding("ctrl+c", "interrupt", "cancel · clear · twice: quit", show=False, id="interrupt", priority=True),
     ]
 
     def __init__(
@@ -56,6 +61,7 @@ class ChinwagApp(App):
         animate: bool = True,
         clock=None,
         now=None,
+        monotonic=None,
     ):
         super().__init__()
         install_themes(self)
@@ -68,6 +74,7 @@ class ChinwagApp(App):
         self.chat = ChatScreen(opening=(session_id, continue_, new), animate=animate, now=now)
         self.startup_error: str | None = None
         self.add_mode("chat", self._chat_screen)
+        self.interrupts = DoublePress(monotonic=monotonic or time.monotonic)  # Ctrl+C twice quits
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True, key: str | None = None, sticky: bool = False) -> None:
@@ -115,6 +122,9 @@ class ChinwagApp(App):
                              on_permission=self.chat.on_agent_permission)
         if self.config.keys:
             self.set_keymap(self.config.keys)
+            problem = keymap_problem(self.config.keys, self.config.path)
+            if problem:
+                self.notify(problem, title="config", severity="warning", timeout=10)
         self._apply_theme_setting()
 
     def _setup_logging(self) -> None:
@@ -146,7 +156,34 @@ class ChinwagApp(App):
 
     def on_unmount(self) -> None:
         gc_policy.release(freeze=False)  # closed before its first paint: do not leave GC off
+        self.close_store()  # last: nothing of the app reads the database after this
 
     @guarded
     async def action_quit(self) -> None:
         await self.chat.quit_app()
+
+    async def on_event(self, event) -> None:
+        # Ctrl+C, typing, Ctrl+C is two first presses, not a double press: any other key disarms
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key not in self._interrupt_keys:
+            self.interrupts.reset()
+        await super().on_event(event)
+
+    @property
+    def _interrupt_keys(self) -> set[str]:
+        keys = (self.config.keys.get("interrupt") if self.config else None) or "ctrl+c"
+        return {key.strip() for key in keys.split(",")}
+
+    @guarded
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: a second press within a second quits (asking first if a turn runs); the
+        first closes an open dialog, else cancels the running turn, else clears the prompt."""
+        if self.interrupts.press():
+            await self.chat.quit_app()
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.screen.dismiss(None)
+            done = "closed the dialog"
+        else:
+            done = self.chat.interrupt() if self.chat.is_mounted else ""
+        if self.chat.is_mounted:
+            self.chat.status.notice = f"{AGAIN} · {done}" if done else AGAIN  # first: it must not be cut off

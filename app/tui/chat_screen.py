@@ -96,6 +96,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._early_notices: list[dict] = []  # notices given before the notice line exists
         self._offline_hint = False  # the first-run hint is showing
         self._compactions: dict = {}  # session id -> the /compact worker running for it
+        self.quitting = False  # set on the way out: no queued prompt starts, the poll stops
+        self._held: set[str] = set()  # sessions whose queue waits to come back into the prompt
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -264,10 +266,28 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._show_working(session_id)  # a compaction still running there
         self.sidebar.select(session_id)
         self.prompt.set_queued(self.queued.get(session_id, []))
+        self._take_back_unsent(session_id)
         self.update_status()
         self._refresh_arg_choices()
         self.refresh_agent_commands()
         self.prepare_agent(self.session)
+
+    def _take_back_unsent(self, session_id: str) -> None:
+        """Prompts that will not be sent come back into the prompt: those queued here behind a
+        turn stopped from another process while this session was not open, and those a
+        background worker left when it stopped early (once nothing runs there)."""
+        held = session_id in self._held
+        self._held.discard(session_id)
+        if self.store.readonly or self.runner.is_running(session_id):
+            return
+        from chinwag.app.core.worker import take_background_queue  # lazy: rarely anything to take
+
+        unsent = take_background_queue(self.store, session_id)
+        for text in unsent:
+            self.controller.enqueue(session_id, text)
+        if (held or unsent) and self.queued.get(session_id):
+            self._restore_queue(session_id)
+            self.status.notice = "prompts queued before the turn was stopped are back in the prompt"
 
     def _calls_for(self, turns) -> dict[str, list]:
         return self.controller.calls_for(turns)
@@ -454,18 +474,35 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     @work(exclusive=False, group="turns")
     async def _run_turn(self, session_id: str, text: str) -> None:
+        settled = None
         try:
-            await self.runner.send(session_id, text)
+            settled = await self.runner.send(session_id, text)
         except Exception as exc:  # busy in another process, storage errors: tell, never crash
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
         finally:  # the one refresh per settled turn (after-turn work included)
-            self.refresh_sidebar()
-            if session_id == (self.session.id if self.session else None):
-                self.update_status()
-            self._send_next_queued(session_id)
+            if not self.quitting:
+                self.refresh_sidebar()
+                if session_id == (self.session.id if self.session else None):
+                    self.update_status()
+                if settled is not None and settled.stop_requested:
+                    self._stopped_elsewhere(session_id)
+                else:
+                    self._send_next_queued(session_id)
+
+    def _stopped_elsewhere(self, session_id: str) -> None:
+        """`chinwag session stop` (or another window) stopped a turn this process runs: it is
+        settled `stopped` with its partial text, and the queued prompts come back, unsent."""
+        self.notify("the running turn was stopped from another process; the partial reply is kept",
+                    severity="warning", timeout=8)
+        if self.session and self.session.id == session_id:
+            self._restore_queue(session_id)
+        elif self.queued.get(session_id):
+            self._held.add(session_id)  # back in the prompt when that session is opened
 
     def _send_next_queued(self, session_id: str) -> None:
+        if self.quitting:
+            return
         text = self.controller.next_queued(session_id)
         if text is None:
             return
@@ -576,6 +613,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     def _poll_database(self) -> None:
         """Follow other processes' writes cheaply: act only when data_version moves."""
+        if self.quitting:
+            return
         try:
             version = self.store.data_version()
         except Exception:
@@ -600,4 +639,5 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         calls = self._calls_for(turns)
         for turn in turns:
             self.transcript.update_turn(turn, calls.get(turn.id, []))
+        self._take_back_unsent(self.session.id)
         self.update_status()

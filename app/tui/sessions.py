@@ -9,10 +9,16 @@ delete is what undo (Ctrl+Z in the sidebar) brings back.
 
 from __future__ import annotations
 
-from chinwag.app.tui.guard import guarded
+import contextlib
+import logging
+
+from chinwag.app.errors import first_line
+from chinwag.app.tui.guard import guarded, push_modal
 from chinwag.storage import AmbiguousId, NotFound
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen, TextPrompt
+
+log = logging.getLogger("chinwag.tui")
 
 
 class SessionActionsMixin:
@@ -58,7 +64,7 @@ class SessionActionsMixin:
                 self.store.rename_session(session_id, title)
                 self.after_session_change(session_id)
 
-        self.app.push_screen(TextPrompt("Rename session", session.title), done)
+        push_modal(self, TextPrompt("Rename session", session.title), done)
 
     def fork(self, session_id: str) -> None:
         fork = self.store.fork_session(session_id)
@@ -90,7 +96,7 @@ class SessionActionsMixin:
                     self.refresh_sidebar()
                     self.status.notice = f"deleted “{session.title}” for good"
 
-            self.app.push_screen(ConfirmScreen(f"Delete “{session.title}” for good?",
+            push_modal(self, ConfirmScreen(f"Delete “{session.title}” for good?",
                                                "Its turns and events are removed; this cannot be undone."), for_good)
             return
 
@@ -102,7 +108,7 @@ class SessionActionsMixin:
                 undo = f"{undo_key} undoes" if undo_key else "the sidebar's trash toggle restores it"
                 self.status.notice = f"moved “{session.title}” to the trash · {undo}"
 
-        self.app.push_screen(ConfirmScreen(
+        push_modal(self, ConfirmScreen(
             f"Move “{session.title}” to the trash?",
             f"Restore it from the sidebar's trash toggle or with `chinwag session restore {session.id[:10]}`; "
             "`chinwag session prune` empties the trash."), to_trash)
@@ -143,56 +149,74 @@ class SessionActionsMixin:
 
         def chosen(choice: str | None) -> None:
             if choice == "s":
+                self.quitting = True
                 for sid in running:
                     self.runner.cancel(sid)
-                self.set_timer(0.3, self._finish_quit)
+                self.run_worker(self._stop_then_quit(running), group="quit")
             elif choice == "b":
-                for sid in running:
-                    self.runner.cancel(sid)
-                self.run_worker(self._continue_in_background(running), group="quit")
+                self.quitting = True
+                self.run_worker(self._finish_in_background(running), group="quit")
             elif choice == "w":
                 self.status.notice = "quitting when the running turn ends (esc cancels it)"
                 self.set_interval(0.2, self._quit_if_idle)
 
-        self.app.push_screen(
-            ChoiceScreen(
-                f"{len(running)} turn(s) still running",
-                "Stop keeps the partial reply. Background hands the turn to a worker process that "
-                "continues the reply after you quit (follow it with `chinwag session attach`).",
-                [("s", "Stop and quit"), ("b", "Finish in background"), ("w", "Wait, then quit"),
-                 ("c", "Keep working")],
-            ),
-            chosen,
-        )
+        push_modal(self, ChoiceScreen(
+            f"{len(running)} turn(s) still running",
+            "Stop keeps the partial reply. Background keeps it too; a worker then continues in a new turn "
+            "and sends the queued prompts (`chinwag session attach` follows it).",
+            [("s", "Stop and quit"), ("b", "Finish in background"), ("w", "Wait, then quit"),
+             ("c", "Keep working")],
+        ), chosen)
 
-    async def _continue_in_background(self, session_ids: set[str]) -> None:
-        import asyncio
+    async def _settled(self, session_ids: set[str]) -> None:
+        """Wait (bounded) until the runner has settled the cancelled turns of `session_ids`."""
+        import asyncio  # lazy: only quitting waits
 
-        from chinwag.app.core.worker import hand_to_worker
-
-        for _ in range(100):  # let the cancelled streams settle their turns first
+        for _ in range(200):
             if not self.runner.running_sessions() & session_ids:
-                break
-            await asyncio.sleep(0.05)
-        for sid in session_ids:
-            session = self.store.get_session(sid)
-            reply = self.store.begin_reply(sid, agent=session.agent, model=session.model)
-            hand_to_worker(self.store, reply)
+                return
+            await asyncio.sleep(0.025)
+
+    async def _stop_then_quit(self, session_ids: set[str]) -> None:
+        await self._settled(session_ids)
         self._finish_quit()
+
+    async def _finish_in_background(self, session_ids: set[str]) -> None:
+        """The live turns are settled `stopped` here (their partial text kept), then one worker
+        per session continues in a new, visible turn and sends the prompts queued behind it."""
+        from chinwag.app.core.worker import hand_over, leave_unsent  # lazy: only quitting hands over
+
+        for sid in session_ids:
+            self.runner.cancel(sid)
+        await self._settled(session_ids)
+        lines = []
+        for sid in sorted(session_ids):
+            queued = self.queued.pop(sid, [])
+            replies = [t for t in self.store.list_turns(sid, limit=2) if t.role == "agent"]
+            try:  # a turn that finished as it was cancelled needs no continuing: only its queue
+                if hand_over(self.store, sid, queued, stopped=bool(replies) and replies[-1].status != "complete"):
+                    lines.append(f"chinwag: session {sid} continues in a background worker "
+                                 f"(follow it with `chinwag session attach {sid}`)")
+            except Exception as exc:  # busy elsewhere meanwhile, a full disk: say so, quit all the same
+                log.warning("hand-over of %s failed: %s", sid, exc)
+                lines.append(f"chinwag: session {sid} could not continue in the background: {first_line(exc)}")
+                with contextlib.suppress(Exception):  # its queue comes back when the session is opened
+                    leave_unsent(self.store, sid, queued)
+        self._finish_quit(message="\n".join(lines) or None)
 
     def _quit_if_idle(self) -> None:
         if not self.runner.running_sessions():
             self._finish_quit()
 
-    def _finish_quit(self) -> None:
+    def _finish_quit(self, message: str | None = None) -> None:
         from chinwag.app.agents.acp import pool as acp_pool
 
+        self.quitting = True  # nothing starts from here on: no queued prompt, no database poll
         if acp_pool.live_sessions():  # shut coding agents down cleanly first
             async def close_then_quit() -> None:
                 await self.close_all_agents()
-                self._finish_quit()
+                self._finish_quit(message)
 
             self.run_worker(close_then_quit(), group="quit")
             return
-        self.app.close_store()
-        self.app.exit(return_code=0)
+        self.app.exit(return_code=0, message=message)

@@ -7,6 +7,7 @@ from rich.text import Text
 
 from chinwag.app.core.commands import COMMANDS
 from chinwag.app.errors import first_line
+from chinwag.app.tui.guard import push_modal
 from chinwag.storage import tokens
 from chinwag.widgets.info_screen import InfoScreen
 from chinwag.widgets.text_safety import one_line, plain, safe_text
@@ -23,7 +24,7 @@ class InfoCommands:
         table.add_column(style="dim")
         for command in COMMANDS:
             table.add_row(Text(command.usage), Text(command.description), Text(command.binding or ""))
-        self.app.push_screen(InfoScreen("Slash commands", table))
+        push_modal(self, InfoScreen("Slash commands", table))
 
     def slash_status(self, parsed) -> None:
         s = self.store.get_session(self.session.id)
@@ -43,7 +44,7 @@ class InfoCommands:
         ]
         for key, value in rows:
             table.add_row(key, plain(value))
-        self.app.push_screen(InfoScreen("Status", table))
+        push_modal(self, InfoScreen("Status", table))
 
     def slash_runs(self, parsed) -> None:
         turns = [t for t in self.store.list_turns(self.session.id, limit=200) if t.role == "agent"]
@@ -56,7 +57,7 @@ class InfoCommands:
             table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
                           tokens.count(t.input_tokens, usage),
                           tokens.count(t.output_tokens, usage), duration)
-        self.app.push_screen(InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
+        push_modal(self, InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
     def slash_history(self, parsed) -> None:
         history = self.store.prompt_history(limit=50)
@@ -65,10 +66,10 @@ class InfoCommands:
             first = one_line(first_line(item), 10_000)
             body.append(f"{i:>3}  ", style="dim")
             body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
-        self.app.push_screen(InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
+        push_modal(self, InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
 
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown
 
         document = safe_text(self.store.export_markdown(self.session.id))
-        self.app.push_screen(InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
+        push_modal(self, InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
