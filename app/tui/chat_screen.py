@@ -246,7 +246,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
                      "context_tokens", "context_window", "hint"):
             setattr(status, name, getattr(snapshot, name))
         self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else \
-            plain(f"Message {one_line(snapshot.agent, 40)} · / for commands")
+            plain(f"Message {one_line(snapshot.agent, 40)} · {self.prompt.newline_hint} · / for commands")
 
     def refresh_sidebar(self) -> None:
         rows, total = self.controller.sidebar_rows()
