@@ -43,7 +43,7 @@ from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
-from chinwag.storage.models import Session
+from chinwag.storage.models import Session, storable
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
@@ -87,6 +87,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._sidebar_stale = False
         self._frozen_at = 0.0
         self._flush_scheduled = False
+        self._paste_spans: dict[str, list] = {}  # prompt text -> where its pastes are (until it starts)
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -321,16 +322,21 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @on(Prompt.Submitted)
     @guarded
     def prompt_submitted(self, event) -> None:
-        text = event.text
+        """A line starting with `/` is a command, unless it starts with a paste (whatever
+        the paste starts with)."""
+        text, pastes = event.text, list(event.pastes)
         if not text.strip():
             return
         if not self.store.readonly:
             self.store.add_prompt_history(text)
             self.prompt.history = self.prompt.history + [text]
-        if text.lstrip().startswith("/"):
+        stripped = text.lstrip()
+        lead = len(text) - len(stripped)
+        typed_slash = stripped.startswith("/") and not (pastes and pastes[0][0] <= lead)
+        if typed_slash:
             self.run_slash(text.strip())
-            return
-        self.send_prompt(text)
+        else:
+            self.send_prompt(text, pastes)
 
     @on(Prompt.Unqueue)
     @guarded
@@ -343,12 +349,16 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.prompt.set_queued(self.queued.get(self.session.id, []))
             self.status.notice = "taken back from the queue: edit it and press Enter"
 
-    def send_prompt(self, text: str) -> None:
+    def send_prompt(self, text: str, pastes: list | None = None) -> None:
+        """Send `text` (or queue it while a turn runs); `pastes`: where big pastes are in it,
+        kept in the user turn's metadata so its block shows them collapsed."""
         if self.session is None:
             return
         if self.store.readonly:
             self.notify(f"{READ_ONLY_BANNER}: nothing was sent", severity="error")
             return
+        if pastes:  # keyed as stored: a lone surrogate becomes U+FFFD, one for one (offsets hold)
+            self._paste_spans[storable(text)] = [list(span) for span in pastes]
         sid = self.session.id
         if self.controller.is_busy(sid):
             self.prompt.set_queued(self.controller.enqueue(sid, text))
@@ -364,6 +374,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
         finally:  # the one refresh per settled turn (after-turn work included)
+            self._paste_spans.pop(storable(text), None)
             self.refresh_sidebar()
             if session_id == (self.session.id if self.session else None):
                 self.update_status()
@@ -438,6 +449,10 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
         """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
         if isinstance(event, TurnStarted) and event.user is not None:
+            spans = self._paste_spans.pop(event.user.text, None)
+            if spans:
+                event.user.metadata = {**(event.user.metadata or {}), "pastes": spans}
+                self.store.merge_turn_metadata(event.user.id, {"pastes": spans})
             self.transcript.update_turn(event.user, [])
 
     def _refresh_sidebar_if_stale(self) -> None:
