@@ -70,6 +70,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+        Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
     ]
 
     def __init__(self, *, opening: tuple[str | None, bool, bool] = (None, False, False), animate: bool = True,
@@ -88,6 +89,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._frozen_at = 0.0
         self._flush_scheduled = False
         self._paste_spans: dict[str, list] = {}  # prompt text -> where its pastes are (until it starts)
+        self._send_as_text: str | None = None  # an unknown /command: Enter again sends it as a message
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -194,7 +196,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
                 and discover_default(probe=False).agent == "echo":
             self.status.notice = SHORT_ECHO_HINT
 
-    def _create_session(self) -> Session:
+    def _create_session(self, title: str | None = None) -> Session:
         import os
 
         from chinwag.app.agents.settings import new_session_choice, new_session_kind
@@ -203,7 +205,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         workspace = cfg.defaults.get("workspace") or os.getcwd()
         choice = new_session_choice(cfg, workspace)
         return self.store.create_session(
-            agent=choice.agent, model=choice.model, kind=new_session_kind(cfg), workspace=workspace,
+            agent=choice.agent, model=choice.model, kind=new_session_kind(cfg), workspace=workspace, title=title,
         )
 
     def _agent_choices(self) -> list[tuple[str, str, str]]:
@@ -322,18 +324,22 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @on(Prompt.Submitted)
     @guarded
     def prompt_submitted(self, event) -> None:
-        """A line starting with `/` is a command, unless it starts with a paste (whatever
-        the paste starts with)."""
+        """A line starting with `/` is a command, `//` sends the text with one `/` less, and
+        an unknown command submitted twice in a row is sent as a message. A text that starts
+        with a paste is a message, whatever the paste starts with."""
         text, pastes = event.text, list(event.pastes)
         if not text.strip():
             return
         if not self.store.readonly:
             self.store.add_prompt_history(text)
             self.prompt.history = self.prompt.history + [text]
+        as_text, self._send_as_text = self._send_as_text, None
         stripped = text.lstrip()
         lead = len(text) - len(stripped)
         typed_slash = stripped.startswith("/") and not (pastes and pastes[0][0] <= lead)
-        if typed_slash:
+        if typed_slash and stripped.startswith("//"):
+            self.send_prompt(text[:lead] + text[lead + 1:], [(a - 1, b - 1) for a, b in pastes])
+        elif typed_slash and text.strip() != as_text:
             self.run_slash(text.strip())
         else:
             self.send_prompt(text, pastes)
