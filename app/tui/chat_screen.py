@@ -38,6 +38,7 @@ from chinwag.app.tui import gc_policy
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
+from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
@@ -88,6 +89,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._sidebar_stale = False
         self._frozen_at = 0.0
         self._flush_scheduled = False
+        self._drafts: Drafts | None = None
+        self._draft_timer = None
         self._paste_spans: dict[str, list] = {}  # prompt text -> where its pastes are (until it starts)
         self._send_as_text: str | None = None  # an unknown /command: Enter again sends it as a message
 
@@ -113,6 +116,12 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @property
     def session(self) -> Session | None:
         return self.controller.session
+
+    @property
+    def drafts(self) -> Drafts:
+        if self._drafts is None:
+            self._drafts = Drafts(self.store)
+        return self._drafts
 
     @property
     def queued(self) -> dict[str, list[str]]:
@@ -215,7 +224,12 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     # -- opening a session ------------------------------------------------------------------
     def open_session(self, session_id: str) -> None:
+        switching = self.drafts.session_id != session_id
+        if switching:
+            self.save_draft()  # the prompt's text stays with the session it was typed in
         page = self.controller.open(session_id)
+        if switching:
+            self.prompt.text = self.drafts.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
         self.sidebar.select(session_id)
         self.prompt.set_queued(self.queued.get(session_id, []))
@@ -330,6 +344,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         text, pastes = event.text, list(event.pastes)
         if not text.strip():
             return
+        self.save_draft("")
         if not self.store.readonly:
             self.store.add_prompt_history(text)
             self.prompt.history = self.prompt.history + [text]
@@ -489,6 +504,21 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         for turn in turns:
             self.transcript.update_turn(turn, calls.get(turn.id, []))
         self.update_status()
+
+    # -- drafts -------------------------------------------------------------------------------
+    @on(Prompt.Edited)
+    def _prompt_edited(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_SECONDS, self.save_draft)
+
+    def save_draft(self, text: str | None = None) -> None:
+        """Write the open session's draft now: the prompt's text, or `text`."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self.is_mounted or text is not None:
+            self.drafts.save(self.prompt.text if text is None else text)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 90, "-no-sidebar")
