@@ -5,7 +5,7 @@ session, and drafts.
 A draft is the empty session the TUI opens so there is somewhere to type (at launch, on
 Ctrl+N, after deleting the open one). It is not listed anywhere until it has a turn, and
 the next launch or Ctrl+N in the same workspace reuses it instead of making another. The
-draft ids live in the `kv` table (`draft:<id>`), so no schema change and nothing in the
+draft ids live in the `kv` table (`empty_session:<id>`), so no schema change and nothing in the
 session's own data. A session made by name (`chinwag session start`, the API) is listed
 at once, turns or not.
 """
@@ -41,7 +41,7 @@ def clean_title(title: str | None) -> str:
     title = storable(" ".join((title or "").split()))
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
 _UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
-DRAFT_KEY = "draft:"
+DRAFT_KEY = "empty_session:"  # not "draft:", which holds the prompt text typed in a session
 # A draft with no turn yet is left out of every listing; once it has a turn it is a session like any other.
 _NOT_A_DRAFT = f"(turn_count > 0 OR NOT EXISTS (SELECT 1 FROM kv WHERE kv.key = '{DRAFT_KEY}' || sessions.id))"
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from chinwag.storage.clock import Clock, UlidFactory
 from chinwag.storage.db import Database
 from chinwag.storage.events import EventsMixin
-from chinwag.storage.models import Turn, storable
+from chinwag.storage.models import Session, Turn, storable
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
 from chinwag.storage.transfer import TransferMixin
 from chinwag.storage.tree import TreeMixin
 from chinwag.storage.turns import TurnsMixin
+
+DRAFT_PREFIX = "draft:"  # kv key of a session's draft: draft:<session id>
 
 
 class Store(SessionsMixin, TurnsMixin, TreeMixin, EventsMixin, SearchMixin, TransferMixin):
@@ -66,6 +68,28 @@ class Store(SessionsMixin, TurnsMixin, TreeMixin, EventsMixin, SearchMixin, Tran
     def prompt_history(self, limit: int = 1000) -> list[str]:
         rows = self.db.query("SELECT text FROM prompt_history ORDER BY id DESC LIMIT ?", (limit,))
         return [r["text"] for r in reversed(rows)]
+
+    # -- drafts: a session's unsent prompt text, in the kv table (no migration) ----------
+    def draft(self, session_id: str) -> str:
+        row = self.db.query_one("SELECT value FROM kv WHERE key = ?", (DRAFT_PREFIX + session_id,))
+        return row["value"] if row and row["value"] else ""
+
+    def save_draft(self, session_id: str, text: str) -> None:
+        """Keep `text` as the session's draft; an empty (or blank) text removes it."""
+        key = DRAFT_PREFIX + session_id
+        with self.db.transaction() as conn:
+            if text.strip():
+                conn.execute("INSERT INTO kv (key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, storable(text)))
+            else:
+                conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def delete_session(self, id_or_prefix: str, *, force: bool = False) -> Session:
+        """As `SessionsMixin.delete_session`; deleting for good takes the draft with it."""
+        session = super().delete_session(id_or_prefix, force=force)
+        if force:
+            self.save_draft(session.id, "")
+        return session
 
     def close(self) -> None:
         self.db.close()

@@ -313,7 +313,7 @@ async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make
                 app.chat.action_focus_sidebar()
                 await pilot.pause(0.05)
                 rows = app.chat.sidebar.list
-                await wait_for_pilot(pilot, lambda: victim in [s.id for s in rows.sessions])
+                await wait_for_pilot(pilot, lambda victim=victim, rows=rows: victim in [s.id for s in rows.sessions])
                 rows.cursor = [s.id for s in rows.sessions].index(victim)
                 for key, char, then in (("delete", None, 0.001), ("y", "y", 0), ("y", "y", 0.05)):
                     app.post_message(events.Key(key, char))

@@ -15,6 +15,7 @@ from chinwag.app.core.commands import ARG_CHOICES, COMMANDS, Command, nearest, p
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.slash_popup import filter_commands as _filter
 from chinwag.widgets.theme import install_themes
+from tests.tmux_session import TMUX, TmuxApp
 
 
 def filter_commands(prefix, commands=COMMANDS):
@@ -138,7 +139,7 @@ async def test_slash_in_a_burst_of_keys_still_opens_the_popup():
         for key in ("n", "a"):
             prompt.area.post_message(events.Key(key, key))
         await pilot.pause()
-        assert prompt.text == "/rena" and not prompt.popup_open  # dismissed stays dismissed
+        assert prompt.text == "/rena" and labels(prompt) == ["/rename"]  # typing more reopens it
         prompt.text = "hello"
         for key, char in (("slash", "/"), ("x", "x")):
             prompt.area.post_message(events.Key(key, char))
@@ -330,3 +331,140 @@ def test_popup_snapshots(snap_compare, typed):
         await type_keys(pilot, typed)
 
     assert snap_compare(PromptApp(), terminal_size=(80, 24), run_before=run_before)
+
+
+# -- the newline key (issue 14: Alt+Enter sends in tmux) ---------------------------------------------
+def test_what_textual_reports_for_the_newline_keys():
+    """Why Ctrl+J is the newline key: in tmux (and any terminal without the kitty keyboard
+    protocol) Alt+Enter arrives as ESC CR, which Textual reports as a plain `enter`; Ctrl+J is
+    LF, reported as `ctrl+j` everywhere. Shift+Enter exists only as the kitty sequence."""
+    from textual._xterm_parser import XTermParser
+
+    def keys(data: str) -> list[str]:
+        parser = XTermParser()
+        return [event.key for event in parser.feed(data) if hasattr(event, "key")] + \
+            [event.key for event in parser.feed("") if hasattr(event, "key")]
+
+    assert keys("\x1b\r") == ["enter"]  # Alt+Enter without the kitty protocol: it would send
+    assert keys("\n") == ["ctrl+j"]
+    assert keys("\x1b[13;2u") == ["shift+enter"]  # kitty, WezTerm, foot, Ghostty
+    assert keys("\x1b[13;3u") == ["alt+enter"]
+    assert set(Prompt.BINDINGS[[b.id for b in Prompt.BINDINGS].index("newline")].key.split(",")) == \
+        {"ctrl+j", "shift+enter", "alt+enter"}
+
+
+async def test_every_newline_key_inserts_and_the_placeholder_says_which():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        assert prompt.newline_hint == "Ctrl+J new line"
+        for key in ("ctrl+j", "shift+enter", "alt+enter"):
+            await type_keys(pilot, "x")
+            await pilot.press(key)
+        assert prompt.text == "x\nx\nx\n" and app.submitted == []
+        app.set_keymap({"newline": "ctrl+o"})  # [keys] newline = "ctrl+o"
+        await pilot.press("ctrl+o", "ctrl+j")
+        assert prompt.text == "x\nx\nx\n\n" and prompt.newline_hint == "Ctrl+O new line"
+        app.set_keymap({"send": "ctrl+s"})  # the keys of the prompt are rebindable too
+        await pilot.press("enter")
+        assert app.submitted == [] and prompt.text.endswith("\n\n\n")
+        await pilot.press("ctrl+s")
+        assert app.submitted == ["x\nx\nx\n\n\n"]
+
+
+def test_the_app_placeholder_names_the_newline_key(db_path):
+    import asyncio
+
+    from chinwag.app.config.loader import Config
+    from chinwag.app.tui.app import ChinwagApp
+    from chinwag.storage import Store
+
+    async def run():
+        store = Store(db_path)
+        app = ChinwagApp(store=store, config=Config(keys={"newline": "ctrl+o"}), animate=False)
+        async with app.run_test(size=(100, 30)):
+            placeholder = str(app.chat.prompt.area.placeholder)
+        store.close()
+        return placeholder
+
+    assert "Ctrl+O new line" in asyncio.run(run())
+
+
+@pytest.mark.skipif(TMUX is None, reason="needs tmux")
+def test_ctrl_j_makes_a_newline_in_a_real_tmux(chinwag_home):
+    """The real app in tmux: `one` Ctrl+J `two` Enter sends one prompt of two lines."""
+    from chinwag.storage import Store
+
+    tmux = TmuxApp(chinwag_home)
+    try:
+        tmux.wait_for(lambda: "/ for commands" in tmux.screen())
+        assert "Ctrl+J new line" in tmux.screen()
+        tmux.keys("one", "C-j", "two")
+        tmux.wait_for(lambda: " two" in tmux.screen())
+        tmux.keys("Enter")
+        store = Store(chinwag_home / "chinwag.db")
+        try:
+            def sent():
+                return [t.text for s in store.list_sessions() for t in store.list_turns(s.id) if t.role == "user"]
+            tmux.wait_for(lambda: sent() == ["one\ntwo"])
+        finally:
+            store.close()
+    finally:
+        tmux.close()
+
+
+# -- the popup after Esc, and its rows -----------------------------------------------------------------
+async def test_typing_after_esc_reopens_the_popup_while_the_line_starts_with_a_slash():
+    app = PromptApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        prompt = app.query_one(Prompt)
+        await type_keys(pilot, "/re")
+        await pilot.press("escape")
+        assert not prompt.popup_open and prompt.text == "/re"
+        await type_keys(pilot, "s")
+        assert prompt.popup_open and labels(prompt) == ["/restore"]
+        await pilot.press("escape", "backspace")
+        assert prompt.popup_open and labels(prompt) == ["/rename", "/restore"]  # deleting is typing too
+        await pilot.press("escape")
+        prompt.text = "/st"  # set, not typed (history, a restored prompt): the popup waits for a key
+        await pilot.pause()
+        assert not prompt.popup_open
+        prompt.text = "hello /"
+        await type_keys(pilot, "x")
+        assert not prompt.popup_open  # only a line that starts with "/"
+
+
+LONG = "a description far too long for one row of the popup at eighty columns, so it must be cut " * 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_popup_rows_are_one_line_cut_with_an_ellipsis(db_path, size):
+    """In the app (at 120 columns the sidebar takes 34 of them): each row is one line,
+    however long its description, and ends in an ellipsis instead of wrapping."""
+    import asyncio
+
+    from chinwag.app.config.loader import Config
+    from chinwag.app.tui.app import ChinwagApp
+    from chinwag.storage import Store
+
+    async def run():
+        store = Store(db_path)
+        app = ChinwagApp(store=store, config=Config(), animate=False)
+        async with app.run_test(size=size) as pilot:
+            prompt = app.chat.prompt
+            prompt.set_extra_commands([Command("zlong", LONG, source="agent"), Command("zshort", "short", source="agent")])
+            prompt.focus_input()
+            await type_keys(pilot, "/z")
+            popup = prompt.popup
+            lines = [popup.render_line(y).text for y in range(popup.content_size.height)]
+            width = popup.content_size.width
+            await pilot.press("backspace")  # "/": every command, more than the popup shows
+            await pilot.pause()
+            scrollbar = popup.styles.scrollbar_size_vertical if popup.show_vertical_scrollbar else None
+        store.close()
+        return lines, width, scrollbar
+
+    lines, width, scrollbar = asyncio.run(run())
+    assert lines[0].startswith("/zlong") and lines[0].rstrip().endswith("…") and len(lines[0]) <= width
+    assert lines[1].startswith("/zshort")  # the second row is the next command, not a wrapped tail
+    assert scrollbar == 1  # a thin scrollbar

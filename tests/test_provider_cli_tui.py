@@ -152,7 +152,9 @@ async def test_tui_switches_agent_and_sets_overrides_mid_session(db_path, fake, 
             assert {"agent": "fake", "model": "fake-large"} in changes and {"config": {"temperature": 0.25}} in changes
             await submit(pilot, app, "/set nonsense")  # an unknown key resets nothing
             assert store.get_session(session.id).config == {"temperature": 0.25}
-            await submit(pilot, app, "/set temperature")  # no value: back to the configured one
+            await submit(pilot, app, "/set temperature")  # no value: shows it, changes nothing
+            assert store.get_session(session.id).config == {"temperature": 0.25}
+            await submit(pilot, app, "/set temperature --reset")  # back to the configured one
             assert store.get_session(session.id).config == {}
     finally:
         store.close()

@@ -150,7 +150,7 @@ def test_set_offers_exactly_the_session_settable_keys_with_their_help():
     assert [choice[0] for choice in ARG_CHOICES["setting"]] == list(schema.session_keys()) == list(SESSION_KEYS)
     assert all(help == schema.keys(Scope.SESSION)[key].help for key, help, _ in ARG_CHOICES["setting"])
     assert [choice[0] for choice in ARG_CHOICES["mode"]] == [mode.value for mode in Mode]
-    assert next(c for c in COMMANDS if c.name == "mode").usage == "/mode ask|bypass|readonly"
+    assert next(c for c in COMMANDS if c.name == "mode").usage == "/mode [ask|bypass|readonly]"
     for key, spec in schema.keys(Scope.SESSION).items():
         assert parse_override(key, str(sample(spec))) == sample(spec)
 

@@ -1,33 +1,55 @@
-"""The prompt: a multi-line input with history, queued-prompt display and the slash popup.
+"""The prompt: a multi-line input with history, queued-prompt display, the slash popup and
+collapsed big pastes.
 
-Keys: Enter submits (posts `Prompt.Submitted`), Alt+Enter / Ctrl+J insert a newline,
-Up on the first line / Down on the last walk the history. `/` on an empty buffer (or Tab
-on a `/` buffer) opens the popup: typing filters by strict prefix, Tab/Down/Up move and
-wrap, Enter accepts into the buffer without submitting, Esc dismisses. After a command
-that takes an argument, the popup completes the argument.
+Its keys are `Prompt.BINDINGS` (ids for `[keys]` rebinds, descriptions for /help), run here
+before the TextArea sees the key (so Enter sends instead of inserting a newline, in the
+order the keys arrived): Enter sends, Ctrl+J (Shift+Enter / Alt+Enter where the terminal
+reports them; tmux does not) inserts a newline, Up on the first line / Down on the last walk
+the history. `/` on an empty buffer (or Tab on a `/` buffer) opens the popup, and typing
+reopens it while the buffer starts with `/`: typing filters by strict prefix, Tab/Down/Up
+move and wrap, Enter accepts into the buffer without submitting, Esc dismisses. After a
+command that takes an argument, the popup completes the argument.
+
+A big paste (see `paste.is_big`) is one atomic token in the buffer, `[pasted 5,000 lines ·
+212 KB]`: the cursor steps over it, an edit touching it removes it whole. `text` is always
+the full text (tokens expanded); `Submitted` carries where the pastes are in it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
+from textual.widgets.text_area import Edit, EditResult, Location, Selection
 
+from chinwag.widgets import paste
+from chinwag.widgets.key_names import key_label
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named, filter_commands
 from chinwag.widgets.text_safety import needs_stand_ins, one_line, stand_ins
 from chinwag.widgets.theme import DARK, Palette, follow_theme
 
+PASTE_HIGHLIGHT = "chinwag.paste"
+EDIT_KEYS = ("backspace", "delete", "ctrl+w", "ctrl+u", "ctrl+k", "ctrl+backspace", "alt+backspace",
+             "alt+delete", "ctrl+x", "ctrl+z", "ctrl+v")  # edits by key, besides typing
+RECENT_PASTES = 8  # pastes remembered, so a text set back into the prompt collapses them again
+
 
 class PromptArea(TextArea):
-    """A TextArea whose special keys are decided by the owning Prompt first."""
+    """A TextArea whose special keys are decided by the owning Prompt first, and in which a
+    big paste is one token (see the module docstring)."""
 
     DEFAULT_CSS = """
     PromptArea { border: none; padding: 0; height: auto; min-height: 1; max-height: 8; background: transparent; }
@@ -35,13 +57,87 @@ class PromptArea(TextArea):
     PromptArea .text-area--cursor-line { background: transparent; }
     """
 
+    paste_style = Style(color=DARK.user, bgcolor=DARK.selection)
+
+    @property
+    def owner(self) -> Prompt | None:
+        return self.parent if isinstance(self.parent, Prompt) else None
+
     async def _on_key(self, event: events.Key) -> None:
-        owner = self.parent
-        if isinstance(owner, Prompt) and owner.consume_key(event.key):
-            event.stop()
-            event.prevent_default()
-            return
+        owner = self.owner
+        if owner is not None:
+            if owner.consume_key(event.key):
+                event.stop()
+                event.prevent_default()
+                return
+            if event.is_printable or event.key in EDIT_KEYS:
+                owner.typing = True
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        owner = self.owner
+        if owner is None or self.read_only or not paste.is_big(event.text):
+            return  # TextArea's own handler inserts it
+        event.stop()
+        event.prevent_default()
+        owner.typing = True
+        result = self._replace_via_keyboard(owner.token_for(event.text), *self.selection)
+        if result:
+            self.move_cursor(result.end_location)
+            self.focus()
+
+    # -- tokens are atomic -------------------------------------------------------------------
+    def token_ranges(self) -> list[tuple[Location, Location]]:
+        owner = self.owner
+        if owner is None or not owner.pastes:
+            return []
+        text, ranges = self.text, []
+        for token in owner.pastes:
+            at = text.find(token)
+            if at >= 0:
+                locate = self.document.get_location_from_index
+                ranges.append((locate(at), locate(at + len(token))))
+        return ranges
+
+    def edit(self, edit: Edit) -> EditResult:
+        """An edit that touches a token covers all of it; text typed inside goes after it."""
+        top, bottom = edit.top, edit.bottom
+        for start, end in self.token_ranges():
+            if top == bottom and start < top < end:
+                top = bottom = end
+            elif top < end and bottom > start:
+                top, bottom = min(top, start), max(bottom, end)
+        edit.from_location, edit.to_location = top, bottom
+        return super().edit(edit)
+
+    def watch_selection(self, previous: Selection, selection: Selection) -> None:
+        """The cursor never rests inside a token: it steps to the side it was moving to."""
+        if not selection.is_empty:
+            return
+        cursor = selection.end
+        for start, end in self.token_ranges():
+            if start < cursor < end:
+                self.selection = Selection.cursor(start if previous.end >= end else end)
+                return
+
+    def _build_highlight_map(self) -> None:
+        super()._build_highlight_map()
+        for start, end in self.token_ranges():
+            line = self.document[start[0]]
+            byte = len(line[:start[1]].encode("utf-8", "surrogatepass"))
+            stop = len(line[:end[1]].encode("utf-8", "surrogatepass"))
+            self._highlights[start[0]].append((byte, stop, PASTE_HIGHLIGHT))
+
+    def _set_theme(self, theme: str) -> None:
+        super()._set_theme(theme)
+        # a copy: TextArea's built-in themes share their style table
+        styles = {**self._theme.syntax_styles, PASTE_HIGHLIGHT: self.paste_style}
+        self._theme = dataclasses.replace(self._theme, syntax_styles=styles)
+
+    def set_paste_style(self, style: Style) -> None:
+        self.paste_style = style
+        self._set_theme(self._theme.name)
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         """The buffer keeps the text as typed or pasted (an ANSI log is sent as it is), but its
@@ -60,16 +156,37 @@ class Prompt(Widget):
     Prompt #queued.-show { display: block; }
     Prompt #prompt-row { height: auto; }
     """
+    # Run by `consume_key` (a key's bindings in this order; the first that does not skip
+    # wins). The popup's keys come first: they apply only while it is open.
+    BINDINGS = [
+        Binding("tab,down", "popup_move(1)", "slash popup: next", show=False, id="popup_next"),
+        Binding("shift+tab,up", "popup_move(-1)", "slash popup: previous", show=False, id="popup_previous"),
+        Binding("enter", "popup_accept", "slash popup: put the command in the prompt (Enter again runs it)",
+                show=False, id="popup_accept"),
+        Binding("escape", "popup_close", "slash popup: close (typing reopens it)", show=False, id="popup_close"),
+        Binding("enter", "send", "send (while a turn runs: queue it)", show=False, id="send"),
+        Binding("ctrl+j,shift+enter,alt+enter", "newline", "new line (Shift+Enter and Alt+Enter only where the "
+                "terminal reports them; in tmux use Ctrl+J)", show=False, id="newline"),
+        Binding("up", "history(-1)", "on the first line: the previous prompt (on an empty prompt, "
+                "the last queued one first)", show=False, id="history_previous"),
+        Binding("down", "history(1)", "on the last line: the next prompt", show=False, id="history_next"),
+        Binding("slash", "slash", "on an empty prompt: the slash-command popup", show=False, id="slash_popup"),
+        Binding("tab", "complete", "on a / line: the slash-command popup", show=False, id="complete"),
+    ]
 
     placeholder: reactive[str] = reactive("Message · / for commands")
 
     class Submitted(ControlMessage):
-        def __init__(self, prompt: Prompt, text: str) -> None:
+        def __init__(self, prompt: Prompt, text: str, pastes: list[paste.Span] | None = None) -> None:
             super().__init__(prompt)
             self.text = text
+            self.pastes = pastes or []  # where the collapsed pastes are in `text`
 
     class Unqueue(ControlMessage):
         """Up on an empty prompt while prompts are queued: take the last one back to edit."""
+
+    class Edited(ControlMessage):
+        """The buffer changed (typed, pasted, or set): the owner may save it as a draft."""
 
     def __init__(self, commands: Sequence[PopupCommand] = (),
                  arg_choices: Mapping[str, Sequence[tuple[str, str, str]]] | None = None, **kwargs):
@@ -84,9 +201,11 @@ class Prompt(Widget):
         self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in (arg_choices or {}).items()}
         self._extra: list[PopupCommand] = []
         self._popup_mode: str | None = None  # "command" | "argument"
-        self._slash_typed = False  # "/" was typed into an empty buffer, not yet seen by after_edit
+        self.typing = False  # a key edited the buffer, not yet seen by after_edit
         self._popup_text = ""  # the buffer the popup's items were filtered for
         self._queued: list[str] = []
+        self.pastes: dict[str, str] = {}  # token in the buffer -> the full pasted text
+        self._recent: list[str] = []  # the last pastes' full texts
 
     def compose(self) -> ComposeResult:
         yield SlashPopup(id="slash-popup")
@@ -108,13 +227,58 @@ class Prompt(Widget):
 
     @property
     def text(self) -> str:
-        return self.area.text
+        """The full text: every paste token expanded."""
+        return self.expanded()[0]
 
     @text.setter
     def text(self, value: str) -> None:
-        self.area.load_text(value)
+        """Set the buffer; pastes seen lately collapse to tokens again, and a text that is
+        still big (a draft from an earlier run) becomes one token, unless it is a command
+        line (a token at the start makes a message of it)."""
+        self.pastes = {}
+        buffer = value
+        for full in reversed(self._recent):
+            if len(full) <= len(buffer) and full in buffer:
+                buffer = buffer.replace(full, self._new_token(full), 1)
+        if paste.is_big(buffer) and not value.lstrip().startswith("/"):
+            self.pastes = {}
+            buffer = self._new_token(value)
+        self.typing = False
+        self.area.load_text(buffer)
         self.area.move_cursor(self.area.document.end)
         self.close_popup()
+
+    def expanded(self) -> tuple[str, list[paste.Span]]:
+        """The full text and where its pastes are in it."""
+        raw = self.area.text
+        if not self.pastes:
+            return raw, []
+        found = sorted((at, token) for token in self.pastes if (at := raw.find(token)) >= 0)
+        parts: list[str] = []
+        spans: list[paste.Span] = []
+        position = length = 0
+        for at, token in found:
+            parts.append(raw[position:at])
+            length += at - position
+            full = self.pastes[token]
+            spans.append((length, length + len(full)))
+            parts.append(full)
+            length += len(full)
+            position = at + len(token)
+        parts.append(raw[position:])
+        return "".join(parts), spans
+
+    def token_for(self, text: str) -> str:
+        """The token a big paste shows as in the buffer (remembered with its text)."""
+        self._recent = [t for t in self._recent if t != text][-(RECENT_PASTES - 1):] + [text]
+        return self._new_token(text)
+
+    def _new_token(self, text: str) -> str:
+        number = 1
+        while (token := paste.label(text, number)) in self.pastes:
+            number += 1
+        self.pastes[token] = text
+        return token
 
     def on_mount(self) -> None:
         self.area.cursor_blink = False  # a blinking cursor wakes the app twice a second
@@ -124,6 +288,7 @@ class Prompt(Widget):
     # `$chinwag-*` variable exists only under Chinwag's themes
     def _set_colors(self, palette: Palette) -> None:
         self._focus_color = palette.user
+        self.area.set_paste_style(Style(color=palette.user, bgcolor=palette.selection))
         if self.has_focus_within:
             self.styles.border_top = ("solid", palette.user)
 
@@ -148,7 +313,7 @@ class Prompt(Widget):
             if index:
                 text.append("\n")
             text.append("⏳ queued: ", "bold")
-            text.append(one_line(item, 200))
+            text.append(one_line(paste.collapsed(item, []), 200))
         if items:
             text.append("   (↑ on an empty prompt takes it back to edit)", "dim italic")
         queued.update(text)
@@ -166,58 +331,93 @@ class Prompt(Widget):
         return self._commands + self._extra
 
     # -- keys ---------------------------------------------------------------------------------
+    def keys_for(self, binding_id: str) -> list[str]:
+        """The keys bound to one of the prompt's bindings, after `[keys]` rebinds."""
+        return [b.key for bindings in self._key_map().values() for b in bindings if b.id == binding_id]
+
+    @property
+    def newline_hint(self) -> str:
+        keys = self.keys_for("newline")
+        return f"{key_label(keys[0])} new line" if keys else ""
+
+    def _key_map(self) -> dict[str, list[Binding]]:
+        bindings = self._bindings.copy()
+        keymap = getattr(self.app, "_keymap", None) if self.is_attached else None
+        if keymap:
+            bindings.apply_keymap(keymap)
+        return bindings.key_to_bindings
+
     def consume_key(self, key: str) -> bool:
-        """Return True when the key was consumed here (the TextArea must not see it)."""
+        """Run the key's first binding that applies now; True when one did (the TextArea
+        must not see the key)."""
         if self.popup_open and self.text != self._popup_text:
             # Keys that arrive in one burst are handled before their Changed messages: bring
             # the popup up to the buffer as it is now, so Enter never accepts a stale item.
             self.refilter()
-        if self.popup_open:
-            if key in ("tab", "down"):
-                self.popup.move(1)
-                return True
-            if key in ("shift+tab", "up"):
-                self.popup.move(-1)
-                return True
-            if key == "enter":
-                self.accept_popup()
-                return True
-            if key == "escape":
-                self.close_popup()
-                return True
-        if key == "slash" and not self.text:
-            # The popup opens on a "/" typed into an empty buffer. Decided here, at the key:
-            # keys that arrive in one burst are all in the buffer before the first Changed.
-            self._slash_typed = True
-        if key == "tab" and self.text.startswith("/"):
-            self.refilter(force=True)
-            return True
-        if key == "enter":
-            self.submit()
-            return True
-        if key in ("ctrl+j", "alt+enter", "shift+enter"):
-            self.area.insert("\n")
-            return True
-        if key == "up" and not self.text and self._queued:
-            self.post_message(self.Unqueue(self))
-            return True
-        if key == "up" and self.area.cursor_location[0] == 0 and self.history:
-            self._walk_history(-1)
-            return True
-        if key == "down" and self.area.cursor_location[0] == self.area.document.line_count - 1 \
-                and self._history_pos is not None:
-            self._walk_history(1)
+        for binding in self._key_map().get(key, []):
+            _, name, params = parse_action(binding.action)
+            try:
+                getattr(self, f"action_{name}")(*params)
+            except SkipAction:
+                continue
             return True
         return False
 
+    # Each action raises SkipAction when it does not apply, so the key goes on (to the
+    # TextArea, then to the screen's bindings: Esc cancels a turn when no popup is open).
+    def action_popup_move(self, step: int) -> None:
+        self._popup_only()
+        self.popup.move(step)
+
+    def action_popup_accept(self) -> None:
+        self._popup_only()
+        self.accept_popup()
+
+    def action_popup_close(self) -> None:
+        self._popup_only()
+        self.close_popup()
+
+    def _popup_only(self) -> None:
+        if not self.popup_open:
+            raise SkipAction()
+
+    def action_send(self) -> None:
+        self.submit()
+
+    def action_newline(self) -> None:
+        self.area.insert("\n")
+
+    def action_history(self, step: int) -> None:
+        area = self.area
+        if step < 0 and not self.text and self._queued:
+            self.post_message(self.Unqueue(self))
+        elif step < 0 and area.cursor_location[0] == 0 and self.history:
+            self._walk_history(-1)
+        elif step > 0 and area.cursor_location[0] == area.document.line_count - 1 \
+                and self._history_pos is not None:
+            self._walk_history(1)
+        else:
+            raise SkipAction()
+
+    def action_slash(self) -> None:
+        if self.area.text:
+            raise SkipAction()  # "/" inside text is just a character
+        self.area.insert("/")
+        self.typing = True
+
+    def action_complete(self) -> None:
+        if not self.text.startswith("/"):
+            raise SkipAction()
+        self.refilter(force=True)
+
     def submit(self) -> None:
-        text = self.text
+        text, spans = self.expanded()
         if not text.strip():
             return
         self._history_pos = None
         self._draft = ""
         self.text = ""
-        self.post_message(self.Submitted(self, text))
+        self.post_message(self.Submitted(self, text, spans))
 
     def _walk_history(self, step: int) -> None:
         if self._history_pos is None:
@@ -239,11 +439,12 @@ class Prompt(Widget):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
         self.after_edit()
+        self.post_message(self.Edited(self))
 
     def after_edit(self) -> None:
-        text = self.text
-        slash_typed, self._slash_typed = self._slash_typed, False
-        if self.popup_open or text == "/" or (slash_typed and text.startswith("/")):
+        typed, self.typing = self.typing, False
+        text = self.area.text
+        if self.popup_open or (typed and text.startswith("/")):
             self.refilter()
 
     def refilter(self, force: bool = False) -> None:

@@ -12,7 +12,7 @@ is rendered incrementally: settled paragraphs are cached, only the tail is redon
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -24,7 +24,7 @@ from textual.strip import Strip
 from chinwag.storage import tokens
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
-from chinwag.widgets import glyphs
+from chinwag.widgets import glyphs, paste
 from chinwag.widgets.text_safety import one_line, safe_text
 from chinwag.widgets.theme import DARK, Palette, code_theme, markdown_theme
 
@@ -240,6 +240,14 @@ def markdown_lines(console: Console, text: str, width: int, cache: StreamCache |
     return lines
 
 
+def shown_turn(turn: Turn, expanded: bool) -> Turn:
+    """A user turn as its block shows it: big pastes collapsed to their labels until expanded."""
+    if turn.role != "user" or expanded:
+        return turn
+    text = paste.collapsed(turn.text, paste.valid_spans(turn.text, (turn.metadata or {}).get("pastes")))
+    return turn if text == turn.text else replace(turn, text=text)
+
+
 def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> list[list[Segment]]:
     children: dict[str | None, list[ToolCall]] = {}
     known = {c.id for c in calls}
@@ -322,7 +330,7 @@ def render_block(
     if turn.role == "agent":
         body.extend(plan_lines(turn.metadata or {}, inner, opts.palette))
     prefix = len(body)
-    body.extend(body_lines(console, turn, inner, cache, opts.palette))
+    body.extend(body_lines(console, shown_turn(turn, opts.expanded), inner, cache, opts.palette))
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
     tools_at = None
     if calls:
@@ -425,6 +433,7 @@ def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: boo
     """A cheap guess of a block's height before it is rendered."""
     inner = max(10, width - RAIL_WIDTH)
     lines = 2  # header + trailing blank line
+    turn = shown_turn(turn, expanded)
     for paragraph in turn.text[:MAX_RENDER_CHARS].split("\n"):
         lines += 1 + len(paragraph) // inner
     if turn.role == "agent":

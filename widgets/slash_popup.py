@@ -2,7 +2,8 @@
 
 It only displays; the prompt owns the keys and tells it what to show (`show_items`) and
 which row is highlighted (`move`). Items are (label, description, value) tuples; an empty
-list shows one dim "no matching command" row instead of a blank box.
+list shows one dim "no matching command" row instead of a blank box. Each row is one line,
+cut with an ellipsis at the popup's real width (CSS `text-wrap`/`text-overflow`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class SlashPopup(OptionList, can_focus=False):
         border: round $accent;
         background: $surface;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     SlashPopup > .option-list--option-highlighted { background: $accent 40%; text-style: bold; }
     """
@@ -80,13 +84,12 @@ class SlashPopup(OptionList, can_focus=False):
         self.empty_text = empty_text
         self.clear_options()
         if self.items:
-            width = max(len(label) for label, _, _ in self.items) + 2
-            room = max(10, min(90, self.app.size.width - 4) - 6 - width)
+            width = min(40, max(len(one_line(label, 40)) for label, _, _ in self.items)) + 2
             options = []
             for label, description, _ in self.items:
                 prompt = Text(no_wrap=True, overflow="ellipsis")
-                prompt.append(one_line(label, 60).ljust(width), "bold")
-                prompt.append(one_line(description, room), "dim")
+                prompt.append(one_line(label, 40).ljust(width), "bold")
+                prompt.append(one_line(description, 300), "dim")
                 options.append(Option(prompt))
             self.add_options(options)
             self.highlighted = 0

@@ -19,7 +19,7 @@ class Command:
     usage: str = ""
     takes_args: bool = False
     arg_kind: str | None = None
-    binding: str | None = None
+    binding: str | None = None  # the id of the key binding that does the same (its key is read from the app)
     group: str = "session"
     source: str = "chinwag"  # "chinwag" or "agent" (commands an agent advertises)
 
@@ -29,19 +29,20 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "list every command and key", group="app", binding="f1"),
+    Command("help", "list every command and key", group="app", binding="help"),
     Command("status", "session ids, agent, model, mode, state, tokens, database", group="app"),
     Command("history", "your recent prompts (Up in the prompt recalls them)", group="app"),
     Command("transcript", "the whole session as one readable document", group="app"),
     Command("runs", "agent turns with status, tokens and duration", group="turn"),
-    Command("cancel", "cancel the running turn, keeping its partial reply", group="turn", binding="escape"),
+    Command("cancel", "cancel the running turn, keeping its partial reply", group="turn", binding="cancel_turn"),
     Command("compact", "summarize older turns to free context", "/compact [--window N] [instructions]",
             takes_args=True, group="turn"),
     Command("stop", "stop this session's running work and drop queued prompts", group="turn"),
     Command("detach", "leave the turn running in the background, go to the sessions", group="turn"),
-    Command("quit", "quit Chinwag (asks if a turn is running)", group="app", binding="ctrl+q"),
-    Command("new", "start a new session", group="session", binding="ctrl+n"),
-    Command("sessions", "browse and search sessions in the sidebar", group="session", binding="ctrl+s"),
+    Command("quit", "quit Chinwag (asks if a turn is running)", group="app", binding="quit"),
+    Command("new", "start a new session, titled TITLE if given", "/new [TITLE]", takes_args=True, group="session",
+            binding="new_session"),
+    Command("sessions", "browse and search sessions in the sidebar", group="session", binding="focus_sidebar"),
     Command("switch", "open another session by title or id", "/switch SESSION", takes_args=True, arg_kind="session"),
     Command("rename", "rename this session", "/rename TITLE", takes_args=True),
     Command("fork", "copy this session into a new one and open it"),
@@ -51,12 +52,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("export", "write this session to a file", "/export [md|json] [PATH] [--force]", takes_args=True, arg_kind="export_format"),
     Command("clear", "forget the context: earlier turns stay visible but are no longer sent", group="turn"),
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),
-    Command("agent", "switch the agent for the next turns", "/agent NAME", takes_args=True, arg_kind="agent"),
-    Command("mode", "permission mode for tool use", f"/mode {'|'.join(MODES)}", takes_args=True, arg_kind="mode"),
+    Command("agent", "switch the agent for the next turns (no name: list them)", "/agent [NAME]", takes_args=True,
+            arg_kind="agent"),
+    Command("mode", "permission mode for tool use (no mode: show it and the choices)", f"/mode [{'|'.join(MODES)}]",
+            takes_args=True, arg_kind="mode"),
     Command("theme", "switch the colour theme (no name: list them)", "/theme [NAME]", takes_args=True,
             arg_kind="theme", group="app"),
-    Command("set", "override a setting for this session only", "/set KEY VALUE", takes_args=True,
-            arg_kind="setting"),
+    Command("set", "show or override a setting for this session only",
+            "/set [KEY [VALUE|--reset]]", takes_args=True, arg_kind="setting"),
 )
 
 ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {

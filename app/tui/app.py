@@ -148,6 +148,8 @@ class ChinwagApp(App):
 
     # -- lifetime ------------------------------------------------------------------------------
     def close_store(self) -> None:
+        if self.store is not None:
+            self.chat.save_draft()  # the prompt's text is there when the session opens again
         if self.store is not None and self._owns_store:
             try:
                 self.store.close()

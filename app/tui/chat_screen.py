@@ -38,12 +38,13 @@ from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
+from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
-from chinwag.storage.models import Session
+from chinwag.storage.models import Session, storable
 from chinwag.widgets.notice_line import NoticeLine
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.session_header import SessionHeader
@@ -76,6 +77,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+        Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
     ]
 
     def __init__(self, *, opening: tuple[str | None, bool, bool] = (None, False, False), animate: bool = True,
@@ -98,6 +100,10 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._compactions: dict = {}  # session id -> the /compact worker running for it
         self.quitting = False  # set on the way out: no queued prompt starts, the poll stops
         self._held: set[str] = set()  # sessions whose queue waits to come back into the prompt
+        self._drafts: Drafts | None = None
+        self._draft_timer = None
+        self._paste_spans: dict[str, list] = {}  # prompt text -> where its pastes are (until it starts)
+        self._send_as_text: str | None = None  # an unknown /command: Enter again sends it as a message
 
     # the app owns what lives as long as it does: the database, the settings, the runner
     @property
@@ -121,6 +127,12 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @property
     def session(self) -> Session | None:
         return self.controller.session
+
+    @property
+    def drafts(self) -> Drafts:
+        if self._drafts is None:
+            self._drafts = Drafts(self.store)
+        return self._drafts
 
     @property
     def queued(self) -> dict[str, list[str]]:
@@ -259,7 +271,12 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     # -- opening a session ------------------------------------------------------------------
     def open_session(self, session_id: str) -> None:
         left = self.session
+        switching = self.drafts.session_id != session_id
+        if switching:
+            self.save_draft()  # the prompt's text stays with the session it was typed in
         page = self.controller.open(session_id)
+        if switching:
+            self.prompt.text = self.drafts.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
         if not self.sidebar.list.lists(session_id) or (left and not left.turn_count and left.id != session_id):
             self.refresh_sidebar()  # an empty draft is listed only while it is open
@@ -326,7 +343,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self._offline_hint = False
             self.notices.remove("offline")
         self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else \
-            plain(f"Message {one_line(snapshot.agent, 40)} · / for commands")
+            plain(f"Message {one_line(snapshot.agent, 40)} · {self.prompt.newline_hint} · / for commands")
 
     def refresh_sidebar(self) -> None:
         rows, total = self.controller.sidebar_rows()
@@ -436,16 +453,26 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @on(Prompt.Submitted)
     @guarded
     def prompt_submitted(self, event) -> None:
-        text = event.text
+        """A line starting with `/` is a command, `//` sends the text with one `/` less, and
+        an unknown command submitted twice in a row is sent as a message. A text that starts
+        with a paste is a message, whatever the paste starts with."""
+        text, pastes = event.text, list(event.pastes)
         if not text.strip():
             return
+        self.save_draft("")
         if not self.store.readonly:
             self.store.add_prompt_history(text)
             self.prompt.history = self.prompt.history + [text]
-        if text.lstrip().startswith("/"):
+        as_text, self._send_as_text = self._send_as_text, None
+        stripped = text.lstrip()
+        lead = len(text) - len(stripped)
+        typed_slash = stripped.startswith("/") and not (pastes and pastes[0][0] <= lead)
+        if typed_slash and stripped.startswith("//"):
+            self.send_prompt(text[:lead] + text[lead + 1:], [(a - 1, b - 1) for a, b in pastes])
+        elif typed_slash and text.strip() != as_text:
             self.run_slash(text.strip())
-            return
-        self.send_prompt(text)
+        else:
+            self.send_prompt(text, pastes)
 
     @on(Prompt.Unqueue)
     @guarded
@@ -458,12 +485,16 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.prompt.set_queued(self.queued.get(self.session.id, []))
             self.status.notice = "taken back from the queue: edit it and press Enter"
 
-    def send_prompt(self, text: str) -> None:
+    def send_prompt(self, text: str, pastes: list | None = None) -> None:
+        """Send `text` (or queue it while a turn runs); `pastes`: where big pastes are in it,
+        kept in the user turn's metadata so its block shows them collapsed."""
         if self.session is None:
             return
         if self.store.readonly:
             self.notify(f"{READ_ONLY_BANNER}: nothing was sent", severity="error")
             return
+        if pastes:  # keyed as stored: a lone surrogate becomes U+FFFD, one for one (offsets hold)
+            self._paste_spans[storable(text)] = [list(span) for span in pastes]
         sid = self.session.id
         if self.controller.is_busy(sid):
             self.prompt.set_queued(self.controller.enqueue(sid, text))
@@ -481,6 +512,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
         finally:  # the one refresh per settled turn (after-turn work included)
+            self._paste_spans.pop(storable(text), None)
             if not self.quitting:
                 self.refresh_sidebar()
                 if session_id == (self.session.id if self.session else None):
@@ -603,6 +635,10 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
         """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
         if isinstance(event, TurnStarted) and event.user is not None:
+            spans = self._paste_spans.pop(event.user.text, None)
+            if spans:
+                event.user.metadata = {**(event.user.metadata or {}), "pastes": spans}
+                self.store.merge_turn_metadata(event.user.id, {"pastes": spans})
             self.transcript.update_turn(event.user, [])
 
     def _refresh_sidebar_if_stale(self) -> None:
@@ -641,3 +677,23 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.transcript.update_turn(turn, calls.get(turn.id, []))
         self._take_back_unsent(self.session.id)
         self.update_status()
+
+    # -- drafts -------------------------------------------------------------------------------
+    @on(Prompt.Edited)
+    def _prompt_edited(self) -> None:
+        self.drafts.typed = self.prompt.text  # what a save on the way out writes, once the prompt is gone
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_SECONDS, self.save_draft)
+
+    def save_draft(self, text: str | None = None) -> None:
+        """Write the open session's draft now: the prompt's text, or `text`."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if text is None:
+            prompts = self.query(Prompt)
+            text = prompts.first().text if prompts else self.drafts.typed
+        if text is not None:
+            self.drafts.save(text)
+

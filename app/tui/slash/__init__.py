@@ -1,7 +1,8 @@
 """The TUI's slash commands: one table maps every command of the registry
 (`chinwag.app.core.commands.COMMANDS`, which also feeds the popup, /help and the palette)
 to its handler, grouped by topic in this package. Unknown commands get a clear message
-with the nearest matches; nothing is ever sent to the agent from here.
+with the nearest matches and stay in the prompt; nothing is sent to the agent unless the user
+presses Enter again on the same text (the chat screen then sends it as a message).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from chinwag.app.tui.slash.info import InfoCommands
 from chinwag.app.tui.slash.sessions import SessionCommands
 from chinwag.app.tui.slash.settings import SettingsCommands
 from chinwag.app.tui.slash.turn import TurnCommands
+from chinwag.widgets.text_safety import one_line
 
 Handler = Callable[..., None]  # (screen, parsed) -> None
 
@@ -61,9 +63,11 @@ class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCo
             return
         if handler is None or parsed.name not in known:
             close = nearest(parsed.name)
-            hint = f" — did you mean {', '.join('/' + n for n in close)}?" if close else " — /help lists them"
-            self.notify(f"unknown command /{parsed.name}{hint}", severity="error", timeout=6)
-            self.prompt.text = text
+            hint = f" — did you mean {', '.join('/' + n for n in close)}?" if close else " (/help lists them)"
+            self.notify(f"unknown command /{one_line(parsed.name, 40)}{hint} · press Enter again to send it "
+                        "as a message", severity="warning", timeout=10)
+            self.prompt.text = text  # kept, so Enter again sends it
+            self._send_as_text = text.strip()
             return
         try:
             handler(self, parsed)

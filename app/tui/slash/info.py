@@ -17,14 +17,34 @@ class InfoCommands:
     """Mixed into ChatScreen."""
 
     # -- information ------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.slash_help(None)
+
     def slash_help(self, parsed) -> None:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold")
-        table.add_column()
-        table.add_column(style="dim")
+        """Every slash command (the registry) and every key in effect (read from the app)."""
+        from rich.console import Group
+
+        from chinwag.app.tui.keys import AREA_TITLES, AREAS, bindings_in_effect, keys_for
+        from chinwag.widgets.key_names import key_label
+
+        rows = bindings_in_effect(self)
+        commands = Table.grid(padding=(0, 2))
+        commands.add_column(style="bold")
+        commands.add_column()
+        commands.add_column(style="dim")
         for command in COMMANDS:
-            table.add_row(Text(command.usage), Text(command.description), Text(command.binding or ""))
-        push_modal(self, InfoScreen("Slash commands", table))
+            keys = ", ".join(key_label(k) for k in keys_for(rows, command.binding))
+            commands.add_row(Text(command.usage), Text(command.description), Text(keys))
+        parts: list = [Text("Slash commands", style="bold"), commands]
+        for area in AREAS:
+            keys_table = Table.grid(padding=(0, 2))
+            keys_table.add_column(style="bold", min_width=14)
+            keys_table.add_column()
+            for row in (r for r in rows if r.area == area):
+                keys_table.add_row(Text(row.labels), Text(row.description or row.action, style="" if
+                                                          row.description else "dim"))
+            parts += [Text(""), Text(f"Keys · {AREA_TITLES[area].lower()}", style="bold"), keys_table]
+        push_modal(self, InfoScreen("Commands and keys", Group(*parts)))
 
     def slash_status(self, parsed) -> None:
         s = self.store.get_session(self.session.id)

@@ -34,7 +34,16 @@ class SessionCommands:
 
     # -- sessions (delegating to the session actions) -------------------------------------------
     def slash_new(self, parsed) -> None:
-        self.action_new_session()
+        """`/new [TITLE]`: a session titled TITLE (a title you set is never replaced by a generated one)."""
+        title = parsed.rest.strip()
+        if not title:
+            self.action_new_session()
+            return
+        session = self._create_session(title)
+        self.refresh_sidebar()
+        self.open_session(session.id)
+        self.prompt.focus_input()
+        self.status.notice = f"new session “{session.title}”"
 
     def slash_sessions(self, parsed) -> None:
         self.action_focus_sidebar()

@@ -26,6 +26,9 @@ class TurnCommands:
             f" · {dropped} queued prompt(s) dropped" if dropped else "")
 
     def slash_detach(self, parsed) -> None:
+        if not self.controller.is_busy(self.session.id):
+            self.status.notice = "nothing is running: there is no turn to detach"
+            return
         self.status.notice = "the turn keeps running in the background"
         self.action_focus_sidebar()
 
