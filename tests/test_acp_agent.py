@@ -396,8 +396,11 @@ def rows(db: Path, session_id: str) -> dict:
     try:
         session = {k: v for k, v in dict(conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
                                          .fetchone()).items() if k not in VOLATILE_SESSION}
-        turns = [{k: v for k, v in dict(r).items() if k not in VOLATILE_TURN}
-                 for r in conn.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,))]
+        every = [dict(r) for r in conn.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY seq", (session_id,))]
+        seq_of = {t["id"]: t["seq"] for t in every}  # the tree's links compared by position, not by id
+        session["head"] = seq_of.get(session.get("head"))
+        turns = [{k: (seq_of.get(v) if k == "parent_id" else v) for k, v in t.items() if k not in VOLATILE_TURN}
+                 for t in every]
         calls = [{k: v for k, v in dict(r).items() if k not in VOLATILE_CALL}
                  for r in conn.execute("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY turn_id, seq",
                                        (session_id,))]

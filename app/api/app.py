@@ -175,7 +175,7 @@ class Api:
         return response
 
     async def create_session(self, request: Request) -> Response:
-        from chinwag.app.agents.settings import new_session_choice
+        from chinwag.app.agents.settings import new_session_choice  # lazy: agent settings on the first new session
 
         body = await body_of(request, models.CreateSession)
         workspace = body.workspace or self.config.defaults.get("workspace") or os.getcwd()
@@ -233,8 +233,8 @@ class Api:
         return answer(models.Cancelled, cancelled=turn.id)
 
     async def compact(self, request: Request) -> Response:
-        from chinwag.app.agents import agent_for_session
-        from chinwag.app.core.compaction import compact as run_compaction
+        from chinwag.app.agents import agent_for_session  # lazy: with compaction, on first use
+        from chinwag.app.core.compaction import compact as run_compaction  # lazy: compaction loads on first use
 
         session = await self.db(self.store.get_session, request.path_params["id"])
         body = await body_of(request, models.Compact)
@@ -313,7 +313,7 @@ ROUTES = [
 @functools.cache
 def document() -> dict:
     """The OpenAPI document of ROUTES, generated once per process."""
-    from chinwag.app import version
+    from chinwag.app import version  # lazy: only the version route
 
     return openapi_document(ROUTES, version())
 

@@ -40,7 +40,7 @@ def guarded(run: Callable[[], int | None]) -> int:
     """Run a command's handler: Chinwag's folders tightened first; a user-facing failure
     becomes one line on stderr (never a traceback), Ctrl+C exits 130, a closed pipe 0."""
     try:
-        from chinwag.app.config import paths
+        from chinwag.app.config import paths  # lazy: `chinwag --version`/`--help` load neither config nor storage
 
         paths.tighten_home(lambda line: print(line, file=sys.stderr))
         return int(run() or ExitCode.OK)
@@ -58,11 +58,11 @@ def guarded(run: Callable[[], int | None]) -> int:
 
 
 def _user_message(exc: Exception) -> str | None:
-    from chinwag.app.agents.base import AgentError
-    from chinwag.app.cli.common import CliError
-    from chinwag.app.config.loader import ConfigError
-    from chinwag.app.errors import first_line
-    from chinwag.storage.errors import StorageError
+    from chinwag.app.agents.base import AgentError  # lazy: only when a command fails
+    from chinwag.app.cli.common import CliError  # lazy: only when a command fails
+    from chinwag.app.config.loader import ConfigError  # lazy: only when a command fails
+    from chinwag.app.errors import first_line  # lazy: only when a command fails
+    from chinwag.storage.errors import StorageError  # lazy: only when a command fails
 
     if isinstance(exc, (CliError, StorageError, ConfigError, AgentError)):
         return first_line(exc)

@@ -41,7 +41,7 @@ def out(text: str = "") -> None:
 
 
 def open_store(*, recover: bool = True):
-    from chinwag.storage import Store
+    from chinwag.storage import Store  # lazy: commands that need no database load none
 
     return Store(db_path(), recover=recover)
 
@@ -76,7 +76,7 @@ def print_json(data) -> None:
             return asdict(value)
         raise TypeError(type(value).__name__)
 
-    from chinwag.storage import safe_json
+    from chinwag.storage import safe_json  # lazy: only --json output
 
     sys.stdout.write(safe_json.dumps(data, default=default) + "\n")
 
@@ -85,7 +85,7 @@ def fit(text: str, cells: int) -> str:
     """Text made terminal-safe and exactly `cells` columns wide, measured as the terminal
     draws it (CJK and emoji take two columns, combining marks none): padded, or cut with
     an ellipsis. Every column of a table goes through here, so wide titles stay aligned."""
-    from rich.cells import cell_len, set_cell_size  # Rich's width tables, as the TUI measures
+    from rich.cells import cell_len, set_cell_size  # lazy: Rich's width tables, only tables need them
 
     text = terminal_safe(text)
     if cell_len(text) <= cells:
@@ -94,7 +94,7 @@ def fit(text: str, cells: int) -> str:
 
 
 def short_age(stamp: str, now) -> str:
-    from chinwag.storage.clock import parse_ts
+    from chinwag.storage.clock import parse_ts  # lazy: only listings print ages
 
     seconds = max(0, int((now - parse_ts(stamp)).total_seconds()))
     for size, unit in ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "m")):

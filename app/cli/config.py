@@ -34,7 +34,7 @@ def config() -> None:
 @click.option("--workspace", metavar="DIR", help="the values a new session in DIR gets (default: here)")
 def cmd_show(*, as_json: bool, session_id: str | None, workspace: str | None) -> int:
     """effective values and where they come from"""
-    from chinwag.app.agents.settings import (  # here: `config path` stays light
+    from chinwag.app.agents.settings import (  # lazy: `config path` stays light
         Setting,
         effective,
         section_settings,

@@ -25,10 +25,10 @@ def run_tui(*, session_id: str | None = None, continue_: bool = False, new: bool
 
 def load_tui_app():
     """The TUI's App class, imported with garbage collection held until its first paint."""
-    from chinwag.app.tui import gc_policy
+    from chinwag.app.tui import gc_policy  # lazy: only `chinwag` (the TUI) pays for Textual
 
     gc_policy.hold()
-    from chinwag.app.tui.app import ChinwagApp
+    from chinwag.app.tui.app import ChinwagApp  # lazy: only `chinwag` (the TUI) pays for Textual
 
     return ChinwagApp
 
@@ -38,7 +38,7 @@ def launch_tui(db_path, *, session_id: str | None = None, continue_: bool = Fals
     if (not sys.stdin.isatty() or not sys.stdout.isatty()) and not in_browser:
         if not os.environ.get("CHINWAG_FORCE_TUI"):
             raise common.CliError("the TUI needs a terminal; use `chinwag session ...` for scripts")
-    from chinwag.storage import Store
+    from chinwag.storage import Store  # lazy: commands that need no database load none
 
     # Open (and classify) the database before Textual takes the screen, so a refusal is one line.
     store = Store(db_path)

@@ -30,9 +30,9 @@ def serve(*, host: str | None, port: int, show_token: bool, api_only: bool) -> i
         print(f"warning: serving on {host}: anyone who can reach it and has the token can read and send "
               "in every session", file=sys.stderr)
     # uvicorn (and the limits built on it) load only when serving, not for --show-token
-    import uvicorn
+    import uvicorn  # lazy: only `chinwag serve` loads the server
 
-    from chinwag.app.api.limits import server_options
+    from chinwag.app.api.limits import server_options  # lazy: only `chinwag serve` loads the API
 
     # a refused database stops here, in one line, before the token is shown
     app = create_server_app(common.db_path(), token, host=host, port=port, ui=not api_only)

@@ -164,7 +164,7 @@ def cmd_rewind(store: Store, *, session_id: str, turn: str | None, files: bool, 
     prompt branches there; nothing is deleted) and its text is printed, to edit and send
     again; --files restores the workspace as it was before it ran. --undo takes the last
     rewind back."""
-    from chinwag.app.core import rewind as rewinding  # here: only `rewind` pays for it
+    from chinwag.app.core import rewind as rewinding  # lazy: only `rewind` pays for it
 
     found = store.get_session(session_id)
     if undo:

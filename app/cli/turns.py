@@ -51,14 +51,14 @@ def run_reply(store: Store, session: Session, reply: Turn, *, no_stream: bool, d
 
 
 async def _stream_reply(store: Store, reply: Turn, stream: bool) -> Turn:
-    from chinwag.app.core.events import (  # here: turns only
+    from chinwag.app.core.events import (  # lazy: turns only
         CheckpointTaken,
         CompactionFinished,
         LiveTurnEvent,
         RunnerEvent,
         ToolChanged,
     )
-    from chinwag.app.core.runner import Runner  # here: only turns pay for the runner
+    from chinwag.app.core.runner import Runner  # lazy: only turns pay for the runner
 
     printed = 0
     tty = sys.stderr.isatty()

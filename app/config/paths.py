@@ -19,7 +19,7 @@ def data_dir() -> Path:
     explicit = home()
     if explicit is not None:
         return explicit
-    import platformdirs
+    import platformdirs  # lazy: only without CHINWAG_HOME
 
     return Path(platformdirs.user_data_dir("chinwag", appauthor=False))
 
@@ -28,7 +28,7 @@ def config_dir() -> Path:
     explicit = home()
     if explicit is not None:
         return explicit
-    import platformdirs
+    import platformdirs  # lazy: only without CHINWAG_HOME
 
     return Path(platformdirs.user_config_dir("chinwag", appauthor=False))
 
@@ -54,7 +54,7 @@ def log_path() -> Path:
 
 def private_log_file() -> Path:
     """The log file, created 0600 in a 0700 directory before any logger opens it."""
-    from chinwag.storage import files
+    from chinwag.storage import files  # lazy: `chinwag config path` loads no storage
 
     path = log_path()
     files.ensure_private_dir(path.parent)
@@ -66,9 +66,9 @@ def log_handler(max_bytes: int = 1_000_000, backups: int = 3):
     """A rotating handler on the log file whose every file, the one reopened after a
     rollover included, is 0600 (the stock handler reopens with plain `open`: the umask
     decides, so 0644)."""
-    from logging.handlers import RotatingFileHandler
+    from logging.handlers import RotatingFileHandler  # lazy: only the TUI and the server log to a file
 
-    from chinwag.storage import files
+    from chinwag.storage import files  # lazy: `chinwag config path` loads no storage
 
     class PrivateRotatingFileHandler(RotatingFileHandler):
         def _open(self):
@@ -79,7 +79,7 @@ def log_handler(max_bytes: int = 1_000_000, backups: int = 3):
 
 def ensure_private_dir(path: Path) -> Path:
     """Create a directory (and parents) readable only by the user."""
-    from chinwag.storage import files
+    from chinwag.storage import files  # lazy: `chinwag config path` loads no storage
 
     return files.ensure_private_dir(path)
 
@@ -93,7 +93,7 @@ def tighten_home(warn) -> None:
     """Take group and other access off Chinwag's own folders (CHINWAG_HOME, or the platform
     data and config dirs) if they have it, telling the user in one line through `warn`.
     A CHINWAG_HOME that is the user's home directory itself is left alone."""
-    from chinwag.storage import files
+    from chinwag.storage import files  # lazy: `chinwag config path` loads no storage
 
     folders = {data_dir(), config_dir()}
     for folder in sorted(folders):

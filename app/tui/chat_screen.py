@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import time
 
 from textual import on, work
@@ -20,6 +21,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
+from chinwag.app.agents import list_agents
+from chinwag.app.agents.discovery import discover_default
+from chinwag.app.agents.settings import new_session_choice, new_session_kind
 from chinwag.app.config.loader import Config
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.core.events import (
@@ -37,7 +41,7 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
-from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
+from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
@@ -48,6 +52,7 @@ from chinwag.storage.models import Session, storable
 from chinwag.widgets.notice_line import NoticeLine
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.session_header import SessionHeader
+from chinwag.widgets.session_list import SIDEBAR_BINDINGS
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import one_line, plain
@@ -241,8 +246,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self._hint_if_offline(session)
 
     def _hint_if_offline(self, session: Session) -> None:
-        from chinwag.app.agents.discovery import discover_default
-
         cfg = self._config
         if session.agent == "echo" and not cfg.agents and "agent" not in cfg.defaults \
                 and discover_default(probe=False).agent == "echo":
@@ -252,9 +255,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def _create_session(self, title: str | None = None) -> Session:
         """A session to type into: this workspace's unused draft if there is one, else a new
         draft (listed once it has a turn), so launches and Ctrl+N do not pile up empty rows."""
-        import os
 
-        from chinwag.app.agents.settings import new_session_choice, new_session_kind
 
         cfg = self._config or Config()
         workspace = cfg.defaults.get("workspace") or os.getcwd()
@@ -264,8 +265,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         )
 
     def _agent_choices(self) -> list[tuple[str, str, str]]:
-        from chinwag.app.agents import list_agents
-
         return [(i.name, f"{i.kind} {i.model}".strip(), i.name) for i in list_agents(self._config) if i.available]
 
     # -- opening a session ------------------------------------------------------------------
@@ -443,7 +442,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     def sidebar_key(self, binding_id: str) -> str:
         """How the key of a sidebar binding reads right now ([keys] rebinds included)."""
-        from chinwag.widgets.session_list import SIDEBAR_BINDINGS
 
         keys = (self._config.keys if self._config else {}).get(binding_id)
         key = (keys or next(b.key for b in SIDEBAR_BINDINGS if b.id == binding_id)).split(",")[0].strip()
@@ -593,8 +591,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.transcript.update_turn(working, [])
 
     def _compaction_finished(self, event: CompactionFinished) -> None:
-        from chinwag.app.tui.controller import WORKING_ID
-
         manual = self._compactions.pop(event.session_id, None) is not None  # /compact, not automatic
         if event.compacted:
             self.open_session(event.session_id)  # the summary block, the compacted turns dimmed

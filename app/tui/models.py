@@ -6,6 +6,8 @@ Mixed into `ChatScreen`; it never renders anything itself, it sets widget attrib
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import work
 
 from chinwag.app.agents import agent_for_session, profile_for
@@ -52,8 +54,6 @@ class ModelsMixin:
 
     @work(thread=True, group="models", exclusive=True)
     def _fetch_models(self, session, announce: bool) -> None:
-        import asyncio
-
         try:
             agent = agent_for_session(session, self._config)
             models = asyncio.run(asyncio.wait_for(agent.list_models(), timeout=10))

@@ -9,14 +9,13 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from chinwag.app.core.commands import COMMANDS
+from chinwag.app.tui.keys import bindings_in_effect, keys_for
+from chinwag.widgets.key_names import key_label
 
 
 class ChinwagCommands(Provider):
     def _entries(self):
         """(label, command, help): the help ends with the command's key, as bound now."""
-        from chinwag.app.tui.keys import bindings_in_effect, keys_for
-        from chinwag.widgets.key_names import key_label
-
         rows = bindings_in_effect(self.app.chat)
         for command in COMMANDS:
             keys = keys_for(rows, command.binding)

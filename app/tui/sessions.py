@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.errors import first_line
 from chinwag.app.tui.guard import guarded, push_modal
 from chinwag.storage import AmbiguousId, NotFound
@@ -209,8 +210,6 @@ class SessionActionsMixin:
             self._finish_quit()
 
     def _finish_quit(self, message: str | None = None) -> None:
-        from chinwag.app.agents.acp import pool as acp_pool
-
         self.quitting = True  # nothing starts from here on: no queued prompt, no database poll
         if acp_pool.live_sessions():  # shut coding agents down cleanly first
             async def close_then_quit() -> None:

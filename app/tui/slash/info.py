@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from chinwag.app.core.commands import COMMANDS
 from chinwag.app.errors import first_line
 from chinwag.app.tui.guard import push_modal
+from chinwag.app.tui.keys import AREA_TITLES, AREAS, bindings_in_effect, keys_for
 from chinwag.storage import tokens
 from chinwag.widgets.info_screen import InfoScreen
+from chinwag.widgets.key_names import key_label
 from chinwag.widgets.text_safety import one_line, plain, safe_text
 
 
@@ -22,10 +25,6 @@ class InfoCommands:
 
     def slash_help(self, parsed) -> None:
         """Every slash command (the registry) and every key in effect (read from the app)."""
-        from rich.console import Group
-
-        from chinwag.app.tui.keys import AREA_TITLES, AREAS, bindings_in_effect, keys_for
-        from chinwag.widgets.key_names import key_label
 
         rows = bindings_in_effect(self)
         commands = Table.grid(padding=(0, 2))
@@ -89,7 +88,7 @@ class InfoCommands:
         push_modal(self, InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
 
     def slash_transcript(self, parsed) -> None:
-        from rich.markdown import Markdown
+        from rich.markdown import Markdown  # lazy: markdown-it (~30 ms) loads after the first paint
 
         document = safe_text(self.store.export_markdown(self.session.id))
         push_modal(self, InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))

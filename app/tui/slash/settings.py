@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from rich.table import Table
+
+from chinwag.app.agents import list_agents
+from chinwag.app.agents.settings import SESSION_KEYS, effective, new_session_choice, parse_override, session_key
+from chinwag.app.config.schema import MODES, parse_mode
+from chinwag.app.tui.guard import push_modal
+from chinwag.widgets.info_screen import InfoScreen
+from chinwag.widgets.text_safety import plain
+
 
 class SettingsCommands:
     """Mixed into ChatScreen."""
 
     # -- session settings ---------------------------------------------------------------------
     def slash_agent(self, parsed) -> None:
-        from chinwag.app.agents.settings import new_session_choice
-
         name = parsed.rest.strip()
         if not name:
             self._show_agents()
@@ -23,12 +30,7 @@ class SettingsCommands:
 
     def _show_agents(self) -> None:
         """/agent alone: every agent, the current one marked."""
-        from rich.table import Table
 
-        from chinwag.app.agents import list_agents
-        from chinwag.app.tui.guard import push_modal
-        from chinwag.widgets.info_screen import InfoScreen
-        from chinwag.widgets.text_safety import plain
 
         current = self.session.agent
         table = Table(box=None, padding=(0, 1), header_style="bold")
@@ -44,7 +46,6 @@ class SettingsCommands:
     def slash_set(self, parsed) -> None:
         """`/set` lists the values, `/set KEY` shows one and where it comes from, `/set KEY
         VALUE` overrides it for this session, `/set KEY --reset` (or `default`) drops that."""
-        from chinwag.app.agents.settings import SESSION_KEYS, effective, parse_override, session_key
 
         key, _, raw = parsed.rest.strip().partition(" ")
         raw = raw.strip()
@@ -82,8 +83,6 @@ class SettingsCommands:
         self.status.notice = f'theme set to {name}; to keep it, put [ui] theme = "{name}" in config.toml'
 
     def slash_mode(self, parsed) -> None:
-        from chinwag.app.config.schema import MODES, parse_mode
-
         if not parsed.rest.strip():
             self.status.notice = f"mode: {self.session.mode} (choices: {', '.join(MODES)}; /mode NAME sets it)"
             return

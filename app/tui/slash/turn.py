@@ -37,7 +37,7 @@ class TurnCommands:
 
     # -- compaction and context ---------------------------------------------------------------
     def slash_compact(self, parsed) -> None:
-        from chinwag.app.core.compaction import DEFAULT_WINDOW
+        from chinwag.app.core.compaction import DEFAULT_WINDOW  # lazy: compaction loads on first use
 
         window = parsed.options.get("window", DEFAULT_WINDOW)
         try:
@@ -51,8 +51,8 @@ class TurnCommands:
     @work(group="compact", exclusive=False)
     async def _compact(self, session_id: str, window: int, instructions: str) -> None:
         """Runs as a worker (Esc cancels it); the screen shows its progress from the events."""
-        from chinwag.app.agents import agent_for_session
-        from chinwag.app.core.compaction import compact
+        from chinwag.app.agents import agent_for_session  # lazy: with compaction, on first use
+        from chinwag.app.core.compaction import compact  # lazy: compaction loads on first use
 
         try:
             session = self.store.get_session(session_id)
