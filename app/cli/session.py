@@ -21,6 +21,7 @@ from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
+from chinwag.app.core import pricing
 from chinwag.app.config.schema import KINDS, MODES, Mode
 from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Turn
@@ -214,15 +215,18 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None,
     sessions = store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit)
     active = store.get_active_session_id()
     usage = store.token_usage([s.id for s in sessions])
+    costs = pricing.session_costs(store, [s.id for s in sessions], _pricing_config())
     if as_json:
         common.print_json([{**asdict(s), "active": s.id == active, "tokens_estimated": usage[s.id] == tokens.ESTIMATED,
-                            "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
+                            "tokens_unreported": usage[s.id] == tokens.UNREPORTED, "cost": costs[s.id].as_json()}
+                           for s in sessions])
         return ExitCode.OK
     if not sessions:
         common.out("no sessions" + (" (try --all)" if scope == "active" else ""))
         return ExitCode.OK
     now = store.clock.now()
-    common.out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  ACTIVITY")
+    common.out(f"  {'ID':<26}  {'TITLE':<32}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  "
+               f"{'COST':>9}  ACTIVITY")
     for s in sessions:
         title = s.title if len(s.title) <= 32 else s.title[:31] + "…"
         mark = "*" if s.id == active else " "
@@ -230,7 +234,7 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None,
         common.out(
             f"{mark} {s.id:<26}  {title:<32}  {s.kind:<8}  {state:<5}  {s.turn_count:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
-            f"{common.short_age(s.last_activity_at, now)}"
+            f"{costs[s.id].text():>9}  {common.short_age(s.last_activity_at, now)}"
         )
     return ExitCode.OK
 
@@ -246,6 +250,7 @@ def cmd_show(store: Store, *, session_id: str, as_json: bool) -> int:
     if as_json:
         document = store.export_session(found.id)
         document.pop("events", None)
+        document["cost"] = pricing.session_cost(store, found.id, _pricing_config()).as_json()
         common.print_json(document)
         return ExitCode.OK
     sys.stdout.write(common.terminal_safe(store.export_markdown(found.id)))
@@ -409,6 +414,17 @@ def cmd_export(store: Store, *, session_id: str, format_: str, output: str | Non
     target = files.safe_write(Path(output), text, force=force)
     print(f"wrote {target}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _pricing_config():
+    """The config the prices of turns settled without a record come from; a config.toml that
+    does not load costs them their prices, not the command."""
+    from chinwag.app.config.loader import Config, ConfigError
+
+    try:
+        return common.config()
+    except ConfigError:
+        return Config()
 
 
 @session.command("import")
