@@ -23,6 +23,7 @@ COMMANDS = {
     "config": "show configuration",
     "serve": "the app in a browser and a JSON API under /api",
     "doctor": "check the database, schema and agents",
+    "stats": "turns, tokens and cost per day, model or agent",
 }
 
 

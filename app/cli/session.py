@@ -21,8 +21,8 @@ from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
-from chinwag.app.core import pricing
 from chinwag.app.config.schema import KINDS, MODES, Mode
+from chinwag.app.core import pricing
 from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Turn
 
@@ -215,7 +215,7 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, workspace: str | None,
     sessions = store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit)
     active = store.get_active_session_id()
     usage = store.token_usage([s.id for s in sessions])
-    costs = pricing.session_costs(store, [s.id for s in sessions], _pricing_config())
+    costs = pricing.session_costs(store, [s.id for s in sessions], common.prices_config())
     if as_json:
         common.print_json([{**asdict(s), "active": s.id == active, "tokens_estimated": usage[s.id] == tokens.ESTIMATED,
                             "tokens_unreported": usage[s.id] == tokens.UNREPORTED, "cost": costs[s.id].as_json()}
@@ -250,7 +250,7 @@ def cmd_show(store: Store, *, session_id: str, as_json: bool) -> int:
     if as_json:
         document = store.export_session(found.id)
         document.pop("events", None)
-        document["cost"] = pricing.session_cost(store, found.id, _pricing_config()).as_json()
+        document["cost"] = pricing.session_cost(store, found.id, common.prices_config()).as_json()
         common.print_json(document)
         return ExitCode.OK
     sys.stdout.write(common.terminal_safe(store.export_markdown(found.id)))
@@ -414,17 +414,6 @@ def cmd_export(store: Store, *, session_id: str, format_: str, output: str | Non
     target = files.safe_write(Path(output), text, force=force)
     print(f"wrote {target}", file=sys.stderr)
     return ExitCode.OK
-
-
-def _pricing_config():
-    """The config the prices of turns settled without a record come from; a config.toml that
-    does not load costs them their prices, not the command."""
-    from chinwag.app.config.loader import Config, ConfigError
-
-    try:
-        return common.config()
-    except ConfigError:
-        return Config()
 
 
 @session.command("import")
