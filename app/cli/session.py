@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from chinwag.app.cli import common
+from chinwag.app.cli import common, exit_codes
 from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
@@ -178,6 +178,63 @@ def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
     while turn.status == "streaming" and time.monotonic() < deadline:
         time.sleep(0.05)
         turn = store.get_turn(turn_id)
+    return turn
+
+
+@session.command("wait")
+@db_option
+@session_id_argument
+@json_option
+@with_store
+def cmd_wait(store: Store, *, session_id: str, as_json: bool) -> int:
+    """wait until the session's running turn settles; exit with its status
+
+    0 complete, 4 error, 5 interrupted, 130 stopped; 3: no such session. With nothing
+    running it returns at once, with the status of the last reply."""
+    from chinwag.storage.errors import NotFound
+
+    try:
+        found = store.get_session(session_id)
+    except NotFound as exc:
+        print(f"chinwag: {exc}", file=sys.stderr)
+        return ExitCode.NOT_FOUND
+    turn = _wait_for_reply(store, found.id)
+    if turn is None:
+        if as_json:
+            common.print_json({"session_id": found.id, "turn_id": None, "status": None, "error": None})
+        else:
+            common.out(f"session {found.id} has no replies yet")
+        return ExitCode.OK
+    if as_json:
+        common.print_json({"session_id": found.id, "turn_id": turn.id, "status": turn.status, "error": turn.error})
+    else:
+        common.out(f"turn {turn.id} {turn.status}" + (f": {turn.error}" if turn.error else ""))
+    return exit_codes.for_turn(turn.status)
+
+
+WAIT_POLL = 0.1  # seconds between looks at the database (`PRAGMA data_version`: cheap)
+LIVENESS = 1.0  # seconds between checks that the turn's process still runs
+
+
+def _wait_for_reply(store: Store, session_id: str) -> Turn | None:
+    """The session's running turn once it settled, else its last reply (None: it has none)."""
+    turn = store.running_turn(session_id)
+    if turn is None:
+        replies = [t for t in store.list_turns(session_id, limit=20) if t.role == "agent"]
+        return replies[-1] if replies else None
+    version = store.data_version()
+    next_liveness = time.monotonic() + LIVENESS
+    while turn.status == "streaming":
+        time.sleep(WAIT_POLL)
+        if time.monotonic() > next_liveness:  # a process that died never settles its turn
+            next_liveness = time.monotonic() + LIVENESS
+            if not store.readonly:
+                store.recover_interrupted()
+                version = None  # this connection's own write does not move data_version
+        current = store.data_version()
+        if current != version:
+            version = current
+            turn = store.get_turn(turn.id)
     return turn
 
 
