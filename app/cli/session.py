@@ -458,19 +458,41 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
 @session.command("export")
 @db_option
 @session_id_argument
-@click.option("--format", "format_", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--format", "format_", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 @click.option("--force", is_flag=True, help="replace an existing FILE")
 @with_store
 def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool) -> int:
-    """export a session as Markdown or JSON"""
-    text = store.export_json(session_id) if format_ == "json" else store.export_markdown(session_id)
+    """export a session as Markdown, JSON or one self-contained HTML page"""
+    if format_ == "html":
+        text = _export_html(store, session_id)
+    else:
+        text = store.export_json(session_id) if format_ == "json" else store.export_markdown(session_id)
     if not output or output == "-":
-        sys.stdout.write(text if format_ == "json" else common.terminal_safe(text))
+        sys.stdout.write(text if format_ != "md" else common.terminal_safe(text))
         return ExitCode.OK
     target = files.safe_write(Path(output), text, force=force)
     print(f"wrote {target}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _export_html(store: Store, session_id: str) -> str:
+    """The HTML page of a session, in the theme's colours and the widgets' glyphs, with costs."""
+    # here: only an HTML export pays for the theme (Textual's colours) and the renderer
+    from chinwag.app.core.export_html import Look, render
+    from chinwag.widgets import glyphs, theme
+
+    document = store.export_session(session_id)
+    themes = {t.name: t.to_color_system().generate() for t in theme.chinwag_themes()}
+    dark, light = themes[theme.DARK_NAME], themes[theme.LIGHT_NAME]
+    look = Look(dark={**asdict(theme.DARK), "background": dark["background"], "foreground": dark["foreground"]},
+                light={**asdict(theme.LIGHT), "background": light["background"], "foreground": light["foreground"]},
+                turn_status=glyphs.TURN_STATUS, tool_status=glyphs.TOOL_STATUS)
+    pricer = pricing.Pricer(common.prices_config())
+    turns = [Turn.from_row(t) for t in document["turns"] if t["role"] == "agent"]
+    costs = {t.id: pricer.turn_cost(t).text() for t in turns}
+    session_cost = pricing.session_cost(store, document["session"]["id"], common.prices_config())
+    return render(document, look, costs=costs, session_cost=f"cost {session_cost.text()}")
 
 
 @session.command("import")
