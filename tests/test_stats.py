@@ -5,6 +5,7 @@ the number of turns); plain text within 80 columns, `--json`, and one line for a
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from chinwag.app.core import stats as core_stats
 from chinwag.app.core.stats import usage_stats
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
+from chinwag.storage.stats import INDEXED_EXPRESSIONS, SESSIONS_INDEX_NAME, TIME_INDEX_NAME, USAGE_INDEX_NAME
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CONFIG = Config(agents={**CLAUDE.agents, "gpt": {"kind": "openai", "model": "gpt-4o"}})
@@ -88,16 +90,24 @@ def test_rows_by_model_and_by_agent(history):
 
 
 def test_stats_are_a_few_statements_whatever_the_turns(history):
-    store, _, _ = history
-    statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
-    try:
-        usage_stats(store, CONFIG)
-    finally:
-        store.db.conn.set_trace_callback(None)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    # one aggregate, one re-split of the model whose 300k-token turns pass a price tier, the titles
-    assert len(selects) == 3, selects
+    store, _, sessions = history
+
+    def selects() -> list[str]:
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            usage_stats(store, CONFIG)
+        finally:
+            store.db.conn.set_trace_callback(None)
+        return [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+    before = selects()
+    # groups by day (and a re-split of the model whose 250k-token turn passes Sonnet's tier), the
+    # totals per session, the top sessions' groups (and their re-split), their titles
+    assert len(before) == 6, before
+    for _ in range(200):
+        settle(store, sessions["chat"], 1000, 100, config=CONFIG)
+    assert len(selects()) == len(before)
 
 
 def test_the_command_prints_80_columns_with_bars(cli, chinwag_home):
@@ -138,3 +148,18 @@ def test_text_helpers_fit_wide_characters_and_draw_eighths():
     assert cells(fit("漢字漢字漢字", 8)) == 8 and fit("漢字漢字漢字", 8).endswith("… ")
     assert fit("short", 8) == "short   "
     assert bar(1, 1, 4) == "████" and bar(0.5, 1, 4) == "██" and bar(1, 8 * 4, 4) == "▏" and bar(0, 1, 4) == ""
+
+
+def test_the_first_stats_build_their_indexes_once(cli, chinwag_home):
+    ok(cli("session", "start", "--agent", "echo", "hi"))
+    first, second = ok(cli("stats")), ok(cli("stats"))
+    assert "built the indexes" in first.stderr and "index" not in second.stderr
+    with Store(chinwag_home / "chinwag.db") as store:
+        names = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        plan = store.db.query("EXPLAIN QUERY PLAN SELECT session_id, COUNT(*), SUM(input_tokens) FROM turns "
+                              "WHERE role = 'agent' AND status != 'streaming' AND created_at >= '' GROUP BY session_id")
+    assert SESSIONS_INDEX_NAME in names
+    modern = sqlite3.sqlite_version_info >= INDEXED_EXPRESSIONS
+    assert (USAGE_INDEX_NAME in names) == modern and (TIME_INDEX_NAME in names) == (not modern)
+    details = " ".join(row["detail"] for row in plan)
+    assert f"COVERING INDEX {SESSIONS_INDEX_NAME}" in details and "TEMP B-TREE" not in details  # summed as read

@@ -4,6 +4,7 @@ from SQL aggregates). Text fits 80 columns, with a bar per row; `--json` is for 
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 from datetime import timedelta
 
@@ -43,9 +44,12 @@ class Age(click.ParamType):
 def stats(*, since: timedelta | None, by: str, as_json: bool) -> int:
     """turns, tokens and cost per day, model or agent"""
     from chinwag.app.core.stats import usage_stats  # lazy: `chinwag --help` loads no storage
+    from chinwag.storage.stats import ensure_stats_indexes  # lazy: as above
 
     store = common.open_store()
     try:
+        if ensure_stats_indexes(store):  # once per database, until a migration adds them
+            print("chinwag: built the indexes statistics read (once)", file=sys.stderr)
         result = usage_stats(store, common.prices_config(), since=since, by=by)
     finally:
         store.close()

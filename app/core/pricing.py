@@ -16,19 +16,22 @@ settled without a record (before there were prices) is priced by its agent's pro
 configured now. A model the table does not know, or a turn without prices, costs None (shown
 `–`), never a guess; estimated token counts give an estimated cost (shown `~`).
 
-Sessions and stats price SQL aggregates (`storage/stats.py`), each group once, at the mean
-turn of the group times its turns: exact, because a group only holds turns the table prices
-alike. Groups the table prices differently inside (input tiers, prices from a date or at some
-hours) are first split in SQL by those tiers and periods.
+Sessions and stats price SQL aggregates (`storage/stats.py`), never turn by turn: a group
+only holds turns the table prices alike, where its price is linear in the token counts, so
+the table's rates there are read once (`Prices.rates`) and each group costs a few
+multiplications. Groups the table prices differently inside (input tiers, prices from a date
+or at some hours) are first split in SQL by those tiers and periods. A front end keeps one
+`Pricer` for its lookups and rates; `turn_cost` and `session_costs` are the one-off calls.
 
-genai-prices loads on the first price looked up (about 0.7 s), never at start-up.
+genai-prices loads on the first price looked up (about 0.7 s), never at start-up: a front end
+can `warm()` it in a worker thread.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -176,30 +179,66 @@ class Split:
     input_edges: tuple[int, ...]
 
 
+Rates = tuple[Decimal, Decimal, Decimal, Decimal]  # per turn, per uncached input, cached input, output token
+
+
 class Prices:
-    """The prices of one identity and model: linear own prices, or the table's entry."""
+    """The prices of one identity and model: own prices, or the table's entry for the model.
+
+    Inside one price period and input tier the table's price is linear in the token counts
+    (plus any price per request), so its rates there are read off the table once (four
+    prices of probe turns) and every group of that period and tier is priced with them."""
 
     def __init__(self, own: dict | None = None, provider=None, model=None):
         self.own, self.provider, self.model = own, provider, model
         self._split: Split | None = None
+        self._rates: dict[tuple[int, int], Rates] = {}
 
-    def cost(self, turns: int, input_tokens: int, cached: int, output: int, at: str) -> Decimal:
-        """What `turns` turns with these token sums cost, all of them priced alike (one group)."""
-        cached = min(cached, input_tokens)
+    def _price(self, at, input_tokens: int, cached: int = 0, output: int = 0) -> Decimal:
+        from genai_prices.types import Usage  # lazy: the price table
+
+        usage = Usage(input_tokens=input_tokens, cache_read_tokens=cached, output_tokens=output)
+        return self.model.calc_price(usage, self.provider, genai_request_timestamp=at).total_price
+
+    def period(self, at: str) -> int:
+        """Which of the table's conditional prices holds at `at` (0 for a model with one)."""
+        listed = self.model.prices
+        if not isinstance(listed, list):
+            return 0
+        chosen = self.model.get_prices(parse_ts(at))
+        return next((n for n, conditional in enumerate(listed) if conditional.prices is chosen), 0)
+
+    def tier(self, input_tokens: int) -> int:
+        return sum(input_tokens > edge for edge in self.split().input_edges)
+
+    def rates(self, period: int, tier: int, at: str) -> Rates:
+        """The rates of one period and tier (`at`: a time in that period)."""
         if self.own is not None:
             price_in = Decimal(str(self.own.get("input", 0)))
             price_cached = Decimal(str(self.own.get("cached", self.own.get("input", 0))))
-            price_out = Decimal(str(self.own.get("output", 0)))
-            return ((input_tokens - cached) * price_in + cached * price_cached + output * price_out) / MILLION
-        from genai_prices.types import Usage  # lazy: the price table
+            return Decimal(0), price_in / MILLION, price_cached / MILLION, Decimal(str(self.own.get("output", 0))) / MILLION
+        if (period, tier) not in self._rates:
+            edges = self.split().input_edges
+            low = edges[tier - 1] if tier else 0
+            m, moment = low + 1, parse_ts(at)  # probe turns just above the tier's lower edge: inside it
+            one = self._price(moment, m)
+            per_input = self._price(moment, m + 1) - one
+            per_turn = one - per_input * m
+            per_cached = (self._price(moment, m, cached=m) - per_turn) / m
+            per_output = (self._price(moment, m, output=1_000_000) - one) / MILLION
+            self._rates[(period, tier)] = (per_turn, per_input, per_cached, per_output)
+        return self._rates[(period, tier)]
 
-        # the mean turn, priced once, times the turns: the table's price per turn (its tiers
-        # look at one request's input) with the group's totals; linear inside one group
-        n = Decimal(turns)
-        usage = Usage(input_tokens=Decimal(input_tokens) / n, cache_read_tokens=Decimal(cached) / n,
-                      output_tokens=Decimal(output) / n)
-        price = self.model.calc_price(usage, self.provider, genai_request_timestamp=parse_ts(at))
-        return price.total_price * n
+    def cost(self, turns: int, input_tokens: int, cached: int, output: int, at: str, *,
+             period: int | None = None, tier: int | None = None) -> Decimal:
+        """What `turns` turns of one period and tier with these token sums cost (`period` and
+        `tier` default to those of `at` and of `input_tokens`: right for a single turn)."""
+        cached = min(cached, input_tokens)
+        if self.own is None:
+            period = self.period(at) if period is None else period
+            tier = self.tier(input_tokens) if tier is None else tier
+        per_turn, per_input, per_cached, per_output = self.rates(period or 0, tier or 0, at)
+        return turns * per_turn + (input_tokens - cached) * per_input + cached * per_cached + output * per_output
 
     def split(self) -> Split:
         """The periods (conditional prices, in the table's order) and the input edges (tier
@@ -224,10 +263,9 @@ class Prices:
         if len(split.periods) > 1:
             if any(period[0] == "hours" for period in split.periods):
                 return False
-            if self.model.get_prices(parse_ts(first_at)) is not self.model.get_prices(parse_ts(last_at)):
+            if self.period(first_at) != self.period(last_at):
                 return False
-        return sum(min_input > edge for edge in split.input_edges) == sum(max_input > edge
-                                                                          for edge in split.input_edges)
+        return self.tier(min_input) == self.tier(max_input)
 
 
 def _lookup(ident: dict, model: str) -> Prices | None:
@@ -259,6 +297,7 @@ class Pricer:
         self.config, self.environ = config, environ
         self._agents: dict[str, dict | None] = {}
         self._prices: dict[PriceKey, Prices | None] = {}
+        self._records: dict[str, Any] = {}
 
     def key(self, agent: str, model: str, price: Any) -> PriceKey | None:
         """Which prices turns of this agent and model with this `price` record (None: settled
@@ -279,10 +318,12 @@ class Pricer:
     def group_key(self, group: UsageGroup) -> PriceKey | None:
         price = None
         if group.price is not None:
-            try:
-                price = json.loads(group.price)
-            except ValueError:
-                price = {}
+            if group.price not in self._records:
+                try:
+                    self._records[group.price] = json.loads(group.price)
+                except ValueError:
+                    self._records[group.price] = {}
+            price = self._records[group.price]
         return self.key(group.agent, group.model, price)
 
     def turn_cost(self, turn: Turn) -> Cost:
@@ -299,65 +340,58 @@ class Pricer:
                              turn.created_at)
         return Cost(float(amount), CURRENCY, turn.tokens_estimated)
 
-    def groups(self, store, *, session_ids: Sequence[str] | None = None, since: str | None = None) -> list[UsageGroup]:
-        """The usage groups of these sessions (or all) since a time, split where prices change."""
-        groups = usage_groups(store, session_ids=session_ids, since=since)
-        spans: dict[PriceKey, list] = {}
+    def groups(self, store, *, by: Sequence[str] = (), session_ids: Sequence[str] | None = None,
+               since: str | None = None) -> list[UsageGroup]:
+        """The usage groups (`storage.stats.usage_groups`) of these sessions (or all) since a
+        time; the turns of an agent, model and price record any of whose groups the table
+        prices differently inside are asked for again, split by that model's periods and tiers."""
+        groups = usage_groups(store, by=by, session_ids=session_ids, since=since)
+        again: dict[tuple, PriceKey] = {}
         for group in groups:
             key = self.group_key(group)
-            if key is None:
+            if key is None or (group.agent, group.model, group.price) in again:
                 continue
-            span = spans.setdefault(key, [group.first_at, group.last_at, group.min_input, group.max_input])
-            span[0], span[1] = min(span[0], group.first_at), max(span[1], group.last_at)
-            span[2], span[3] = min(span[2], group.min_input), max(span[3], group.max_input)
-        uneven = set()
-        for key, (first_at, last_at, min_input, max_input) in spans.items():
             prices = self._prices[key]
             assert prices is not None
-            if not prices.uniform(first_at, last_at, min_input, max_input):
-                uneven.add(key)
-        if not uneven:
-            return groups
-        kept, again = [], {}
-        for group in groups:
-            key = self.group_key(group)
-            if key in uneven:
+            if not prices.uniform(group.first_at, group.last_at, group.min_input, group.max_input):
                 again[(group.agent, group.model, group.price)] = key
-            else:
-                kept.append(group)
+        if not again:
+            return groups
+        kept = [group for group in groups if (group.agent, group.model, group.price) not in again]
         for (agent, model, price), key in again.items():
             split = self._prices[key].split()  # type: ignore[union-attr]
-            kept += usage_groups(store, session_ids=session_ids, since=since, only=Only(agent, model, price),
-                                 periods=split.periods, input_edges=split.input_edges)
+            kept += [replace(group, refined=True) for group in
+                     usage_groups(store, by=by, session_ids=session_ids, since=since, only=Only(agent, model, price),
+                                  periods=split.periods, input_edges=split.input_edges)]
         return kept
 
     def costs(self, groups: Iterable[UsageGroup], by: Callable[[UsageGroup], Hashable]) -> dict[Hashable, Cost]:
-        """The cost of the groups summed by `by(group)`: groups priced alike are priced together."""
-        sums: dict[tuple, list] = {}
-        wanted: dict[Hashable, None] = {}
+        """The cost of the groups summed by `by(group)`: unknown for a name none of whose
+        groups has prices."""
+        amounts: dict[Hashable, list] = {}
+        names: dict[Hashable, None] = {}
         for group in groups:
             name = by(group)
-            wanted[name] = None
+            names[name] = None
             key = self.group_key(group)
             if key is None:
                 continue
-            slot = sums.setdefault((name, key, group.estimated, group.period, group.tier),
-                                   [0, 0, 0, 0, group.first_at])
-            slot[0] += group.turns
-            slot[1] += group.input_tokens
-            slot[2] += group.cached_tokens
-            slot[3] += group.output_tokens
-            slot[4] = min(slot[4], group.first_at)
-        amounts: dict[Hashable, list] = {}
-        for (name, key, estimated, _period, _tier), (turns, input_tokens, cached, output, at) in sums.items():
             prices = self._prices[key]
             assert prices is not None
-            amount = prices.cost(turns, input_tokens, cached, output, at)
+            # one price throughout the group (Pricer.groups saw to it): that of any of its turns,
+            # or, split by the model's periods in SQL, the group's own period
+            if prices.own is not None:
+                period = tier = 0
+            else:
+                period = group.period if group.refined else prices.period(group.first_at)
+                tier = prices.tier(group.min_input)
+            amount = prices.cost(group.turns, group.input_tokens, group.cached_tokens, group.output_tokens,
+                                 group.first_at, period=period, tier=tier)
             entry = amounts.setdefault(name, [Decimal(0), False])
             entry[0] += amount
-            entry[1] = entry[1] or estimated
+            entry[1] = entry[1] or group.estimated
         return {name: Cost(float(amounts[name][0]), CURRENCY, amounts[name][1]) if name in amounts else UNKNOWN
-                for name in wanted}
+                for name in names}
 
 
 # -- the calls front ends make --------------------------------------------------------------
@@ -371,8 +405,9 @@ def session_costs(store, session_ids: Sequence[str], config: Config, environ=Non
     if not session_ids:
         return {}
     pricer = Pricer(config, environ)
-    costs = pricer.costs(pricer.groups(store, session_ids=session_ids), lambda group: group.session_id)
-    return {session_id: costs.get(session_id, UNKNOWN) for session_id in session_ids}  # type: ignore[misc]
+    groups = pricer.groups(store, by=("session",), session_ids=session_ids)
+    costs = pricer.costs(groups, lambda group: group.session_id)
+    return {session_id: costs.get(session_id, UNKNOWN) for session_id in session_ids}
 
 
 def session_cost(store, session_id: str, config: Config, environ=None) -> Cost:

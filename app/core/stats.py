@@ -7,13 +7,13 @@ turn). Turns here are settled agent turns (replies); days are UTC days.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from chinwag.app.config.loader import Config
 from chinwag.app.core.pricing import Cost, Pricer, total
 from chinwag.storage.clock import format_ts
-from chinwag.storage.stats import UsageGroup, session_titles
+from chinwag.storage.stats import UsageGroup, session_titles, session_totals
 
 BY = ("day", "model", "agent")
 TOP = 5
@@ -83,31 +83,34 @@ def _days(first: str, last: str) -> list[str]:
 
 def usage_stats(store, config: Config, *, since: timedelta | None = None, by: str = "day", top: int = TOP,
                 environ=None) -> Stats:
-    """The statistics of settled agent turns created in the last `since` (None: all of them)."""
+    """The statistics of settled agent turns created in the last `since` (None: all of them).
+    A handful of statements: the groups by day, agent, model and prices (and a re-split of any
+    whose prices change inside), the totals per session, the top sessions' groups, their titles."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)}")
     now = store.clock.now()
     start = format_ts(now - since) if since is not None else None
     pricer = Pricer(config, environ)
-    groups = pricer.groups(store, since=start)
+    groups = pricer.groups(store, by=("day",), since=start)
     key: Callable[[UsageGroup], str] = {"day": lambda g: g.day, "model": lambda g: g.model or "(none)",
                                         "agent": lambda g: g.agent or "(none)"}[by]
-    rows = _rows(groups, key, pricer.costs(groups, key))  # type: ignore[arg-type]
+    rows = _rows(groups, key, pricer.costs(groups, key))
     if by == "day":
         first = start[:10] if start else min(rows, default=format_ts(now)[:10])
         listed = [rows.get(day, Row(day)) for day in _days(first, format_ts(now)[:10])]
     else:
         listed = sorted(rows.values(), key=lambda r: (-r.turns, -r.tokens, r.key))
-    sessions = _rows(groups, lambda g: g.session_id, {})
-    busiest = sorted(sessions.values(), key=lambda r: (-r.turns, -r.tokens, r.key))[:top]
-    longest = sorted(sessions.values(), key=lambda r: (-r.tokens, -r.turns, r.key))[:top]
-    chosen = {r.key for r in busiest + longest}
-    session_cost = pricer.costs([g for g in groups if g.session_id in chosen], lambda g: g.session_id)
-    titles = session_titles(store, sorted(chosen))
+    sessions = [Row(t.session_id, t.turns, t.input_tokens, t.output_tokens, t.estimated)
+                for t in session_totals(store, since=start)]
+    busiest = sorted(sessions, key=lambda r: (-r.turns, -r.tokens, r.key))[:top]
+    longest = sorted(sessions, key=lambda r: (-r.tokens, -r.turns, r.key))[:top]
+    chosen = sorted({r.key for r in busiest + longest})
+    session_cost = pricer.costs(pricer.groups(store, by=("session",), session_ids=chosen, since=start),
+                                lambda g: g.session_id) if chosen else {}
+    titles = session_titles(store, chosen)
 
     def named(row: Row) -> Row:
-        return Row(row.key, row.turns, row.input_tokens, row.output_tokens, row.tokens_estimated,
-                   session_cost.get(row.key, Cost()), titles.get(row.key) or "(deleted)")
+        return replace(row, cost=session_cost.get(row.key, Cost()), title=titles.get(row.key) or "(deleted)")
 
     everything = Row("total", sum(r.turns for r in rows.values()), sum(r.input_tokens for r in rows.values()),
                      sum(r.output_tokens for r in rows.values()), any(r.tokens_estimated for r in rows.values()),
