@@ -40,6 +40,8 @@ def clean_title(title: str | None) -> str:
     """A title as stored: one line (runs of whitespace folded), storable, at most MAX_TITLE."""
     title = storable(" ".join((title or "").split()))
     return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1].rstrip() + "…"
+
+
 _UPDATABLE = ("agent", "model", "mode", "kind", "workspace")
 DRAFT_KEY = "empty_session:"  # not "draft:", which holds the prompt text typed in a session
 # A draft with no turn yet is left out of every listing; once it has a turn it is a session like any other.

@@ -105,7 +105,7 @@ def test_runs_as_a_module_package(chinwag_home):
 def test_exit_codes_are_one_enum():
     from chinwag.app.cli.exit_codes import ExitCode
 
-    assert [int(code) for code in ExitCode] == [0, 1, 2, 130]
+    assert [int(code) for code in ExitCode] == [0, 1, 2, 3, 4, 5, 130]
 
 
 def test_shell_completion_names_commands_and_options(chinwag_home):

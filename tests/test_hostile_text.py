@@ -250,7 +250,7 @@ def _hostile_session(app, text):
 
     value = storable(text)
     app.store.update_session(app.chat.session.id, agent=value, model=value, workspace=value)
-    app.store.rename_session(app.chat.session.id, value or "x")
+    app.store.rename_session(app.chat.session.id, value if value.split() else "x")  # an all-blank title is refused
     app.chat.open_session(app.chat.session.id)
     app.chat.refresh_sidebar()
 

@@ -128,7 +128,7 @@ def test_cli_session_list_marks_estimates_and_unreported_counts(cli, db_path):
     rows = {line.lstrip("* ").split()[0]: line for line in table.stdout.splitlines()[1:]}
     assert f"~{echoed.input_tokens:,}" in rows[echoed.id] and f"~{echoed.output_tokens:,}" in rows[echoed.id]
     assert "1,234" in rows[reported] and "~" not in rows[reported].split("reported")[1]
-    assert rows[unreported].split().count("–") == 2
+    assert rows[unreported].split().count("–") == 3  # ⇡ and ⇣ unreported, and no cost known
     listed = {s["id"]: s for s in json.loads(cli("session", "list", "--json").stdout)}
     assert (listed[echoed.id]["tokens_estimated"], listed[echoed.id]["tokens_unreported"]) == (True, False)
     assert (listed[reported]["tokens_estimated"], listed[reported]["tokens_unreported"]) == (False, False)

@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -37,6 +38,7 @@ from chinwag.app.api.events import follow_events
 from chinwag.app.api.openapi import Operation, openapi_document
 from chinwag.app.api.wire import json_text, refuse_constant
 from chinwag.app.config.loader import Config
+from chinwag.app.core import pricing
 from chinwag.app.core.offload import in_thread
 from chinwag.app.core.runner import Runner
 from chinwag.app.core.worker import request_stop
@@ -129,6 +131,12 @@ def query_of(request: Request, model: type[Model]) -> Model:
         raise ApiError(422, models.refusal(exc, model, what="query parameter")) from None
 
 
+def with_costs(store: Store, config: Config, sessions: list) -> list[dict]:
+    """Sessions as answer dicts, each with its cost (one grouped query for all of them)."""
+    costs = pricing.session_costs(store, [s.id for s in sessions], config)
+    return [{**asdict(s), "cost": costs[s.id].as_json()} for s in sessions]
+
+
 class Api:
     """Handlers bound to one store, config and runner; `self.db(fn, ...)` runs blocking
     storage work off the event loop."""
@@ -166,8 +174,8 @@ class Api:
 
         def read():
             where = dict(filter=scope, workspace=query.workspace or query.workspaceId, kind=query.kind)
-            return self.store.list_sessions(**where, limit=query.limit, offset=query.offset), \
-                self.store.count_sessions(**where)
+            sessions = self.store.list_sessions(**where, limit=query.limit, offset=query.offset)
+            return with_costs(self.store, self.config, sessions), self.store.count_sessions(**where)
 
         rows, total = await self.listing(read)
         response = answer(models.SessionPage, sessions=rows, total=total, limit=query.limit, offset=query.offset)
@@ -194,7 +202,7 @@ class Api:
     async def get_session(self, request: Request) -> Response:
         def read():
             session = self.store.get_session(request.path_params["id"])
-            return session, self.store.list_turns(session.id)
+            return with_costs(self.store, self.config, [session])[0], self.store.list_turns(session.id)
 
         session, turns = await self.db(read)
         return answer(models.SessionWithTurns, session=session, turns=turns)

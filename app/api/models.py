@@ -160,6 +160,13 @@ def _stored_title(value: Any) -> Any:
     return clean_title(value) if isinstance(value, str) else value
 
 
+class CostOut(Out):
+    amount: float | None = Field(description="null: not known (a model the price table does not know, a local "
+                                             "server without prices, echo or an ACP agent)")
+    currency: Literal["USD"]
+    estimated: bool = Field(description="some of the token counts it is priced from are estimates")
+
+
 class SessionOut(Out):
     id: str
     title: Annotated[str, BeforeValidator(_stored_title), Field(max_length=MAX_TITLE)]
@@ -182,6 +189,8 @@ class SessionOut(Out):
     input_tokens: int
     output_tokens: int
     head: str | None  # the tip of the active branch; `turns` answers its path
+    cost: CostOut | None = Field(None, description="what the session's turns cost (in the list and a session's "
+                                                   "own answer)")
 
 
 class TurnOut(Out):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chinwag.app.cli.base import given_db
 from chinwag.app.config import paths
-from chinwag.app.config.loader import Config, load_config
+from chinwag.app.config.loader import Config, ConfigError, load_config
 
 _CONTROL = {c: f"^{chr(c + 64)}" for c in range(32) if c not in (9, 10)}
 _CONTROL[127] = "^?"
@@ -48,6 +48,15 @@ def open_store(*, recover: bool = True):
 
 def config() -> Config:
     return load_config()
+
+
+def prices_config() -> Config:
+    """The config the prices of turns settled without a price record come from: a config.toml
+    that does not load costs those turns their prices, not the command its answer."""
+    try:
+        return load_config()
+    except ConfigError:
+        return Config()
 
 
 def read_prompt(value: str | None) -> str | None:

@@ -24,6 +24,7 @@ COMMANDS = {
     "serve": "the app in a browser and a JSON API under /api",
     "doctor": "check the database, schema and agents",
     "acp": "serve sessions as an ACP agent on stdio (Zed, Toad, any ACP client)",
+    "stats": "turns, tokens and cost per day, model or agent",
 }
 
 
@@ -46,7 +47,7 @@ class Root(Group):
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from chinwag.app import version
+    from chinwag.app import version  # lazy: only --version
 
     click.echo(f"chinwag {version()}")
     ctx.exit()
@@ -65,14 +66,14 @@ def cli(ctx: click.Context, *, continue_: bool, session_id: str | None, new: boo
     """Long, multi-turn conversations with LLMs and coding agents."""
     if ctx.invoked_subcommand is not None:
         return None
-    from chinwag.app.cli.misc import run_tui
+    from chinwag.app.cli.misc import run_tui  # lazy: only `chinwag` alone starts the TUI
 
     return guarded(lambda: run_tui(session_id=session_id, continue_=continue_, new=new))
 
 
 def usage_line(error: click.UsageError) -> str:
     """One line: what was wrong, and the help of the command it was wrong for."""
-    from chinwag.app.errors import first_line
+    from chinwag.app.errors import first_line  # lazy: only when a command fails
 
     message = first_line(error.format_message(), "bad usage").rstrip(".")
     where = error.ctx.command_path if error.ctx is not None else "chinwag"

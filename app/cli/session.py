@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 
 import click
 
-from chinwag.app.cli import common
+from chinwag.app.cli import common, exit_codes
 from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
 from chinwag.app.config.schema import KINDS, MODES, Mode
+from chinwag.app.core import pricing
 from chinwag.app.core.worker import request_stop
 from chinwag.storage import Store, files, tokens
 from chinwag.storage.models import Turn
@@ -87,7 +88,7 @@ def cmd_start(store: Store, *, agent: str | None, model: str | None, kind: str |
 
     PROMPT '-' reads the opening prompt from stdin."""
     cfg = common.config()
-    from chinwag.app.agents.settings import (  # here: `list` need not pay
+    from chinwag.app.agents.settings import (  # lazy: `list` need not pay
         new_session_choice,
         new_session_kind,
         parse_override,
@@ -178,6 +179,63 @@ def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
     return turn
 
 
+@session.command("wait")
+@db_option
+@session_id_argument
+@json_option
+@with_store
+def cmd_wait(store: Store, *, session_id: str, as_json: bool) -> int:
+    """wait until the session's running turn settles; exit with its status
+
+    0 complete, 4 error, 5 interrupted, 130 stopped; 3: no such session. With nothing
+    running it returns at once, with the status of the last reply."""
+    from chinwag.storage.errors import NotFound  # lazy: only `wait` on an unknown id
+
+    try:
+        found = store.get_session(session_id)
+    except NotFound as exc:
+        print(f"chinwag: {exc}", file=sys.stderr)
+        return ExitCode.NOT_FOUND
+    turn = _wait_for_reply(store, found.id)
+    if turn is None:
+        if as_json:
+            common.print_json({"session_id": found.id, "turn_id": None, "status": None, "error": None})
+        else:
+            common.out(f"session {found.id} has no replies yet")
+        return ExitCode.OK
+    if as_json:
+        common.print_json({"session_id": found.id, "turn_id": turn.id, "status": turn.status, "error": turn.error})
+    else:
+        common.out(f"turn {turn.id} {turn.status}" + (f": {turn.error}" if turn.error else ""))
+    return exit_codes.for_turn(turn.status)
+
+
+WAIT_POLL = 0.1  # seconds between looks at the database (`PRAGMA data_version`: cheap)
+LIVENESS = 1.0  # seconds between checks that the turn's process still runs
+
+
+def _wait_for_reply(store: Store, session_id: str) -> Turn | None:
+    """The session's running turn once it settled, else its last reply (None: it has none)."""
+    turn = store.running_turn(session_id)
+    if turn is None:
+        replies = [t for t in store.list_turns(session_id, limit=20) if t.role == "agent"]
+        return replies[-1] if replies else None
+    version = store.data_version()
+    next_liveness = time.monotonic() + LIVENESS
+    while turn.status == "streaming":
+        time.sleep(WAIT_POLL)
+        if time.monotonic() > next_liveness:  # a process that died never settles its turn
+            next_liveness = time.monotonic() + LIVENESS
+            if not store.readonly:
+                store.recover_interrupted()
+                version = None  # this connection's own write does not move data_version
+        current = store.data_version()
+        if current != version:
+            version = current
+            turn = store.get_turn(turn.id)
+    return turn
+
+
 @session.command("attach")
 @db_option
 @session_id_argument
@@ -187,10 +245,10 @@ def cmd_attach(store: Store, *, session_id: str, plain: bool) -> int:
     """follow a session live (its running turn, or its last reply)"""
     found = store.get_session(session_id)
     if not plain and sys.stdout.isatty() and sys.stdin.isatty():
-        from chinwag.app.cli.misc import launch_tui
+        from chinwag.app.cli.misc import launch_tui  # lazy: only `resume` starts the TUI
 
         return launch_tui(store.path, session_id=found.id)
-    from chinwag.app.cli.follow import follow
+    from chinwag.app.cli.follow import follow  # lazy: only `attach` follows
 
     return follow(store, found, common.out)
 
@@ -216,9 +274,11 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, deleted: bool, workspa
     sessions = store.list_sessions(filter=scope, workspace=workspace, kind=kind, limit=limit)
     active = store.get_active_session_id()
     usage = store.token_usage([s.id for s in sessions])
+    costs = pricing.session_costs(store, [s.id for s in sessions], common.prices_config())
     if as_json:
         common.print_json([{**asdict(s), "active": s.id == active, "tokens_estimated": usage[s.id] == tokens.ESTIMATED,
-                            "tokens_unreported": usage[s.id] == tokens.UNREPORTED} for s in sessions])
+                            "tokens_unreported": usage[s.id] == tokens.UNREPORTED, "cost": costs[s.id].as_json()}
+                           for s in sessions])
         return ExitCode.OK
     if not sessions:
         common.out({"active": "no sessions (try --all)", "deleted": "the trash is empty"}.get(scope, "no sessions"))
@@ -226,14 +286,14 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, deleted: bool, workspa
     now = store.clock.now()
     fit = common.fit
     common.out(f"  {'ID':<26}  {fit('TITLE', 32)}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  "
-               "ACTIVITY")
+               f"{'COST':>9}  ACTIVITY")
     for s in sessions:
         mark = "*" if s.id == active else " "
         state = "trash" if s.deleted else "arch" if s.archived else s.state
         common.out(
             f"{mark} {s.id:<26}  {fit(s.title, 32)}  {fit(s.kind, 8)}  {state:<5}  {s.turn_count:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
-            f"{common.short_age(s.last_activity_at, now)}"
+            f"{costs[s.id].text():>9}  {common.short_age(s.last_activity_at, now)}"
         )
     return ExitCode.OK
 
@@ -257,6 +317,7 @@ def cmd_show(store: Store, *, session_id: str, all_branches: bool, as_json: bool
         for turn in document["turns"]:
             place = places[turn["id"]]
             turn.update(sibling_index=place.sibling_index, siblings=place.siblings)
+        document["cost"] = pricing.session_cost(store, found.id, common.prices_config()).as_json()
         common.print_json(document)
         return ExitCode.OK
     sys.stdout.write(common.terminal_safe(store.export_markdown(found.id, all_branches=all_branches)))
@@ -324,7 +385,7 @@ def cmd_rename(store: Store, *, session_id: str, title: str) -> int:
 @with_store
 def cmd_fork(store: Store, *, session_id: str, at: str | None, title: str | None) -> int:
     """copy a session's branch (up to a turn) into a new one"""
-    from chinwag.app.cli.tree import turn_arg
+    from chinwag.app.cli.tree import turn_arg  # lazy: only `fork --at` reads a turn argument
 
     found = store.get_session(session_id)
     fork = store.fork_session(found.id, upto_turn_id=turn_arg(store, found.id, at).id if at else None, title=title)
@@ -343,8 +404,8 @@ def cmd_compact(store: Store, *, session_id: str, window: int | None, instructio
 
     INSTRUCTIONS (the remaining words) say what the summary should focus on."""
     # here: only `compact` pays for compaction
-    from chinwag.app.agents import agent_for_session
-    from chinwag.app.core.compaction import DEFAULT_WINDOW, compact
+    from chinwag.app.agents import agent_for_session  # lazy: compaction loads on first use
+    from chinwag.app.core.compaction import DEFAULT_WINDOW, compact  # lazy: compaction loads on first use
 
     found = store.get_session(session_id)
     agent = agent_for_session(found, common.config())
@@ -417,22 +478,43 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
 @session.command("export")
 @db_option
 @session_id_argument
-@click.option("--format", "format_", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--format", "format_", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
 @click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 @click.option("--force", is_flag=True, help="replace an existing FILE")
 @click.option("--all-branches", is_flag=True, help="every branch of the tree, not only the active one")
 @with_store
 def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool,
                all_branches: bool) -> int:
-    """export a session (its active branch) as Markdown or JSON"""
-    text = (store.export_json(session_id, all_branches=all_branches) if format_ == "json"
-            else store.export_markdown(session_id, all_branches=all_branches))
+    """export a session (its active branch) as Markdown, JSON or one self-contained HTML page"""
+    if format_ == "html":
+        text = _export_html(store, session_id, all_branches=all_branches)
+    else:
+        text = (store.export_json(session_id, all_branches=all_branches) if format_ == "json"
+                else store.export_markdown(session_id, all_branches=all_branches))
     if not output or output == "-":
-        sys.stdout.write(text if format_ == "json" else common.terminal_safe(text))
+        sys.stdout.write(text if format_ != "md" else common.terminal_safe(text))
         return ExitCode.OK
     target = files.safe_write(Path(output), text, force=force)
     print(f"wrote {target}", file=sys.stderr)
     return ExitCode.OK
+
+
+def _export_html(store: Store, session_id: str, *, all_branches: bool = False) -> str:
+    """The HTML page of a session, in the theme's colours and the widgets' glyphs, with costs."""
+    from chinwag.app.core.export_html import Look, render  # lazy: only an HTML export pays for the renderer
+    from chinwag.widgets import glyphs, theme  # lazy: and for the theme (Textual's colours)
+
+    document = store.export_session(session_id, all_branches=all_branches)
+    themes = {t.name: t.to_color_system().generate() for t in theme.chinwag_themes()}
+    dark, light = themes[theme.DARK_NAME], themes[theme.LIGHT_NAME]
+    look = Look(dark={**asdict(theme.DARK), "background": dark["background"], "foreground": dark["foreground"]},
+                light={**asdict(theme.LIGHT), "background": light["background"], "foreground": light["foreground"]},
+                turn_status=glyphs.TURN_STATUS, tool_status=glyphs.TOOL_STATUS)
+    pricer = pricing.Pricer(common.prices_config())
+    turns = [Turn.from_row(t) for t in document["turns"] if t["role"] == "agent"]
+    costs = {t.id: pricer.turn_cost(t).text() for t in turns}
+    session_cost = pricing.session_cost(store, document["session"]["id"], common.prices_config())
+    return render(document, look, costs=costs, session_cost=f"cost {session_cost.text()}")
 
 
 @session.command("import")

@@ -164,6 +164,15 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("connect_timeout", float, S.AGENT, "openai/anthropic: seconds to wait for a connection", minimum=0,
          provider=True),
     Spec("max_retries", int, S.AGENT, "openai/anthropic: retries after a 429 or a 5xx", minimum=0, provider=True),
+    # what a turn costs (app/core/pricing.py): own prices win, else the named provider's, else the table's
+    Spec("provider", str, S.AGENT, "openai/anthropic: whose prices apply, as genai-prices names it (default: "
+         "from kind and base_url)", example="openrouter"),
+    Spec("price_input", float, S.AGENT, "openai/anthropic: own price, USD per million input tokens", minimum=0,
+         example=0.5),
+    Spec("price_output", float, S.AGENT, "openai/anthropic: own price, USD per million output tokens", minimum=0,
+         example=1.5),
+    Spec("price_cached", float, S.AGENT, "openai/anthropic: own price, USD per million cached input tokens "
+         "(default: price_input)", minimum=0, example=0.05),
     Spec("delay", float, S.AGENT, "echo: seconds between streamed deltas", minimum=0),
     Spec("chunk", int, S.AGENT, "echo: characters per streamed delta", minimum=1),
     Spec("command", list, S.AGENT, "acp: the program and its arguments", items=str,
@@ -203,7 +212,7 @@ def provider_options() -> tuple[str, ...]:
 
 def toml_value(value: object) -> str:
     """`value` written as TOML (strings, numbers, lists of strings)."""
-    import json  # only `config init` writes TOML: not paid at start-up
+    import json  # lazy: only `config init` writes TOML: not paid at start-up
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

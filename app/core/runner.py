@@ -48,6 +48,7 @@ from chinwag.app.agents.base import (
 )
 from chinwag.app.config.loader import Config
 from chinwag.app.config.schema import AgentKind
+from chinwag.app.core import pricing
 from chinwag.app.core.context import build_messages
 from chinwag.app.core.events import (
     CommandsChanged,
@@ -381,6 +382,7 @@ class Runner:
             usage = Usage(0, 0) if unreported else \
                 Usage(estimate_messages(messages) if sent else 0, estimate_tokens(live.text), estimated=True)
         metadata = usage_metadata(usage, record)
+        metadata.update(pricing.turn_record(live.agent, self.config))  # the prices of its cost, as of now
         if unreported:
             metadata["usage"] = UNREPORTED
         finish = dict(input_tokens=usage.input_tokens, output_tokens=usage.output_tokens, estimated=usage.estimated,
