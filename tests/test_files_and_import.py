@@ -371,3 +371,28 @@ async def test_an_agent_cannot_write_onto_the_open_database(store, chinwag_home)
     assert store.path.read_bytes().startswith(b"SQLite format 3") and store.count_sessions(filter="all") == 0
     await client.write_text_file("fine", str(chinwag_home / "notes.txt"), "s1")
     assert (chinwag_home / "notes.txt").read_text() == "fine"
+
+
+async def test_tui_export_notices_show_a_markup_looking_path_literally(db_path, tmp_path, monkeypatch):
+    """The /export notices carry a path the user typed: through ChinwagApp.notify (the one
+    plain-text helper) it shows as written, never as markup."""
+    from chinwag.app.tui.app import ChinwagApp
+
+    monkeypatch.chdir(tmp_path)
+    store = Store(db_path)
+    app = ChinwagApp(store=store, config=Config(), animate=False)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            name = "[bold]x[link=y]z[.md"
+            (tmp_path / name).write_text("keep me\n")
+            app.chat.run_slash(f"/export md {tmp_path / name}")
+            await pilot.pause()
+            assert (tmp_path / name).read_text() == "keep me\n"
+            shown = " ".join(app.chat.notices.texts)
+            assert f"{tmp_path / name} exists (left untouched)" in shown
+            app.chat.run_slash(f"/export md {tmp_path / name} --force")
+            await pilot.pause()
+            assert f"exported to {tmp_path / name}" in " ".join(app.chat.notices.texts)
+            assert app.is_running
+    finally:
+        store.close()
