@@ -96,3 +96,4 @@ class EventType(Choice):
     BRANCH_CREATED = "branch_created"  # a turn added beside others of the same parent (edit, regenerate)
     HEAD_MOVED = "head_moved"  # the active branch changed (checkout)
     REWIND = "rewind"  # the head went back to before a prompt (or an undo of that)
+    PIN = "pin"  # a turn or a session was pinned or unpinned

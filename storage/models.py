@@ -71,6 +71,7 @@ class Session:
     input_tokens: int = 0
     output_tokens: int = 0
     head: str | None = None  # the tip of the active branch (None: no turns on it)
+    pinned_at: str | None = None  # pinned to the top of the sidebar since (None: not pinned)
 
     @classmethod
     def from_row(cls, row: dict) -> Session:
@@ -109,6 +110,7 @@ class Turn:
     stop_requested: bool = False
     metadata: dict = field(default_factory=dict)
     parent_id: str | None = None  # the turn this one follows (None: a root of the tree)
+    pinned: bool = False  # sent verbatim, never summarized
 
     @classmethod
     def from_row(cls, row: dict) -> Turn:
@@ -116,7 +118,7 @@ class Turn:
             cls,
             row,
             json_fields=("metadata",),
-            bool_fields=("tokens_estimated", "compacted", "stop_requested"),
+            bool_fields=("tokens_estimated", "compacted", "stop_requested", "pinned"),
         )
 
     @property

@@ -215,6 +215,14 @@ MIGRATIONS: list[list[str]] = [
         # children of a turn in creation order (siblings, the newest tip under a turn)
         "CREATE INDEX turns_children ON turns(session_id, parent_id, seq)",
     ],
+    # 4: pins. A pinned turn is sent verbatim and never summarized; a pinned session sits at
+    # the top of the sidebar (`pinned_at`: when, which orders the pinned ones; the few pinned
+    # sessions are read through their own partial index, the rest as before).
+    [
+        "ALTER TABLE turns ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sessions ADD COLUMN pinned_at TEXT",
+        "CREATE INDEX sessions_pinned ON sessions(pinned_at) WHERE pinned_at IS NOT NULL",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

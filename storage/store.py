@@ -1,6 +1,7 @@
 """`Store`: the one object the rest of Chinwag uses to read and write the database.
 
-It combines the operation mixins (sessions, turns, the tree, events, search, transfer) over one
+It combines the operation mixins (sessions, turns, tool calls, compaction marks, the tree,
+pins, events, search, transfer) over one
 `Database` connection, with an injectable clock and id source for deterministic tests.
 Opening a store also marks turns orphaned by a dead process as `interrupted`.
 """
@@ -11,11 +12,14 @@ import os
 from collections.abc import Callable
 
 from chinwag.storage.clock import Clock, UlidFactory
+from chinwag.storage.compaction import CompactionMixin
 from chinwag.storage.db import Database
 from chinwag.storage.events import EventsMixin
 from chinwag.storage.models import Session, Turn, storable
+from chinwag.storage.pins import PinsMixin
 from chinwag.storage.search import SearchMixin
 from chinwag.storage.sessions import SessionsMixin
+from chinwag.storage.tool_calls import ToolCallsMixin
 from chinwag.storage.transfer import TransferMixin
 from chinwag.storage.tree import TreeMixin
 from chinwag.storage.turns import TurnsMixin
@@ -23,7 +27,8 @@ from chinwag.storage.turns import TurnsMixin
 DRAFT_PREFIX = "draft:"  # kv key of a session's draft: draft:<session id>
 
 
-class Store(SessionsMixin, TurnsMixin, TreeMixin, EventsMixin, SearchMixin, TransferMixin):
+class Store(SessionsMixin, TurnsMixin, ToolCallsMixin, CompactionMixin, TreeMixin, PinsMixin, EventsMixin,
+            SearchMixin, TransferMixin):
     def __init__(
         self,
         path: str | os.PathLike,

@@ -21,7 +21,7 @@ from chinwag.storage.models import Event, Session, ToolCall, Turn, storable
 from chinwag.storage.sessions import DEFAULT_TITLE, clean_title
 
 EXPORT_FORMAT = "chinwag-session"
-EXPORT_VERSION = 2  # 2: turns carry parent_id, the session its head
+EXPORT_VERSION = 3  # 2: turns carry parent_id, the session its head; 3: pins
 
 _SESSION_COLUMNS = [f for f in Session.__dataclass_fields__]
 _TURN_COLUMNS = [f for f in Turn.__dataclass_fields__]
@@ -199,12 +199,16 @@ def _validated(document: dict, version: int) -> tuple[dict, list[dict], list[dic
     raw_session = document["session"]
     if version < 2 and isinstance(raw_session, dict):  # before the tree: linked below, in seq order
         raw_session = {**raw_session, "head": None}
+    if version < 3 and isinstance(raw_session, dict):  # before pins: nothing pinned
+        raw_session = {**raw_session, "pinned_at": None}
     session = _check_record("session", "session", raw_session)
     session["title"] = clean_title(session["title"]) or DEFAULT_TITLE
     turns, ids, seqs = [], set(), set()
     for n, raw in enumerate(document["turns"]):
         if version < 2 and isinstance(raw, dict):
             raw = {**raw, "parent_id": None}
+        if version < 3 and isinstance(raw, dict):
+            raw = {**raw, "pinned": False}
         turn = _check_record("turns", f"turns[{n}]", raw)
         where = f"turns[{n}] (id {turn['id']})"
         if turn["session_id"] != session["id"]:

@@ -1,5 +1,6 @@
 """Turn operations: adding turns, the streaming life of an agent turn (append, heartbeat,
-stop request, finish), tool calls, compaction marks and crash recovery.
+stop request, finish), reading them and crash recovery. Tool calls live in
+`storage.tool_calls`, compaction marks in `storage.compaction`.
 
 Every write to a live turn goes through `_touch_live`: it lands only while the turn is
 still `streaming` (and, given an owner pid, still owned by it), so whoever lost a race
@@ -18,7 +19,7 @@ from chinwag.storage.clock import parse_ts
 from chinwag.storage.enums import FINAL_STATUSES, TurnRole, TurnStatus
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError, TurnLost
 from chinwag.storage.events import PendingEvent
-from chinwag.storage.models import Session, ToolCall, Turn, storable
+from chinwag.storage.models import Session, Turn, storable
 from chinwag.storage.sessions import clean_title
 from chinwag.storage.states import check_transition
 from chinwag.storage.tokens import REPORTED, session_usage
@@ -444,81 +445,7 @@ class TurnsMixin(StoreBase):
         rows = self.db.query("SELECT DISTINCT session_id FROM turns WHERE status = 'streaming'")
         return {r["session_id"] for r in rows}
 
-    # -- tool calls --------------------------------------------------------------------
-    def start_tool_call(
-        self, turn_id: str, call_id: str, name: str, args: str = "", parent_id: str | None = None,
-        *, owner_pid: int | None = None,
-    ) -> None:
-        turn = self.get_turn(turn_id)
-        now = self.clock.stamp()
-        with self.db.transaction() as conn:
-            self._touch_live(conn, turn_id, owner_pid)
-            seq = conn.execute("SELECT COUNT(*) FROM tool_calls WHERE turn_id = ?", (turn_id,)).fetchone()[0]
-            conn.execute(
-                """INSERT INTO tool_calls (id, turn_id, session_id, parent_id, seq, name, args, status, started_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)""",
-                (call_id, turn_id, turn.session_id, parent_id, seq, storable(name), storable(args), now),
-            )
-            self.append_event(
-                turn.session_id, "tool_call",
-                {"call_id": call_id, "name": name, "args": args, "parent_id": parent_id}, turn_id=turn_id,
-            )
-
-    def update_tool_call(
-        self, turn_id: str, call_id: str, *, output: str = "", status: str | None = None,
-        owner_pid: int | None = None,
-    ) -> None:
-        """Append output to a tool call; a final status (completed/failed) settles it."""
-        turn = self.get_turn(turn_id)
-        now = self.clock.stamp()
-        settled = status in ("completed", "failed")
-        with self.db.transaction() as conn:
-            self._touch_live(conn, turn_id, owner_pid)
-            conn.execute(
-                """UPDATE tool_calls SET output = output || ?, status = COALESCE(?, status),
-                   finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE turn_id = ? AND id = ?""",
-                (storable(output), status, settled, now, turn_id, call_id),
-            )
-            if settled:
-                row = conn.execute(
-                    "SELECT output FROM tool_calls WHERE turn_id = ? AND id = ?", (turn_id, call_id)
-                ).fetchone()
-                self.append_event(
-                    turn.session_id, "tool_result",
-                    {"call_id": call_id, "status": status, "output": (row[0] if row else "")[:2000]},
-                    turn_id=turn_id,
-                )
-
-    def list_tool_calls(self, turn_ids: list[str]) -> list[ToolCall]:
-        if not turn_ids:
-            return []
-        marks = ",".join("?" for _ in turn_ids)
-        rows = self.db.query(
-            f"SELECT * FROM tool_calls WHERE turn_id IN ({marks}) ORDER BY turn_id, seq", tuple(turn_ids)
-        )
-        return [ToolCall.from_row(r) for r in rows]
-
-    # -- compaction and recovery ---------------------------------------------------------
-    def mark_compacted(self, turn_ids: list[str]) -> None:
-        with self.db.transaction() as conn:
-            conn.executemany("UPDATE turns SET compacted = 1 WHERE id = ?", [(t,) for t in turn_ids])
-
-    def add_compaction(self, session_id: str, role: str, text: str, turns: list[Turn], *, agent: str = "",
-                       model: str = "", metadata: dict | None = None) -> Turn:
-        """Take `turns` (the start of the active path's context) out of what the model sees
-        and add the turn that says so (a summary, or the note /clear writes) after the head,
-        in one transaction. Its `through` names the last of them on the path, so on another branch that
-        shares only some of them they still count (`storage.tree.select_context`)."""
-        if role not in ("summary", "system") or not turns:
-            raise StorageError("a compaction takes at least one turn out and is recorded as a summary or system turn")
-        # the context lists the summary first though it comes later on the path: the cut is
-        # at the last other turn (a lone summary cuts at itself)
-        through = max([t for t in turns if t.role != "summary"] or turns, key=lambda t: t.seq).id
-        with self.db.transaction():
-            self.mark_compacted([t.id for t in turns])
-            return self.add_turn(session_id, role, text, agent=agent, model=model,
-                                 metadata={**(metadata or {}), "through": through})
-
+    # -- recovery ----------------------------------------------------------------------
     def _stale(self, turn: Turn) -> bool:
         if not turn.heartbeat_at:
             return True

@@ -314,7 +314,7 @@ def test_export_import_round_trips_the_whole_tree_and_fresh_ids_keep_its_shape(s
     assert all(t.parent_id in ids | {None} for t in store.list_turns(copy.id, all_branches=True))
     path_only = json.loads(store.export_json(sid))
     assert [t["text"] for t in path_only["turns"]] == ["one again", "re: one again"]
-    assert path_only["session"]["turn_count"] == 2 and path_only["version"] == 2
+    assert path_only["session"]["turn_count"] == 2 and path_only["version"] == 3
 
 
 def test_a_version_1_export_imports_as_one_branch(store):

@@ -149,7 +149,7 @@ def test_export_import_round_trips_the_whole_tree(cli, tmp_path):
     target = tmp_path / "tree.json"
     ok(cli("session", "export", sid, "--format", "json", "--all-branches", "-o", str(target)))
     exported = json.loads(target.read_text())
-    assert exported["version"] == 2 and len(exported["turns"]) == 6
+    assert exported["version"] == 3 and len(exported["turns"]) == 6
     copy = ok(cli("session", "import", str(target), "--as-new")).stdout.strip()
     assert len(json.loads(ok(cli("session", "branches", copy, "--json")).stdout)) == 2
     assert [t["text"] for t in shown(cli, copy)["turns"] if t["role"] == "user"] == ["one", "two again"]

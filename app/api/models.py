@@ -189,6 +189,7 @@ class SessionOut(Out):
     input_tokens: int
     output_tokens: int
     head: str | None  # the tip of the active branch; `turns` answers its path
+    pinned_at: str | None  # pinned to the top of the session list since (None: not pinned)
     cost: CostOut | None = Field(None, description="what the session's turns cost (in the list and a session's "
                                                    "own answer)")
 
@@ -216,6 +217,7 @@ class TurnOut(Out):
     stop_requested: bool
     metadata: dict[str, Any]
     parent_id: str | None  # the turn it follows (None: a root)
+    pinned: bool  # sent to the model verbatim, never summarized
 
 
 class SearchHitOut(Out):
