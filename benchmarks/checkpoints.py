@@ -107,7 +107,7 @@ def main() -> None:
     loads = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CHINWAG_HOME"] = str(Path(tmp) / "home")  # never the real home
-        from chinwag.app.core import checkpoints
+        from chinwag.app.core import checkpoints, shadow_git
 
         ws = Path(tmp) / "ws"
         ws.mkdir()
@@ -133,7 +133,7 @@ def main() -> None:
             assert len(result.changed) == 10, result
             record(figures, cpu, "restore", clock)
             print(f"run {run + 1}: " + ", ".join(f"{k} {_s(v[-1])} (cpu {_s(cpu[k][-1])})" for k, v in figures.items()))
-        shadow = checkpoints.shadow_dir(ws.resolve())
+        shadow = shadow_git.shadow_dir(ws.resolve())
         used = sum(f.stat().st_size for f in shadow.rglob("*") if f.is_file())
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
     lines = [machine_line() + f" · {git}", "",

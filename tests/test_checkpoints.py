@@ -19,7 +19,7 @@ import pytest
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.agents.base import Done, TextDelta
 from chinwag.app.config.loader import Config, load_config
-from chinwag.app.core import checkpoints
+from chinwag.app.core import checkpoints, shadow_git
 from chinwag.app.core.checkpoints import CheckpointError, Limits, diff, restore, take
 from chinwag.app.core.events import CheckpointTaken
 from chinwag.app.core.file_writes import undo_tool_call, writes_of
@@ -66,9 +66,9 @@ def user_git(tmp_path, monkeypatch):
         f"\texcludesFile = {home / 'global-ignore'}\n\tautocrlf = true\n[init]\n\tdefaultBranch = main\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    checkpoints._global_excludes.cache_clear()
+    shadow_git._global_excludes.cache_clear()
     yield tmp_path / "hooks-ran"
-    checkpoints._global_excludes.cache_clear()
+    shadow_git._global_excludes.cache_clear()
 
 
 @pytest.fixture
@@ -122,7 +122,7 @@ def test_checkpoints_and_restores_leave_the_users_git_byte_for_byte_untouched(re
     assert not user_git.exists()  # no hook of theirs ran, global or local
     assert git(repo, "status", "--porcelain") == status and git(repo, "stash", "list") == stashes
     assert git(repo, "branch") == branches
-    shadow = checkpoints.shadow_dir(repo.resolve())
+    shadow = shadow_git.shadow_dir(repo.resolve())
     assert shadow.parent == chinwag_home / "checkpoints" and (shadow / "chinwag-workspace").read_text().strip() == \
         str(repo.resolve())
     held = subprocess.run(["git", "--git-dir", str(shadow), "ls-tree", "-r", "--name-only", first.id],
@@ -265,11 +265,11 @@ def test_without_git_there_is_no_checkpoint_and_one_reason(ws, tmp_path, monkeyp
     empty = tmp_path / "no-git-here"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    checkpoints._git_problem.cache_clear()
+    shadow_git._git_problem.cache_clear()
     try:
         assert take(ws, label="t").skipped == "git is not installed (checkpoints need the git command)"
     finally:
-        checkpoints._git_problem.cache_clear()
+        shadow_git._git_problem.cache_clear()
 
 
 def test_unknown_checkpoints_are_one_line_errors_that_change_nothing(ws, tmp_path):
@@ -416,7 +416,7 @@ async def test_models_take_no_checkpoints(store, ws):
     session = store.create_session(agent="echo", workspace=str(ws))
     await Runner(store, Config(), agent_factory=lambda n, m: Replier()).send(session.id, "hi")
     assert all("checkpoint" not in t.metadata for t in store.list_turns(session.id))
-    assert not (checkpoints.shadow_dir(ws.resolve())).exists()
+    assert not (shadow_git.shadow_dir(ws.resolve())).exists()
 
 
 # -- ACP: undo one tool call, rewind files -------------------------------------------------------------

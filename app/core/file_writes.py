@@ -20,15 +20,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from chinwag.app.core.checkpoints import (
-    CheckpointError,
-    Git,
-    Limits,
-    RestoreResult,
-    limits_for,
-    path_inside,
-    remove_file,
-)
+from chinwag.app.core.checkpoints import RestoreResult, limits_for, path_inside, remove_file
+from chinwag.app.core.shadow_git import CheckpointError, Git, Limits
 
 PAGE = 10_000
 
