@@ -1,5 +1,6 @@
 """`chinwag session ...`: the headless session commands (contract in DESIGN.md), each
-Click command with its options beside its handler."""
+Click command with its options beside its handler: starting, sending, browsing and changing
+sessions here; stop/wait/attach in `live`, export/import in `transfer`, the tree in `tree`."""
 
 from __future__ import annotations
 
@@ -7,24 +8,20 @@ import asyncio
 import functools
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from chinwag.app.cli import common, exit_codes
+from chinwag.app.cli import common
 from chinwag.app.cli.base import Group, db_option
 from chinwag.app.cli.common import CliError
 from chinwag.app.cli.exit_codes import ExitCode
 from chinwag.app.cli.turns import run_turn
 from chinwag.app.config.schema import KINDS, MODES, Mode
 from chinwag.app.core import pricing
-from chinwag.app.core.worker import request_stop
-from chinwag.storage import Store, files, tokens
-from chinwag.storage.models import Turn
+from chinwag.storage import Store, tokens
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,112 +142,6 @@ def cmd_send(store: Store, *, session_id: str, prompt: str, no_stream: bool, det
     if not text or not text.strip():
         raise CliError("empty prompt")
     return run_turn(store, found, text, no_stream=no_stream, detach=detach, as_json=as_json)
-
-
-@session.command("stop")
-@db_option
-@session_id_argument
-@with_store
-def cmd_stop(store: Store, *, session_id: str) -> int:
-    """stop a session's running turn, wherever it runs"""
-    found = store.get_session(session_id)
-    turn = store.running_turn(found.id)
-    if turn is None:
-        common.out(f"session {found.id} has no running turn")
-        return ExitCode.OK
-    request_stop(store, turn)  # signals a dedicated worker only: a TUI or `session send` settles it itself
-    settled = _wait_settled(store, turn.id, timeout=5.0)
-    if settled.status == "streaming":
-        store.recover_interrupted()
-        settled = store.get_turn(turn.id)
-    if settled.status == "streaming":
-        common.out(f"stop requested for turn {turn.id}; its process (pid {turn.owner_pid}) has not settled it yet")
-        return ExitCode.OK
-    common.out(f"stopped turn {turn.id} ({settled.status}, {len(settled.text):,} characters kept)")
-    return ExitCode.OK
-
-
-def _wait_settled(store: Store, turn_id: str, timeout: float) -> Turn:
-    deadline = time.monotonic() + timeout
-    turn = store.get_turn(turn_id)
-    while turn.status == "streaming" and time.monotonic() < deadline:
-        time.sleep(0.05)
-        turn = store.get_turn(turn_id)
-    return turn
-
-
-@session.command("wait")
-@db_option
-@session_id_argument
-@json_option
-@with_store
-def cmd_wait(store: Store, *, session_id: str, as_json: bool) -> int:
-    """wait until the session's running turn settles; exit with its status
-
-    0 complete, 4 error, 5 interrupted, 130 stopped; 3: no such session. With nothing
-    running it returns at once, with the status of the last reply."""
-    from chinwag.storage.errors import NotFound  # lazy: only `wait` on an unknown id
-
-    try:
-        found = store.get_session(session_id)
-    except NotFound as exc:
-        print(f"chinwag: {exc}", file=sys.stderr)
-        return ExitCode.NOT_FOUND
-    turn = _wait_for_reply(store, found.id)
-    if turn is None:
-        if as_json:
-            common.print_json({"session_id": found.id, "turn_id": None, "status": None, "error": None})
-        else:
-            common.out(f"session {found.id} has no replies yet")
-        return ExitCode.OK
-    if as_json:
-        common.print_json({"session_id": found.id, "turn_id": turn.id, "status": turn.status, "error": turn.error})
-    else:
-        common.out(f"turn {turn.id} {turn.status}" + (f": {turn.error}" if turn.error else ""))
-    return exit_codes.for_turn(turn.status)
-
-
-WAIT_POLL = 0.1  # seconds between looks at the database (`PRAGMA data_version`: cheap)
-LIVENESS = 1.0  # seconds between checks that the turn's process still runs
-
-
-def _wait_for_reply(store: Store, session_id: str) -> Turn | None:
-    """The session's running turn once it settled, else its last reply (None: it has none)."""
-    turn = store.running_turn(session_id)
-    if turn is None:
-        replies = [t for t in store.list_turns(session_id, limit=20) if t.role == "agent"]
-        return replies[-1] if replies else None
-    version = store.data_version()
-    next_liveness = time.monotonic() + LIVENESS
-    while turn.status == "streaming":
-        time.sleep(WAIT_POLL)
-        if time.monotonic() > next_liveness:  # a process that died never settles its turn
-            next_liveness = time.monotonic() + LIVENESS
-            if not store.readonly:
-                store.recover_interrupted()
-                version = None  # this connection's own write does not move data_version
-        current = store.data_version()
-        if current != version:
-            version = current
-            turn = store.get_turn(turn.id)
-    return turn
-
-
-@session.command("attach")
-@db_option
-@session_id_argument
-@click.option("--plain", is_flag=True, help="print to stdout instead of opening the TUI")
-@with_store
-def cmd_attach(store: Store, *, session_id: str, plain: bool) -> int:
-    """follow a session live (its running turn, or its last reply)"""
-    found = store.get_session(session_id)
-    if not plain and sys.stdout.isatty() and sys.stdin.isatty():
-        from chinwag.app.cli.misc import launch_tui  # lazy: only `resume` starts the TUI
-
-        return launch_tui(store.path, session_id=found.id)
-    from chinwag.app.cli.follow import follow  # lazy: only `attach` follows
-
-    return follow(store, found, common.out)
 
 
 # -- browsing ---------------------------------------------------------------------------
@@ -475,67 +366,6 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
     return ExitCode.OK
 
 
-@session.command("export")
-@db_option
-@session_id_argument
-@click.option("--format", "format_", type=click.Choice(["md", "json", "html"]), default="md", show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-@click.option("--force", is_flag=True, help="replace an existing FILE")
-@click.option("--all-branches", is_flag=True, help="every branch of the tree, not only the active one")
-@with_store
-def cmd_export(store: Store, *, session_id: str, format_: str, output: str | None, force: bool,
-               all_branches: bool) -> int:
-    """export a session (its active branch) as Markdown, JSON or one self-contained HTML page"""
-    if format_ == "html":
-        text = _export_html(store, session_id, all_branches=all_branches)
-    else:
-        text = (store.export_json(session_id, all_branches=all_branches) if format_ == "json"
-                else store.export_markdown(session_id, all_branches=all_branches))
-    if not output or output == "-":
-        sys.stdout.write(text if format_ != "md" else common.terminal_safe(text))
-        return ExitCode.OK
-    target = files.safe_write(Path(output), text, force=force)
-    print(f"wrote {target}", file=sys.stderr)
-    return ExitCode.OK
-
-
-def _export_html(store: Store, session_id: str, *, all_branches: bool = False) -> str:
-    """The HTML page of a session, in the theme's colours and the widgets' glyphs, with costs."""
-    from chinwag.app.core.export_html import Look, render  # lazy: only an HTML export pays for the renderer
-    from chinwag.widgets import glyphs, theme  # lazy: and for the theme (Textual's colours)
-
-    document = store.export_session(session_id, all_branches=all_branches)
-    themes = {t.name: t.to_color_system().generate() for t in theme.chinwag_themes()}
-    dark, light = themes[theme.DARK_NAME], themes[theme.LIGHT_NAME]
-    look = Look(dark={**asdict(theme.DARK), "background": dark["background"], "foreground": dark["foreground"]},
-                light={**asdict(theme.LIGHT), "background": light["background"], "foreground": light["foreground"]},
-                turn_status=glyphs.TURN_STATUS, tool_status=glyphs.TOOL_STATUS)
-    pricer = pricing.Pricer(common.prices_config())
-    turns = [Turn.from_row(t) for t in document["turns"] if t["role"] == "agent"]
-    costs = {t.id: pricer.turn_cost(t).text() for t in turns}
-    session_cost = pricing.session_cost(store, document["session"]["id"], common.prices_config())
-    return render(document, look, costs=costs, session_cost=f"cost {session_cost.text()}")
-
-
-@session.command("import")
-@db_option
-@click.argument("file")
-@click.option("--as-new", is_flag=True, help="import a copy with fresh session and turn ids")
-@with_store
-def cmd_import(store: Store, *, file: str, as_new: bool) -> int:
-    """import a JSON export
-
-    FILE '-' reads it from stdin."""
-    if file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CliError(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}") from exc
-    imported = store.import_session(text, as_new=as_new)
-    common.out(imported.id)
-    return ExitCode.OK
-
-
+from chinwag.app.cli import live as _live  # noqa: E402, F401  (registers stop, wait, attach)
+from chinwag.app.cli import transfer as _transfer  # noqa: E402, F401  (registers export, import)
 from chinwag.app.cli import tree as _tree  # noqa: E402, F401  (registers edit, regenerate, branches, checkout, rewind)
