@@ -14,6 +14,7 @@ import pytest
 
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
+from tests.tui_helpers import app_factory
 
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers such as fake_llm
 
@@ -85,3 +86,11 @@ def cli(chinwag_home):
         return run_cli(*args, home=chinwag_home, **kwargs)
 
     return _run
+
+
+@pytest.fixture
+def make_app(db_path):
+    """`make_app(config=FAST, **options) -> (app, store)`: apps over the test database
+    (tests/tui_helpers.py); a test file whose flows want another default overrides it."""
+    with app_factory(db_path) as make:
+        yield make

@@ -5,52 +5,18 @@ the popup in the real prompt, switching sessions while a turn streams, queued pr
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from chinwag.app.config.loader import Config
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
+from tests.tui_helpers import FAST, SLOW, submit, wait_for
 
-SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})
-FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 16}})
 LONG_PROMPT = "please repeat this sentence back to me slowly " * 6
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
-async def submit(pilot, app, text: str) -> None:
-    app.chat.prompt.text = text
-    await pilot.pause()
-    app.chat.prompt.focus_input()
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 def agent_turns(store: Store, session_id: str):
     return [t for t in store.list_turns(session_id) if t.role == "agent"]
-
-
-@pytest.fixture
-def make_app(db_path):
-    stores = []
-
-    def _make(config=FAST, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
 
 
 async def test_send_and_stream(make_app):

@@ -5,26 +5,21 @@ sending clears the draft at once.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from chinwag.app.config.loader import Config
-from chinwag.app.tui.app import ChinwagApp
 from chinwag.app.tui.drafts import Drafts
 from chinwag.storage import Store
 from tests.tmux_session import TMUX, TmuxApp
+from tests.tui_helpers import app_factory, wait_for
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 64}})
 
 
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
+@pytest.fixture
+def make_app(db_path):
+    with app_factory(db_path, FAST) as make:
+        yield make
 
 
 async def type_text(pilot, text: str) -> None:
@@ -81,20 +76,6 @@ def test_a_read_only_database_gets_no_draft(db_path):
 
 
 # -- the app ---------------------------------------------------------------------------------------
-@pytest.fixture
-def make_app(db_path):
-    stores = []
-
-    def _make(**kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=FAST, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
-
-
 async def test_each_session_keeps_its_draft_across_switches_and_a_restart(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

@@ -13,45 +13,19 @@ import pytest
 
 from chinwag.app.config.loader import Config
 from chinwag.app.tui.app import ChinwagApp
-from chinwag.storage import Store
+from tests.tui_helpers import SLOW, app_factory, submit, wait_for
 
-SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})
 LONG_PROMPT = "please repeat this sentence back to me slowly " * 4
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-async def submit(pilot, app, text: str) -> None:
-    app.chat.prompt.text = text
-    await pilot.pause()
-    app.chat.prompt.focus_input()
-    await pilot.press("enter")
-    await pilot.pause()
-
-
-def screen_lines(app) -> list[str]:
-    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
 
 
 @pytest.fixture
 def make_app(db_path):
-    stores = []
+    with app_factory(db_path, SLOW) as make:  # these flows watch replies stream
+        yield make
 
-    def _make(config=SLOW, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
 
-    yield _make
-    for store in stores:
-        store.close()
+def screen_lines(app) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
 
 
 async def test_queued_notice_and_count_end_when_the_queued_prompt_starts(make_app):

@@ -5,7 +5,6 @@ user block collapsed until Enter expands it, and snapshots of both at 80x24.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +20,7 @@ from chinwag.widgets import paste
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.role_block import RenderOptions, render_block
 from chinwag.widgets.theme import install_themes
+from tests.tui_helpers import wait_for
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 4096}})
 BIG = "".join(f"log line {i:05d} some words here to make it longer ok\n" for i in range(5000))
@@ -156,15 +156,6 @@ def test_the_user_block_shows_pastes_collapsed_until_expanded():
 
 
 # -- the whole app -------------------------------------------------------------------------------
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
 async def test_the_stored_turn_is_the_full_paste_byte_for_byte_and_enter_expands_its_block(db_path):
     pasted = BIG.replace("\n", "\r") + "\x1b[31mred\x1b[0m [b]not markup[/b] \ud83d end"  # what terminals send
     store = Store(db_path)

@@ -190,7 +190,6 @@ def test_session_stop_never_signals_a_foreground_sender(cli, chinwag_home, db_pa
 
 
 # -- Ctrl+C with an injectable clock (Pilot, no sleeps) --------------------------------------------
-FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 16}})
 SLOW_AGENT = Config(agents={"echo": {"kind": "echo", "delay": 0.02, "chunk": 2}})
 
 
@@ -200,20 +199,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def make_app(db_path):
-    stores = []
-
-    def _make(config=FAST, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
 
 
 def test_a_double_press_is_two_presses_within_the_window():

@@ -5,7 +5,6 @@ writers on one database, and export/import round trips for arbitrary text.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import stat
 import subprocess
@@ -21,6 +20,7 @@ from chinwag.app.config.loader import Config
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import StorageError, Store
+from tests.tui_helpers import wait_for
 
 OPENAI_MARKER = "sk-MARKER-openai-7f3a9c"
 ANTHROPIC_MARKER = "sk-ant-MARKER-anthropic-51d2"
@@ -39,14 +39,6 @@ def files_under(root):
     for directory, _, names in os.walk(root):
         for name in names:
             yield os.path.join(directory, name)
-
-
-async def wait_for(pilot, condition, timeout=15.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
 
 
 async def test_secrets_never_reach_any_file(chinwag_home, cli, monkeypatch, db_path):

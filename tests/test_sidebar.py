@@ -5,7 +5,6 @@ also driven through a real tmux.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from chinwag.storage.models import Session
 from chinwag.widgets.session_list import SessionList, group_of, short_age
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.theme import install_themes
+from tests.tui_helpers import wait_for
 
 
 def sessions(n, *, start=0):
@@ -256,25 +256,6 @@ def test_sidebar_trash_snapshot(snap_compare):
 
 
 # -- the sidebar in the whole app ---------------------------------------------------------------
-@pytest.fixture
-def make_app(db_path):
-    from chinwag.app.config.loader import Config
-    from chinwag.app.tui.app import ChinwagApp
-    from chinwag.storage import Store
-
-    stores = []
-
-    def _make(config=None, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        config = config or Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 16}})
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
-
-
 def seed(db_path, titles, *, turns=1):
     """Sessions with a turn each (so they are listed), oldest first; their ids by title."""
     from chinwag.storage import Store
@@ -287,15 +268,6 @@ def seed(db_path, titles, *, turns=1):
                 store.add_turn(session.id, "user", f"about {title}")
             ids[title] = session.id
     return ids
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def dialog_title(app) -> str:

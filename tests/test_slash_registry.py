@@ -19,7 +19,6 @@ def test_handlers_are_methods_of_the_chat_screen():
 
 
 # -- the commands' behaviour in the app (issue 14) -------------------------------------------------
-import asyncio  # noqa: E402
 
 import pytest  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -27,8 +26,8 @@ from rich.console import Console  # noqa: E402
 from chinwag.app.config.loader import Config  # noqa: E402
 from chinwag.app.tui.app import ChinwagApp  # noqa: E402
 from chinwag.app.tui.keys import bindings_in_effect  # noqa: E402
-from chinwag.storage import Store  # noqa: E402
 from chinwag.widgets.key_names import key_label  # noqa: E402
+from tests.tui_helpers import app_factory, submit, wait_for  # noqa: E402
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 64}})
 SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.05, "chunk": 1}})
@@ -36,33 +35,8 @@ SLOW = Config(agents={"echo": {"kind": "echo", "delay": 0.05, "chunk": 1}})
 
 @pytest.fixture
 def make_app(db_path):
-    stores = []
-
-    def _make(config=FAST, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
-
-
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
-async def submit(pilot, app, text: str) -> None:
-    app.chat.prompt.text = text
-    await pilot.pause()
-    app.chat.prompt.focus_input()
-    await pilot.press("enter")
-    await pilot.pause()
+    with app_factory(db_path, FAST) as make:
+        yield make
 
 
 def user_texts(store, sid):
@@ -232,7 +206,6 @@ async def test_help_lists_every_command_and_every_key_in_effect_with_rebinds(mak
 
 def test_commands_name_bindings_that_exist():
     """A command's `binding` is a binding id of the app (its key is read from there)."""
-    from chinwag.app.tui.app import ChinwagApp
     from chinwag.app.tui.chat_screen import ChatScreen
 
     ids = {b.id for cls in (ChinwagApp, ChatScreen) for b in cls.BINDINGS}
