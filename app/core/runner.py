@@ -60,6 +60,7 @@ from chinwag.app.core.events import (
 )
 from chinwag.app.core.events import TurnText as TurnTextEvent
 from chinwag.app.core.offload import Offload, inline, prepare_agent
+from chinwag.app.core.permissions import PermissionsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
@@ -87,7 +88,7 @@ def usage_metadata(usage: Usage, record: Record | None) -> dict:
     return meta
 
 
-class Runner:
+class Runner(PermissionsMixin):
     def __init__(
         self,
         store: Store,
@@ -138,40 +139,6 @@ class Runner:
             return False
         task.cancel()
         return True
-
-    def pending_permission(self, session_id: str) -> Permission | None:
-        pending = self._permissions.get(session_id)
-        return pending[0] if pending else None
-
-    def answer_permission(self, session_id: str, option_id: str | None, *, by: str = "user") -> bool:
-        """Answer the session's pending permission request (None cancels it)."""
-        pending = self._take_permission(session_id, option_id)
-        if pending is None:
-            return False
-        self._store_answer(session_id, *pending, option_id, by)
-        self._live(ToolChanged, pending[1], {})
-        return True
-
-    async def _answer_permission(self, session_id: str, option_id: str | None, *, by: str) -> None:
-        pending = self._take_permission(session_id, option_id)
-        if pending is not None:
-            await self._offload(self._store_answer, session_id, *pending, option_id, by)
-            self._live(ToolChanged, pending[1], {})
-
-    def _take_permission(self, session_id: str, option_id: str | None) -> tuple[Permission, Turn] | None:
-        pending = self._permissions.pop(session_id, None)
-        if pending is not None:
-            request, live = pending
-            if request.answer is not None and not request.answer.done():
-                request.answer.set_result(option_id)
-            live.metadata = {k: v for k, v in live.metadata.items() if k != "permission"}
-        return pending
-
-    def _store_answer(self, session_id: str, request: Permission, live: Turn, option_id: str | None, by: str) -> None:
-        self.store.append_event(session_id, "permission_answer",
-                                {"call_id": request.call_id, "option": option_id or "cancelled", "by": by},
-                                turn_id=live.id)
-        self.store.merge_turn_metadata(live.id, {"permission": None})
 
     async def drain(self, timeout: float = 25.0) -> None:
         """Wait (bounded) for background work such as title generation; a CLI calls this
@@ -480,25 +447,7 @@ class Runner:
             if isinstance(event, CommandsUpdate):
                 self._emit(CommandsChanged(sid, tuple((str(n), str(d)) for n, d in event.commands)))
         elif isinstance(event, Permission):
-            record = {"call_id": event.call_id, "title": event.title, "kind": event.kind,
-                      "options": [list(o) for o in event.options]}
-            if event.decided is not None:
-                await offload(store.append_event, sid, "permission_request",
-                              {**record, "answer": event.decided, "by": event.by}, turn_id=live.id)
-                return
-            await offload(store.append_event, sid, "permission_request", record, turn_id=live.id)
-            self._permissions[sid] = (event, live)
-            live.metadata = {**live.metadata, "permission": record}
-            await offload(store.merge_turn_metadata, live.id, {"permission": record})
-            self._live(PermissionAsked, live, calls, request=event)
-            if self.on_permission is None:
-                await self._answer_permission(sid, None, by="nobody to ask (mode ask without a terminal)")
-            else:
-                try:
-                    self.on_permission(sid, event)
-                except Exception:
-                    log.exception("permission handler failed")
-                    await self._answer_permission(sid, None, by="handler failed")
+            await self._ask_permission(event, live, calls)
 
     async def _watch(self, turn_id: str, owner: int, writer: StreamWriter, lock: asyncio.Lock,
                      stream_task: asyncio.Task) -> None:
