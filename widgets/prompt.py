@@ -34,11 +34,12 @@ from textual.widget import Widget
 from textual.widgets import Static, TextArea
 from textual.widgets.text_area import Edit, EditResult, Location, Selection
 
+from chinwag.storage.visible_text import needs_stand_ins, stand_ins
 from chinwag.widgets import paste
 from chinwag.widgets.key_names import key_label
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named, filter_commands
-from chinwag.widgets.text_safety import needs_stand_ins, one_line, stand_ins
+from chinwag.widgets.text_safety import one_line
 from chinwag.widgets.theme import DARK, Palette, follow_theme
 
 PASTE_HIGHLIGHT = "chinwag.paste"

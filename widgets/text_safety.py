@@ -6,22 +6,14 @@ body the TUI shows goes through `plain` or `notice` here.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
+
+from chinwag.storage.visible_text import stand_ins
 
 NOTICE_LIMIT = 300  # a toast or status notice: one line, this many characters at most
 TITLE_LIMIT = 120  # a dialog's or toast's title
 BODY_LIMIT = 2000  # a dialog's explanatory text
 
-_STAND_INS = {c: chr(0x2400 + c) for c in range(32)}  # ␀ … ␟ (control pictures; ESC is ␛)
-_STAND_INS[0x7F] = "␡"
-_STAND_INS.update({c: "�" for c in range(0x80, 0xA0)})
-_STAND_INS.pop(0x0A)  # newline stays a newline
-_STAND_INS.pop(0x09)  # tabs are expanded below
-_TABLE = str.maketrans(_STAND_INS)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _as_str(value: object) -> str:
@@ -31,17 +23,6 @@ def _as_str(value: object) -> str:
         return str(value)
     except Exception:  # an object whose __str__ fails still gets a name
         return type(value).__name__
-
-
-def stand_ins(text: str) -> str:
-    """Each control character (but newline and tab) and lone surrogate replaced by one visible
-    character: the same length, so a widget can apply it to what it renders (e.g. an editor
-    whose buffer must keep the text as typed)."""
-    return _SURROGATE.sub("\ufffd", text).translate(_TABLE)
-
-
-def needs_stand_ins(text: str) -> bool:
-    return bool(_UNSAFE.search(text))
 
 
 def safe_text(text: str, *, tab_size: int = 4) -> str:

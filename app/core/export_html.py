@@ -21,11 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_STAND_INS = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)}  # ␀ … ␟, ESC is ␛
-_STAND_INS[0x7F] = "␡"
-_STAND_INS.update({c: "\ufffd" for c in range(0x80, 0xA0)})
-_TABLE = str.maketrans(_STAND_INS)
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from chinwag.storage.visible_text import stand_ins
+
 ROLES = {"user": "▸ you", "agent": "agent", "system": "system", "summary": "summary"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 
@@ -45,7 +42,7 @@ def visible(text: str | None) -> str:
     """Text with every control character (but newline and tab) and lone surrogate shown as a
     visible stand-in, carriage returns folded into newlines."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
-    return _SURROGATE.sub("\ufffd", text).translate(_TABLE)
+    return stand_ins(text)
 
 
 def escape(text: str | None) -> str:
