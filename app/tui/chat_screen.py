@@ -19,7 +19,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 
 from chinwag.app.agents import list_agents
 from chinwag.app.agents.discovery import discover_default
@@ -46,13 +45,13 @@ from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
+from chinwag.app.tui.sidebar_part import SidebarPart
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session, storable
 from chinwag.widgets.notice_line import NoticeLine
 from chinwag.widgets.prompt import Prompt
 from chinwag.widgets.session_header import SessionHeader
-from chinwag.widgets.session_list import SIDEBAR_BINDINGS
 from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import one_line, plain
@@ -67,7 +66,7 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -351,101 +350,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     def _running_ids(self) -> set[str]:
         return self.controller.running_ids()
-
-    @on(Sidebar.NeedMore)
-    @guarded
-    def sidebar_more(self, event) -> None:
-        rows = self.controller.more_sidebar_rows()
-        if rows:
-            self.sidebar.append_sessions(rows)
-
-    @on(Sidebar.FilterChanged)
-    @guarded
-    def sidebar_filter(self, event) -> None:
-        self.controller.sidebar.text = event.text
-        self.refresh_sidebar()
-
-    @on(Sidebar.ArchivedToggled)
-    @guarded
-    def sidebar_archived(self, event) -> None:
-        self.controller.sidebar.show_archived = event.show_archived
-        self.refresh_sidebar()
-
-    @on(Sidebar.TrashToggled)
-    @guarded
-    def sidebar_trash(self, event) -> None:
-        self.controller.sidebar.show_trash = event.show_trash
-        self.refresh_sidebar()
-        if event.show_trash:
-            self.status.notice = "the trash: Enter restores a session, Delete removes it for good"
-
-    @on(Sidebar.WorkspaceToggled)
-    @guarded
-    def sidebar_workspace(self, event) -> None:
-        only = (self.session.workspace if self.session else None) if event.only_workspace else None
-        self.controller.sidebar.workspace = only
-        self.refresh_sidebar()
-
-    @on(Sidebar.Open)
-    @guarded
-    def sidebar_open(self, event) -> None:
-        if self.controller.sidebar.show_trash:
-            self.restore_from_trash(event.session_id)
-            return
-        self.open_session(event.session_id)
-        self.prompt.focus_input()
-
-    def _in_trash(self, what: str) -> bool:
-        """Rename, fork and archive do not apply in the trash view: say what does."""
-        if not self.controller.sidebar.show_trash:
-            return False
-        self.status.notice = f"cannot {what} a session in the trash: Enter restores it, Delete removes it for good"
-        return True
-
-    # -- sidebar actions ---------------------------------------------------------------------
-    @on(Sidebar.NewSession)
-    @guarded
-    def _sidebar_new(self) -> None:
-        self.action_new_session()
-
-    @on(Sidebar.Rename)
-    @guarded
-    def _sidebar_rename(self, event) -> None:
-        if not self._in_trash("rename"):
-            self.ask_rename(event.session_id)
-
-    @on(Sidebar.Fork)
-    @guarded
-    def _sidebar_fork(self, event) -> None:
-        if not self._in_trash("fork"):
-            self.fork(event.session_id)
-
-    @on(Sidebar.ToggleArchive)
-    @guarded
-    def _sidebar_archive(self, event) -> None:
-        if self._in_trash("archive"):
-            return
-        try:
-            self.toggle_archive(event.session_id, undo_key=self.sidebar_key("sidebar_undo"))
-        except Exception as exc:
-            self.notify(first_line(exc), severity="error")
-
-    @on(Sidebar.Delete)
-    @guarded
-    def _sidebar_delete(self, event) -> None:
-        self.ask_delete(event.session_id, undo_key=self.sidebar_key("sidebar_undo"))
-
-    @on(Sidebar.Undo)
-    @guarded
-    def _sidebar_undo(self, event) -> None:
-        self.undo_session_change()
-
-    def sidebar_key(self, binding_id: str) -> str:
-        """How the key of a sidebar binding reads right now ([keys] rebinds included)."""
-
-        keys = (self._config.keys if self._config else {}).get(binding_id)
-        key = (keys or next(b.key for b in SIDEBAR_BINDINGS if b.id == binding_id)).split(",")[0].strip()
-        return "+".join(part.upper() if len(part) == 1 else part.capitalize() for part in key.split("+"))
 
     # -- sending --------------------------------------------------------------------------
     @on(Prompt.Submitted)
