@@ -6,6 +6,7 @@ The TUI shows the line as a notice at start-up; `chinwag doctor` and `config sho
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -42,5 +43,8 @@ def keymap_problem(keys: Mapping[str, str], path: Path | None = None) -> str | N
         return None
     where = f"{path}: " if path else ""
     names = ", ".join(repr(name) for name in unknown)
-    return (f"{where}[keys] unknown binding id{'s' if len(unknown) > 1 else ''} {names}, ignored "
+    # the likely fix first: a notice line is cut at its limit, the list of every id is long
+    close = [match for name in unknown for match in difflib.get_close_matches(name, valid, n=1)]
+    hint = f"; did you mean {', '.join(repr(c) for c in dict.fromkeys(close))}?" if close else ""
+    return (f"{where}[keys] unknown binding id{'s' if len(unknown) > 1 else ''} {names}, ignored{hint} "
             f"(valid: {', '.join(valid)})")
