@@ -178,9 +178,13 @@ def apply(store: Store, proposal: Proposal, text: str | None = None) -> Compacti
     session, head, tail = proposal.session, proposal.head, proposal.tail
     before = proposal.tokens_before
     with store.db.transaction():
-        now_head, now_tail = plan(store, session.id, proposal.window)
+        changed = CompactionError("the session changed since the summary was made; nothing changed (compact again)")
+        try:
+            now_head, now_tail = plan(store, session.id, proposal.window)
+        except CompactionError:
+            raise changed from None
         if [t.id for t in now_head] != [t.id for t in head] or [t.id for t in now_tail] != [t.id for t in tail]:
-            raise CompactionError("the session changed since the summary was made; nothing changed (compact again)")
+            raise changed
         metadata = {"summarized": len(head), "kept": len(tail), "tokens_before": before, "tokens_after": after,
                     "instructions": proposal.instructions}
         if proposal.auto:
