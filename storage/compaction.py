@@ -8,7 +8,7 @@ from chinwag.storage.base import StoreBase
 from chinwag.storage.enums import EventType
 from chinwag.storage.errors import NotFound, SessionBusy, StorageError
 from chinwag.storage.models import Turn
-from chinwag.storage.tree import _HEAD, _ON_PATH, _UNDONE, _seg
+from chinwag.storage.tree import _BOUNDS, _HEAD, _KEPT, _ON_PATH, _UNDONE, _seg
 
 
 class NothingToUndo(NotFound):
@@ -61,8 +61,12 @@ class CompactionMixin(StoreBase):
                 raise NothingToUndo(f"nothing to undo: no compaction on the active branch of session {session_id}")
             self.merge_turn_metadata(marker.id, {"undone": True, "undone_at": self.clock.stamp()})
             # what it took out is what the context now holds before it (an earlier summary included)
-            revived = [t.id for t in self.context_of(session_id) if t.seq < marker.seq and t.compacted]
-            conn.executemany("UPDATE turns SET compacted = 0 WHERE id = ?", [(t,) for t in revived])
-            self.append_event(session_id, EventType.COMPACTION, {"undo": marker.id, "revived": len(revived)},
+            conn.execute(
+                f"""{_seg(_HEAD)}{_BOUNDS}
+                    UPDATE turns SET compacted = 0 WHERE id IN (SELECT t.id FROM turns t
+                        WHERE {_ON_PATH} AND {_KEPT} AND t.compacted = 1 AND t.seq < :marker)""",
+                {"sid": session_id, "limit": -1, "marker": marker.seq})
+            revived = conn.execute("SELECT changes()").fetchone()[0]  # (rowcount is -1 after a WITH)
+            self.append_event(session_id, EventType.COMPACTION, {"undo": marker.id, "revived": revived},
                               turn_id=marker.id)
-        return self.get_turn(marker.id), len(revived)
+        return self.get_turn(marker.id), revived

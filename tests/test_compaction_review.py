@@ -283,3 +283,24 @@ def test_review_modal_snapshot(snap_compare, db_path):
                             run_before=run_before)
     finally:
         store.close()
+
+
+async def test_auto_compact_false_in_a_profile_turns_it_off(store, tmp_path):
+    from chinwag.app.config.loader import load_config
+    from chinwag.app.core.runner import Runner
+
+    path = tmp_path / "config.toml"
+    path.write_text('[agents.quiet]\nkind = "echo"\ndelay = 0\ncontext_window = 200\nauto_compact = false\n\n'
+                    '[agents.eager]\nkind = "echo"\ndelay = 0\ncontext_window = 200\nauto_compact = 0.5\n')
+    config = load_config(path)
+    for name, compacts in (("quiet", False), ("eager", True)):
+        session = store.create_session(agent=name)
+        runner = Runner(store, config)
+        for n in range(4):
+            await runner.send(session.id, f"question {n} " + "words " * 30)
+            await runner.drain()
+        summaries = [t for t in store.list_turns(session.id) if t.role == "summary"]
+        assert bool(summaries) is compacts, name
+        if compacts:
+            assert summaries[0].metadata["reason"].startswith("context at ")
+            assert summaries[0].metadata["reason"].endswith("% of the 200 window")

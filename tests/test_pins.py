@@ -171,7 +171,7 @@ def test_session_pin_a_turn_and_off_again(cli):
     prompt = [t for t in document["turns"] if t["role"] == "user"][1]
     assert prompt["id"] in result.stdout and prompt["pinned"] is True
     assert [t["pinned"] for t in document["turns"]].count(True) == 1
-    ok(cli("session", "pin", sid, prompt["id"][:12], "--off"))
+    ok(cli("session", "pin", sid, prompt["id"], "--off"))
     assert not any(t["pinned"] for t in shown(cli, sid)["turns"])
 
 
