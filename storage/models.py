@@ -128,6 +128,11 @@ class Turn:
         return value if isinstance(value, str) else None
 
     @property
+    def undone(self) -> bool:
+        """A compaction marker taken back (`--undo`): kept as history, no longer a marker."""
+        return isinstance(self.metadata, dict) and self.metadata.get("undone") is True
+
+    @property
     def duration_s(self) -> float | None:
         if not self.started_at or not self.finished_at:
             return None

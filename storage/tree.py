@@ -68,25 +68,33 @@ _ON_PATH = """t.session_id = :sid AND t.seq BETWEEN (SELECT MIN(lo) FROM seg) AN
 # before it on the path (`cut`), and what is kept (`t` a path turn)
 _THROUGH = ("CASE WHEN json_valid(t.metadata) AND json_type(t.metadata, '$.through') = 'text' "
             "THEN json_extract(t.metadata, '$.through') END")
+_UNDONE = "(t.role IN ('summary', 'system') AND json_valid(t.metadata) AND json_extract(t.metadata, '$.undone') IS 1)"
 _BOUNDS = f""",
     marker(seq, through) AS (
-        SELECT t.seq, {_THROUGH} FROM turns t WHERE {_ON_PATH} AND t.role IN ('summary', 'system')
+        SELECT t.seq, {_THROUGH} FROM turns t WHERE {_ON_PATH} AND t.role IN ('summary', 'system') AND NOT {_UNDONE}
         ORDER BY t.seq DESC LIMIT 1),
     bounds(cut, marker) AS MATERIALIZED (
         SELECT (SELECT t.seq FROM turns t WHERE {_ON_PATH} AND t.id = marker.through AND t.seq < marker.seq), marker.seq
         FROM (SELECT 1) LEFT JOIN marker)"""
 _CUT, _MARKER = "(SELECT cut FROM bounds)", "(SELECT marker FROM bounds)"  # once: not per turn
-_KEPT = f"""t.status != 'streaming' AND t.seq > COALESCE({_CUT}, 0) AND CASE
+_KEPT = f"""t.status != 'streaming' AND t.seq > COALESCE({_CUT}, 0) AND NOT {_UNDONE} AND CASE
         WHEN {_CUT} IS NOT NULL THEN t.role != 'summary' OR t.seq >= {_MARKER}
-        WHEN {_MARKER} IS NOT NULL THEN NOT (t.compacted AND t.seq < {_MARKER})
+        WHEN {_MARKER} IS NOT NULL THEN NOT (t.compacted AND t.seq < {_MARKER}) OR (t.pinned AND t.role != 'summary')
         ELSE 1 END"""
-_CONTEXT_TURNS = "{seg}" + _BOUNDS + f"\n    SELECT t.* FROM turns t WHERE {_ON_PATH} AND {_KEPT} ORDER BY t.seq"
+# pinned turns before the cut: sent all the same (their own arm, so the rest keeps its range scan)
+_PINNED = f"""t.seq <= {_CUT} AND t.pinned = 1 AND t.role != 'summary' AND t.status != 'streaming'
+        AND NOT {_UNDONE}"""
+_CONTEXT_TURNS = "{seg}" + _BOUNDS + f"""
+    SELECT t.* FROM turns t WHERE {_ON_PATH} AND {_KEPT}
+    UNION ALL SELECT t.* FROM turns t WHERE {_ON_PATH} AND {_PINNED} ORDER BY seq"""
 _CONTEXT_SIZE = "{seg}" + _BOUNDS + f""",
     summary(seq) AS MATERIALIZED (  -- only the latest summary counts
         SELECT MAX(t.seq) FROM turns t
         WHERE {_ON_PATH} AND t.role IN ('summary', 'system') AND t.role = 'summary' AND {_KEPT})
-    SELECT COALESCE(SUM(CASE WHEN length(t.text) = 0 THEN 0 ELSE MAX(1, (length(t.text) + 3) / 4) END + 4), 0) AS n
-    FROM turns t WHERE {_ON_PATH} AND {_KEPT} AND (t.role != 'summary' OR t.seq = (SELECT seq FROM summary))"""
+    SELECT COALESCE(SUM(CASE WHEN k.n = 0 THEN 0 ELSE MAX(1, (k.n + 3) / 4) END + 4), 0) AS n FROM (
+        SELECT length(t.text) AS n, t.role, t.seq FROM turns t WHERE {_ON_PATH} AND {_KEPT}
+        UNION ALL SELECT length(t.text), t.role, t.seq FROM turns t WHERE {_ON_PATH} AND {_PINNED}) k
+    WHERE k.role != 'summary' OR k.seq = (SELECT seq FROM summary)"""
 
 # the newest turn at or below a turn: its own range runs up to the next break; the
 # ranges hanging off it start at breaks whose parent lies in it, and so on down
@@ -117,6 +125,10 @@ class _Row(Protocol):
     def compacted(self) -> bool: ...
     @property
     def through(self) -> str | None: ...
+    @property
+    def pinned(self) -> bool: ...
+    @property
+    def undone(self) -> bool: ...
 
 
 R = TypeVar("R", bound=_Row)
@@ -132,20 +144,25 @@ def select_context(path: Sequence[R]) -> list[R]:
     compacted on another branch. Streaming turns never count; the summary goes first.
 
     A latest marker that says nothing (hand-made data) falls back on the `compacted` flags
-    of the turns before it, which are exact while a session has one branch."""
+    of the turns before it, which are exact while a session has one branch.
+
+    A pinned turn (not a summary) counts wherever it is, in its place on the path; a marker
+    that was undone is no marker and never counts itself."""
     index = {row.id: n for n, row in enumerate(path)}
     kept = list(path)  # no marker on the path: nothing was compacted on it
     for marker in range(len(path) - 1, -1, -1):
-        if path[marker].role not in MARKERS:
+        if path[marker].role not in MARKERS or path[marker].undone:
             continue
         through = path[marker].through
         if through is not None and index.get(through, marker) < marker:
-            kept = [row for n, row in enumerate(path[index[through] + 1:], index[through] + 1)
-                    if row.role != TurnRole.SUMMARY or n >= marker]
+            cut = index[through]
+            kept = [row for n, row in enumerate(path) if (row.pinned and row.role != TurnRole.SUMMARY)
+                    or (n > cut and (row.role != TurnRole.SUMMARY or n >= marker))]
         else:
-            kept = [row for n, row in enumerate(path) if not (row.compacted and n < marker)]
+            kept = [row for n, row in enumerate(path) if not (row.compacted and n < marker)
+                    or (row.pinned and row.role != TurnRole.SUMMARY)]
         break
-    kept = [row for row in kept if row.status != TurnStatus.STREAMING]
+    kept = [row for row in kept if row.status != TurnStatus.STREAMING and not (row.role in MARKERS and row.undone)]
     summaries = [row for row in kept if row.role == TurnRole.SUMMARY]
     return summaries[-1:] + [row for row in kept if row.role != TurnRole.SUMMARY]
 

@@ -58,7 +58,7 @@ async def test_compact_shows_summary_and_tokens(make_app):
         for i in range(3):
             await submit(pilot, app, f"message number {i} with some words to summarize later")
             await wait_for(pilot, lambda i=i: len([t for t in agent_turns(store, sid) if t.status == "complete"]) == i + 1)
-        await submit(pilot, app, "/compact --window 2")
+        await submit(pilot, app, "/compact --yes --window 2")
         await wait_for(pilot, lambda: any(t.role == "summary" for t in store.list_turns(sid)))
         await wait_for(pilot, lambda: any("→" in text for text in app.chat.notices.texts))
         turns = store.list_turns(sid)

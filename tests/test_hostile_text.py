@@ -333,7 +333,7 @@ async def test_compaction_failing_with_an_empty_message_is_told(db_path, monkeyp
     async def fails(*args, **kwargs):
         raise ConnectionError("\n")
 
-    monkeypatch.setattr(compaction, "compact", fails)
+    monkeypatch.setattr(compaction, "prepare", fails)  # /compact reviews: prepare makes the summary
     store = Store(db_path)
     app = ChinwagApp(store=store, config=FAST, animate=False)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:

@@ -90,7 +90,11 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     elif turn.role == "summary":
         meta = turn.metadata or {}
         label = "≡ summary · auto-compacted" if meta.get("auto") else "≡ summary"
+        if meta.get("auto") and meta.get("reason"):
+            label = f"≡ summary · automatic: {one_line(str(meta['reason']), 80)}"
         text.append(label, Style(color=colors.summary, bold=True))
+        if turn.undone:
+            text.append(" · undone: not sent", Style(color=colors.warning, italic=True))
         if meta.get("summarized"):
             text.append(f" · {meta['summarized']} turns compacted", Style(color=colors.system))
         if meta.get("tokens_before"):
@@ -117,6 +121,8 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
             text.append(" · working…", Style(color=color, italic=True))
     if turn.compacted:
         text.append("  (compacted)", Style(color=colors.faint, italic=True))
+    if turn.pinned:
+        text.append("  • pinned", Style(color=colors.warning, bold=True))
     return text
 
 
@@ -346,7 +352,7 @@ def render_block(
         body.extend(_text_lines(Text("…", Style(color=opts.palette.system)), inner))
     # a compacted turn (no longer sent) is greyed out: one theme colour, not terminal dim,
     # so it keeps a readable contrast
-    dim = Style(color=opts.palette.faint) if turn.compacted else None
+    dim = Style(color=opts.palette.faint) if turn.compacted or turn.undone else None
 
     def pad(line: list[Segment]) -> Strip:
         segments = [rail, *line]
@@ -411,7 +417,7 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
     segments = list(text.render(_PLAIN_CONSOLE))
     if opts.selected:
         segments = list(Segment.apply_style(segments, post_style=Style(bgcolor=opts.palette.selection)))
-    if turn.compacted:
+    if turn.compacted or turn.undone:
         segments = list(Segment.apply_style(segments, post_style=Style(color=opts.palette.faint)))
     strip = _pad(segments, width)
     if opts.selected:

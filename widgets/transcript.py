@@ -68,6 +68,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("end", "bottom", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
+        Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -79,6 +80,13 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         def __init__(self, transcript: Transcript, text: str | None) -> None:
             super().__init__(transcript)
             self.text = text
+
+    class PinRequested(ControlMessage):
+        """`p`: pin or unpin the selected block (None: no block is selected)."""
+
+        def __init__(self, transcript: Transcript, turn_id: str | None) -> None:
+            super().__init__(transcript)
+            self.turn_id = turn_id
 
     class BlockToggled(ControlMessage):
         def __init__(self, transcript: Transcript, turn_id: str) -> None:
@@ -496,6 +504,9 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
 
     def action_copy_block(self) -> None:
         self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
+
+    def action_pin_block(self) -> None:
+        self.post_message(self.PinRequested(self, self.selected_turn_id))
 
     def action_toggle_block(self) -> None:
         position = self._index.get(self.selected_turn_id or "")

@@ -208,6 +208,7 @@ def cmd_show(store: Store, *, session_id: str, all_branches: bool, as_json: bool
         for turn in document["turns"]:
             place = places[turn["id"]]
             turn.update(sibling_index=place.sibling_index, siblings=place.siblings)
+        document["session"]["pinned"] = document["session"].get("pinned_at") is not None
         document["cost"] = pricing.session_cost(store, found.id, common.prices_config()).as_json()
         common.print_json(document)
         return ExitCode.OK
@@ -288,10 +289,11 @@ def cmd_fork(store: Store, *, session_id: str, at: str | None, title: str | None
 @db_option
 @session_id_argument
 @click.option("--window", type=int, default=None, help="recent turns to keep (default 4)")
+@click.option("--undo", is_flag=True, help="take the last compaction back (its turns are sent again)")
 @click.argument("instructions", nargs=-1)
 @with_store
-def cmd_compact(store: Store, *, session_id: str, window: int | None, instructions: tuple[str, ...]) -> int:
-    """summarize older turns to reclaim context
+def cmd_compact(store: Store, *, session_id: str, window: int | None, undo: bool, instructions: tuple[str, ...]) -> int:
+    """summarize older turns to reclaim context (--undo takes the last compaction back)
 
     INSTRUCTIONS (the remaining words) say what the summary should focus on."""
     # here: only `compact` pays for compaction
@@ -299,6 +301,10 @@ def cmd_compact(store: Store, *, session_id: str, window: int | None, instructio
     from chinwag.app.core.compaction import DEFAULT_WINDOW, compact  # lazy: compaction loads on first use
 
     found = store.get_session(session_id)
+    if undo:
+        from chinwag.app.cli.pins import undo_compaction  # lazy: with compaction
+
+        return undo_compaction(store, found.id, window=window, instructions=instructions)
     agent = agent_for_session(found, common.config())
     keep = DEFAULT_WINDOW if window is None else window
     result = asyncio.run(compact(store, agent, found.id, window=keep, instructions=" ".join(instructions)))
@@ -367,5 +373,6 @@ def cmd_prune(store: Store, *, older_than: str, dry_run: bool) -> int:
 
 
 from chinwag.app.cli import live as _live  # noqa: E402, F401  (registers stop, wait, attach)
+from chinwag.app.cli import pins as _pins  # noqa: E402, F401  (registers pin)
 from chinwag.app.cli import transfer as _transfer  # noqa: E402, F401  (registers export, import)
 from chinwag.app.cli import tree as _tree  # noqa: E402, F401  (registers edit, regenerate, branches, checkout, rewind)

@@ -87,9 +87,12 @@ class Spec:
     example: object = None  # the value the template shows (else the default)
     provider: bool = False  # passed to ProviderAgent as a keyword argument
     masked: bool = False  # values never printed (`env` may hold a token)
+    off: bool = False  # a number that `false` (or "off" in /set) turns off: read as 0
 
     def accepts(self, value: object) -> bool:
-        """The TOML value has the right type (a bool is not a number)."""
+        """The TOML value has the right type (a bool is not a number, except `false` where `off`)."""
+        if self.off and value is False:
+            return True
         wanted: type | tuple[type, ...] = (int, float) if self.type is float else self.type
         return isinstance(value, wanted) and (self.type is bool or not isinstance(value, bool))
 
@@ -116,6 +119,8 @@ class Spec:
         value: object
         if self.type is str:
             value = raw
+        elif self.off and raw.lower() in ("false", "off"):
+            value = 0
         elif self.type in (int, float):
             try:
                 value = int(raw) if self.type is int else float(raw)
@@ -148,8 +153,8 @@ SETTINGS: tuple[Spec, ...] = (
     Spec("max_tokens", int, CASCADE, "longest reply in tokens", minimum=0, example=1024, provider=True),
     Spec("context_window", int, CASCADE, "the model's window in tokens (for the meter)", default=0, minimum=0,
          example=200000),
-    Spec("auto_compact", float, CASCADE, "compact when the context passes this share, e.g. 0.8", default=0.8,
-         minimum=0, below=1),
+    Spec("auto_compact", float, CASCADE, "compact when the context passes this share, e.g. 0.8 (false or 0: never)",
+         default=0.8, minimum=0, below=1, off=True),
     Spec("kind", str, S.DEFAULTS, "kind of new sessions", default=Kind.GENERAL.value, choices=KINDS),
     Spec("workspace", str, S.DEFAULTS, "workspace of new sessions (empty: the current directory)", default="",
          example="~/src/project"),

@@ -5,7 +5,8 @@
   never overwritten (`rename_session(source="model")` refuses to).
 - Auto-compaction: when the context passes the configured share (`auto_compact`, e.g.
   0.8) of the model's `context_window`, the older turns are summarized like `/compact`;
-  the summary turn says it was automatic and shows tokens before -> after.
+  the summary turn says it was automatic and why ("context at 83% of the 128k window")
+  and shows tokens before -> after. `auto_compact = false` (or 0) turns it off.
 """
 
 from __future__ import annotations
@@ -84,12 +85,24 @@ def needs_compaction(store: Store, session_id: str, window_tokens: int, share: f
     return store.context_size(session_id) >= share * window_tokens
 
 
+def window_label(tokens: int) -> str:
+    """128000 -> "128k" (a window's size as people say it)."""
+    return f"{tokens / 1000:.0f}k" if tokens >= 1000 else f"{tokens:,}"
+
+
+def compaction_reason(size: int, window_tokens: int) -> str:
+    """Why an automatic compaction ran, as its summary block says it."""
+    return f"context at {size / window_tokens:.0%} of the {window_label(window_tokens)} window"
+
+
 async def auto_compact(store: Store, agent, session_id: str, window_tokens: int, share: float, *,
                        offload: Offload = inline, emit=None) -> CompactionResult | None:
     if not await offload(needs_compaction, store, session_id, window_tokens, share):
         return None
+    reason = compaction_reason(await offload(store.context_size, session_id), window_tokens)
     try:
-        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True, offload=offload, emit=emit)
+        return await compact(store, agent, session_id, window=DEFAULT_WINDOW, auto=True, reason=reason,
+                             offload=offload, emit=emit)
     except (CompactionError, SessionBusy) as exc:
         log.info("auto-compaction skipped: %s", exc)
         return None

@@ -35,7 +35,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("transcript", "the whole session as one readable document", group="app"),
     Command("runs", "agent turns with status, tokens and duration", group="turn"),
     Command("cancel", "cancel the running turn, keeping its partial reply", group="turn", binding="cancel_turn"),
-    Command("compact", "summarize older turns to free context", "/compact [--window N] [instructions]",
+    Command("compact", "summarize older turns to free context", "/compact [--window N] [--yes] [--undo] [instructions]",
             takes_args=True, group="turn"),
     Command("stop", "stop this session's running work and drop queued prompts", group="turn"),
     Command("detach", "leave the turn running in the background, go to the sessions", group="turn"),

@@ -88,11 +88,13 @@ class CompactionStarted:
 
 @dataclass(frozen=True)
 class CompactionFinished:
-    """Compaction ended; `compacted` is False when it was skipped, failed or `cancelled`."""
+    """Compaction ended; `compacted` is False when it was skipped, failed or `cancelled`, or
+    when its summary was only `proposed` (for review: nothing written yet)."""
 
     session_id: str
     compacted: bool
     cancelled: bool = False
+    proposed: bool = False
 
 
 @dataclass(frozen=True)

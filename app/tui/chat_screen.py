@@ -40,7 +40,8 @@ from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
-from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatController
+from chinwag.app.tui.compaction import CompactionGlueMixin
+from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
@@ -66,7 +67,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, SidebarPart):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
+                 CompactionGlueMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -324,6 +326,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         the caller knows: no query) and show it."""
         self._show_status(self.controller.status(self.context_window(self.session) if self.session else 0,
                                                  running=running))
+        self.warn_context(self.controller.snapshot)
 
     def _show_status(self, snapshot) -> None:
         """Push the controller's status down into the header, the status bar and the prompt."""
@@ -474,49 +477,6 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
                 if not self._flush_scheduled:
                     self._flush_scheduled = True
                     self.set_timer(RENDER_INTERVAL, self._flush_updates)
-
-    def _on_session_followup(self, event: TitleChanged | CompactionStarted | CompactionFinished) -> None:
-        current = self.session is not None and event.session_id == self.session.id
-        match event:
-            case TitleChanged():
-                self.refresh_sidebar()
-            case CompactionStarted() if current:
-                self._show_working(event.session_id)
-            case CompactionFinished() if current:
-                self._compaction_finished(event)
-            case CompactionFinished():
-                self.refresh_sidebar()
-        if current:
-            self.update_status()
-
-    def _show_working(self, session_id: str) -> None:
-        working = self.controller.working_turn(session_id)
-        if working is not None:
-            self.transcript.update_turn(working, [])
-
-    def _compaction_finished(self, event: CompactionFinished) -> None:
-        manual = self._compactions.pop(event.session_id, None) is not None  # /compact, not automatic
-        if event.compacted:
-            self.open_session(event.session_id)  # the summary block, the compacted turns dimmed
-        else:
-            self.transcript.remove_turn(WORKING_ID + event.session_id)
-        if event.cancelled:
-            self.app.notify("compaction cancelled: nothing changed")
-        elif event.compacted and not manual:  # /compact says what it did itself
-            self.app.notify("auto-compacted the older turns (see the summary block)")
-        if manual:  # prompts queued meanwhile go now (after a turn, _run_turn sends them)
-            self.call_later(self._send_next_queued, event.session_id)
-
-    def cancel_compaction(self, session_id: str) -> bool:
-        """Stop a compaction of this session (Esc, /cancel): nothing changes. True if one ran."""
-        if session_id not in self.controller.compacting:
-            return False
-        worker = self._compactions.get(session_id)
-        if worker is not None:
-            worker.cancel()  # /compact
-        else:
-            self.runner.cancel(session_id)  # automatic: it runs in the turn's task, after the turn settled
-        return True
 
     def _flush_updates(self) -> None:
         self._flush_scheduled = False

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from textual import work
-
-from chinwag.app.errors import first_line
+from chinwag.app.tui.compaction import compact_options
 
 
 class TurnCommands:
@@ -37,36 +35,13 @@ class TurnCommands:
 
     # -- compaction and context ---------------------------------------------------------------
     def slash_compact(self, parsed) -> None:
-        from chinwag.app.core.compaction import DEFAULT_WINDOW  # lazy: compaction loads on first use
-
-        window = parsed.options.get("window", DEFAULT_WINDOW)
-        try:
-            window = int(window)
-        except (TypeError, ValueError):
-            raise ValueError(f"--window needs a number, not {window!r}") from None
-        if self.session.id in self.controller.compacting:
-            raise ValueError("a compaction of this session is already running (esc cancels it)")
-        self._compactions[self.session.id] = self._compact(self.session.id, window, parsed.rest)
-
-    @work(group="compact", exclusive=False)
-    async def _compact(self, session_id: str, window: int, instructions: str) -> None:
-        """Runs as a worker (Esc cancels it); the screen shows its progress from the events."""
-        from chinwag.app.agents import agent_for_session  # lazy: with compaction, on first use
-        from chinwag.app.core.compaction import compact  # lazy: compaction loads on first use
-
-        try:
-            session = self.store.get_session(session_id)
-            agent = agent_for_session(session, self._config)
-            result = await compact(self.store, agent, session_id, window=window, instructions=instructions,
-                                   emit=self.on_turn_update)
-        except Exception as exc:
-            self._compactions.pop(session_id, None)
-            self.notify(first_line(exc), title="compact", severity="error", timeout=8)
-            return
-        self.notify(
-            f"compacted {result.summarized} turns (kept {result.kept}): "
-            f"context {result.tokens_before:,} → {result.tokens_after:,} tokens"
-        )
+        """`/compact [--window N] [instructions]` reviews the summary first; `--yes` stores it
+        at once; `--undo` takes the last compaction back."""
+        window, instructions, yes, undo = compact_options(parsed)
+        if undo:
+            self.undo_compaction()
+        else:
+            self.start_compaction(window, instructions, review=not yes)
 
     def slash_clear(self, parsed) -> None:
         sid = self.session.id
