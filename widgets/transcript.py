@@ -68,6 +68,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("end", "bottom", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
+        Binding("u", "undo_call", "undo a tool call's file writes", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -79,6 +80,13 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         def __init__(self, transcript: Transcript, text: str | None) -> None:
             super().__init__(transcript)
             self.text = text
+
+    class UndoRequested(ControlMessage):
+        """`u`: undo a tool call's file writes in the selected block (`turn_id` None: none)."""
+
+        def __init__(self, transcript: Transcript, turn_id: str | None) -> None:
+            super().__init__(transcript)
+            self.turn_id = turn_id
 
     class BlockToggled(ControlMessage):
         def __init__(self, transcript: Transcript, turn_id: str) -> None:
@@ -496,6 +504,18 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
 
     def action_copy_block(self) -> None:
         self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
+
+    def action_undo_call(self) -> None:
+        self.post_message(self.UndoRequested(self, self.selected_turn_id))
+
+    def reveal_turn(self, turn_id: str) -> bool:
+        """Select the block of `turn_id` (a loaded one) and scroll it into view."""
+        position = self._index.get(turn_id)
+        if position is None:
+            return False
+        self.selected_turn_id = turn_id
+        self._reveal(position)
+        return True
 
     def action_toggle_block(self) -> None:
         position = self._index.get(self.selected_turn_id or "")

@@ -27,6 +27,7 @@ from chinwag.app.agents.settings import new_session_choice, new_session_kind
 from chinwag.app.config.loader import Config
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.core.events import (
+    CheckpointTaken,
     CommandsChanged,
     CompactionFinished,
     CompactionStarted,
@@ -45,6 +46,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatControl
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
@@ -67,7 +69,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, RewindMixin,
+                 Screen):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -393,6 +396,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self.restore_from_trash(event.session_id)
             return
         self.open_session(event.session_id)
+        self.reveal_search_hit(event.session_id)
         self.prompt.focus_input()
 
     def _in_trash(self, what: str) -> bool:
@@ -554,6 +558,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             case CommandsChanged():
                 if current:
                     self.refresh_agent_commands()
+            case CheckpointTaken():
+                self.checkpoint_taken(event)
             case TurnStarted():
                 self._pending[event.turn.id] = event
                 self._flush_updates()
