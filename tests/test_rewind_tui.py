@@ -119,6 +119,36 @@ def block_text(app, turn_id: str) -> str:
     return " ".join(lines)  # a wrapped line joined up again
 
 
+# -- what the picker lists (no Textual) ---------------------------------------------------------------------
+def test_rewind_points_name_each_turns_files_even_with_skipped_and_repeated_checkpoints(store, ws):
+    session = store.create_session(agent="echo", workspace=str(ws), title="coding")
+    exchange(store, session.id, "unchanged one", ws)
+    exchange(store, session.id, "unchanged two", ws, lambda: (ws / "a.txt").write_text("a\n"))
+    store.add_turn(session.id, "user", "skipped", metadata={"checkpoint": {"skipped": "too big"}})
+    (ws / "b.txt").write_text("b\n")
+    exchange(store, session.id, "no record", None, lambda: (ws / "c.txt").write_text("c\n"))
+    exchange(store, session.id, "last", ws, lambda: (ws / "notes.txt").unlink())
+    points, note = tree_view.rewind_points(store, store.get_session(session.id))
+    assert note == ""
+    assert [(p.prompt.text, p.files, p.note) for p in points] == [
+        ("last", ("notes.txt",), ""),
+        ("no record", None, "no checkpoint"),
+        ("skipped", None, "no checkpoint: too big"),
+        ("unchanged two", ("a.txt", "b.txt", "c.txt"), ""),  # up to the next checkpoint on the path
+        ("unchanged one", (), ""),
+    ]
+
+
+def test_call_writes_and_search_hits_read_the_store(store):
+    session, hidden = branched(store)
+    assert tree_view.search_hit(store, session.id, "quok") == tree_view.Hit(hidden.id, False)
+    assert tree_view.search_hit(store, session.id, "first") == tree_view.Hit(
+        store.list_turns(session.id)[0].id, True)
+    assert tree_view.search_hit(store, session.id, "nowhere") is None
+    reply = store.list_turns(session.id)[-1]
+    assert tree_view.call_writes(store, reply.id) == []
+
+
 # -- /rewind -------------------------------------------------------------------------------------------
 async def test_rewind_picker_preview_then_conversation_and_files_and_undo(make_app, ws):
     app, store = make_app()

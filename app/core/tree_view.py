@@ -17,6 +17,7 @@ module only reads (a dry run changes nothing).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,9 +63,34 @@ def _checkpoint(prompt: Turn) -> tuple[str, str]:
         return "", f"no checkpoint: {reason}" if reason else "no checkpoint"
 
 
-def _changed_between(git: checkpoints.Git, then: str, now: str) -> tuple[str, ...]:
-    out = git.run("diff-tree", "-r", "-z", "--name-only", "--no-renames", then, now)
-    return tuple(os.fsdecode(name) for name in out.split(b"\0") if name)
+_HEADER = re.compile(rb"([0-9a-f]{40,64}) ([0-9a-f]{40,64})\n")
+
+
+def _changed_between(git: checkpoints.Git, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The files that differ between each pair of checkpoints, in two git processes
+    whatever the number of pairs (`diff-tree --stdin` over their trees)."""
+    ids = list(dict.fromkeys(c for pair in pairs for c in pair))
+    looked_up = git.run("cat-file", "--batch-check=%(objectname)", input="".join(f"{c}^{{tree}}\n" for c in ids).encode())
+    trees = dict(zip(ids, looked_up.decode().split("\n"), strict=False))
+    if any(not re.fullmatch(r"[0-9a-f]{40,64}", trees.get(c, "")) for c in ids):
+        raise checkpoints.CheckpointError("a checkpoint is missing from the checkpoint repository")
+    wanted: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for a, b in pairs:
+        if trees[a] != trees[b]:  # the same tree: nothing changed, and git prints no names
+            wanted.setdefault((trees[a], trees[b]), []).append((a, b))
+    if not wanted:
+        return {pair: () for pair in pairs}
+    out = git.run("diff-tree", "--stdin", "-r", "-z", "--name-only", "--no-renames",
+                  input="".join(f"{a} {b}\n" for a, b in wanted).encode())
+    changed: dict[tuple[str, str], list[str]] = {}
+    current: list[tuple[str, str]] = []
+    for token in out.split(b"\0"):
+        while header := _HEADER.match(token):  # "TREE TREE\n" starts each pair's names (a pair without any: none)
+            current = wanted.get((header[1].decode(), header[2].decode()), [])
+            token = token[header.end():]
+        for pair in current if token else ():
+            changed.setdefault(pair, []).append(os.fsdecode(token))
+    return {pair: tuple(changed.get(pair, ())) for pair in pairs}
 
 
 def rewind_points(store: Store, session: Session) -> tuple[list[RewindPoint], str]:
@@ -77,22 +103,18 @@ def rewind_points(store: Store, session: Session) -> tuple[list[RewindPoint], st
     if workspace is None or not any(cid for cid, _ in found):
         return [RewindPoint(p, None, why if workspace is not None else "") for p, (_, why) in
                 reversed(list(zip(prompts, found, strict=True)))], NOT_TRACKED
-    git = checkpoints.Git(workspace)
-    points: list[RewindPoint] = []
-    later = ""  # the checkpoint of the next prompt with one
-    for prompt, (cid, why) in reversed(list(zip(prompts, found, strict=True))):
-        if not cid:
-            points.append(RewindPoint(prompt, None, why))
-            continue
-        try:
-            files = _changed_between(git, cid, later) if later else tuple(
-                change.path for change in checkpoints.diff(workspace, cid, exclude=(Path(store.path),)))
-        except checkpoints.CheckpointError as exc:
-            points.append(RewindPoint(prompt, None, str(exc)))
-        else:
-            points.append(RewindPoint(prompt, files))
-        later = cid
-    return points, ""
+    ids = [cid for cid, _ in found if cid]
+    pairs = list(zip(ids, ids[1:], strict=False))  # each checkpoint and the next one on the path
+    try:
+        between = _changed_between(checkpoints.Git(workspace), pairs) if pairs else {}
+        since = tuple(c.path for c in checkpoints.diff(workspace, ids[-1], exclude=(Path(store.path),)))
+    except checkpoints.CheckpointError as exc:
+        return [RewindPoint(p, None, why or str(exc)) for p, (_, why) in
+                reversed(list(zip(prompts, found, strict=True)))], ""
+    following = iter([between[pair] for pair in pairs] + [since])  # by position: an unchanged workspace
+    points = [RewindPoint(p, next(following)) if cid else RewindPoint(p, None, why)  # keeps its checkpoint id
+              for p, (cid, why) in zip(prompts, found, strict=True)]
+    return points[::-1], ""
 
 
 # -- /rewind: what a choice changes ----------------------------------------------------------------
