@@ -421,8 +421,8 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
 
 def checkpoint_skipped(turn: Turn) -> str:
     """Why no workspace checkpoint was taken before this prompt ran ('' when one was, or none was due)."""
-    record = (turn.metadata or {}).get("checkpoint") if turn.role == "user" else None
-    return str(record.get("skipped") or "") if isinstance(record, dict) else ""
+    record = turn.metadata.get("checkpoint") if turn.role == "user" and turn.metadata else None
+    return str(record.get("skipped") or "") if isinstance(record, dict) and "skipped" in record else ""
 
 
 def _marker(turn: Turn, palette: Palette = DARK) -> Text | None:

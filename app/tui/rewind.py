@@ -151,7 +151,8 @@ class RewindMixin:
     def reveal_search_hit(self, session_id: str) -> None:
         """The session was opened from the sidebar's search: scroll to the turn that matched,
         first checking out the branch holding it when it is off the active path."""
-        hit = _view().search_hit(self.store, session_id, self.controller.sidebar.text)
+        text = self.controller.sidebar.text
+        hit = _view().search_hit(self.store, session_id, text) if text.strip() else None  # no filter: no import
         if hit is None:
             return
         if not hit.on_path:
