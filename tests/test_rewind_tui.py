@@ -21,6 +21,7 @@ from chinwag.app.config.loader import Config
 from chinwag.app.core import checkpoints, tree_view
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
+from chinwag.app.tui.rewind import OTHER_BRANCH
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.widgets.choice_screen import ChoiceScreen
@@ -377,6 +378,32 @@ async def test_a_sidebar_search_hit_on_another_branch_opens_that_branch_at_the_h
         assert hidden.id in store.turn_ids_to(session.id, store.head_of(session.id))
         assert app.chat.transcript.selected_turn_id == hidden.id
         assert "opened the branch holding the match" in app.chat.notices.texts
+
+
+async def test_a_sidebar_search_hit_far_back_on_the_active_path_loads_older_turns_up_to_it(make_app):
+    app, store = make_app()
+    session = store.create_session(agent="echo", title="long")
+    early, _ = exchange(store, session.id, "an early platypus question", None)
+    for n in range(50):  # more turns than one page of the transcript
+        exchange(store, session.id, f"filler {n}", None)
+    other = store.create_session(agent="echo", title="other")
+    exchange(store, other.id, "nothing here", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(other.id)
+        app.chat.action_focus_sidebar()
+        await pilot.pause()
+        for key in "platypus":
+            await pilot.press(key)
+        await wait_for(pilot, lambda: [s.id for s in app.chat.sidebar.list.sessions] == [session.id])
+        app.chat.sidebar.list.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat.session.id == session.id)
+        transcript = app.chat.transcript
+        assert transcript.selected_turn_id == early.id and transcript.turn_ids[0] == early.id
+        assert OTHER_BRANCH not in app.chat.notices.texts
+        await pilot.pause()
+        top = int(transcript.scroll_offset.y)
+        assert top < transcript.max_scroll_y  # not left at the bottom: the hit is in view
 
 
 def test_session_search_marks_hits_on_another_branch(db_path, cli):

@@ -514,7 +514,8 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         if position is None:
             return False
         self.selected_turn_id = turn_id
-        self._reveal(position)
+        # forced: just after a session opened, the scrollbar that allows scrolling is not laid out yet
+        self.scroll_to(y=self._offsets[position], animate=False, immediate=True, force=True)
         return True
 
     def action_toggle_block(self) -> None:
