@@ -25,12 +25,17 @@ def fts_query(text: str, *, prefix: bool = False) -> str | None:
 class SearchMixin(StoreBase):
     """Mixed into `Store`."""
 
-    def search(self, text: str, *, limit: int = 50, prefix: bool = False, include_archived: bool = True) -> list[SearchHit]:
-        """Newest matching turns first, then sessions whose title matches."""
+    def search(self, text: str, *, limit: int = 50, prefix: bool = False, include_archived: bool = True,
+               session_id: str | None = None) -> list[SearchHit]:
+        """Newest matching turns first, then sessions whose title matches (of one session
+        when `session_id` is given)."""
         query = fts_query(text, prefix=prefix)
         if query is None:
             return []
         archived = "" if include_archived else " AND s.archived_at IS NULL"
+        one = () if session_id is None else (session_id,)
+        if one:
+            archived += " AND s.id = ?"
         turn_rows = self.db.query(
             f"""SELECT s.id AS session_id, s.title AS session_title, t.id AS turn_id, t.role AS role,
                        snippet(turns_fts, 0, '[', ']', '…', 12) AS snippet, t.created_at AS created_at
@@ -39,7 +44,7 @@ class SearchMixin(StoreBase):
                 JOIN sessions s ON s.id = t.session_id
                 WHERE turns_fts MATCH ? AND s.deleted_at IS NULL{archived}
                 ORDER BY turns_fts.rowid DESC LIMIT ?""",
-            (query, limit),
+            (query, *one, limit),
         )
         title_rows = self.db.query(
             f"""SELECT s.id AS session_id, s.title AS session_title, NULL AS turn_id, NULL AS role,
@@ -47,7 +52,7 @@ class SearchMixin(StoreBase):
                 FROM sessions_fts f JOIN sessions s ON s.pk = f.rowid
                 WHERE sessions_fts MATCH ? AND s.deleted_at IS NULL{archived}
                 ORDER BY s.last_activity_at DESC LIMIT ?""",
-            (query, limit),
+            (query, *one, limit),
         )
         hits = [SearchHit(**r) for r in title_rows] + [SearchHit(**r) for r in turn_rows]
         return hits[:limit]

@@ -214,6 +214,17 @@ class TreeMixin(StoreBase):
                              {"sid": session_id, "tip": tip, "limit": -1})
         return [r["id"] for r in rows]
 
+    def on_active_path(self, session_id: str, turn_ids: Sequence[str]) -> set[str]:
+        """Which of `turn_ids` lie on the session's active path (root -> head)."""
+        wanted = list(dict.fromkeys(turn_ids))[:500]
+        if not wanted:
+            return set()
+        rows = self.db.query(
+            f"{_seg(_HEAD)} SELECT t.id FROM turns t WHERE {_ON_PATH} AND t.id IN "
+            f"({', '.join(f':t{n}' for n in range(len(wanted)))})",
+            {"sid": session_id, "limit": -1, **{f"t{n}": turn for n, turn in enumerate(wanted)}})
+        return {r["id"] for r in rows}
+
     def context_of(self, session_id: str, tip: str | None | AtHead = AT_HEAD) -> list[Turn]:
         """What the model sees of the path to `tip` (default: the head): the latest summary
         first, then every turn after the last compaction's cut (`select_context`)."""

@@ -134,7 +134,7 @@ async def test_slash_in_a_burst_of_keys_still_opens_the_popup():
             prompt.area.post_message(events.Key(key, char))
         await pilot.pause()
         assert prompt.text == "/re" and prompt.popup_open
-        assert labels(prompt) == ["/rename", "/restore"]
+        assert labels(prompt) == ["/rename", "/restore", "/rewind"]
         await pilot.press("escape")
         for key in ("n", "a"):
             prompt.area.post_message(events.Key(key, key))
@@ -259,7 +259,7 @@ async def test_extra_agent_commands_join_the_popup():
         prompt = app.query_one(Prompt)
         prompt.set_extra_commands([Command("review", "review the diff", source="agent")])
         await type_keys(pilot, "/re")
-        assert labels(prompt) == ["/rename", "/restore", "/review"]
+        assert labels(prompt) == ["/rename", "/restore", "/rewind", "/review"]
 
 
 # -- editing ------------------------------------------------------------------------------------
@@ -424,7 +424,7 @@ async def test_typing_after_esc_reopens_the_popup_while_the_line_starts_with_a_s
         await type_keys(pilot, "s")
         assert prompt.popup_open and labels(prompt) == ["/restore"]
         await pilot.press("escape", "backspace")
-        assert prompt.popup_open and labels(prompt) == ["/rename", "/restore"]  # deleting is typing too
+        assert prompt.popup_open and labels(prompt) == ["/rename", "/restore", "/rewind"]  # deleting is typing too
         await pilot.press("escape")
         prompt.text = "/st"  # set, not typed (history, a restored prompt): the popup waits for a key
         await pilot.pause()

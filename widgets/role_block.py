@@ -425,7 +425,15 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
     return strip
 
 
+def checkpoint_skipped(turn: Turn) -> str:
+    """Why no workspace checkpoint was taken before this prompt ran ('' when one was, or none was due)."""
+    record = turn.metadata.get("checkpoint") if turn.role == "user" and turn.metadata else None
+    return str(record.get("skipped") or "") if isinstance(record, dict) and "skipped" in record else ""
+
+
 def _marker(turn: Turn, palette: Palette = DARK) -> Text | None:
+    if turn.role == "user" and checkpoint_skipped(turn):
+        return Text(f"no checkpoint: {one_line(checkpoint_skipped(turn), 300)}", Style(color=palette.warning, italic=True))
     if turn.role != "agent":
         return None
     if turn.status == "error":
@@ -449,4 +457,6 @@ def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: boo
         lines += len(plan) + (1 if plan else 0) + (1 if (turn.metadata or {}).get("permission") else 0)
         if turn.status in ("stopped", "interrupted", "error"):
             lines += 1
+    elif checkpoint_skipped(turn):
+        lines += 1
     return lines

@@ -69,6 +69,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
         Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
+        Binding("u", "undo_call", "undo a tool call's file writes", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -83,6 +84,13 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
 
     class PinRequested(ControlMessage):
         """`p`: pin or unpin the selected block (None: no block is selected)."""
+
+        def __init__(self, transcript: Transcript, turn_id: str | None) -> None:
+            super().__init__(transcript)
+            self.turn_id = turn_id
+
+    class UndoRequested(ControlMessage):
+        """`u`: undo a tool call's file writes in the selected block (`turn_id` None: none)."""
 
         def __init__(self, transcript: Transcript, turn_id: str | None) -> None:
             super().__init__(transcript)
@@ -507,6 +515,19 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
 
     def action_pin_block(self) -> None:
         self.post_message(self.PinRequested(self, self.selected_turn_id))
+
+    def action_undo_call(self) -> None:
+        self.post_message(self.UndoRequested(self, self.selected_turn_id))
+
+    def reveal_turn(self, turn_id: str) -> bool:
+        """Select the block of `turn_id` (a loaded one) and scroll it into view."""
+        position = self._index.get(turn_id)
+        if position is None:
+            return False
+        self.selected_turn_id = turn_id
+        # forced: just after a session opened, the scrollbar that allows scrolling is not laid out yet
+        self.scroll_to(y=self._offsets[position], animate=False, immediate=True, force=True)
+        return True
 
     def action_toggle_block(self) -> None:
         position = self._index.get(self.selected_turn_id or "")

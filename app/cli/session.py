@@ -231,8 +231,13 @@ def _words(ctx: click.Context, param: click.Parameter, value: str) -> str:
 def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
     """full-text search over every session"""
     hits = store.search(query, limit=limit)
-    if as_json:
-        common.print_json([asdict(h) for h in hits])
+    by_session: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.turn_id:
+            by_session.setdefault(hit.session_id, []).append(hit.turn_id)
+    on_path = {t for sid, turns in by_session.items() for t in store.on_active_path(sid, turns)}
+    if as_json:  # on_active_path: false for a hit in a branch that is not the active one
+        common.print_json([{**asdict(h), "on_active_path": h.turn_id is None or h.turn_id in on_path} for h in hits])
         return ExitCode.OK
     if not hits:
         common.out(f"no matches for {query!r}")
@@ -240,7 +245,8 @@ def cmd_search(store: Store, *, query: str, limit: int, as_json: bool) -> int:
     for hit in hits:
         where = f"{hit.role:<5}" if hit.role else "title"
         snippet = " ".join(hit.snippet.split())
-        common.out(f"{hit.session_id}  {where}  {common.fit(hit.session_title, 30)}  {snippet}")
+        other = "  (other branch)" if hit.turn_id and hit.turn_id not in on_path else ""
+        common.out(f"{hit.session_id}  {where}  {common.fit(hit.session_title, 30)}  {snippet}{other}")
     return ExitCode.OK
 
 

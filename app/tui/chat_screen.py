@@ -26,6 +26,7 @@ from chinwag.app.agents.settings import new_session_choice, new_session_kind
 from chinwag.app.config.loader import Config
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
 from chinwag.app.core.events import (
+    CheckpointTaken,
     CommandsChanged,
     CompactionFinished,
     CompactionStarted,
@@ -45,6 +46,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.sidebar_part import SidebarPart
 from chinwag.app.tui.slash import SlashCommandsMixin
@@ -68,7 +70,7 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, SidebarPart):
+                 CompactionGlueMixin, RewindMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -461,6 +463,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             case CommandsChanged():
                 if current:
                     self.refresh_agent_commands()
+            case CheckpointTaken():
+                self.checkpoint_taken(event)
             case TurnStarted():
                 self._pending[event.turn.id] = event
                 self._flush_updates()

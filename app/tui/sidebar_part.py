@@ -80,6 +80,7 @@ class SidebarPart(Screen):
             self.restore_from_trash(event.session_id)
             return
         self.open_session(event.session_id)
+        self.reveal_search_hit(event.session_id)
         self.prompt.focus_input()
 
     def _in_trash(self, what: str) -> bool:

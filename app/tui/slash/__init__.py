@@ -15,6 +15,7 @@ from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.slash.info import InfoCommands
 from chinwag.app.tui.slash.sessions import SessionCommands
 from chinwag.app.tui.slash.settings import SettingsCommands
+from chinwag.app.tui.slash.tree import TreeCommands
 from chinwag.app.tui.slash.turn import TurnCommands
 from chinwag.widgets.text_safety import one_line
 
@@ -46,10 +47,12 @@ HANDLERS: dict[str, Handler] = {
     "mode": SettingsCommands.slash_mode,
     "theme": SettingsCommands.slash_theme,
     "set": SettingsCommands.slash_set,
+    "rewind": TreeCommands.slash_rewind,
+    "branches": TreeCommands.slash_branches,
 }
 
 
-class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands):
+class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands, TreeCommands):
     """Mixed into ChatScreen (uses its store, runner, session, widgets)."""
 
     def run_slash(self, text: str) -> None:
