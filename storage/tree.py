@@ -217,6 +217,13 @@ class TreeMixin(StoreBase):
                              {"sid": session_id, "tip": None if isinstance(tip, AtHead) else tip, "limit": -1})
         return rows[0]["n"] if rows else 0
 
+    def prompt_number(self, session_id: str, turn_id: str) -> int:
+        """How many user prompts the path to `turn_id` has, itself included (its `@N`, when
+        it is a prompt of the active path)."""
+        rows = self.db.query(f"{_seg(':tip')} SELECT COUNT(*) AS n FROM turns t WHERE {_ON_PATH} AND t.role = 'user'",
+                             {"sid": session_id, "tip": turn_id, "limit": -1})
+        return rows[0]["n"] if rows else 0
+
     def children(self, session_id: str, parent_id: str | None) -> list[Turn]:
         rows = self.db.query(
             "SELECT * FROM turns WHERE session_id = ? AND parent_id IS ? ORDER BY seq", (session_id, parent_id)
@@ -366,3 +373,39 @@ class TreeMixin(StoreBase):
             elif stack and stack[-1].id == undone:
                 stack.pop()
         return stack
+
+    # -- counting, for lists of sessions ---------------------------------------------------
+    def tree_counts(self, session_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(turns on the active path, branches) of those of `session_ids` whose tree is not
+        one path ending at its head; a session left out is one branch of `turn_count` turns.
+
+        Cheap for a page of sidebar rows at any number of sessions: a branch beyond the
+        first is a turn with an older sibling, and such a turn is always a break (indexed),
+        so only breaks are looked at; only a session with branches, or with its head not on
+        its newest turn (rewound), has its path counted."""
+        ids = list(dict.fromkeys(session_ids))
+        extra: dict[str, int] = {}
+        moved: set[str] = set()
+        for start in range(0, len(ids), 400):
+            chunk = ids[start:start + 400]
+            marks = ", ".join("?" for _ in chunk)
+            for r in self.db.query(
+                f"""SELECT b.session_id AS sid, COUNT(*) AS n FROM turns b
+                    WHERE b.session_id IN ({marks}) AND b.parent_seq IS NOT b.seq - 1
+                    AND EXISTS (SELECT 1 FROM turns s WHERE s.session_id = b.session_id
+                                AND s.parent_id IS b.parent_id AND s.seq < b.seq)
+                    GROUP BY b.session_id
+                    UNION ALL
+                    SELECT s.id, -1 FROM sessions s WHERE s.id IN ({marks}) AND s.turn_count > 0
+                    AND s.head IS NOT (SELECT t.id FROM turns t WHERE t.session_id = s.id
+                                       ORDER BY t.seq DESC LIMIT 1)""", (*chunk, *chunk)):
+                if r["n"] < 0:
+                    moved.add(r["sid"])
+                else:
+                    extra[r["sid"]] = r["n"]
+        counts = {}
+        for sid in [i for i in ids if i in extra or i in moved]:
+            turns = self.db.query(f"{_seg(_HEAD)} SELECT COUNT(*) AS n FROM turns t WHERE {_ON_PATH}",
+                                  {"sid": sid, "limit": -1})[0]["n"]
+            counts[sid] = (turns, 1 + extra.get(sid, 0))
+        return counts

@@ -37,6 +37,7 @@ from chinwag.widgets.role_block import (
     render_block,
 )
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
+from chinwag.widgets.transcript_tree import TranscriptTreeMixin
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -54,7 +55,7 @@ class Block:
     stream: StreamCache | None = None
 
 
-class Transcript(ThemedLines, ScrollView, can_focus=True):
+class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -68,6 +69,10 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("end", "bottom", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
+        Binding("e", "edit_block", "edit this prompt (a new branch)", show=False),
+        Binding("r", "regenerate_block", "regenerate this reply (a new branch)", show=False),
+        Binding("left_square_bracket", "sibling(-1)", "previous version of this block", show=False),
+        Binding("right_square_bracket", "sibling(1)", "next version of this block", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -106,10 +111,13 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
         self._palette: Palette = DARK
+        self.placements = {}  # turn id -> Placement among its siblings (pushed with each page)
 
     # -- public API -----------------------------------------------------------------------
-    def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
+    def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
+                  placements: dict | None = None) -> None:
         self._cache.clear()
+        self.placements = dict(placements or {})
         self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
         self._reindex()
         self._has_older = has_older
@@ -119,7 +127,9 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._relayout(keep_bottom=True)
         self._sync_timer()
 
-    def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool) -> None:
+    def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool,
+                      placements: dict | None = None) -> None:
+        self.placements.update(placements or {})
         known = set(self._index)
         fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns if t.id not in known]
         added = sum(b.height for b in fresh)
@@ -336,6 +346,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
             frame=self._frame,
             now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
             palette=self._palette,
+            siblings=self.siblings_of(block.turn.id),
         )
 
     def _strips(self, position: int) -> list[Strip]:
