@@ -190,6 +190,15 @@ class TreeMixin(StoreBase):
         )
         return [Turn.from_row(r) for r in reversed(rows)]
 
+    def turns_from(self, session_id: str, tip: str, from_seq: int, limit: int) -> list[Turn]:
+        """Up to `limit` turns of the path to `tip` from the one numbered `from_seq` down
+        (root first): a page below a block, read in seq order (its cost is the page's)."""
+        rows = self.db.query(
+            f"{_seg(':tip')} SELECT t.* FROM turns t WHERE {_ON_PATH} AND t.seq >= :start ORDER BY t.seq LIMIT :count",
+            {"sid": session_id, "tip": tip, "limit": -1, "start": from_seq, "count": limit},
+        )
+        return [Turn.from_row(r) for r in rows]
+
     def turn_ids_to(self, session_id: str, tip: str | None) -> list[str]:
         if tip is None:
             return []
@@ -261,6 +270,26 @@ class TreeMixin(StoreBase):
         )
         wanted = None if turn_ids is None else set(turn_ids)
         return {r["id"]: Placement(r["n"], r["siblings"]) for r in rows if wanted is None or r["id"] in wanted}
+
+    def placements_in(self, session_id: str, turns: Sequence[Turn]) -> dict[str, Placement]:
+        """`placements` of those of `turns` (a page of a path) that have siblings. A second
+        child is always a break, so only turns whose parent has a break child can have
+        siblings: one indexed range read of the breaks finds those few, and only they are
+        counted (a page of a long path costs about nothing, whatever its length)."""
+        if not turns:
+            return {}
+        parents = {t.parent_id for t in turns}
+        rows = self.db.query(
+            "SELECT parent_id FROM turns WHERE session_id = ? AND parent_seq IS NOT seq - 1 "
+            "AND (parent_seq <= ? OR parent_seq IS NULL)", (session_id, max(t.seq for t in turns)))
+        broken: dict[str | None, int] = {}
+        for r in rows:
+            if r["parent_id"] in parents:
+                broken[r["parent_id"]] = broken.get(r["parent_id"], 0) + 1
+        # a root family: the first root is a break too (it has no parent)
+        candidates = [t.id for t in turns if broken.get(t.parent_id, 0) > (1 if t.parent_id is None else 0)]
+        found = self.placements(session_id, candidates) if candidates else {}
+        return {k: p for k, p in found.items() if p.siblings > 1}
 
     def branches(self, session_id: str) -> list[Branch]:
         """One row per tip (a turn with no children), newest first."""

@@ -311,8 +311,9 @@ def test_tree_counts_and_prompt_numbers(store):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=25))
-def test_tree_counts_agree_with_branches(store, parents):
-    """Any tree: the cheap counts are the tips `branches` lists and the active path's length."""
+def test_tree_counts_and_placements_agree_with_the_tree(store, parents):
+    """Any tree: the cheap counts are the tips `branches` lists and the active path's length,
+    and the cheap placements of a page are those counted one by one."""
     sid = store.create_session(title="any").id
     ids: list[str | None] = [None]
     for pick in parents:
@@ -321,6 +322,8 @@ def test_tree_counts_agree_with_branches(store, parents):
     turns, tips = store.tree_counts([sid]).get(sid, (store.get_session(sid).turn_count, 1))
     assert tips == len(store.branches(sid))
     assert turns == len(store.turn_ids_to(sid, store.head_of(sid)))
+    every = store.list_turns(sid, all_branches=True)
+    assert store.placements_in(sid, every) == {k: p for k, p in store.placements(sid).items() if p.siblings > 1}
 
 
 def test_switch_sibling_refuses_at_the_ends_and_moves_the_head(store):
@@ -331,8 +334,7 @@ def test_switch_sibling_refuses_at_the_ends_and_moves_the_head(store):
         "this is the last of 2 versions of this block")
     switch = branching.switch_sibling(store, sid, a1b.id, -1)
     assert isinstance(switch, branching.Refused) is False
-    assert switch.turn.id == a1.id and switch.tip == a1.id and [t.id for t in switch.turns] == [a1.id]
-    assert store.head_of(sid) == a1.id and switch.placements[a1.id].sibling_index == 1
+    assert switch.turn.id == a1.id and switch.tip == a1.id and store.head_of(sid) == a1.id
     assert branching.regenerate_parent(store, a1.id) == u1.id
     assert branching.turns_line(4, None) == "4"
     assert branching.turns_line(8, (4, 3)) == "4 on the active branch · 8 in all · 3 branches"
@@ -355,3 +357,48 @@ def test_snapshot_blocks_with_siblings(snap_compare, db_path):
         assert snap_compare(app, terminal_size=(120, 40))
     finally:
         store.close()
+
+
+def long_sibling(store: Store, length: int) -> tuple[str, object, object, list]:
+    """A short branch (the head) beside a prompt with `length` exchanges below it."""
+    sid = store.create_session(title="long").id
+    u1, _ = exchange(store, sid, "start")
+    long_path = [exchange(store, sid, f"step {n}") for n in range(length)]
+    short, _ = exchange(store, sid, "short", parent=long_path[0][0].parent_id)
+    return sid, long_path[0][0], short, long_path
+
+
+def test_a_switch_to_a_long_branch_pages_down_to_its_tip(store):
+    """The first page below the switched block, then page after page: never the whole path."""
+    from chinwag.app.tui.controller import HISTORY_PAGE, ChatController
+
+    sid, first, short, long_path = long_sibling(store, 50)
+    controller = ChatController(store, runner=None)
+    controller.open(sid)
+    switch = branching.switch_sibling(store, sid, short.id, -1)
+    page = controller.switched(switch, short.seq)
+    assert page.turns[0].id == first.id and len(page.turns) == HISTORY_PAGE and page.has_newer
+    assert page.placements[first.id].sibling_index == 1
+    assert controller.newest() == []  # another process's write: nothing appended after a partial page
+    rest = controller.newer()
+    assert rest is not None and not rest.has_newer and rest.turns[-1].id == long_path[-1][1].id
+    assert [t.id for t in page.turns + rest.turns] == store.turn_ids_to(sid, switch.tip)[2:]
+    assert controller.newer() is None
+
+
+async def test_scrolling_down_a_switched_long_branch_loads_the_rest(make_app, db_path):
+    store = Store(db_path)
+    sid, first, short, long_path = long_sibling(store, 50)
+    store.close()
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        await select(pilot, app, short.id)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert transcript.turn_ids[2] == first.id and transcript.has_newer and len(transcript.turn_ids) == 62
+        await pilot.press("end")
+        await wait_for(pilot, lambda: not transcript.has_newer)
+        await pilot.press("end")
+        await pilot.pause()
+        assert transcript.turn_ids == store.turn_ids_to(sid, store.head_of(sid))

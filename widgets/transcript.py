@@ -118,6 +118,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
                   placements: dict | None = None) -> None:
         self._cache.clear()
         self.placements = dict(placements or {})
+        self.has_newer = False
         self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
         self._reindex()
         self._has_older = has_older
@@ -436,6 +437,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         if self._has_older and not self._asked_older and new_value < self.scrollable_content_region.height:
             self._asked_older = True
             self.post_message(self.LoadOlder(self))
+        self.maybe_load_newer()
 
     def watch_selected_turn_id(self, old: str | None, new: str | None) -> None:
         for turn_id in (old, new):

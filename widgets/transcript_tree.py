@@ -9,18 +9,26 @@ messages up and never reads storage: the screen decides and pushes the new path 
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rich.cells import cell_len
 from textual import events
 
 from chinwag.storage.models import ToolCall, Turn
-from chinwag.storage.tree import Placement
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import SIBLINGS_LEFT, SIBLINGS_RIGHT, RenderOptions, header_text
 
 if TYPE_CHECKING:
     from chinwag.widgets.transcript import Block
+
+
+class Placement(Protocol):
+    """Where a turn sits among its siblings (`chinwag.storage.tree.Placement`), 1-based."""
+
+    @property
+    def sibling_index(self) -> int: ...
+    @property
+    def siblings(self) -> int: ...
 
 
 class TurnRequest(ControlMessage):
@@ -47,12 +55,21 @@ class SiblingRequested(TurnRequest, namespace="transcript"):
         self.step = step
 
 
+class LoadNewer(ControlMessage, namespace="transcript"):
+    """Scrolled near the bottom while the path goes on below the loaded turns."""
+
+
 class TranscriptTreeMixin:
-    """Placements of the shown turns, the tree's keys and clicks, and `replace_from`."""
+    """Placements of the shown turns, the tree's keys and clicks, `replace_from` and the
+    pages below it (`has_newer`, `append_page`)."""
 
     EditRequested = EditRequested
     RegenerateRequested = RegenerateRequested
     SiblingRequested = SiblingRequested
+    LoadNewer = LoadNewer
+
+    has_newer = False  # the loaded turns stop short of the path's tip (after a switch): more on scrolling down
+    _asked_newer = False
 
     placements: dict[str, Placement]
     _blocks: list[Block]
@@ -78,7 +95,7 @@ class TranscriptTreeMixin:
         self.refresh()  # type: ignore[attr-defined]
 
     def replace_from(self, turn_id: str, turns: list[Turn], tool_calls: dict[str, list[ToolCall]],
-                     placements: dict[str, Placement], *, pin: bool = False) -> bool:
+                     placements: dict[str, Placement], *, pin: bool = False, has_newer: bool = False) -> bool:
         """Show `turns` in place of the block of `turn_id` and every block after it (another
         branch from there); the scroll stays where it is (`pin`: follow the bottom, for a
         turn about to stream), the selection moves to the first new block. False when the
@@ -90,6 +107,7 @@ class TranscriptTreeMixin:
         self.placements.update(placements)
         fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]  # type: ignore[attr-defined]
         self._blocks = self._blocks[:position] + fresh
+        self.has_newer, self._asked_newer = has_newer, False
         self._reindex()  # type: ignore[attr-defined]
         self._update_virtual_size()  # type: ignore[attr-defined]
         self.set_reactive(type(self).selected_turn_id, turns[0].id if turns else None)  # type: ignore[attr-defined]
@@ -102,7 +120,31 @@ class TranscriptTreeMixin:
         self.call_after_refresh(self._measure_visible)  # type: ignore[attr-defined]
         self._sync_timer()  # type: ignore[attr-defined]
         self.refresh()  # type: ignore[attr-defined]
+        self.maybe_load_newer()
         return True
+
+    def append_page(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]],
+                    placements: dict[str, Placement], *, has_newer: bool) -> None:
+        """The next page of the path below the loaded turns; the scroll stays."""
+        self.placements.update(placements)
+        known = set(self._index)
+        self._blocks.extend(self._new_block(t, tool_calls.get(t.id, [])) for t in turns  # type: ignore[attr-defined]
+                            if t.id not in known)
+        self.has_newer, self._asked_newer = has_newer, False
+        self._reindex()  # type: ignore[attr-defined]
+        self._update_virtual_size()  # type: ignore[attr-defined]
+        self._measure_visible()  # type: ignore[attr-defined]
+        self.refresh()  # type: ignore[attr-defined]
+        self.maybe_load_newer()
+
+    def maybe_load_newer(self) -> None:
+        """Ask for the page below when the bottom of the loaded turns is within a screen."""
+        if not self.has_newer or self._asked_newer:
+            return
+        height = self.scrollable_content_region.height  # type: ignore[attr-defined]
+        if self.scroll_offset.y + 2 * height >= self._offsets[-1]:  # type: ignore[attr-defined]
+            self._asked_newer = True
+            self.post_message(LoadNewer(self))  # type: ignore[attr-defined]
 
     # -- keys -------------------------------------------------------------------------------
     def _selected(self) -> str | None:

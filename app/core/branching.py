@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from chinwag.storage import Store
 from chinwag.storage.enums import TurnRole
 from chinwag.storage.models import Turn
-from chinwag.storage.tree import Placement
 
 BUSY = "a turn is running in this session: wait for it to end (Esc cancels it), then try again"
 
@@ -36,13 +35,11 @@ class EditTarget:
 
 @dataclass(frozen=True)
 class Switch:
-    """Another version of a block: `turn` (a sibling of the one shown) and the path from it
-    down to `tip`, the newest turn under it, which is the head now."""
+    """Another version of a block: `turn` (a sibling of the one shown) and `tip`, the
+    newest turn under it, which is the head now (the controller pages the path between)."""
 
     turn: Turn
     tip: str
-    turns: list[Turn]  # from `turn` to `tip`, root first
-    placements: dict[str, Placement]
 
 
 def edit_target(store: Store, session_id: str, turn_id: str) -> EditTarget | Refused:
@@ -76,15 +73,7 @@ def switch_sibling(store: Store, session_id: str, turn_id: str, step: int) -> Sw
         which = "first" if step < 0 else "last"
         return Refused(f"this is the {which} of {len(siblings)} versions of this block")
     target = siblings[position]
-    tip = store.checkout(session_id, target.id)
-    turns = path_below(store, session_id, target.id, tip)
-    return Switch(target, tip, turns, store.placements(session_id, [t.id for t in turns]))
-
-
-def path_below(store: Store, session_id: str, turn_id: str, tip: str) -> list[Turn]:
-    """The turns of the path to `tip` from `turn_id` (on it) down, root first."""
-    ids = store.turn_ids_to(session_id, tip)
-    return store.turns_to(session_id, tip, limit=len(ids) - ids.index(turn_id))
+    return Switch(target, store.checkout(session_id, target.id))
 
 
 def turns_line(turn_count: int, tree: tuple[int, int] | None) -> str:

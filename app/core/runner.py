@@ -65,8 +65,8 @@ from chinwag.storage import StorageError, Store
 from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
-from chinwag.storage.tree import AT_HEAD, AtHead
 from chinwag.storage.tokens import UNREPORTED
+from chinwag.storage.tree import AT_HEAD, AtHead
 
 log = logging.getLogger("chinwag.runner")
 # A coding agent's model sees its own system prompt, tools and files: an estimate from

@@ -62,6 +62,7 @@ class Page:
     calls: dict[str, list[ToolCall]]
     has_older: bool
     placements: dict[str, Placement] = field(default_factory=dict)  # of the turns with siblings
+    has_newer: bool = False  # the path goes on below (a page after a switch of versions)
 
 
 @dataclass
@@ -89,6 +90,7 @@ class ChatController:
     compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
     head: str | None = None  # the tip of the branch the transcript shows
+    newer_from: int | None = None  # while the loaded turns stop short of the head: the seq to page on from
     _trees: dict[str, tuple] = field(default_factory=dict)  # sid -> ((turn_count, head), tree_counts' answer)
 
     # -- the open session and its pages (of its active path) ---------------------------------
@@ -102,6 +104,7 @@ class ChatController:
         """The newest page of the open session's active path."""
         assert self.session is not None
         self.head = self.store.head_of(self.session.id)
+        self.newer_from = None
         turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE)
         self.oldest_seq = turns[0].seq if turns else None
         self.snapshot = None
@@ -123,24 +126,39 @@ class ChatController:
     def placements_for(self, turns: list[Turn]) -> dict[str, Placement]:
         """Where the turns of a page sit among their siblings (one query a page), those with any."""
         assert self.session is not None
-        found = self.store.placements(self.session.id, [t.id for t in turns]) if turns else {}
-        return {turn_id: p for turn_id, p in found.items() if p.siblings > 1}
+        return self.store.placements_in(self.session.id, turns)
 
     def switched(self, switch: Switch, replaced_seq: int) -> Page:
-        """The page below a block after `[` / `]` moved the head (`replaced_seq`: the seq
-        of the block it replaces): the paging follows the new path."""
+        """The first page below a block after `[` / `]` moved the head (`replaced_seq`: the
+        seq of the block it replaces); `newer()` pages on down to the new tip."""
         self.head = switch.tip
         if self.oldest_seq is None or replaced_seq <= self.oldest_seq:
             self.oldest_seq = switch.turn.seq
         self.snapshot = None
-        return Page(switch.turns, self.calls_for(switch.turns), False,
-                    {k: p for k, p in switch.placements.items() if p.siblings > 1})
+        return self._page_from(switch.turn.seq)
+
+    def newer(self) -> Page | None:
+        """The page after the newest loaded turn, while the transcript does not reach the
+        head (after a switch), else None."""
+        if self.session is None or self.newer_from is None or self.head is None:
+            return None
+        return self._page_from(self.newer_from)
+
+    def _page_from(self, seq: int) -> Page:
+        assert self.session is not None and self.head is not None
+        turns = self.store.turns_from(self.session.id, self.head, seq, HISTORY_PAGE + 1)
+        more = len(turns) > HISTORY_PAGE
+        turns = turns[:HISTORY_PAGE]
+        self.newer_from = turns[-1].seq + 1 if more else None
+        return Page(turns, self.calls_for(turns), False, self.placements_for(turns), has_newer=more)
 
     def newest(self, count: int = 4) -> list[Turn] | None:
         """The newest turns of the active path, to update in place after another process
         wrote; None when its head moved off the branch shown (then `reload`)."""
         assert self.session is not None
         head = self.store.head_of(self.session.id)
+        if self.newer_from is not None:  # the newest turns are not loaded: shown when paged to, or on a reload
+            return None if head != self.head else []
         turns = self.store.list_turns(self.session.id, limit=max(count, HISTORY_PAGE))
         moved = head != self.head and (self.head is None or self.head not in {t.id for t in turns})
         self.head = head

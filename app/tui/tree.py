@@ -39,6 +39,7 @@ class TreeMixin:
     """Mixed into ChatScreen."""
 
     editing: Editing | None = None
+    _reload_at_start: str | None = None  # a session whose transcript is reloaded when its branch's turn starts
 
     def _refuse(self, notice: str) -> None:
         self.app.notify(notice, severity="warning")
@@ -102,7 +103,7 @@ class TreeMixin:
         self.prompt.text = editing.saved_text
         if pastes:  # kept with the new prompt, as a plain send keeps them
             self._paste_spans[storable(text)] = [list(span) for span in pastes]
-        self.transcript.replace_from(editing.turn_id, [], {}, {}, pin=True)
+        self._cut(editing.turn_id)
         self._start_branch(sid, text, lambda: self.runner.send(sid, text, parent=editing.parent))
         return True
 
@@ -129,8 +130,15 @@ class TreeMixin:
         turn = self.store.get_turn(event.turn_id)
         cut = event.turn_id if turn.role != "user" else self._block_after(event.turn_id)
         if cut is not None:
-            self.transcript.replace_from(cut, [], {}, {}, pin=True)
+            self._cut(cut)
         self._start_branch(sid, "", lambda: self.runner.regenerate(sid, parent))
+
+    def _cut(self, turn_id: str) -> None:
+        """The path below a branch point goes: the new turns stream in its place (a block no
+        longer shown: the whole transcript is read again when the turn starts)."""
+        self.controller.newer_from = None
+        if not self.transcript.replace_from(turn_id, [], {}, {}, pin=True):
+            self._reload_at_start = self.session.id if self.session else None
 
     def _block_after(self, turn_id: str) -> str | None:
         ids = self.transcript.turn_ids
@@ -152,6 +160,10 @@ class TreeMixin:
         regenerated reply, a prompt after a rewind), one small query per turn."""
         if self.session is None or event.session_id != self.session.id:
             return
+        if self.transcript.has_newer or self._reload_at_start == event.session_id:  # the tip is not loaded
+            self._reload_at_start = None
+            page = self.controller.reload()
+            self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older, placements=page.placements)
         new = [t for t in (event.user, event.turn) if t is not None]
         seqs = {t.id: t.seq for t in new}
         for turn in new:  # a first child is added right after its parent (the newest turn then): no siblings
@@ -180,6 +192,15 @@ class TreeMixin:
             self._refuse(switch.notice)
             return
         page = self.controller.switched(switch, replaced.seq)
-        self.transcript.replace_from(event.turn_id, page.turns, page.calls, page.placements)
+        self.transcript.replace_from(event.turn_id, page.turns, page.calls, page.placements, has_newer=page.has_newer)
+        self.call_after_refresh(self._after_switch)  # the new frame first: the counts can follow it
+
+    def _after_switch(self) -> None:
         self.update_status()
         self.refresh_sidebar()
+
+    @guarded
+    def on_transcript_load_newer(self, event) -> None:
+        page = self.controller.newer()
+        if page is not None:
+            self.transcript.append_page(page.turns, page.calls, page.placements, has_newer=page.has_newer)
