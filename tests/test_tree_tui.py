@@ -402,3 +402,11 @@ async def test_scrolling_down_a_switched_long_branch_loads_the_rest(make_app, db
         await pilot.press("end")
         await pilot.pause()
         assert transcript.turn_ids == store.turn_ids_to(sid, store.head_of(sid))
+
+
+def test_session_list_counts_the_turns_of_the_active_branch(cli, db_path):
+    sid, t = branched(db_path)  # 8 turns in all, 4 on the active branch
+    result = cli("session", "list")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if sid in line)
+    assert row.split()[row.split().index("ready") + 1] == "4", row  # ... STATE TURNS ...
