@@ -36,8 +36,13 @@ def _loads(value: Any) -> Any:
         return {}
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # per row class: `fields()` costs more than the rest of a row's conversion
+
+
 def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tuple[str, ...] = ()):
-    names = {f.name for f in fields(cls)}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
     data = {k: v for k, v in row.items() if k in names}
     for name in json_fields:
         if name in data:

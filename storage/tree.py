@@ -207,6 +207,15 @@ class TreeMixin(StoreBase):
         )
         return [Turn.from_row(r) for r in reversed(rows)]
 
+    def turns_from(self, session_id: str, tip: str, from_seq: int, limit: int) -> list[Turn]:
+        """Up to `limit` turns of the path to `tip` from the one numbered `from_seq` down
+        (root first): a page below a block, read in seq order (its cost is the page's)."""
+        rows = self.db.query(
+            f"{_seg(':tip')} SELECT t.* FROM turns t WHERE {_ON_PATH} AND t.seq >= :start ORDER BY t.seq LIMIT :count",
+            {"sid": session_id, "tip": tip, "limit": -1, "start": from_seq, "count": limit},
+        )
+        return [Turn.from_row(r) for r in rows]
+
     def turn_ids_to(self, session_id: str, tip: str | None) -> list[str]:
         if tip is None:
             return []
@@ -243,6 +252,13 @@ class TreeMixin(StoreBase):
             return 0
         rows = self.db.query(_CONTEXT_SIZE.format(seg=_seg(_HEAD if isinstance(tip, AtHead) else ":tip")),
                              {"sid": session_id, "tip": None if isinstance(tip, AtHead) else tip, "limit": -1})
+        return rows[0]["n"] if rows else 0
+
+    def prompt_number(self, session_id: str, turn_id: str) -> int:
+        """How many user prompts the path to `turn_id` has, itself included (its `@N`, when
+        it is a prompt of the active path)."""
+        rows = self.db.query(f"{_seg(':tip')} SELECT COUNT(*) AS n FROM turns t WHERE {_ON_PATH} AND t.role = 'user'",
+                             {"sid": session_id, "tip": turn_id, "limit": -1})
         return rows[0]["n"] if rows else 0
 
     def children(self, session_id: str, parent_id: str | None) -> list[Turn]:
@@ -282,6 +298,26 @@ class TreeMixin(StoreBase):
         )
         wanted = None if turn_ids is None else set(turn_ids)
         return {r["id"]: Placement(r["n"], r["siblings"]) for r in rows if wanted is None or r["id"] in wanted}
+
+    def placements_in(self, session_id: str, turns: Sequence[Turn]) -> dict[str, Placement]:
+        """`placements` of those of `turns` (a page of a path) that have siblings. A second
+        child is always a break, so only turns whose parent has a break child can have
+        siblings: one indexed range read of the breaks finds those few, and only they are
+        counted (a page of a long path costs about nothing, whatever its length)."""
+        if not turns:
+            return {}
+        parents = {t.parent_id for t in turns}
+        rows = self.db.query(
+            "SELECT parent_id FROM turns WHERE session_id = ? AND parent_seq IS NOT seq - 1 "
+            "AND (parent_seq <= ? OR parent_seq IS NULL)", (session_id, max(t.seq for t in turns)))
+        broken: dict[str | None, int] = {}
+        for r in rows:
+            if r["parent_id"] in parents:
+                broken[r["parent_id"]] = broken.get(r["parent_id"], 0) + 1
+        # a root family: the first root is a break too (it has no parent)
+        candidates = [t.id for t in turns if broken.get(t.parent_id, 0) > (1 if t.parent_id is None else 0)]
+        found = self.placements(session_id, candidates) if candidates else {}
+        return {k: p for k, p in found.items() if p.siblings > 1}
 
     def branches(self, session_id: str) -> list[Branch]:
         """One row per tip (a turn with no children), newest first."""
@@ -394,3 +430,39 @@ class TreeMixin(StoreBase):
             elif stack and stack[-1].id == undone:
                 stack.pop()
         return stack
+
+    # -- counting, for lists of sessions ---------------------------------------------------
+    def tree_counts(self, session_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(turns on the active path, branches) of those of `session_ids` whose tree is not
+        one path ending at its head; a session left out is one branch of `turn_count` turns.
+
+        Cheap for a page of sidebar rows at any number of sessions: a branch beyond the
+        first is a turn with an older sibling, and such a turn is always a break (indexed),
+        so only breaks are looked at; only a session with branches, or with its head not on
+        its newest turn (rewound), has its path counted."""
+        ids = list(dict.fromkeys(session_ids))
+        extra: dict[str, int] = {}
+        moved: set[str] = set()
+        for start in range(0, len(ids), 400):
+            chunk = ids[start:start + 400]
+            marks = ", ".join("?" for _ in chunk)
+            for r in self.db.query(
+                f"""SELECT b.session_id AS sid, COUNT(*) AS n FROM turns b
+                    WHERE b.session_id IN ({marks}) AND b.parent_seq IS NOT b.seq - 1
+                    AND EXISTS (SELECT 1 FROM turns s WHERE s.session_id = b.session_id
+                                AND s.parent_id IS b.parent_id AND s.seq < b.seq)
+                    GROUP BY b.session_id
+                    UNION ALL
+                    SELECT s.id, -1 FROM sessions s WHERE s.id IN ({marks}) AND s.turn_count > 0
+                    AND s.head IS NOT (SELECT t.id FROM turns t WHERE t.session_id = s.id
+                                       ORDER BY t.seq DESC LIMIT 1)""", (*chunk, *chunk)):
+                if r["n"] < 0:
+                    moved.add(r["sid"])
+                else:
+                    extra[r["sid"]] = r["n"]
+        counts = {}
+        for sid in [i for i in ids if i in extra or i in moved]:
+            turns = self.db.query(f"{_seg(_HEAD)} SELECT COUNT(*) AS n FROM turns t WHERE {_ON_PATH}",
+                                  {"sid": sid, "limit": -1})[0]["n"]
+            counts[sid] = (turns, 1 + extra.get(sid, 0))
+        return counts

@@ -9,6 +9,7 @@ _LABELS = {
     "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace",
     "delete": "Del", "insert": "Ins", "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
     "up": "Up", "down": "Down", "left": "Left", "right": "Right", "slash": "/", "question_mark": "?",
+    "left_square_bracket": "[", "right_square_bracket": "]",
     "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "super": "Super", "meta": "Meta", "hyper": "Hyper",
 }
 _NAMES = {label.lower(): name for name, label in _LABELS.items()} | {"esc": "escape", "del": "delete"}

@@ -45,6 +45,7 @@ class RenderOptions:
     frame: int = 0
     now_iso: str | None = None  # for the elapsed time of a streaming turn
     palette: Palette = DARK  # the theme's colours
+    siblings: tuple[int, int] | None = None  # (position, count) among the turn's siblings: `‹ 2/3 ›`
 
 
 @dataclass
@@ -119,11 +120,16 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
             text.append(f" · {spent}", Style(color=colors.system))
         if turn.status == "streaming":
             text.append(" · working…", Style(color=color, italic=True))
+    if opts.siblings and opts.siblings[1] > 1:  # the other versions of this block: [ ] or a click on the arrows
+        text.append(f"  {SIBLINGS_LEFT} {opts.siblings[0]}/{opts.siblings[1]} {SIBLINGS_RIGHT}", Style(color=colors.model))
     if turn.compacted:
         text.append("  (compacted)", Style(color=colors.faint, italic=True))
     if turn.pinned:
         text.append("  • pinned", Style(color=colors.warning, bold=True))
     return text
+
+
+SIBLINGS_LEFT, SIBLINGS_RIGHT = "‹", "›"
 
 
 def rail_color(turn: Turn, palette: Palette = DARK) -> str:

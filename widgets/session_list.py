@@ -150,6 +150,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self._timer = None
         self._asked = -1
         self._colors: Palette = DARK
+        self.trees: dict[str, tuple[int, int]] = {}  # session id -> (turns on its active path, branches), if branched
 
     def on_mount(self) -> None:
         follow_theme(self, self._set_colors)
@@ -197,8 +198,9 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
 
     # -- data in --------------------------------------------------------------------------------
     def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
-                     active_id: str | None) -> None:
+                     active_id: str | None, trees: dict[str, tuple[int, int]] | None = None) -> None:
         old = [s.id for s in self.sessions]
+        self.trees = dict(trees or {})
         self.sessions, self.total, self.running, self.now, self.active_id = list(rows), total, set(running), now, active_id
         self._asked = -1
         self._rebuild()
@@ -207,7 +209,8 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self.call_after_refresh(self._reveal)  # again once laid out (a scrollbar may have come or gone)
         self._sync_timer()
 
-    def append_sessions(self, rows: list[Session]) -> None:
+    def append_sessions(self, rows: list[Session], trees: dict[str, tuple[int, int]] | None = None) -> None:
+        self.trees.update(trees or {})
         self.sessions.extend(s for s in rows if s.id not in self._index)
         self._rebuild()
 
@@ -282,7 +285,9 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         active = session.id == self.active_id
         age = short_age(session.last_activity_at, self.now)
         # the age keeps one cell of margin from the edge; a narrow list drops the turn count first
-        right = f" {session.turn_count:>3} {age:>3} " if width >= 24 else f" {age:>3} "
+        turns, branches = self.trees.get(session.id, (session.turn_count, 1))
+        forks = f" ⑂{branches}" if branches > 1 else ""  # more than one branch: how many
+        right = f"{forks} {turns:>3} {age:>3} " if width >= 24 else f" {age:>3} "
         left_width = max(4, width - len(right) - 3)
         text = Text(no_wrap=True)
         text.append("▌" if active else " ", Style(color=colors.user, bold=True))

@@ -96,11 +96,11 @@ class Sidebar(Vertical):
 
     # -- data in ------------------------------------------------------------------------------
     def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
-                     active_id: str | None) -> None:
-        self.list.set_sessions(rows, total=total, running=running, now=now, active_id=active_id)
+                     active_id: str | None, trees: dict[str, tuple[int, int]] | None = None) -> None:
+        self.list.set_sessions(rows, total=total, running=running, now=now, active_id=active_id, trees=trees)
 
-    def append_sessions(self, rows: list[Session]) -> None:
-        self.list.append_sessions(rows)
+    def append_sessions(self, rows: list[Session], trees: dict[str, tuple[int, int]] | None = None) -> None:
+        self.list.append_sessions(rows, trees)
 
     def set_running(self, ids: set[str]) -> None:
         self.list.set_running(ids)

@@ -37,6 +37,7 @@ from chinwag.widgets.role_block import (
     render_block,
 )
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
+from chinwag.widgets.transcript_tree import TranscriptTreeMixin
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -54,7 +55,7 @@ class Block:
     stream: StreamCache | None = None
 
 
-class Transcript(ThemedLines, ScrollView, can_focus=True):
+class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -70,6 +71,10 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("y,c", "copy_block", "copy", show=False),
         Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
         Binding("u", "undo_call", "undo a tool call's file writes", show=False),
+        Binding("e", "edit_block", "edit this prompt (a new branch)", show=False),
+        Binding("r", "regenerate_block", "regenerate this reply (a new branch)", show=False),
+        Binding("left_square_bracket", "sibling(-1)", "previous version of this block", show=False),
+        Binding("right_square_bracket", "sibling(1)", "next version of this block", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -122,10 +127,14 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
         self._palette: Palette = DARK
+        self.placements = {}  # turn id -> Placement among its siblings (pushed with each page)
 
     # -- public API -----------------------------------------------------------------------
-    def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
+    def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
+                  placements: dict | None = None) -> None:
         self._cache.clear()
+        self.placements = dict(placements or {})
+        self.has_newer = False
         self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
         self._reindex()
         self._has_older = has_older
@@ -135,7 +144,9 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._relayout(keep_bottom=True)
         self._sync_timer()
 
-    def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool) -> None:
+    def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool,
+                      placements: dict | None = None) -> None:
+        self.placements.update(placements or {})
         known = set(self._index)
         fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns if t.id not in known]
         added = sum(b.height for b in fresh)
@@ -352,6 +363,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
             frame=self._frame,
             now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
             palette=self._palette,
+            siblings=self.siblings_of(block.turn.id),
         )
 
     def _strips(self, position: int) -> list[Strip]:
@@ -441,6 +453,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         if self._has_older and not self._asked_older and new_value < self.scrollable_content_region.height:
             self._asked_older = True
             self.post_message(self.LoadOlder(self))
+        self.maybe_load_newer()
 
     def watch_selected_turn_id(self, old: str | None, new: str | None) -> None:
         for turn_id in (old, new):

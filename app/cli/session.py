@@ -176,13 +176,14 @@ def cmd_list(store: Store, *, all_: bool, archived: bool, deleted: bool, workspa
         return ExitCode.OK
     now = store.clock.now()
     fit = common.fit
+    trees = store.tree_counts([s.id for s in sessions])  # TURNS: the active branch's (the conversation read)
     common.out(f"  {'ID':<26}  {fit('TITLE', 32)}  {'KIND':<8}  {'STATE':<5}  {'TURNS':>5}  {'⇡ IN':>9}  {'⇣ OUT':>9}  "
                f"{'COST':>9}  ACTIVITY")
     for s in sessions:
         mark = "*" if s.id == active else " "
         state = "trash" if s.deleted else "arch" if s.archived else s.state
         common.out(
-            f"{mark} {s.id:<26}  {fit(s.title, 32)}  {fit(s.kind, 8)}  {state:<5}  {s.turn_count:>5}  "
+            f"{mark} {s.id:<26}  {fit(s.title, 32)}  {fit(s.kind, 8)}  {state:<5}  {trees.get(s.id, (s.turn_count,))[0]:>5}  "
             f"{tokens.count(s.input_tokens, usage[s.id]):>9}  {tokens.count(s.output_tokens, usage[s.id]):>9}  "
             f"{costs[s.id].text():>9}  {common.short_age(s.last_activity_at, now)}"
         )

@@ -26,6 +26,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from chinwag.app.agents import AgentError, agent_for_session
 from chinwag.app.agents.base import (
@@ -66,6 +67,7 @@ from chinwag.storage.errors import DiskFull, TurnLost, WriteDeferred
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.storage.stream_writer import StreamWriter
 from chinwag.storage.tokens import UNREPORTED
+from chinwag.storage.tree import AT_HEAD, AtHead
 
 log = logging.getLogger("chinwag.runner")
 # A coding agent's model sees its own system prompt, tools and files: an estimate from
@@ -147,14 +149,23 @@ class Runner(PermissionsMixin):
         if pending:
             await asyncio.wait(pending, timeout=timeout)
 
-    async def send(self, session_id: str, prompt: str) -> Turn:
-        """Run one exchange to the end and return the settled agent turn."""
-        user, reply = await self._offload(self.begin, session_id, prompt)
+    async def send(self, session_id: str, prompt: str, *, parent: str | None | AtHead = AT_HEAD) -> Turn:
+        """Run one exchange to the end and return the settled agent turn. The prompt follows
+        `parent` (default: the head; an edited prompt follows the parent of the one it edits)."""
+        user, reply = await self._offload(self.begin, session_id, prompt, parent)
         return await self.run_reply(reply, user=user)
 
-    def begin(self, session_id: str, prompt: str) -> tuple[Turn, Turn]:
+    def begin(self, session_id: str, prompt: str, parent: str | None | AtHead = AT_HEAD) -> tuple[Turn, Turn]:
         """Store the prompt and open the streaming reply (blocking: a database write)."""
-        return self.store.begin_exchange(session_id, prompt)  # with the session's agent and model
+        return self.store.begin_exchange(session_id, prompt, parent=parent)  # with the session's agent and model
+
+    async def regenerate(self, session_id: str, prompt_id: str) -> Turn:
+        """Answer the prompt `prompt_id` again: a new reply beside the ones it has, streamed
+        to the end (what `chinwag session regenerate` does)."""
+        session = await self._offload(self.store.get_session, session_id)
+        reply = await self._offload(partial(self.store.begin_reply, session_id, agent=session.agent,
+                                            model=session.model, parent=prompt_id))
+        return await self.run_reply(reply)
 
     async def run_reply(self, reply: Turn, *, user: Turn | None = None) -> Turn:
         """Stream the agent's answer into an already-open `streaming` turn (`user`: the

@@ -50,6 +50,7 @@ from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.sidebar_part import SidebarPart
 from chinwag.app.tui.slash import SlashCommandsMixin
+from chinwag.app.tui.tree import TreeMixin
 from chinwag.storage import StorageError, Store
 from chinwag.storage.models import Session, storable
 from chinwag.widgets.notice_line import NoticeLine
@@ -69,7 +70,7 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
+class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
                  CompactionGlueMixin, RewindMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
@@ -279,7 +280,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         page = self.controller.open(session_id)
         if switching:
             self.prompt.text = self.drafts.open(session_id)
-        self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+        self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older, placements=page.placements)
         if not self.sidebar.list.lists(session_id) or (left and not left.turn_count and left.id != session_id):
             self.refresh_sidebar()  # an empty draft is listed only while it is open
         self._show_working(session_id)  # a compaction still running there
@@ -321,7 +322,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     def load_older(self) -> None:
         page = self.controller.older()
         if page is not None:
-            self.transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
+            self.transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older,
+                                           placements=page.placements)
 
     def update_status(self, *, running: bool | None = None) -> None:
         """Re-read the open session's status (`running`: whether the session runs a turn, when
@@ -345,13 +347,14 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         if self._offline_hint and snapshot.agent != "echo":  # a model is connected: the hint is done
             self._offline_hint = False
             self.notices.remove("offline")
-        self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else \
+        self.prompt.placeholder = READ_ONLY_BANNER if snapshot.read_only else self.editing_placeholder() or \
             plain(f"Message {one_line(snapshot.agent, 40)} · {self.prompt.newline_hint} · / for commands")
 
     def refresh_sidebar(self) -> None:
         rows, total = self.controller.sidebar_rows()
         self.sidebar.set_sessions(rows, total=total, running=self._running_ids(), now=self.store.clock.now(),
-                                  active_id=self.session.id if self.session else None)
+                                  active_id=self.session.id if self.session else None,
+                                  trees=self.controller.trees_of(rows))
 
     def _running_ids(self) -> set[str]:
         return self.controller.running_ids()
@@ -370,6 +373,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         if not self.store.readonly:
             self.store.add_prompt_history(text)
             self.prompt.history = self.prompt.history + [text]
+        if self.submit_edit(text, pastes):  # Enter while editing a past prompt: a new branch (app/tui/tree.py)
+            return
         as_text, self._send_as_text = self._send_as_text, None
         stripped = text.lstrip()
         lead = len(text) - len(stripped)
@@ -411,10 +416,11 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         self._run_turn(sid, text)
 
     @work(exclusive=False, group="turns")
-    async def _run_turn(self, session_id: str, text: str) -> None:
+    async def _run_turn(self, session_id: str, text: str, start=None) -> None:
+        """Run a turn (`start`: how, when not a plain send of `text`: an edit, a regeneration)."""
         settled = None
         try:
-            settled = await self.runner.send(session_id, text)
+            settled = await (start() if start is not None else self.runner.send(session_id, text))
         except Exception as exc:  # busy in another process, storage errors: tell, never crash
             log.exception("turn failed to start")
             self.notify(first_line(exc), severity="error", timeout=8)
@@ -498,6 +504,8 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
         """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
+        if isinstance(event, TurnStarted):
+            self.place_new_turns(event)  # its `‹ 2/3 ›` when it has siblings (app/tui/tree.py)
         if isinstance(event, TurnStarted) and event.user is not None:
             spans = self._paste_spans.pop(event.user.text, None)
             if spans:
@@ -533,7 +541,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         turns = self.controller.newest()
         if turns is None:  # another process moved the head to another branch
             page = self.controller.reload()
-            self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)
+            self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older, placements=page.placements)
             self.update_status()
             return
         calls = self._calls_for(turns)

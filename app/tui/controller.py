@@ -12,10 +12,15 @@ the queue and compaction are the controller's own state.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveTurnEvent, RunnerEvent, TurnSettled
 from chinwag.storage import Store
 from chinwag.storage.models import Session, ToolCall, Turn
+from chinwag.storage.tree import Placement
+
+if TYPE_CHECKING:
+    from chinwag.app.core.branching import Switch
 
 HISTORY_PAGE = 60
 SIDEBAR_PAGE = 200
@@ -56,6 +61,8 @@ class Page:
     turns: list[Turn]
     calls: dict[str, list[ToolCall]]
     has_older: bool
+    placements: dict[str, Placement] = field(default_factory=dict)  # of the turns with siblings
+    has_newer: bool = False  # the path goes on below (a page after a switch of versions)
 
 
 @dataclass
@@ -83,6 +90,8 @@ class ChatController:
     compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
     head: str | None = None  # the tip of the branch the transcript shows
+    newer_from: int | None = None  # while the loaded turns stop short of the head: the seq to page on from
+    _trees: dict[str, tuple] = field(default_factory=dict)  # sid -> ((turn_count, head), tree_counts' answer)
 
     # -- the open session and its pages (of its active path) ---------------------------------
     def open(self, session_id: str) -> Page:
@@ -95,12 +104,14 @@ class ChatController:
         """The newest page of the open session's active path."""
         assert self.session is not None
         self.head = self.store.head_of(self.session.id)
+        self.newer_from = None
         turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE)
         self.oldest_seq = turns[0].seq if turns else None
         self.snapshot = None
         self._answered_by = next(((t.agent, t.model) for t in reversed(turns) if t.role == "agent" and t.model),
                                  ("", ""))
-        return Page(turns, self.calls_for(turns), bool(turns) and turns[0].parent_id is not None)
+        return Page(turns, self.calls_for(turns), bool(turns) and turns[0].parent_id is not None,
+                    self.placements_for(turns))
 
     def older(self) -> Page | None:
         """The page before the oldest loaded turn, or None at the start of the session."""
@@ -110,13 +121,44 @@ class ChatController:
         if not turns:
             return None
         self.oldest_seq = turns[0].seq
-        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None)
+        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None, self.placements_for(turns))
+
+    def placements_for(self, turns: list[Turn]) -> dict[str, Placement]:
+        """Where the turns of a page sit among their siblings (one query a page), those with any."""
+        assert self.session is not None
+        return self.store.placements_in(self.session.id, turns)
+
+    def switched(self, switch: Switch, replaced_seq: int) -> Page:
+        """The first page below a block after `[` / `]` moved the head (`replaced_seq`: the
+        seq of the block it replaces); `newer()` pages on down to the new tip."""
+        self.head = switch.tip
+        if self.oldest_seq is None or replaced_seq <= self.oldest_seq:
+            self.oldest_seq = switch.turn.seq
+        self.snapshot = None
+        return self._page_from(switch.turn.seq)
+
+    def newer(self) -> Page | None:
+        """The page after the newest loaded turn, while the transcript does not reach the
+        head (after a switch), else None."""
+        if self.session is None or self.newer_from is None or self.head is None:
+            return None
+        return self._page_from(self.newer_from)
+
+    def _page_from(self, seq: int) -> Page:
+        assert self.session is not None and self.head is not None
+        turns = self.store.turns_from(self.session.id, self.head, seq, HISTORY_PAGE + 1)
+        more = len(turns) > HISTORY_PAGE
+        turns = turns[:HISTORY_PAGE]
+        self.newer_from = turns[-1].seq + 1 if more else None
+        return Page(turns, self.calls_for(turns), False, self.placements_for(turns), has_newer=more)
 
     def newest(self, count: int = 4) -> list[Turn] | None:
         """The newest turns of the active path, to update in place after another process
         wrote; None when its head moved off the branch shown (then `reload`)."""
         assert self.session is not None
         head = self.store.head_of(self.session.id)
+        if self.newer_from is not None:  # the newest turns are not loaded: shown when paged to, or on a reload
+            return None if head != self.head else []
         turns = self.store.list_turns(self.session.id, limit=max(count, HISTORY_PAGE))
         moved = head != self.head and (self.head is None or self.head not in {t.id for t in turns})
         self.head = head
@@ -281,6 +323,20 @@ class ChatController:
         if query.workspace is not None and session.workspace != query.workspace:
             return None
         return session if self.store.is_draft(session.id) else None
+
+    def trees_of(self, rows: list[Session]) -> dict[str, tuple[int, int]]:
+        """(turns on the active path, branches) of the listed sessions that have branches or
+        were rewound: the sidebar shows those counts. One query for the rows not seen with
+        the same turn count and head before (nothing else changes a tree's shape), so the
+        refreshes around a turn ask about the open session once."""
+        cache = self._trees
+        stale = [s.id for s in rows if cache.get(s.id, (None,))[0] != (s.turn_count, s.head)]
+        if stale:
+            found = self.store.tree_counts(stale)
+            keys = {s.id: (s.turn_count, s.head) for s in rows}
+            for sid in stale:
+                cache[sid] = (keys[sid], found.get(sid))
+        return {s.id: tree for s in rows if (tree := cache[s.id][1]) is not None}
 
     def more_sidebar_rows(self) -> list[Session]:
         query = self.sidebar

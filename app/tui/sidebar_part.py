@@ -44,7 +44,7 @@ class SidebarPart(Screen):
     def sidebar_more(self, event) -> None:
         rows = self.controller.more_sidebar_rows()
         if rows:
-            self.sidebar.append_sessions(rows)
+            self.sidebar.append_sessions(rows, self.controller.trees_of(rows))
 
     @on(Sidebar.FilterChanged)
     @guarded

@@ -6,6 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from chinwag.app.core.branching import turns_line
 from chinwag.app.core.commands import COMMANDS
 from chinwag.app.errors import first_line
 from chinwag.app.tui.guard import push_modal
@@ -56,7 +57,7 @@ class InfoCommands:
             ("agent", s.agent), ("model", s.model or "(agent default)"), ("mode", s.mode),
             ("state", "busy" if running else s.state),
             ("running turn", running.id if running else "-"),
-            ("turns", f"{s.turn_count:,}"),
+            ("turns", turns_line(s.turn_count, self.store.tree_counts([s.id]).get(s.id))),
             ("tokens", tokens.pair(s.input_tokens, s.output_tokens, self.store.token_usage([s.id])[s.id])),
             ("context", f"{tokens.count(self.store.context_size(s.id), tokens.ESTIMATED)} tokens (estimated)"),
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
