@@ -45,6 +45,7 @@ class RenderOptions:
     frame: int = 0
     now_iso: str | None = None  # for the elapsed time of a streaming turn
     palette: Palette = DARK  # the theme's colours
+    cost: str = ""  # an agent turn's cost (`$0.0123`, `~$0.01`, `–`), when the front end priced it
 
 
 @dataclass
@@ -110,6 +111,8 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
         if turn.status != "streaming" or turn.input_tokens or turn.output_tokens:
             text.append(" · ")
             text.append(format_tokens(turn), Style(color=colors.tokens))
+        if opts.cost:
+            text.append(f" · {opts.cost}", Style(color=colors.tokens))
         spent = elapsed(turn, opts.now_iso)
         if spent:
             text.append(f" · {spent}", Style(color=colors.system))

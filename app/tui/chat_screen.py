@@ -45,6 +45,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatControl
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.money import MoneyMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
@@ -67,7 +68,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, MoneyMixin,
+                 Screen):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -334,7 +336,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         for name in ("title", "agent", "model", "mode", "state", "activity"):
             setattr(header, name, getattr(snapshot, name))
         for name in ("state", "busy", "queued", "input_tokens", "output_tokens", "token_usage", "context_tokens",
-                     "context_window", "hint"):
+                     "context_window", "hint", "cost"):
             setattr(status, name, getattr(snapshot, name))
         if not snapshot.queued:
             self.notices.remove("queued")  # the queued prompt has started: its notice is over

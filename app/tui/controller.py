@@ -11,6 +11,7 @@ the queue and compaction are the controller's own state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveTurnEvent, RunnerEvent, TurnSettled
@@ -47,6 +48,7 @@ class StatusSnapshot:
     read_only: bool
     queued: int = 0
     activity: str = ""  # what keeps it busy beyond a turn: "compacting"
+    cost: str = ""  # the session's cost (`Cost.text`), "" when it has none to show or not yet known
 
 
 @dataclass
@@ -83,6 +85,8 @@ class ChatController:
     compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
     head: str | None = None  # the tip of the branch the transcript shows
+    # the session's cost text when its status is read (set by the screen: app/tui/money.py)
+    session_cost: Callable[[Session], str] | None = None
 
     # -- the open session and its pages (of its active path) ---------------------------------
     def open(self, session_id: str) -> Page:
@@ -150,6 +154,7 @@ class ChatController:
             output_tokens=session.output_tokens, token_usage=self.store.token_usage([session.id])[session.id],
             context_tokens=self.store.context_size(session.id), context_window=context_window,
             hint="", busy=busy, read_only=read_only,
+            cost=self.session_cost(session) if self.session_cost is not None else "",
         ))
         return self.snapshot
 

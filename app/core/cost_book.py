@@ -1,0 +1,123 @@
+"""What the TUI shows of money: each settled agent turn's cost (block headers) and the open
+session's (status bar), with `pricing.Pricer` kept for the app's life and no price table on
+the UI loop.
+
+Pricing a turn needs genai-prices' table only when its prices come from a provider or a URL
+(`identity`); own prices (`price_input` ...) and no prices (echo, ACP agents, a local
+server) are known without it. Until the table is loaded (`warm`, in a worker thread: ~0.5 s
+of imports) such a cost is `None` here, "not known yet", and the caller asks again after
+warming. Costs are cached by turn id and everything they depend on (tokens, status,
+metadata's price record and cached tokens), so a header re-rendered costs a dict look-up.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+
+from chinwag.app.config.loader import Config
+from chinwag.app.core import pricing
+from chinwag.app.core.pricing import OWN, PRICE_KEY, Cost, Pricer
+from chinwag.storage.models import Turn
+from chinwag.storage.stats import usage_groups
+
+_TABLE_READY = threading.Event()  # process-wide: the table, once loaded, stays loaded
+
+
+def table_ready() -> bool:
+    return _TABLE_READY.is_set()
+
+
+def warm() -> None:
+    """Load the price table (call it from a worker thread)."""
+    pricing.warm()
+    _TABLE_READY.set()
+
+
+def needs_table(ident: dict | None, model: str) -> bool:
+    """Whether prices of this identity and model are read from the table (not own prices, not none)."""
+    return bool(ident) and not set(ident) <= set(OWN) and bool(model)  # type: ignore[arg-type]
+
+
+def priced(turn: Turn) -> bool:
+    """A turn that has a cost to show: a settled agent turn."""
+    return turn.role == "agent" and turn.status != "streaming"
+
+
+def _key(turn: Turn) -> tuple:
+    meta = turn.metadata or {}
+    return (turn.id, turn.status, turn.agent, turn.model, turn.input_tokens, turn.output_tokens,
+            turn.tokens_estimated, turn.created_at, json.dumps(meta.get(PRICE_KEY), sort_keys=True),
+            meta.get("cached_tokens"), PRICE_KEY in meta)
+
+
+class CostBook:
+    """Turn and session costs for one front end; `None` means "needs the table, not loaded"."""
+
+    def __init__(self, config: Config, environ=None):
+        self.config, self.environ = config, environ
+        self.pricer = Pricer(config, environ)
+        self._turns: dict[str, tuple[tuple, Cost]] = {}
+        self._agents: dict[str, dict | None] = {}
+
+    def _identity(self, agent: str, record) -> dict | None:
+        if record is not None:
+            return record if isinstance(record, dict) else {}
+        if agent not in self._agents:
+            self._agents[agent] = pricing.agent_identity(agent, self.config, self.environ)
+        return self._agents[agent]
+
+    def turn_needs_table(self, turn: Turn) -> bool:
+        meta = turn.metadata or {}
+        return needs_table(self._identity(turn.agent, meta.get(PRICE_KEY) if PRICE_KEY in meta else None),
+                           turn.model)
+
+    def turn_cost(self, turn: Turn) -> Cost | None:
+        """The turn's cost (unknown for a turn with none to show); None: the table is needed first."""
+        if not priced(turn):
+            return pricing.UNKNOWN
+        key = _key(turn)
+        known = self._turns.get(turn.id)
+        if known is not None and known[0] == key:
+            return known[1]
+        if not table_ready() and self.turn_needs_table(turn):
+            return None
+        cost = self.pricer.turn_cost(turn)
+        self._turns[turn.id] = (key, cost)
+        return cost
+
+    def texts(self, turns: Iterable[Turn]) -> tuple[dict[str, str], list[Turn]]:
+        """The cost text of each settled agent turn that can be priced now, and those that
+        wait for the table."""
+        texts, waiting = {}, []
+        for turn in turns:
+            if not priced(turn):
+                continue
+            cost = self.turn_cost(turn)
+            if cost is None:
+                waiting.append(turn)
+            else:
+                texts[turn.id] = cost.text()
+        return texts, waiting
+
+    def session_cost(self, store, session_id: str) -> Cost | None:
+        """The session's cost from SQL sums (a few groups): unknown when it has no settled agent
+        turn or none with prices; None: the table is needed first."""
+        if not table_ready():
+            for group in usage_groups(store, by=("session",), session_ids=[session_id]):
+                record = None
+                if group.price is not None:
+                    try:
+                        record = json.loads(group.price)
+                    except ValueError:
+                        record = {}
+                if needs_table(self._identity(group.agent, record), group.model):
+                    return None
+        groups = self.pricer.groups(store, by=("session",), session_ids=[session_id])
+        if not groups:
+            return NO_TURNS
+        return self.pricer.costs(groups, lambda group: group.session_id).get(session_id, pricing.UNKNOWN)
+
+
+NO_TURNS = Cost(None, estimated=True)  # a session with no settled agent turn: nothing to show (not `–`)

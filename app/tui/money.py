@@ -1,0 +1,89 @@
+"""The chat screen's glue for money and usage: each agent block's cost in its header, the
+session's cost in the status bar, `/context` (what fills the window) and `/stats` (usage
+plots). Mixed into `ChatScreen`; the logic is Textual-free (`app/core/cost_book.py`,
+`app/core/context_report.py`, `app/core/stats.py`), the views are widgets.
+
+Costs are computed when turns arrive in the transcript and when the status is read (once
+per settle), never while rendering. genai-prices' table is loaded only when a cost needs it,
+in a worker thread after the first paint; until then such a cost is simply not shown yet.
+/stats reads in a worker thread on its own connection, building the statistics indexes
+there the first time (seconds over a million turns), never on the UI loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import work
+
+from chinwag.app.core import cost_book
+from chinwag.app.core.cost_book import NO_TURNS, CostBook
+from chinwag.app.errors import first_line
+from chinwag.app.tui.guard import guarded
+from chinwag.storage.models import Session, Turn
+
+
+class MoneyMixin:
+    _money: CostBook | None = None
+    _warming = False
+
+    @guarded
+    def on_mount(self) -> None:  # runs after ChatScreen.on_mount (Textual calls each class's handler)
+        self.transcript.set_pricer(self._turn_cost_texts)
+        self.controller.session_cost = self._session_cost_text
+        self._show_session_cost()
+
+    @property
+    def money(self) -> CostBook:
+        if self._money is None:
+            self._money = CostBook(self._config)
+        return self._money
+
+    # -- costs ---------------------------------------------------------------------------------
+    def _turn_cost_texts(self, turns: list[Turn]) -> dict[str, str]:
+        try:
+            texts, waiting = self.money.texts(turns)
+        except Exception:  # a cost is a nicety: a damaged price record never breaks the transcript
+            return {}
+        if waiting:
+            self._warm_prices()
+        return texts
+
+    def _session_cost_text(self, session: Session) -> str:
+        try:
+            cost = self.money.session_cost(self.store, session.id)
+        except Exception:  # a cost is a nicety: a damaged price record never breaks the status
+            return ""
+        if cost is None:
+            self._warm_prices()
+            return ""
+        return "" if cost is NO_TURNS else cost.text()
+
+    def _show_session_cost(self) -> None:
+        """The status bar's cost read again (the status's other parts stay as they are)."""
+        controller = self.controller
+        if controller.snapshot is None or controller.session is None:
+            return
+        controller.snapshot = replace(controller.snapshot, cost=self._session_cost_text(controller.session))
+        self.status.cost = controller.snapshot.cost
+
+    def _warm_prices(self) -> None:
+        if self._warming or cost_book.table_ready():
+            return
+        self._warming = True
+        self.call_after_refresh(self._load_price_table)  # after the frame being drawn: the load holds the GIL
+
+    @work(thread=True, group="prices", exclusive=True)
+    def _load_price_table(self) -> None:
+        try:
+            cost_book.warm()
+        except Exception as exc:  # no table: costs stay unshown, the app goes on
+            self.app.call_from_thread(self.notify, f"could not load the price table: {first_line(exc)}",
+                                      severity="warning")
+            return
+        self.app.call_from_thread(self._prices_ready)
+
+    def _prices_ready(self) -> None:
+        self._warming = False
+        self.transcript.set_pricer(self._turn_cost_texts)  # the shown turns priced again, now all of them
+        self._show_session_cost()
