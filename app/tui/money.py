@@ -12,14 +12,17 @@ there the first time (seconds over a million turns), never on the UI loop.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
+from datetime import timedelta
 
 from textual import work
 
 from chinwag.app.core import cost_book
 from chinwag.app.core.cost_book import NO_TURNS, CostBook
 from chinwag.app.errors import first_line
-from chinwag.app.tui.guard import guarded
+from chinwag.app.tui.guard import guarded, push_modal
+from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
 
 
@@ -87,3 +90,48 @@ class MoneyMixin:
         self._warming = False
         self.transcript.set_pricer(self._turn_cost_texts)  # the shown turns priced again, now all of them
         self._show_session_cost()
+
+    # -- /stats ----------------------------------------------------------------------------------
+    def open_stats(self) -> None:
+        from chinwag.app.tui.stats_screen import StatsScreen  # lazy: textual-plotext only when /stats opens
+
+        screen = StatsScreen()
+        push_modal(self, screen)
+        self._read_stats(screen)
+
+    @work(thread=True, group="stats", exclusive=True)
+    def _read_stats(self, screen) -> None:
+        """On its own connection: the indexes built (once per database, seconds over a million
+        turns), then the statistics per day, model and agent."""
+        from chinwag.app.core.stats import BY, usage_stats
+        from chinwag.storage.stats import ensure_stats_indexes
+
+        call = self.app.call_from_thread
+        try:
+            store = Store(self.store.path, clock=self.store.clock, readonly=self.store.readonly, recover=False)
+            try:
+                if stats_indexes_missing(store):
+                    call(screen.tell, "building the statistics index (once)…")
+                    ensure_stats_indexes(store)
+                results = {by: usage_stats(store, self._config, since=STATS_SINCE, by=by) for by in BY}
+            finally:
+                store.close()
+        except Exception as exc:
+            call(screen.tell, f"could not read the statistics: {first_line(exc)}")
+            return
+        call(screen.show, results)
+
+
+STATS_SINCE = timedelta(days=30)
+
+
+def stats_indexes_missing(store: Store) -> bool:
+    """Whether `ensure_stats_indexes` has indexes to build (a writable database without them)."""
+    if store.readonly:
+        return False
+    from chinwag.storage import stats
+
+    modern = sqlite3.sqlite_version_info >= stats.INDEXED_EXPRESSIONS
+    wanted = {stats.USAGE_INDEX_NAME if modern else stats.TIME_INDEX_NAME, stats.SESSIONS_INDEX_NAME}
+    present = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return not wanted <= present

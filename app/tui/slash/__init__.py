@@ -16,6 +16,7 @@ from chinwag.app.tui.slash.info import InfoCommands
 from chinwag.app.tui.slash.sessions import SessionCommands
 from chinwag.app.tui.slash.settings import SettingsCommands
 from chinwag.app.tui.slash.turn import TurnCommands
+from chinwag.app.tui.slash.usage import UsageCommands
 from chinwag.widgets.text_safety import one_line
 
 Handler = Callable[..., None]  # (screen, parsed) -> None
@@ -46,10 +47,12 @@ HANDLERS: dict[str, Handler] = {
     "mode": SettingsCommands.slash_mode,
     "theme": SettingsCommands.slash_theme,
     "set": SettingsCommands.slash_set,
+    "context": UsageCommands.slash_context,
+    "stats": UsageCommands.slash_stats,
 }
 
 
-class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands):
+class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands, UsageCommands):
     """Mixed into ChatScreen (uses its store, runner, session, widgets)."""
 
     def run_slash(self, text: str) -> None:
