@@ -108,3 +108,163 @@ async def test_an_unknown_model_or_a_local_server_without_prices_shows_a_dash(cl
             (header,) = headers(app).values()
             assert "⇣ 100 · – ·" in header and "$" not in header
             assert app.chat.status.cost == "–" and "cost –" in app.chat.status.render().plain
+
+
+# -- /context ---------------------------------------------------------------------------------------
+WINDOWED = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 64, "context_window": 4000}})
+
+
+def conversation(store: Store, count: int = 6):
+    session = store.create_session(title="Parser questions", agent="echo")
+    for n in range(count):
+        _, reply = store.begin_exchange(session.id, f"question {n}: " + "why is this so " * (4 * n + 1))
+        store.finish_turn(reply.id, "complete", text=f"answer {n}: " + "because of the parser " * (12 * n + 2),
+                          input_tokens=40 * n + 10, output_tokens=60 * n + 10, estimated=True)
+    return session
+
+
+async def test_context_opens_with_the_reports_numbers(clocked):
+    from chinwag.app.core.context import context_tokens
+    from chinwag.widgets.context_bar import ContextBar, ContextScreen
+
+    session = conversation(clocked)
+    app = ChinwagApp(store=clocked, config=WINDOWED, session_id=session.id, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.run_slash("/context")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ContextScreen)
+        bar = screen.query_one(ContextBar)
+        sent = context_tokens(clocked.context_turns(session.id))
+        assert sum(tokens for _, tokens, _ in bar.parts) == sent and bar.window == 4000
+        assert f"{100 * sent / 4000:.0f}%" in screen._title
+        body = shown(screen.query_one("#info-body"))
+        assert "biggest items" in body and "/compact --window" in body
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ContextScreen)
+
+
+def test_snapshot_context_bar(snap_compare, clocked):
+    session = conversation(clocked)
+
+    async def run_before(pilot):
+        pilot.app.chat.run_slash("/context")
+        await pilot.pause()
+
+    app = ChinwagApp(store=clocked, config=WINDOWED, session_id=session.id, animate=False)
+    assert snap_compare(app, terminal_size=(110, 36), run_before=run_before)
+
+
+# -- a header with its cost -------------------------------------------------------------------------
+def test_snapshot_block_header_with_cost(snap_compare, clocked):
+    session = clocked.create_session(title="Priced", agent="mine", model="local-7b")
+    settle(clocked, session, 100_000, 10_000, OWN, text="The parser lives in `cli/target.py`.")
+    settle(clocked, session, 12_000, 800, OWN, estimated=True, text="And the writer next to it.")
+
+    async def run_before(pilot):
+        await settled_costs(pilot, pilot.app)
+
+    app = ChinwagApp(store=clocked, config=OWN, session_id=session.id, animate=False)
+    assert snap_compare(app, terminal_size=(110, 20), run_before=run_before)
+
+
+# -- /stats ---------------------------------------------------------------------------------------------
+STATS_CONFIG = Config(agents={**OWN.agents, **LOCAL.agents})
+
+
+def usage(store: Store) -> None:
+    """Three days of turns over two agents and models, at fixed times."""
+    from datetime import timedelta
+
+    clock = store.clock
+    for day, (agent, model, turns) in enumerate([("mine", "local-7b", 3), ("local", "llama3", 2), ("mine", "local-7b", 5)]):
+        clock._now = START + timedelta(days=day)  # type: ignore[attr-defined]
+        session = store.create_session(title=f"{agent} on day {day + 1}", agent=agent, model=model)
+        for n in range(turns):
+            settle(store, session, 20_000 * (n + 1), 2_000 * (n + 1), STATS_CONFIG)
+    clock._now = START + timedelta(days=3)  # type: ignore[attr-defined]
+
+
+def shown(static) -> str:
+    """A Static's content as plain text."""
+    from rich.console import Console
+
+    console = Console(width=160, record=True, color_system=None)
+    console.print(static.content)
+    return console.export_text()
+
+
+async def wait_for_stats(pilot, app):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_stats_with_data_builds_its_indexes_off_the_ui_loop(clocked, monkeypatch):
+    import threading
+
+    from chinwag.app.tui import stats_screen
+    from chinwag.storage import stats as storage_stats
+
+    usage(clocked)
+    built_on = []
+    real = storage_stats.ensure_stats_indexes
+
+    def spy(store):
+        built_on.append(threading.current_thread() is threading.main_thread())
+        return real(store)
+
+    monkeypatch.setattr(storage_stats, "ensure_stats_indexes", spy)
+    told = []
+    monkeypatch.setattr(stats_screen.StatsScreen, "tell", lambda self, note: told.append(note))
+    app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.run_slash("/stats")
+        await wait_for_stats(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, stats_screen.StatsScreen)
+        assert built_on == [False] and told == ["building the statistics index (once)…"]
+        day = screen.stats["day"]
+        assert day.total.turns == 10 and [r.turns for r in day.rows[-4:]] == [3, 2, 5, 0]
+        # mine's turns at its own prices: 20k·n in at $2/M + 2k·n out at $10/M, n = 1..3 and 1..5
+        mine = sum(0.04 * n + 0.02 * n for n in (*range(1, 4), *range(1, 6)))
+        assert day.total.cost.amount == pytest.approx(mine)
+        assert {r.key: r.turns for r in screen.stats["model"].rows} == {"local-7b": 8, "llama3": 2}
+        assert "10 turns" in shown(screen.query_one("#stats-summary"))
+        await pilot.press("m")
+        await pilot.press("c")
+        assert (screen.by, screen.what) == ("model", "cost")
+        assert "cost (USD) per model" in shown(screen.query_one("#stats-title"))
+    # the indexes are there now: the next /stats builds nothing
+    assert not stats_screen_missing(clocked)
+
+
+def stats_screen_missing(store) -> bool:
+    from chinwag.app.tui.money import stats_indexes_missing
+
+    return stats_indexes_missing(store)
+
+
+async def test_stats_with_no_turns(clocked):
+    app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.run_slash("/stats")
+        await wait_for_stats(pilot, app)
+        screen = app.screen
+        assert screen.stats["day"].total.turns == 0
+        assert "0 turns" in shown(screen.query_one("#stats-summary"))
+        for key in ("a", "k", "d"):
+            await pilot.press(key)  # every view of nothing draws without failing
+        await pilot.pause()
+
+
+def test_snapshot_stats_screen(snap_compare, clocked):
+    usage(clocked)
+
+    async def run_before(pilot):
+        pilot.app.chat.run_slash("/stats")
+        await wait_for_stats(pilot, pilot.app)
+
+    app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -10,6 +10,8 @@ textual-plotext (and plotext) are imported with this module, which is imported o
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -155,9 +157,12 @@ class StatsScreen(ModalScreen[None]):
             if self.by == "day":  # days in order, a label on every few
                 positions = list(range(len(rows)))
                 step = max(1, -(-len(rows) // 8))
-                plt.bar(positions, values, color=colour, width=0.6)
+                plt.bar(positions, values, color=colour, width=0.3 if len(rows) > 10 else 0.6)  # apart when many
                 plt.xticks(positions[::step], [row.key[5:] for row in rows][::step])
                 plt.ylim(0, top * 1.05)
+                if self.what != "cost":  # whole numbers of turns and tokens on the axis
+                    every = max(1, math.ceil(top / 5))
+                    plt.yticks(list(range(0, int(top) + every, every)))
             else:  # the biggest on top
                 plt.bar([one_line(row.key, 24) for row in reversed(rows)], list(reversed(values)), color=colour,
                         orientation="horizontal", width=0.6)
