@@ -268,3 +268,29 @@ def test_snapshot_stats_screen(snap_compare, clocked):
 
     app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+async def test_the_price_table_loads_in_a_worker_and_only_when_a_cost_needs_it(clocked, monkeypatch):
+    import threading
+
+    from chinwag.app.core import cost_book
+
+    loads: list[bool] = []
+    real = pricing.warm
+    monkeypatch.setattr(cost_book, "_TABLE_READY", threading.Event())  # as in a fresh process
+    monkeypatch.setattr(cost_book.pricing, "warm", lambda: (loads.append(threading.current_thread()
+                                                                         is threading.main_thread()), real())[1])
+    own = clocked.create_session(agent="mine", model="local-7b")
+    settle(clocked, own, 1000, 100, OWN)
+    app = ChinwagApp(store=clocked, config=Config(agents={**OWN.agents, **CLAUDE.agents}), session_id=own.id,
+                     animate=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settled_costs(pilot, app)
+        assert loads == [] and "$" in next(iter(headers(app).values()))  # own prices: no table needed
+    claude = clocked.create_session(agent="claude", model="claude-sonnet-4-5")
+    settle(clocked, claude, 1000, 100, CLAUDE)
+    app = ChinwagApp(store=clocked, config=CLAUDE, session_id=claude.id, animate=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settled_costs(pilot, app)
+        assert loads == [False]  # once, off the UI thread
+        assert "$" in next(iter(headers(app).values()))
