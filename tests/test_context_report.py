@@ -74,7 +74,7 @@ def test_a_summary_counts_and_the_turns_it_replaced_do_not(store):
 
 def test_the_hint_is_what_the_compaction_plan_would_free(store):
     session = store.create_session(agent="echo")
-    for n in range(10):
+    for _ in range(10):
         exchange(store, session.id, "q " * 100, "a " * 1000)
     turns = store.context_turns(session.id)
     window = 2 * context_tokens(turns)  # half full: keep every turn that fits in half the window...

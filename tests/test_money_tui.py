@@ -294,3 +294,63 @@ async def test_the_price_table_loads_in_a_worker_and_only_when_a_cost_needs_it(c
         await settled_costs(pilot, app)
         assert loads == [False]  # once, off the UI thread
         assert "$" in next(iter(headers(app).values()))
+
+
+async def test_a_long_sessions_cost_is_read_in_a_worker(clocked, monkeypatch):
+    import threading
+
+    from chinwag.app.tui import money
+
+    monkeypatch.setattr(money, "SYNC_TURNS", 1)  # every session is "long"
+    read_on: list[bool] = []
+    real = money.CostBook.session_cost
+
+    def spy(self, store, session_id):
+        read_on.append(threading.current_thread() is threading.main_thread())
+        return real(self, store, session_id)
+
+    monkeypatch.setattr(money.CostBook, "session_cost", spy)
+    session = clocked.create_session(agent="mine", model="local-7b")
+    settle(clocked, session, 100_000, 10_000, OWN)
+    app = ChinwagApp(store=clocked, config=OWN, session_id=session.id, animate=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settled_costs(pilot, app)
+        assert app.chat.status.cost == "$0.30" and read_on and not any(read_on)
+        app.chat.update_status()  # the totals did not move: nothing read again
+        await settled_costs(pilot, app)
+        assert len(read_on) == 1
+
+
+async def test_a_turn_that_settles_gets_its_cost_and_the_status_its_new_total(db_path, monkeypatch):
+    from fake_llm import FakeLLM, Reply
+
+    from chinwag.app.core import cost_book
+
+    cost_book.warm()  # loaded already: nothing reprices the transcript later, the settle itself must
+    monkeypatch.setenv("FAKE_KEY", "sk-test")
+    store = Store(db_path)
+    try:
+        with FakeLLM() as fake:
+            fake.script(Reply(chunks=["Paris", "."], usage=(3210, 45)))
+            config = Config(agents={"fake": {"kind": "anthropic", "base_url": fake.url, "api_key_env": "FAKE_KEY",
+                                             "provider": "anthropic", "model": "claude-sonnet-4-5"}})
+            session = store.create_session(agent="fake", model="claude-sonnet-4-5")
+            app = ChinwagApp(store=store, config=config, session_id=session.id, animate=False)
+            async with app.run_test(size=(140, 40)) as pilot:
+                assert app.chat.status.cost == ""  # no agent turn yet: nothing to show
+                app.chat.prompt.text = "capital of France?"
+                await pilot.pause()
+                app.chat.prompt.focus_input()
+                await pilot.press("enter")
+                await wait_for(pilot, lambda: any(t.role == "agent" and t.status == "complete"
+                                                  for t in store.list_turns(session.id)))
+                await settled_costs(pilot, app)
+                await wait_for(pilot, lambda: app.chat.status.cost.startswith("$"))
+                turn = [t for t in store.list_turns(session.id) if t.role == "agent"][0]
+                price = calc_price(Usage(input_tokens=3210, output_tokens=45), "claude-sonnet-4-5",
+                                   provider_id="anthropic", genai_request_timestamp=parse_ts(turn.created_at))
+                expected = pricing.money(float(price.total_price))
+                assert f"⇣ 45 · {expected} ·" in headers(app)[turn.id]
+                assert app.chat.status.cost == expected
+    finally:
+        store.close()

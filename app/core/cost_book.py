@@ -103,21 +103,26 @@ class CostBook:
 
     def session_cost(self, store, session_id: str) -> Cost | None:
         """The session's cost from SQL sums (a few groups): unknown when it has no settled agent
-        turn or none with prices; None: the table is needed first."""
-        if not table_ready():
-            for group in usage_groups(store, by=("session",), session_ids=[session_id]):
-                record = None
-                if group.price is not None:
-                    try:
-                        record = json.loads(group.price)
-                    except ValueError:
-                        record = {}
-                if needs_table(self._identity(group.agent, record), group.model):
-                    return None
-        groups = self.pricer.groups(store, by=("session",), session_ids=[session_id])
+        turn or none with prices; None: the table is needed first. Before the table is loaded
+        the groups are read once: without table prices in them, none needs splitting."""
+        if table_ready():
+            groups = self.pricer.groups(store, by=("session",), session_ids=[session_id])
+        else:
+            groups = usage_groups(store, by=("session",), session_ids=[session_id])
+            if any(needs_table(self._identity(group.agent, _record(group.price)), group.model) for group in groups):
+                return None
         if not groups:
             return NO_TURNS
         return self.pricer.costs(groups, lambda group: group.session_id).get(session_id, pricing.UNKNOWN)
 
+
+def _record(price: str | None):
+    """A group's price record as `Pricer.group_key` reads it: None (settled without one) or a dict."""
+    if price is None:
+        return None
+    try:
+        return json.loads(price)
+    except ValueError:
+        return {}
 
 NO_TURNS = Cost(None, estimated=True)  # a session with no settled agent turn: nothing to show (not `–`)

@@ -29,6 +29,7 @@ from chinwag.storage.models import Session, Turn
 class MoneyMixin:
     _money: CostBook | None = None
     _warming = False
+    _session_cost: tuple[tuple | None, str] = (None, "")  # (session id and totals, its cost text)
 
     @guarded
     def on_mount(self) -> None:  # runs after ChatScreen.on_mount (Textual calls each class's handler)
@@ -53,14 +54,40 @@ class MoneyMixin:
         return texts
 
     def _session_cost_text(self, session: Session) -> str:
+        """The status bar's cost: read again only when the session's totals moved (a settle);
+        a long session's in a worker (its SQL sums grow with it), kept off the open path."""
+        key = (session.id, session.input_tokens, session.output_tokens, session.turn_count)
+        if self._session_cost[0] == key:
+            return self._session_cost[1]
+        shown = self._session_cost[1] if self._session_cost[0] and self._session_cost[0][0] == session.id else ""
+        if session.turn_count > SYNC_TURNS:
+            self._price_session(key)
+            return shown
+        text = self._read_session_cost(session.id)
+        if text is not None:
+            self._session_cost = (key, text)
+        return text or ""
+
+    def _read_session_cost(self, session_id: str) -> str | None:
+        """The cost text; None when the price table is needed first (it is sent for)."""
         try:
-            cost = self.money.session_cost(self.store, session.id)
+            cost = self.money.session_cost(self.store, session_id)
         except Exception:  # a cost is a nicety: a damaged price record never breaks the status
             return ""
         if cost is None:
             self._warm_prices()
-            return ""
+            return None
         return "" if cost is NO_TURNS else cost.text()
+
+    @work(thread=True, group="session-cost", exclusive=True)
+    def _price_session(self, key: tuple) -> None:
+        text = self._read_session_cost(key[0])
+        if text is not None:
+            self.app.call_from_thread(self._session_cost_found, key, text)
+
+    def _session_cost_found(self, key: tuple, text: str) -> None:
+        self._session_cost = (key, text)
+        self._show_session_cost()
 
     def _show_session_cost(self) -> None:
         """The status bar's cost read again (the status's other parts stay as they are)."""
@@ -88,6 +115,7 @@ class MoneyMixin:
 
     def _prices_ready(self) -> None:
         self._warming = False
+        self._session_cost = (None, "")  # read again, with the table's prices
         self.transcript.set_pricer(self._turn_cost_texts)  # the shown turns priced again, now all of them
         self._show_session_cost()
 
@@ -123,6 +151,7 @@ class MoneyMixin:
 
 
 STATS_SINCE = timedelta(days=30)
+SYNC_TURNS = 1000  # up to this many turns a session's cost is read at once (~2 ms), beyond in a worker
 
 
 def stats_indexes_missing(store: Store) -> bool:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from chinwag.app.core.context_report import context_report
 from chinwag.app.tui.guard import push_modal
 from chinwag.storage.tokens import compact_number
-from chinwag.widgets.context_bar import ContextScreen
 
 
 class UsageCommands:
     """Mixed into ChatScreen (the stats worker is in app/tui/money.py)."""
 
     def slash_context(self, parsed) -> None:
+        from chinwag.app.core.context_report import context_report  # lazy: off the start-up path
+        from chinwag.widgets.context_bar import ContextScreen
+
         session = self.session
         window = self.context_window(session)
         setting = self.effective_settings(session).get("system_prompt") if self._is_provider(session) else None
