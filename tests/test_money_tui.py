@@ -204,18 +204,17 @@ async def wait_for_stats(pilot, app):
 async def test_stats_with_data_builds_its_indexes_off_the_ui_loop(clocked, monkeypatch):
     import threading
 
-    from chinwag.app.tui import stats_screen
-    from chinwag.storage import stats as storage_stats
+    from chinwag.app.tui import money, stats_screen
 
     usage(clocked)
     built_on = []
-    real = storage_stats.ensure_stats_indexes
+    real = money.ensure_stats_indexes
 
     def spy(store):
         built_on.append(threading.current_thread() is threading.main_thread())
         return real(store)
 
-    monkeypatch.setattr(storage_stats, "ensure_stats_indexes", spy)
+    monkeypatch.setattr(money, "ensure_stats_indexes", spy)
     told = []
     monkeypatch.setattr(stats_screen.StatsScreen, "tell", lambda self, note: told.append(note))
     app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)

@@ -22,8 +22,9 @@ from chinwag.app.core import cost_book
 from chinwag.app.core.cost_book import NO_TURNS, CostBook
 from chinwag.app.errors import first_line
 from chinwag.app.tui.guard import guarded, push_modal
-from chinwag.storage import Store
+from chinwag.storage import Store, stats
 from chinwag.storage.models import Session, Turn
+from chinwag.storage.stats import ensure_stats_indexes
 
 
 class MoneyMixin:
@@ -131,8 +132,7 @@ class MoneyMixin:
     def _read_stats(self, screen) -> None:
         """On its own connection: the indexes built (once per database, seconds over a million
         turns), then the statistics per day, model and agent."""
-        from chinwag.app.core.stats import BY, usage_stats
-        from chinwag.storage.stats import ensure_stats_indexes
+        from chinwag.app.core.stats import BY, usage_stats  # lazy: only when /stats opens
 
         call = self.app.call_from_thread
         try:
@@ -158,8 +158,6 @@ def stats_indexes_missing(store: Store) -> bool:
     """Whether `ensure_stats_indexes` has indexes to build (a writable database without them)."""
     if store.readonly:
         return False
-    from chinwag.storage import stats
-
     modern = sqlite3.sqlite_version_info >= stats.INDEXED_EXPRESSIONS
     wanted = {stats.USAGE_INDEX_NAME if modern else stats.TIME_INDEX_NAME, stats.SESSIONS_INDEX_NAME}
     present = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}

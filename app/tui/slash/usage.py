@@ -11,7 +11,7 @@ class UsageCommands:
 
     def slash_context(self, parsed) -> None:
         from chinwag.app.core.context_report import context_report  # lazy: off the start-up path
-        from chinwag.widgets.context_bar import ContextScreen
+        from chinwag.widgets.context_bar import ContextScreen  # lazy: as above
 
         session = self.session
         window = self.context_window(session)
