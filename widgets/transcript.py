@@ -106,16 +106,15 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
         self._palette: Palette = DARK
-        # what settled turns cost, as the front end prices them when turns arrive (never on render)
-        self._costs: dict[str, str] = {}
-        self._pricer: Callable[[list[Turn]], dict[str, str]] | None = None
+        self._costs: dict[str, str] = {}  # turn id -> its header's cost, as the front end priced it
+        self.on_turns: Callable[[list[Turn]], None] | None = None  # told of turns as they arrive (to price them)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
         self._cache.clear()
         self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
         self._reindex()
-        self._price(turns, fresh=True)
+        self._arrived(turns)
         self._has_older = has_older
         self._asked_older = False
         self._pinned, self._new_output = True, False
@@ -129,7 +128,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         added = sum(b.height for b in fresh)
         self._blocks = fresh + self._blocks
         self._reindex()
-        self._price([b.turn for b in fresh])
+        self._arrived([b.turn for b in fresh])
         self._has_older = has_older
         self._asked_older = False
         self._update_virtual_size()
@@ -154,8 +153,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
             block.version += 1
             if turn.status == "streaming" and block.stream is None:
                 block.stream = StreamCache()
-        if turn.status != "streaming":
-            self._price([turn])
+        self._arrived([turn])
         self._remeasure(self._index[turn.id])
         self._update_virtual_size()
         if at_bottom:
@@ -193,13 +191,8 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
                 return block.turn.text
         return None
 
-    def set_pricer(self, pricer: Callable[[list[Turn]], dict[str, str]] | None) -> None:
-        """How turns get their cost text (called as they arrive); the shown turns are priced now."""
-        self._pricer = pricer
-        self._price([b.turn for b in self._blocks], fresh=True)
-
     def set_costs(self, costs: dict[str, str]) -> None:
-        """Cost texts found later (a worker that loaded the price table): their headers redrawn."""
+        """Header costs (priced by the front end when turns arrive, never here): changed ones redrawn."""
         for turn_id, text in costs.items():
             position = self._index.get(turn_id)
             if position is not None and self._costs.get(turn_id) != text:
@@ -207,11 +200,13 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
                 self._blocks[position].version += 1
         self.refresh()
 
-    def _price(self, turns: list[Turn], fresh: bool = False) -> None:
-        if fresh:
-            self._costs = {}
-        if self._pricer is not None and turns:
-            self.set_costs(self._pricer(turns))
+    def _arrived(self, turns: list[Turn]) -> None:
+        if self.on_turns is not None and turns:
+            self.on_turns(turns)
+
+    @property
+    def turns(self) -> list[Turn]:
+        return [b.turn for b in self._blocks]
 
     @property
     def turn_ids(self) -> list[str]:

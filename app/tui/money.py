@@ -34,7 +34,8 @@ class MoneyMixin:
 
     @guarded
     def on_mount(self) -> None:  # runs after ChatScreen.on_mount (Textual calls each class's handler)
-        self.transcript.set_pricer(self._turn_cost_texts)
+        self.transcript.on_turns = self._price_turns
+        self._price_turns(self.transcript.turns)
         self.controller.session_cost = self._session_cost_text
         self._show_session_cost()
 
@@ -45,14 +46,16 @@ class MoneyMixin:
         return self._money
 
     # -- costs ---------------------------------------------------------------------------------
-    def _turn_cost_texts(self, turns: list[Turn]) -> dict[str, str]:
+    def _price_turns(self, turns: list[Turn]) -> None:
+        """The headers' costs of turns the transcript was given (settled agent turns only)."""
         try:
             texts, waiting = self.money.texts(turns)
         except Exception:  # a cost is a nicety: a damaged price record never breaks the transcript
-            return {}
+            return
+        if texts:
+            self.transcript.set_costs(texts)
         if waiting:
             self._warm_prices()
-        return texts
 
     def _session_cost_text(self, session: Session) -> str:
         """The status bar's cost: read again only when the session's totals moved (a settle);
@@ -117,7 +120,7 @@ class MoneyMixin:
     def _prices_ready(self) -> None:
         self._warming = False
         self._session_cost = (None, "")  # read again, with the table's prices
-        self.transcript.set_pricer(self._turn_cost_texts)  # the shown turns priced again, now all of them
+        self._price_turns(self.transcript.turns)  # the shown turns priced again, now all of them
         self._show_session_cost()
 
     # -- /stats ----------------------------------------------------------------------------------
