@@ -45,6 +45,10 @@ def measure(row: Row, what: str) -> float:
     return row.cost.amount or 0.0
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _count(value: int, estimated: bool) -> str:
     return tokens.count(value, tokens.ESTIMATED if estimated else tokens.REPORTED, compact=True)
 
@@ -53,7 +57,7 @@ def summary(stats: Stats) -> Group:
     """The totals, then the busiest and the longest sessions."""
     whole = stats.total
     since = f"since {stats.since[:10]}" if stats.since else "all time"
-    head = Text(f"{since}: {whole.turns:,} turns · ⇡ {_count(whole.input_tokens, whole.tokens_estimated)} "
+    head = Text(f"{since}: {plural(whole.turns, 'turn')} · ⇡ {_count(whole.input_tokens, whole.tokens_estimated)} "
                 f"⇣ {_count(whole.output_tokens, whole.tokens_estimated)} tokens · {whole.cost.text()}")
     parts: list = [head]
     for title, rows in (("busiest sessions (most turns)", stats.busiest),
@@ -64,7 +68,7 @@ def summary(stats: Stats) -> Group:
         for justify in ("left", "right", "right", "right"):
             table.add_column(justify=justify)  # type: ignore[arg-type]
         for row in rows:
-            table.add_row(plain(one_line(row.title, 40)), f"{row.turns:,} turn{'' if row.turns == 1 else 's'}",
+            table.add_row(plain(one_line(row.title, 40)), plural(row.turns, "turn"),
                           f"{_count(row.tokens, row.tokens_estimated)} tokens", row.cost.text())
         parts += [Text(""), Text(title, style="bold"), table]
     return Group(*parts)
@@ -158,7 +162,8 @@ class StatsScreen(ModalScreen[None]):
                 positions = list(range(len(rows)))
                 step = max(1, -(-len(rows) // 8))
                 plt.bar(positions, values, color=colour, width=0.3 if len(rows) > 10 else 0.6)  # apart when many
-                plt.xticks(positions[::step], [row.key[5:] for row in rows][::step])
+                ticks = positions[::-1][::step][::-1]  # today always labelled
+                plt.xticks(ticks, [rows[n].key[5:] for n in ticks])
                 plt.ylim(0, top * 1.05)
                 if self.what != "cost":  # whole numbers of turns and tokens on the axis
                     every = max(1, math.ceil(top / 5))
