@@ -353,3 +353,24 @@ async def test_a_turn_that_settles_gets_its_cost_and_the_status_its_new_total(db
                 assert app.chat.status.cost == expected
     finally:
         store.close()
+
+
+def test_a_settle_carries_the_session_cost_forward_without_sql_and_only_when_its_tokens_explain_it(clocked):
+    from dataclasses import replace
+
+    from chinwag.app.core.cost_book import NO_TURNS, CostBook, SessionTotal
+
+    book, total = CostBook(OWN), SessionTotal()
+    session = clocked.create_session(agent="mine", model="local-7b")
+    key = (session.id, 0, 0, 0)
+    total.keep(key, NO_TURNS)
+    turn = settle(clocked, session, 100_000, 10_000, OWN)
+    total.saw([replace(turn, status="streaming")])
+    total.saw([turn])  # seen streaming, then settled: a turn of this screen
+    after = (session.id, 100_000, 10_000, 2)
+    assert total.carried(book, after).text() == "$0.30" == pricing.session_cost(clocked, session.id, OWN).text()
+    total.keep(after, total.carried(book, after))
+    other = settle(clocked, session, 5_000, 500, OWN)  # settled by another process: never seen streaming
+    total.saw([other])
+    assert total.carried(book, (session.id, 105_000, 10_500, 4)) is None  # read again from SQL
+    assert total.carried(book, ("another session", 0, 0, 0)) is None

@@ -126,3 +126,46 @@ def _record(price: str | None):
         return {}
 
 NO_TURNS = Cost(None, estimated=True)  # a session with no settled agent turn: nothing to show (not `–`)
+
+
+class SessionTotal:
+    """The open session's cost as last read (from SQL sums), carried forward by the agent turns
+    seen settling since (streaming, then settled) while their tokens account exactly for the
+    change in the session's totals: a settle then costs no SQL. Anything else (another
+    process's turn, a switch of session) and the caller reads it again."""
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None  # (session id, input tokens, output tokens, turn count)
+        self.cost: Cost | None = None
+        self._streaming: set[str] = set()
+        self._settled: dict[str, Turn] = {}
+
+    def saw(self, turns: Iterable[Turn]) -> None:
+        for turn in turns:
+            if turn.role != "agent":
+                continue
+            if turn.status == "streaming":
+                self._streaming.add(turn.id)
+            elif turn.id in self._streaming:
+                self._streaming.discard(turn.id)
+                self._settled[turn.id] = turn
+
+    def keep(self, key: tuple, cost: Cost) -> None:
+        self.key, self.cost = key, cost
+        self._settled = {tid: t for tid, t in self._settled.items() if t.session_id != key[0]}
+
+    def carried(self, book: CostBook, key: tuple) -> Cost | None:
+        """The cost at `key` from the last one kept and the turns settled since; None when they
+        do not explain the change (or one needs the price table first)."""
+        if self.key is None or self.cost is None or self.key[0] != key[0]:
+            return None
+        fresh = [t for t in self._settled.values() if t.session_id == key[0]]
+        if (sum(t.input_tokens for t in fresh) != key[1] - self.key[1]
+                or sum(t.output_tokens for t in fresh) != key[2] - self.key[2]):
+            return None
+        if not fresh:
+            return self.cost
+        costs = [book.turn_cost(t) for t in fresh]
+        if any(cost is None for cost in costs):
+            return None
+        return pricing.total([self.cost, *costs])  # type: ignore[list-item]

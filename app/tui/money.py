@@ -19,7 +19,8 @@ from datetime import timedelta
 from textual import work
 
 from chinwag.app.core import cost_book
-from chinwag.app.core.cost_book import NO_TURNS, CostBook
+from chinwag.app.core.cost_book import NO_TURNS, CostBook, SessionTotal
+from chinwag.app.core.pricing import Cost
 from chinwag.app.errors import first_line
 from chinwag.app.tui.guard import guarded, push_modal
 from chinwag.storage import Store, stats
@@ -30,7 +31,7 @@ from chinwag.storage.stats import ensure_stats_indexes
 class MoneyMixin:
     _money: CostBook | None = None
     _warming = False
-    _session_cost: tuple[tuple | None, str] = (None, "")  # (session id and totals, its cost text)
+    _session_total: SessionTotal | None = None
 
     @guarded
     def on_mount(self) -> None:  # runs after ChatScreen.on_mount (Textual calls each class's handler)
@@ -38,6 +39,12 @@ class MoneyMixin:
         self._price_turns(self.transcript.turns)
         self.controller.session_cost = self._session_cost_text
         self._show_session_cost()
+
+    @property
+    def _total(self) -> SessionTotal:
+        if self._session_total is None:
+            self._session_total = SessionTotal()
+        return self._session_total
 
     @property
     def money(self) -> CostBook:
@@ -48,6 +55,7 @@ class MoneyMixin:
     # -- costs ---------------------------------------------------------------------------------
     def _price_turns(self, turns: list[Turn]) -> None:
         """The headers' costs of turns the transcript was given (settled agent turns only)."""
+        self._total.saw(turns)
         try:
             texts, waiting = self.money.texts(turns)
         except Exception:  # a cost is a nicety: a damaged price record never breaks the transcript
@@ -58,39 +66,45 @@ class MoneyMixin:
             self._warm_prices()
 
     def _session_cost_text(self, session: Session) -> str:
-        """The status bar's cost: read again only when the session's totals moved (a settle);
-        a long session's in a worker (its SQL sums grow with it), kept off the open path."""
+        """The status bar's cost: unchanged while the session's totals are; after a settle seen
+        here, carried forward by that turn's cost (no SQL); else read from SQL sums, at once
+        for a short session, in a worker for a long one (its sums grow with it: off the open path)."""
         key = (session.id, session.input_tokens, session.output_tokens, session.turn_count)
-        if self._session_cost[0] == key:
-            return self._session_cost[1]
-        shown = self._session_cost[1] if self._session_cost[0] and self._session_cost[0][0] == session.id else ""
+        total = self._total
+        if total.key == key and total.cost is not None:
+            return _text(total.cost)
+        carried = total.carried(self.money, key)
+        if carried is not None:
+            total.keep(key, carried)
+            return _text(carried)
+        shown = _text(total.cost) if total.cost is not None and total.key and total.key[0] == session.id else ""
         if session.turn_count > SYNC_TURNS:
             self._price_session(key)
             return shown
-        text = self._read_session_cost(session.id)
-        if text is not None:
-            self._session_cost = (key, text)
-        return text or ""
+        cost = self._read_session_cost(session.id)
+        if cost is None:
+            return shown
+        total.keep(key, cost)
+        return _text(cost)
 
-    def _read_session_cost(self, session_id: str) -> str | None:
-        """The cost text; None when the price table is needed first (it is sent for)."""
+    def _read_session_cost(self, session_id: str) -> Cost | None:
+        """The session's cost; None when the price table is needed first (it is sent for)."""
         try:
             cost = self.money.session_cost(self.store, session_id)
         except Exception:  # a cost is a nicety: a damaged price record never breaks the status
-            return ""
+            return NO_TURNS
         if cost is None:
             self._warm_prices()
-            return None
-        return "" if cost is NO_TURNS else cost.text()
+        return cost
 
     @work(thread=True, group="session-cost", exclusive=True)
     def _price_session(self, key: tuple) -> None:
-        text = self._read_session_cost(key[0])
-        if text is not None:
-            self.app.call_from_thread(self._session_cost_found, key, text)
+        cost = self._read_session_cost(key[0])
+        if cost is not None:
+            self.app.call_from_thread(self._session_cost_found, key, cost)
 
-    def _session_cost_found(self, key: tuple, text: str) -> None:
-        self._session_cost = (key, text)
+    def _session_cost_found(self, key: tuple, cost: Cost) -> None:
+        self._total.keep(key, cost)
         self._show_session_cost()
 
     def _show_session_cost(self) -> None:
@@ -119,7 +133,7 @@ class MoneyMixin:
 
     def _prices_ready(self) -> None:
         self._warming = False
-        self._session_cost = (None, "")  # read again, with the table's prices
+        self._session_total = None  # read again, with the table's prices
         self._price_turns(self.transcript.turns)  # the shown turns priced again, now all of them
         self._show_session_cost()
 
@@ -151,6 +165,10 @@ class MoneyMixin:
             call(screen.tell, f"could not read the statistics: {first_line(exc)}")
             return
         call(screen.show, results)
+
+
+def _text(cost: Cost) -> str:
+    return "" if cost is NO_TURNS else cost.text()
 
 
 STATS_SINCE = timedelta(days=30)
