@@ -66,8 +66,8 @@ def test_registry_has_every_command_once():
 
 
 def test_filter_is_strict_prefix_exact_first():
-    assert [c.name for c in filter_commands("s")] == ["status", "stop", "sessions", "switch", "set"]
-    assert [c.name for c in filter_commands("/co")] == ["compact"]
+    assert [c.name for c in filter_commands("s")] == ["status", "stats", "stop", "sessions", "switch", "set"]
+    assert [c.name for c in filter_commands("/co")] == ["compact", "context"]
     assert filter_commands("x") == []
     extra = (Command("stopwatch", "x"),) + COMMANDS
     assert [c.name for c in filter_commands("stop", extra)][0] == "stop"
@@ -171,7 +171,7 @@ async def test_tab_on_slash_buffer_opens_popup():
         await pilot.pause()
         assert not prompt.popup_open
         await pilot.press("tab")
-        assert prompt.popup_open and labels(prompt) == ["/status", "/stop"]
+        assert prompt.popup_open and labels(prompt) == ["/status", "/stats", "/stop"]
 
 
 async def test_typing_refilters_and_highlight_follows():
@@ -179,11 +179,11 @@ async def test_typing_refilters_and_highlight_follows():
     async with app.run_test(size=(80, 24)) as pilot:
         prompt = app.query_one(Prompt)
         await type_keys(pilot, "/s")
-        assert labels(prompt) == ["/status", "/stop", "/sessions", "/switch", "/set"]
+        assert labels(prompt) == ["/status", "/stats", "/stop", "/sessions", "/switch", "/set"]
         await pilot.press("down", "down", "down")
         assert prompt.popup.highlighted == 3
         await type_keys(pilot, "t")
-        assert labels(prompt) == ["/status", "/stop"] and prompt.popup.highlighted == 0
+        assert labels(prompt) == ["/status", "/stats", "/stop"] and prompt.popup.highlighted == 0
         await type_keys(pilot, "zz")
         assert prompt.popup_open and prompt.popup.items == [] and prompt.popup.highlighted is None
         assert prompt.popup.option_count == 1  # the "no matching command" row
@@ -196,12 +196,12 @@ async def test_tab_down_up_move_and_wrap():
         await type_keys(pilot, "/s")
         await pilot.press("tab")
         assert prompt.popup.highlighted == 1
-        await pilot.press("down", "down", "down", "tab")  # five matches: status stop sessions switch set
+        await pilot.press("down", "down", "down", "down", "tab")  # six matches: status stats stop sessions switch set
         assert prompt.popup.highlighted == 0  # wrapped
         await pilot.press("up")
-        assert prompt.popup.highlighted == 4
+        assert prompt.popup.highlighted == 5
         await pilot.press("shift+tab")
-        assert prompt.popup.highlighted == 3
+        assert prompt.popup.highlighted == 4
         assert app.submitted == []  # Tab never runs a command
 
 

@@ -46,6 +46,7 @@ class RenderOptions:
     now_iso: str | None = None  # for the elapsed time of a streaming turn
     palette: Palette = DARK  # the theme's colours
     siblings: tuple[int, int] | None = None  # (position, count) among the turn's siblings: `‹ 2/3 ›`
+    cost: str = ""  # an agent turn's cost (`$0.0123`, `~$0.01`, `–`), when the front end priced it
 
 
 @dataclass
@@ -115,6 +116,8 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
         if turn.status != "streaming" or turn.input_tokens or turn.output_tokens:
             text.append(" · ")
             text.append(format_tokens(turn), Style(color=colors.tokens))
+        if opts.cost:
+            text.append(f" · {opts.cost}", Style(color=colors.tokens))
         spent = elapsed(turn, opts.now_iso)
         if spent:
             text.append(f" · {spent}", Style(color=colors.system))

@@ -128,6 +128,8 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         self.render_count = 0
         self._palette: Palette = DARK
         self.placements = {}  # turn id -> Placement among its siblings (pushed with each page)
+        self._costs: dict[str, str] = {}  # turn id -> its header's cost, as the front end priced it
+        self.on_turns: Callable[[list[Turn]], None] | None = None  # told of turns as they arrive (to price them)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
@@ -137,6 +139,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         self.has_newer = False
         self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
         self._reindex()
+        self._arrived(turns)
         self._has_older = has_older
         self._asked_older = False
         self._pinned, self._new_output = True, False
@@ -152,6 +155,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         added = sum(b.height for b in fresh)
         self._blocks = fresh + self._blocks
         self._reindex()
+        self._arrived([b.turn for b in fresh])
         self._has_older = has_older
         self._asked_older = False
         self._update_virtual_size()
@@ -176,6 +180,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
             block.version += 1
             if turn.status == "streaming" and block.stream is None:
                 block.stream = StreamCache()
+        self._arrived([turn])
         self._remeasure(self._index[turn.id])
         self._update_virtual_size()
         if at_bottom:
@@ -212,6 +217,23 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
             if block.turn.role == "agent":
                 return block.turn.text
         return None
+
+    def set_costs(self, costs: dict[str, str]) -> None:
+        """Header costs (priced by the front end when turns arrive, never here): changed ones redrawn."""
+        for turn_id, text in costs.items():
+            position = self._index.get(turn_id)
+            if position is not None and self._costs.get(turn_id) != text:
+                self._costs[turn_id] = text
+                self._blocks[position].version += 1
+        self.refresh()
+
+    def _arrived(self, turns: list[Turn]) -> None:
+        if self.on_turns is not None and turns:
+            self.on_turns(turns)
+
+    @property
+    def turns(self) -> list[Turn]:
+        return [b.turn for b in self._blocks]
 
     @property
     def turn_ids(self) -> list[str]:
@@ -364,6 +386,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
             now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
             palette=self._palette,
             siblings=self.siblings_of(block.turn.id),
+            cost=self._costs.get(block.turn.id, ""),
         )
 
     def _strips(self, position: int) -> list[Strip]:

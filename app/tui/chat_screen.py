@@ -46,6 +46,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.money import MoneyMixin
 from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.sidebar_part import SidebarPart
@@ -71,7 +72,7 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, RewindMixin, SidebarPart):
+                 CompactionGlueMixin, RewindMixin, MoneyMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -340,7 +341,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         for name in ("title", "agent", "model", "mode", "state", "activity"):
             setattr(header, name, getattr(snapshot, name))
         for name in ("state", "busy", "queued", "input_tokens", "output_tokens", "token_usage", "context_tokens",
-                     "context_window", "hint"):
+                     "context_window", "hint", "cost"):
             setattr(status, name, getattr(snapshot, name))
         if not snapshot.queued:
             self.notices.remove("queued")  # the queued prompt has started: its notice is over

@@ -11,6 +11,7 @@ the queue and compaction are the controller's own state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,7 @@ class StatusSnapshot:
     read_only: bool
     queued: int = 0
     activity: str = ""  # what keeps it busy beyond a turn: "compacting"
+    cost: str = ""  # the session's cost (`Cost.text`), "" when it has none to show or not yet known
 
 
 @dataclass
@@ -92,6 +94,8 @@ class ChatController:
     head: str | None = None  # the tip of the branch the transcript shows
     newer_from: int | None = None  # while the loaded turns stop short of the head: the seq to page on from
     _trees: dict[str, tuple] = field(default_factory=dict)  # sid -> ((turn_count, head), tree_counts' answer)
+    # the session's cost text when its status is read (set by the screen: app/tui/money.py)
+    session_cost: Callable[[Session], str] | None = None
 
     # -- the open session and its pages (of its active path) ---------------------------------
     def open(self, session_id: str) -> Page:
@@ -192,6 +196,7 @@ class ChatController:
             output_tokens=session.output_tokens, token_usage=self.store.token_usage([session.id])[session.id],
             context_tokens=self.store.context_size(session.id), context_window=context_window,
             hint="", busy=busy, read_only=read_only,
+            cost=self.session_cost(session) if self.session_cost is not None else "",
         ))
         return self.snapshot
 

@@ -17,6 +17,7 @@ from chinwag.app.tui.slash.sessions import SessionCommands
 from chinwag.app.tui.slash.settings import SettingsCommands
 from chinwag.app.tui.slash.tree import TreeCommands
 from chinwag.app.tui.slash.turn import TurnCommands
+from chinwag.app.tui.slash.usage import UsageCommands
 from chinwag.widgets.text_safety import one_line
 
 Handler = Callable[..., None]  # (screen, parsed) -> None
@@ -49,10 +50,12 @@ HANDLERS: dict[str, Handler] = {
     "set": SettingsCommands.slash_set,
     "rewind": TreeCommands.slash_rewind,
     "branches": TreeCommands.slash_branches,
+    "context": UsageCommands.slash_context,
+    "stats": UsageCommands.slash_stats,
 }
 
 
-class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands, TreeCommands):
+class SlashCommandsMixin(InfoCommands, TurnCommands, SettingsCommands, SessionCommands, TreeCommands, UsageCommands):
     """Mixed into ChatScreen (uses its store, runner, session, widgets)."""
 
     def run_slash(self, text: str) -> None:
