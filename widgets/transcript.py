@@ -28,6 +28,7 @@ from textual.widget import Widget
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets.find_marks import FindMarks
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import (
     RenderOptions,
@@ -68,6 +69,8 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("end", "bottom", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
+        Binding("n", "screen.find_step(1)", "next find hit", show=False),
+        Binding("N", "screen.find_step(-1)", "previous find hit", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -106,6 +109,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._sized = False  # laid out at least once (a Resize arrived)
         self.render_count = 0
         self._palette: Palette = DARK
+        self.marks: FindMarks | None = None  # find hits painted over the lines (app/tui/find.py)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False) -> None:
@@ -373,6 +377,8 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         strips = self._strips(position)
         if row >= len(strips):
             return Strip.blank(width)
+        if self.marks is not None:
+            return self.marks.apply(block.turn.id, strips, row, strips[row].adjust_cell_length(width))
         return strips[row].adjust_cell_length(width)
 
     EMPTY = ("A new conversation.", "", "Type a message below and press Enter.",

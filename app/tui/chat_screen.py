@@ -43,6 +43,7 @@ from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
+from chinwag.app.tui.find import FindMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
@@ -67,7 +68,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, FindMixin,
+                 Screen):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -82,6 +84,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+        Binding("ctrl+f", "find", "find in this session", id="find"),
         Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
     ]
 
@@ -274,6 +277,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         if switching:
             self.save_draft()  # the prompt's text stays with the session it was typed in
         page = self.controller.open(session_id)
+        self.find_session_opened(session_id)
         if switching:
             self.prompt.text = self.drafts.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older)

@@ -1,0 +1,240 @@
+"""Find inside one session: a query -> the ordered hits over every turn of the session.
+
+What is searched: each turn's text and thinking and its tool calls' input (args) and
+output, on every branch, compacted turns included. Hits on the active path come first, in
+the order the transcript shows them (thinking, text, then each tool call's args and
+output); hits on other branches follow, in the order their turns were added.
+
+The query is case-smart (all lower case: case-insensitive; any upper-case letter:
+case-sensitive) and literal unless `regex` (a bad regex raises `BadPattern`, one line).
+
+`Finder` keeps the session's searchable text in memory (read once with two SQL statements,
+then only the turns added since and the ones still streaming), so a keystroke costs a
+regex scan, not a read of the database. Nothing here knows Textual: the TUI runs `search`
+in a thread and keeps the newest query's answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from chinwag.storage import Store
+
+MAX_HITS = 10_000  # beyond this the counter says "10,000+": a one-letter query stays fast
+FIELDS = ("thinking", "text", "args", "output")  # in the order a block shows them
+EXPANDED_ONLY = frozenset({"thinking", "output"})  # shown when the block is expanded
+
+
+class BadPattern(ValueError):
+    """A regex that does not compile (its message is one line)."""
+
+
+def case_sensitive(text: str, regex: bool = False) -> bool:
+    """The case-smart rule: any upper-case letter makes the query case-sensitive (in a
+    regex, letters of escapes such as `\\S` or `\\W` do not count)."""
+    letters = re.sub(r"\\.", "", text) if regex else text
+    return any(ch.isupper() for ch in letters)
+
+
+def compile_query(text: str, regex: bool = False) -> re.Pattern[str] | None:
+    """The pattern for a query (None for an empty one)."""
+    if not text:
+        return None
+    flags = 0 if case_sensitive(text, regex) else re.IGNORECASE
+    try:
+        return re.compile(text if regex else re.escape(text), flags)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise BadPattern(f"bad regex: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One searchable piece of text."""
+
+    turn_id: str
+    seq: int
+    field: str  # one of FIELDS
+    text: str
+    call_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    turn_id: str
+    field: str
+    start: int  # offsets in the field's text
+    end: int
+    on_path: bool
+    call_id: str | None = None
+
+
+@dataclass
+class FindResult:
+    query: str
+    regex: bool
+    hits: list[Hit] = field(default_factory=list)  # path hits, then other-branch hits
+    on_path: int = 0  # how many of `hits` are on the active path (they come first)
+    other: int = 0
+    capped: bool = False  # more than MAX_HITS: the counts are lower bounds
+    head: str | None = None
+
+    @property
+    def path_hits(self) -> list[Hit]:
+        return self.hits[: self.on_path]
+
+    @property
+    def branch_hits(self) -> list[Hit]:
+        return self.hits[self.on_path:]
+
+
+def scan(entries: list[Entry], pattern: re.Pattern[str], *, on_path: bool, limit: int) -> tuple[list[Hit], bool]:
+    """The hits of `pattern` in `entries`, in order, at most `limit` (and whether it stopped
+    there). Empty matches (`x*`, `^`) are no hits."""
+    hits: list[Hit] = []
+    search = pattern.search
+    for entry in entries:
+        text = entry.text
+        if not text or search(text) is None:
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if end == start:
+                continue
+            if len(hits) >= limit:
+                return hits, True
+            hits.append(Hit(entry.turn_id, entry.field, start, end, on_path, entry.call_id))
+    return hits, False
+
+
+@dataclass
+class _TurnText:
+    seq: int
+    entries: list[Entry]
+    live: bool  # streaming when read: read again next time
+
+
+class Finder:
+    """The searchable text of one session, kept fresh cheaply; `search` is thread-safe."""
+
+    def __init__(self, store: Store, session_id: str) -> None:
+        self.store = store
+        self.session_id = session_id
+        self._turns: dict[str, _TurnText] = {}
+        self._top = -1  # the largest seq read
+        self._path_head: str | None = None
+        self._path: list[str] = []
+        self._ordered: tuple[list[Entry], list[Entry]] | None = None
+        self._lock = threading.Lock()
+
+    # -- reading -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read what changed since the last read: turns added since, turns that were
+        streaming (or still are), and the active path when the head moved."""
+        sid = self.session_id
+        stale = [turn_id for turn_id, turn in self._turns.items() if turn.live]
+        rows = self.store.db.query(
+            "SELECT id, seq, status, text, thinking FROM turns WHERE session_id = ? AND seq > ?", (sid, self._top))
+        if stale:
+            marks = ", ".join("?" for _ in stale)
+            rows += self.store.db.query(
+                f"SELECT id, seq, status, text, thinking FROM turns WHERE id IN ({marks})", tuple(stale))
+        rows += self.store.db.query(
+            "SELECT id, seq, status, text, thinking FROM turns WHERE status = 'streaming' AND session_id = ?", (sid,))
+        changed = self._read_turns(rows)
+        head = self.store.head_of(sid)
+        if head != self._path_head or not self._path and head is not None:
+            self._path_head, self._path = head, self.store.turn_ids_to(sid, head)
+            changed = True
+        if changed:
+            self._ordered = None
+
+    def _read_turns(self, rows: list[dict]) -> bool:
+        fresh: dict[str, _TurnText] = {}
+        for row in rows:
+            if row["id"] in fresh:
+                continue
+            entries = [Entry(row["id"], row["seq"], name, row[name] or "") for name in ("thinking", "text")]
+            fresh[row["id"]] = _TurnText(row["seq"], entries, row["status"] == "streaming")
+        if not fresh:
+            return False
+        ids = list(fresh)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for call in self.store.db.query(
+                    f"SELECT turn_id, id, args, output FROM tool_calls WHERE turn_id IN ({marks}) ORDER BY turn_id, seq",
+                    tuple(chunk)):
+                turn = fresh[call["turn_id"]]
+                turn.entries.append(Entry(call["turn_id"], turn.seq, "args", call["args"] or "", call["id"]))
+                turn.entries.append(Entry(call["turn_id"], turn.seq, "output", call["output"] or "", call["id"]))
+        self._turns.update(fresh)
+        self._top = max(self._top, max(turn.seq for turn in fresh.values()))
+        return True
+
+    def _entries(self) -> tuple[list[Entry], list[Entry]]:
+        """(the active path's entries in path order, the other branches' in seq order)."""
+        if self._ordered is None:
+            on_path = set(self._path)
+            path = [entry for turn_id in self._path if turn_id in self._turns
+                    for entry in self._turns[turn_id].entries]
+            others = sorted((t for turn_id, t in self._turns.items() if turn_id not in on_path), key=lambda t: t.seq)
+            self._ordered = (path, [entry for turn in others for entry in turn.entries])
+        return self._ordered
+
+    @property
+    def path(self) -> list[str]:
+        """The active path's turn ids, root first (as of the last refresh)."""
+        return self._path
+
+    # -- searching -----------------------------------------------------------------------
+    def search(self, query: str, regex: bool = False, *, limit: int = MAX_HITS) -> FindResult:
+        """Every hit of `query`; BadPattern for a regex that does not compile."""
+        pattern = compile_query(query, regex)
+        with self._lock:
+            self.refresh()
+            result = FindResult(query, regex, head=self._path_head)
+            if pattern is None:
+                return result
+            path, others = self._entries()
+            hits, capped = scan(path, pattern, on_path=True, limit=limit)
+            result.on_path = len(hits)
+            if not capped:
+                more, capped = scan(others, pattern, on_path=False, limit=limit - len(hits))
+                hits += more
+            result.hits, result.capped = hits, capped
+            result.other = len(hits) - result.on_path
+            return result
+
+
+def counter_text(result: FindResult | None, current: int | None) -> str:
+    """What the bar's counter says: `3/17`, `+4 in other branches`, `no match`."""
+    if result is None or not result.query:
+        return ""
+    plus = "+" if result.capped else ""
+    if not result.hits:
+        return "no match"
+    parts = []
+    if result.on_path:
+        where = f"{current + 1}" if current is not None and current < result.on_path else "–"
+        parts.append(f"{where}/{result.on_path:,}{plus if not result.other else ''}")
+    if result.other:
+        parts.append(f"+{result.other:,}{plus} in other branches")
+    return " · ".join(parts)
+
+
+def visible_ordinal(hits: list[Hit], index: int, expanded: bool) -> int | None:
+    """Which match, counted down the block as it is shown, hit `index` is: the hits of its
+    turn before it in fields the block shows (thinking and tool output only when
+    expanded). None when the hit is in a field the block hides."""
+    hit = hits[index]
+    if not expanded and hit.field in EXPANDED_ONLY:
+        return None
+    ordinal = 0
+    position = index - 1
+    while position >= 0 and hits[position].turn_id == hit.turn_id:
+        if expanded or hits[position].field not in EXPANDED_ONLY:
+            ordinal += 1
+        position -= 1
+    return ordinal
