@@ -103,11 +103,24 @@ def test_empty_matches_are_no_hits_and_many_hits_are_capped(store):
     sid = store.create_session(title="s").id
     exchange(store, sid, "aaaa", "bbbb")
     finder = Finder(store, sid)
-    assert finder.search("x*", regex=True).hits == []
+    with pytest.raises(BadPattern, match="matches empty text"):
+        finder.search("x*", regex=True)
+    assert [(h.start, h.end) for h in finder.search("a+", regex=True).hits] == [(0, 4)]
     capped = finder.search("a", limit=3)
     assert len(capped.hits) == 3 and capped.capped
     assert counter_text(capped, 0) == "1/3+"
     assert counter_text(finder.search("zzz"), None) == "no match"
+
+
+def test_a_regex_never_matches_across_two_entries_and_greedy_ones_stay_linear(store):
+    sid = store.create_session(title="s").id
+    for n in range(20):
+        exchange(store, sid, f"p{n}", f"r{n}")
+    finder = Finder(store, sid)
+    hits = finder.search(r"[^z]+", regex=True).hits  # would run through every turn in one match
+    assert len(hits) == 40 and all(h.end - h.start <= 3 for h in hits)
+    assert len(finder.search(r"p1$", regex=True).hits) == 1  # `$`: the end of a line of the text
+    assert len(finder.search(r"^r", regex=True).hits) == 20
 
 
 def test_visible_ordinal_skips_what_a_closed_block_hides(store):
@@ -329,3 +342,66 @@ async def test_the_sidebar_keeps_ctrl_f_for_fork(make_app):
         await pilot.press("ctrl+f")
         await pilot.pause()
         assert not app.screen.query(FindBar)
+
+
+def styled_cells(app, word: str) -> list[tuple[str | None, bool]]:
+    """(background colour, bold) of each place `word` is drawn in the transcript."""
+    found = []
+    region = app.chat.transcript.region
+    for strip in app.screen._compositor.render_strips()[region.y:region.bottom]:
+        segments = list(strip)
+        text = "".join(s.text for s in segments)
+        start = text.find(word)
+        while start >= 0:
+            position = 0
+            for segment in segments:
+                if position <= start < position + len(segment.text):
+                    style = segment.style
+                    found.append((style.bgcolor.name if style and style.bgcolor else None, bool(style and style.bold)))
+                    break
+                position += len(segment.text)
+            start = text.find(word, start + 1)
+    return found
+
+
+async def test_hits_are_marked_in_place_and_the_current_one_differs(make_app):
+    from chinwag.widgets.theme import DARK
+
+    app, store, sid = make_app(lambda s, i: exchange(s, i, "find the wombat", "a wombat, another wombat"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_find(pilot, app, "wombat")
+        await settled(pilot, app, "1/3")
+        await pilot.pause()
+        marks = styled_cells(app, "wombat")
+        assert marks == [(DARK.warning, True), (DARK.summary, False), (DARK.summary, False)]
+        await pilot.press("enter")
+        await settled(pilot, app, "2/3")
+        await pilot.pause()
+        assert styled_cells(app, "wombat") == [(DARK.summary, False), (DARK.warning, True), (DARK.summary, False)]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(styled_cells(app, "wombat")) == 3  # chosen: the marks stay for n / N
+
+
+@pytest.fixture
+def demo_store(db_path):
+    from chinwag.app.demo import DEMO_NOW, build_demo
+    from chinwag.storage.clock import FixedClock
+
+    store = build_demo(db_path)
+    store.clock = FixedClock(DEMO_NOW)
+    yield store
+    store.close()
+
+
+def test_snapshot_find_with_hits_marked(snap_compare, demo_store):
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await open_find(pilot, app, "target")
+        await wait_for(pilot, lambda: "/" in counter(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.chat._find.chosen)
+        await pilot.pause()
+
+    app = ChinwagApp(store=demo_store, config=Config(), animate=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

@@ -23,49 +23,48 @@ Spans = list[list[tuple[int, int]]]  # per block row: (start cell, end cell) of 
 @dataclass
 class FindMarks:
     pattern: re.Pattern[str]
-    palette: Palette = DARK
     current: tuple[str, int] | None = None  # (turn id, which match down the block)
-    _spans: dict[str, tuple[list[Strip], Spans]] = field(default_factory=dict)
+    _spans: dict[str, tuple[list[Strip], Spans, list[int]]] = field(default_factory=dict)
 
-    def spans(self, turn_id: str, strips: list[Strip]) -> Spans:
+    def _rows(self, turn_id: str, strips: list[Strip]) -> tuple[Spans, list[int]]:
+        """Each row's match spans, and how many matches come before each row."""
         known = self._spans.get(turn_id)
         if known is not None and known[0] is strips:
-            return known[1]
+            return known[1], known[2]
         rows: Spans = [[]]  # the header (row 0) is the block's label, not its content
         for strip in strips[1:]:
-            text = strip.text
             rows.append([(strip.index_to_cell_position(m.start()), strip.index_to_cell_position(m.end()))
-                         for m in self.pattern.finditer(text) if m.end() > m.start()])
-        self._spans[turn_id] = (strips, rows)
-        return rows
+                         for m in self.pattern.finditer(strip.text) if m.end() > m.start()])
+        before, total = [], 0
+        for spans in rows:
+            before.append(total)
+            total += len(spans)
+        self._spans[turn_id] = (strips, rows, before)
+        return rows, before
 
     def row_of(self, turn_id: str, strips: list[Strip], ordinal: int) -> int | None:
         """The row the `ordinal`-th match of the block is on (None: fewer matches shown)."""
-        seen = 0
-        for row, spans in enumerate(self.spans(turn_id, strips)):
-            if ordinal < seen + len(spans):
+        rows, before = self._rows(turn_id, strips)
+        for row, spans in enumerate(rows):
+            if ordinal < before[row] + len(spans):
                 return row
-            seen += len(spans)
         return None
 
-    def apply(self, turn_id: str, strips: list[Strip], row: int, strip: Strip) -> Strip:
-        rows = self.spans(turn_id, strips)
+    def apply(self, turn_id: str, strips: list[Strip], row: int, strip: Strip, palette: Palette = DARK) -> Strip:
+        """`strip` (row `row` of the block's `strips`) with its matches marked."""
+        rows, before = self._rows(turn_id, strips)
         if row >= len(rows) or not rows[row]:
             return strip
-        before = sum(len(spans) for spans in rows[:row])
-        current = self.current[1] - before if self.current and self.current[0] == turn_id else -1
-        hit = Style(color=self.palette.badge_fg, bgcolor=self.palette.summary)
-        chosen = Style(color=self.palette.badge_fg, bgcolor=self.palette.warning, bold=True)
+        current = self.current[1] - before[row] if self.current and self.current[0] == turn_id else -1
+        hit = Style(color=palette.badge_fg, bgcolor=palette.summary)
+        chosen = Style(color=palette.badge_fg, bgcolor=palette.warning, bold=True)
         cuts = sorted({cut for span in rows[row] for cut in span} | {strip.cell_length})
-        pieces = strip.divide(cuts)
-        starts = [0, *cuts]
-        out: list[Segment] = []
         marked = {start: n for n, (start, _) in enumerate(rows[row])}
-        for start, piece in zip(starts, pieces, strict=False):
+        out: list[Segment] = []
+        for start, piece in zip([0, *cuts], strip.divide(cuts), strict=False):
             index = marked.get(start)
             if index is not None and piece.cell_length:
-                style = chosen if index == current else hit
-                out.extend(Segment.apply_style(list(piece), post_style=style))
+                out.extend(Segment.apply_style(list(piece), post_style=chosen if index == current else hit))
             else:
                 out.extend(piece)
         return Strip(out, strip.cell_length)
@@ -115,15 +114,16 @@ def is_expanded(transcript, turn_id: str) -> bool:
     return position is not None and transcript._blocks[position].expanded
 
 
-def expand(transcript, turn_id: str) -> None:
-    """Open a block (its thinking and tool output show) if it is closed."""
+def set_expanded(transcript, turn_id: str, expanded: bool) -> bool:
+    """Open (or close) a block; True if that changed it."""
     position = transcript._index.get(turn_id)
-    if position is None or transcript._blocks[position].expanded:
-        return
+    if position is None or transcript._blocks[position].expanded == expanded:
+        return False
     block = transcript._blocks[position]
-    block.expanded = True
+    block.expanded = expanded
     block.version += 1
     transcript._remeasure(position)
+    return True
 
 
 def show_row(transcript, turn_id: str, row: int) -> None:

@@ -378,7 +378,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         if row >= len(strips):
             return Strip.blank(width)
         if self.marks is not None:
-            return self.marks.apply(block.turn.id, strips, row, strips[row].adjust_cell_length(width))
+            return self.marks.apply(block.turn.id, strips, row, strips[row].adjust_cell_length(width), self._palette)
         return strips[row].adjust_cell_length(width)
 
     EMPTY = ("A new conversation.", "", "Type a message below and press Enter.",

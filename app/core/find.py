@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from chinwag.storage import Store
 
+MAX_CROSSINGS = 3  # matches running from one entry into the next before a scan goes entry by entry
 MAX_HITS = 10_000  # beyond this the counter says "10,000+": a one-letter query stays fast
 FIELDS = ("thinking", "text", "args", "output")  # in the order a block shows them
 EXPANDED_ONLY = frozenset({"thinking", "output"})  # shown when the block is expanded
@@ -42,11 +44,14 @@ def compile_query(text: str, regex: bool = False) -> re.Pattern[str] | None:
     """The pattern for a query (None for an empty one)."""
     if not text:
         return None
-    flags = 0 if case_sensitive(text, regex) else re.IGNORECASE
+    flags = (0 if case_sensitive(text, regex) else re.IGNORECASE) | re.MULTILINE  # ^ and $: a line's ends
     try:
-        return re.compile(text if regex else re.escape(text), flags)
+        pattern = re.compile(text if regex else re.escape(text), flags)
     except (re.error, OverflowError, RecursionError) as exc:
         raise BadPattern(f"bad regex: {exc}") from None
+    if pattern.search("") is not None:  # `x*`, `^`: it would match between every two characters
+        raise BadPattern("the regex matches empty text: make it match at least one character (x+, not x*)")
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -89,30 +94,118 @@ class FindResult:
         return self.hits[self.on_path:]
 
 
-def scan(entries: list[Entry], pattern: re.Pattern[str], *, on_path: bool, limit: int) -> tuple[list[Hit], bool]:
-    """The hits of `pattern` in `entries`, in order, at most `limit` (and whether it stopped
-    there). Empty matches (`x*`, `^`) are no hits."""
-    hits: list[Hit] = []
-    search = pattern.search
-    for entry in entries:
-        text = entry.text
-        if not text or search(text) is None:
-            continue
-        for match in pattern.finditer(text):
-            start, end = match.span()
-            if end == start:
-                continue
-            if len(hits) >= limit:
-                return hits, True
-            hits.append(Hit(entry.turn_id, entry.field, start, end, on_path, entry.call_id))
-    return hits, False
+class Corpus:
+    """Entries joined into one text (an entry per line-separated slot), so a query is one
+    regex scan of it, not one per entry; matches are mapped back to their entry."""
+
+    SEP = "\n"
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.starts: list[int] = []
+        position = 0
+        for entry in entries:
+            self.starts.append(position)
+            position += len(entry.text) + len(self.SEP)
+        self.text = self.SEP.join(entry.text for entry in entries)
+        self._lower: str | None = None
+
+    def lower(self) -> str | None:
+        """The text in lower case when that keeps every offset (else None)."""
+        if self._lower is None:
+            lowered = self.text.lower()
+            self._lower = lowered if len(lowered) == len(self.text) else ""
+        return self._lower or None
+
+    def scan(self, pattern: re.Pattern[str], *, on_path: bool, limit: int, literal: bool = False
+             ) -> tuple[list[Hit], bool]:
+        """The hits of `pattern`, in order, at most `limit` (and whether it stopped there).
+        Empty matches (`x*`, `^`) are no hits; a match never runs from one entry into the next."""
+        text, starts, entries = self.text, self.starts, self.entries
+        if literal and pattern.flags & re.IGNORECASE:
+            lowered = self.lower()
+            if lowered is not None:  # a literal, case-insensitive: a plain scan of the lower-cased text
+                text, pattern = lowered, re.compile(pattern.pattern, (pattern.flags & ~re.IGNORECASE))
+        hits: list[Hit] = []
+        if not entries:
+            return hits, False
+        matches, crossings = pattern.finditer(text), 0
+        while True:
+            for match in matches:
+                if match.end() == match.start():
+                    continue
+                index = bisect_right(starts, match.start()) - 1
+                entry, begin = entries[index], starts[index]
+                end = begin + len(entry.text)
+                if match.end() <= end:
+                    if len(hits) >= limit:
+                        return hits, True
+                    hits.append(Hit(entry.turn_id, entry.field, match.start() - begin, match.end() - begin, on_path,
+                                    entry.call_id))
+                    continue
+                # It runs on into the next entry: this entry alone from where it began, then on after it.
+                # A pattern that does so again and again (`[^z]+`) goes entry by entry: one that
+                # spans the rest of the text at every entry would cost its length squared.
+                crossings += 1
+                capped = self._scan_entries(pattern, index, match.start() - begin, hits, on_path, limit,
+                                            to=None if crossings > MAX_CROSSINGS else index + 1)
+                if capped or crossings > MAX_CROSSINGS:
+                    return hits, capped
+                matches = pattern.finditer(text, end + len(self.SEP))
+                break
+            else:
+                break
+        return hits, False
+        matches = pattern.finditer(text)
+        while True:
+            for match in matches:
+                if match.end() == match.start():
+                    continue
+                index = bisect_right(starts, match.start()) - 1
+                entry, begin = entries[index], starts[index]
+                end = begin + len(entry.text)
+                if match.end() <= end:
+                    if len(hits) >= limit:
+                        return hits, True
+                    hits.append(Hit(entry.turn_id, entry.field, match.start() - begin, match.end() - begin, on_path,
+                                    entry.call_id))
+                    continue
+                # it runs on into the next entry: this entry alone from where it began, then go on after it
+                for inner in pattern.finditer(text, match.start(), end):
+                    if inner.end() > inner.start():
+                        if len(hits) >= limit:
+                            return hits, True
+                        hits.append(Hit(entry.turn_id, entry.field, inner.start() - begin, inner.end() - begin,
+                                        on_path, entry.call_id))
+                matches = pattern.finditer(text, end + len(self.SEP))
+                break
+            else:
+                break
+        return hits, False
+
+    def _scan_entries(self, pattern: re.Pattern[str], first: int, offset: int, hits: list[Hit], on_path: bool,
+                      limit: int, to: int | None) -> bool:
+        """Hits entry by entry, from entry `first` (at `offset` in it) to `to` (None: the
+        end); True if it stopped at `limit`."""
+        for index in range(first, len(self.entries) if to is None else to):
+            entry = self.entries[index]
+            for match in pattern.finditer(entry.text, offset if index == first else 0):
+                if match.end() > match.start():
+                    if len(hits) >= limit:
+                        return True
+                    hits.append(Hit(entry.turn_id, entry.field, match.start(), match.end(), on_path, entry.call_id))
+        return False
 
 
 @dataclass
 class _TurnText:
     seq: int
+    parent_id: str | None
     entries: list[Entry]
     live: bool  # streaming when read: read again next time
+
+
+_COLUMNS = "id, seq, parent_id, status, text, thinking"
 
 
 class Finder:
@@ -125,63 +218,74 @@ class Finder:
         self._top = -1  # the largest seq read
         self._path_head: str | None = None
         self._path: list[str] = []
-        self._ordered: tuple[list[Entry], list[Entry]] | None = None
+        self._corpora: tuple[Corpus, Corpus] | None = None
         self._lock = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------
     def refresh(self) -> None:
         """Read what changed since the last read: turns added since, turns that were
         streaming (or still are), and the active path when the head moved."""
-        sid = self.session_id
+        sid, db = self.session_id, self.store.db
+        first = self._top < 0
         stale = [turn_id for turn_id, turn in self._turns.items() if turn.live]
-        rows = self.store.db.query(
-            "SELECT id, seq, status, text, thinking FROM turns WHERE session_id = ? AND seq > ?", (sid, self._top))
+        rows = db.query(f"SELECT {_COLUMNS} FROM turns WHERE session_id = ? AND seq > ?", (sid, self._top))
         if stale:
             marks = ", ".join("?" for _ in stale)
-            rows += self.store.db.query(
-                f"SELECT id, seq, status, text, thinking FROM turns WHERE id IN ({marks})", tuple(stale))
-        rows += self.store.db.query(
-            "SELECT id, seq, status, text, thinking FROM turns WHERE status = 'streaming' AND session_id = ?", (sid,))
-        changed = self._read_turns(rows)
+            rows += db.query(f"SELECT {_COLUMNS} FROM turns WHERE id IN ({marks})", tuple(stale))
+        rows += db.query(f"SELECT {_COLUMNS} FROM turns WHERE status = 'streaming' AND session_id = ?", (sid,))
+        changed = self._read_turns(rows, every=first)
         head = self.store.head_of(sid)
-        if head != self._path_head or not self._path and head is not None:
-            self._path_head, self._path = head, self.store.turn_ids_to(sid, head)
+        if head != self._path_head or changed:
+            self._path_head, self._path = head, self._walk(head)
             changed = True
         if changed:
-            self._ordered = None
+            self._corpora = None
 
-    def _read_turns(self, rows: list[dict]) -> bool:
+    def _walk(self, head: str | None) -> list[str]:
+        """The active path, root first, from the parent links read (no recursive SQL)."""
+        path, cursor = [], head
+        while cursor is not None and cursor in self._turns:
+            path.append(cursor)
+            cursor = self._turns[cursor].parent_id
+        path.reverse()
+        return path
+
+    def _read_turns(self, rows: list[dict], *, every: bool) -> bool:
         fresh: dict[str, _TurnText] = {}
         for row in rows:
-            if row["id"] in fresh:
-                continue
-            entries = [Entry(row["id"], row["seq"], name, row[name] or "") for name in ("thinking", "text")]
-            fresh[row["id"]] = _TurnText(row["seq"], entries, row["status"] == "streaming")
+            if row["id"] not in fresh:
+                entries = [Entry(row["id"], row["seq"], name, row[name] or "") for name in ("thinking", "text")]
+                fresh[row["id"]] = _TurnText(row["seq"], row["parent_id"], entries, row["status"] == "streaming")
         if not fresh:
             return False
-        ids = list(fresh)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for call in self.store.db.query(
-                    f"SELECT turn_id, id, args, output FROM tool_calls WHERE turn_id IN ({marks}) ORDER BY turn_id, seq",
-                    tuple(chunk)):
-                turn = fresh[call["turn_id"]]
+        if every:  # the whole session: one join, not a list of ids
+            calls = self.store.db.query(
+                "SELECT c.turn_id, c.id, c.args, c.output FROM turns t JOIN tool_calls c ON c.turn_id = t.id "
+                "WHERE t.session_id = ? ORDER BY c.turn_id, c.seq", (self.session_id,))
+        else:
+            ids, calls = list(fresh), []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                calls += self.store.db.query(
+                    f"SELECT turn_id, id, args, output FROM tool_calls WHERE turn_id IN ({', '.join('?' for _ in chunk)}) "
+                    "ORDER BY turn_id, seq", tuple(chunk))
+        for call in calls:
+            turn = fresh.get(call["turn_id"])
+            if turn is not None:
                 turn.entries.append(Entry(call["turn_id"], turn.seq, "args", call["args"] or "", call["id"]))
                 turn.entries.append(Entry(call["turn_id"], turn.seq, "output", call["output"] or "", call["id"]))
         self._turns.update(fresh)
         self._top = max(self._top, max(turn.seq for turn in fresh.values()))
         return True
 
-    def _entries(self) -> tuple[list[Entry], list[Entry]]:
+    def _corpus(self) -> tuple[Corpus, Corpus]:
         """(the active path's entries in path order, the other branches' in seq order)."""
-        if self._ordered is None:
+        if self._corpora is None:
             on_path = set(self._path)
-            path = [entry for turn_id in self._path if turn_id in self._turns
-                    for entry in self._turns[turn_id].entries]
+            path = [entry for turn_id in self._path for entry in self._turns[turn_id].entries]
             others = sorted((t for turn_id, t in self._turns.items() if turn_id not in on_path), key=lambda t: t.seq)
-            self._ordered = (path, [entry for turn in others for entry in turn.entries])
-        return self._ordered
+            self._corpora = (Corpus(path), Corpus([entry for turn in others for entry in turn.entries]))
+        return self._corpora
 
     @property
     def path(self) -> list[str]:
@@ -190,18 +294,18 @@ class Finder:
 
     # -- searching -----------------------------------------------------------------------
     def search(self, query: str, regex: bool = False, *, limit: int = MAX_HITS) -> FindResult:
-        """Every hit of `query`; BadPattern for a regex that does not compile."""
+        """Every hit of `query` (at most `limit`); BadPattern for a regex that does not compile."""
         pattern = compile_query(query, regex)
         with self._lock:
             self.refresh()
             result = FindResult(query, regex, head=self._path_head)
             if pattern is None:
                 return result
-            path, others = self._entries()
-            hits, capped = scan(path, pattern, on_path=True, limit=limit)
+            path, others = self._corpus()
+            hits, capped = path.scan(pattern, on_path=True, limit=limit, literal=not regex)
             result.on_path = len(hits)
             if not capped:
-                more, capped = scan(others, pattern, on_path=False, limit=limit - len(hits))
+                more, capped = others.scan(pattern, on_path=False, limit=limit - len(hits), literal=not regex)
                 hits += more
             result.hits, result.capped = hits, capped
             result.other = len(hits) - result.on_path

@@ -46,6 +46,7 @@ class FindState:
     generation: int = 0
     target: tuple | None = None  # a branch hit to land on once the search after a checkout is in
     path_index: dict[str, int] = field(default_factory=dict)
+    opened: set[str] = field(default_factory=set)  # blocks the find opened (closed again as it moves on)
 
 
 class FindMixin:
@@ -113,12 +114,18 @@ class FindMixin:
         origin, focus = state.origin, state.focus
         state.result, state.current = None, None
         self.transcript.marks = None
+        self._find_close_opened(state)
         if origin is not None:
             find_marks.restore(self.transcript, origin)
         if focus is not None and focus.is_attached:
             focus.focus()
         else:
             self.prompt.focus_input()
+
+    def _find_close_opened(self, state: FindState) -> None:
+        for turn_id in state.opened:
+            find_marks.set_expanded(self.transcript, turn_id, False)
+        state.opened.clear()
 
     # -- searching ----------------------------------------------------------------------------
     def on_find_bar_changed(self, event: FindBar.Changed) -> None:
@@ -132,6 +139,7 @@ class FindMixin:
             state.result, state.current = None, None
             self.transcript.marks = None
             event.control.show_count("")
+            self._find_close_opened(state)
             if state.origin is not None:
                 find_marks.restore(self.transcript, state.origin)
             return
@@ -165,7 +173,7 @@ class FindMixin:
         state.result = result
         state.path_index = {turn_id: n for n, turn_id in enumerate(state.finder.path)}
         pattern = compile_query(result.query, result.regex)
-        self.transcript.marks = FindMarks(pattern, getattr(self.transcript, "_palette")) if pattern else None
+        self.transcript.marks = FindMarks(pattern) if pattern else None
         target, state.target = state.target, None
         landing = self._find_target(result, target) if target else None
         if landing is not None:
@@ -173,8 +181,11 @@ class FindMixin:
         elif result.on_path:
             state.current = None
             self._find_go(state, self._find_nearest(state), choose=False)
-        else:
+        else:  # nothing on the path: back where the find began (unless a hit was chosen)
             state.current = None
+            self._find_close_opened(state)
+            if not state.chosen and state.origin is not None:
+                find_marks.restore(self.transcript, state.origin)
             self._find_counter(state)
         self.transcript.refresh()
 
@@ -246,8 +257,12 @@ class FindMixin:
         if not self._find_load(state, hit):
             self._find_counter(state, "that hit's turn is not in the transcript (reopen the session)")
             return
-        if hit.field in EXPANDED_ONLY:
-            find_marks.expand(transcript, hit.turn_id)
+        keep = {hit.turn_id} if hit.field in EXPANDED_ONLY else set()
+        for turn_id in state.opened - keep:
+            find_marks.set_expanded(transcript, turn_id, False)
+        state.opened &= keep
+        if hit.field in EXPANDED_ONLY and find_marks.set_expanded(transcript, hit.turn_id, True):
+            state.opened.add(hit.turn_id)
         transcript.selected_turn_id = hit.turn_id
         ordinal = visible_ordinal(state.result.path_hits, index, find_marks.is_expanded(transcript, hit.turn_id))
         marks = transcript.marks
