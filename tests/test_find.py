@@ -405,3 +405,16 @@ def test_snapshot_find_with_hits_marked(snap_compare, demo_store):
 
     app = ChinwagApp(store=demo_store, config=Config(), animate=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_capped_hits_keep_the_ones_near_the_view(store):
+    sid = store.create_session(title="s").id
+    for n in range(10):
+        exchange(store, sid, f"p{n}", "x x x")
+    finder = Finder(store, sid)
+    path = finder.search("x").hits and finder.path
+    near = finder.search("x", limit=4, around=path[15])  # the reply of exchange 7
+    assert near.capped and [h.turn_id for h in near.hits] == [path[15]] * 3 + [path[17]]
+    whole = finder.search("x", around=path[15])
+    assert [h.turn_id for h in whole.hits] == [t for t in path if t in {h.turn_id for h in whole.hits}
+                                              for _ in range(3)]  # not capped: path order, as without `around`

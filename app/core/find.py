@@ -109,6 +109,9 @@ class Corpus:
             position += len(entry.text) + len(self.SEP)
         self.text = self.SEP.join(entry.text for entry in entries)
         self._lower: str | None = None
+        self.first_entry: dict[str, int] = {}  # turn id -> the index of its first entry
+        for index in range(len(entries) - 1, -1, -1):
+            self.first_entry[entries[index].turn_id] = index
 
     def lower(self) -> str | None:
         """The text in lower case when that keeps every offset (else None)."""
@@ -117,19 +120,23 @@ class Corpus:
             self._lower = lowered if len(lowered) == len(self.text) else ""
         return self._lower or None
 
-    def scan(self, pattern: re.Pattern[str], *, on_path: bool, limit: int, literal: bool = False
-             ) -> tuple[list[Hit], bool]:
-        """The hits of `pattern`, in order, at most `limit` (and whether it stopped there).
-        Empty matches (`x*`, `^`) are no hits; a match never runs from one entry into the next."""
-        text, starts, entries = self.text, self.starts, self.entries
+    def scan(self, pattern: re.Pattern[str], *, on_path: bool, limit: int, literal: bool = False,
+             first: int = 0, stop: int | None = None) -> tuple[list[Hit], bool]:
+        """The hits of `pattern` in entries `first` to `stop` (None: the last), in order, at
+        most `limit` (and whether it stopped there). Empty matches are no hits; a match never
+        runs from one entry into the next."""
+        text, starts, entries, original = self.text, self.starts, self.entries, pattern
+        stop = len(entries) if stop is None else min(stop, len(entries))
+        hits: list[Hit] = []
+        if first >= stop:
+            return hits, False
         if literal and pattern.flags & re.IGNORECASE:
             lowered = self.lower()
             if lowered is not None:  # a literal, case-insensitive: a plain scan of the lower-cased text
-                text, pattern = lowered, re.compile(pattern.pattern, (pattern.flags & ~re.IGNORECASE))
-        hits: list[Hit] = []
-        if not entries:
-            return hits, False
-        matches, crossings = pattern.finditer(text), 0
+                text, pattern = lowered, re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+        last = entries[stop - 1]
+        end_of_range = starts[stop - 1] + len(last.text)
+        matches, crossings = pattern.finditer(text, starts[first], end_of_range), 0
         while True:
             for match in matches:
                 if match.end() == match.start():
@@ -147,47 +154,20 @@ class Corpus:
                 # A pattern that does so again and again (`[^z]+`) goes entry by entry: one that
                 # spans the rest of the text at every entry would cost its length squared.
                 crossings += 1
-                capped = self._scan_entries(pattern, index, match.start() - begin, hits, on_path, limit,
-                                            to=None if crossings > MAX_CROSSINGS else index + 1)
-                if capped or crossings > MAX_CROSSINGS:
+                capped = self._scan_entries(original, index, max(0, match.start() - begin), hits, on_path, limit,
+                                            stop if crossings > MAX_CROSSINGS else index + 1)
+                if capped or crossings > MAX_CROSSINGS or index + 1 >= stop:
                     return hits, capped
-                matches = pattern.finditer(text, end + len(self.SEP))
+                matches = pattern.finditer(text, starts[index + 1], end_of_range)
                 break
             else:
-                break
-        return hits, False
-        matches = pattern.finditer(text)
-        while True:
-            for match in matches:
-                if match.end() == match.start():
-                    continue
-                index = bisect_right(starts, match.start()) - 1
-                entry, begin = entries[index], starts[index]
-                end = begin + len(entry.text)
-                if match.end() <= end:
-                    if len(hits) >= limit:
-                        return hits, True
-                    hits.append(Hit(entry.turn_id, entry.field, match.start() - begin, match.end() - begin, on_path,
-                                    entry.call_id))
-                    continue
-                # it runs on into the next entry: this entry alone from where it began, then go on after it
-                for inner in pattern.finditer(text, match.start(), end):
-                    if inner.end() > inner.start():
-                        if len(hits) >= limit:
-                            return hits, True
-                        hits.append(Hit(entry.turn_id, entry.field, inner.start() - begin, inner.end() - begin,
-                                        on_path, entry.call_id))
-                matches = pattern.finditer(text, end + len(self.SEP))
-                break
-            else:
-                break
-        return hits, False
+                return hits, False
 
     def _scan_entries(self, pattern: re.Pattern[str], first: int, offset: int, hits: list[Hit], on_path: bool,
-                      limit: int, to: int | None) -> bool:
-        """Hits entry by entry, from entry `first` (at `offset` in it) to `to` (None: the
-        end); True if it stopped at `limit`."""
-        for index in range(first, len(self.entries) if to is None else to):
+                      limit: int, stop: int) -> bool:
+        """Hits entry by entry, from entry `first` (at `offset` in it) to `stop`; True if it
+        stopped at `limit`."""
+        for index in range(first, stop):
             entry = self.entries[index]
             for match in pattern.finditer(entry.text, offset if index == first else 0):
                 if match.end() > match.start():
@@ -293,8 +273,13 @@ class Finder:
         return self._path
 
     # -- searching -----------------------------------------------------------------------
-    def search(self, query: str, regex: bool = False, *, limit: int = MAX_HITS) -> FindResult:
-        """Every hit of `query` (at most `limit`); BadPattern for a regex that does not compile."""
+    def search(self, query: str, regex: bool = False, *, limit: int = MAX_HITS, around: str | None = None
+               ) -> FindResult:
+        """Every hit of `query` (at most `limit`); BadPattern for a regex that does not compile.
+
+        `around`: a turn of the path the user is looking at. When there are more than
+        `limit` hits, those kept are the ones from that turn on (then from the start), so
+        the hits near the view are always among them."""
         pattern = compile_query(query, regex)
         with self._lock:
             self.refresh()
@@ -302,7 +287,12 @@ class Finder:
             if pattern is None:
                 return result
             path, others = self._corpus()
-            hits, capped = path.scan(pattern, on_path=True, limit=limit, literal=not regex)
+            start = path.first_entry.get(around or "", 0)
+            hits, capped = path.scan(pattern, on_path=True, limit=limit, literal=not regex, first=start)
+            if start and not capped:
+                before, capped = path.scan(pattern, on_path=True, limit=limit - len(hits), literal=not regex,
+                                           stop=start)
+                hits = before + hits
             result.on_path = len(hits)
             if not capped:
                 more, capped = others.scan(pattern, on_path=False, limit=limit - len(hits), literal=not regex)

@@ -24,8 +24,16 @@ from dataclasses import dataclass, field
 from textual import work
 from textual.widget import Widget
 
-from chinwag.app.core.find import EXPANDED_ONLY, BadPattern, Finder, FindResult, Hit, compile_query, counter_text, \
-    visible_ordinal
+from chinwag.app.core.find import (
+    EXPANDED_ONLY,
+    BadPattern,
+    Finder,
+    FindResult,
+    Hit,
+    compile_query,
+    counter_text,
+    visible_ordinal,
+)
 from chinwag.app.errors import first_line
 from chinwag.widgets import find_marks
 from chinwag.widgets.find_bar import FindBar
@@ -151,8 +159,9 @@ class FindMixin:
 
     @work(thread=True, exclusive=True, group="find", exit_on_error=False)
     def _find_search(self, state: FindState, generation: int, query: str, regex: bool) -> None:
+        around = state.origin.turn_id if state.origin is not None else None
         try:
-            result = state.finder.search(query, regex)
+            result = state.finder.search(query, regex, around=around)
         except BadPattern as exc:
             self.app.call_from_thread(self._find_failed, state, generation, str(exc))
             return
