@@ -16,6 +16,7 @@ from chinwag.app.core.find import BadPattern, Finder, case_sensitive, compile_qu
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.storage.tree import AT_HEAD
+from chinwag.widgets import find_marks
 from chinwag.widgets.find_bar import FindBar
 
 
@@ -283,9 +284,15 @@ async def test_hits_in_tool_output_thinking_and_a_compacted_turn_open_the_block(
         await pilot.press("enter")
         await settled(pilot, app, "2/3")
         assert "deep walrus thoughts" in screen_text(app)  # the thinking: its block opened
+        thinking_turn = app.chat.transcript.selected_turn_id
         await pilot.press("enter")
         await settled(pilot, app, "3/3")
         assert "walrus.txt" in screen_text(app)  # the tool's output: its block opened
+        output_turn = app.chat.transcript.selected_turn_id
+        assert not find_marks.is_expanded(app.chat.transcript, thinking_turn)  # what the find opened, it closes
+        await pilot.press("escape")  # a hit was chosen (Enter): you stay there, its block open
+        await wait_for(pilot, lambda: not app.screen.query(FindBar))
+        assert find_marks.is_expanded(app.chat.transcript, output_turn)
 
 
 async def test_a_hit_on_another_branch_is_counted_and_alt_b_checks_it_out(make_app):
@@ -418,3 +425,16 @@ def test_capped_hits_keep_the_ones_near_the_view(store):
     whole = finder.search("x", around=path[15])
     assert [h.turn_id for h in whole.hits] == [t for t in path if t in {h.turn_id for h in whole.hits}
                                               for _ in range(3)]  # not capped: path order, as without `around`
+
+
+async def test_esc_after_previews_only_closes_what_the_find_opened(make_app):
+    app, store, sid = make_app(lambda s, i: exchange(s, i, "think", "plain reply", thinking="deep walrus thoughts"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        await open_find(pilot, app, "walrus")
+        await settled(pilot, app, "1/1")
+        turn = transcript.selected_turn_id
+        assert find_marks.is_expanded(transcript, turn) and "deep walrus thoughts" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query(FindBar))
+        assert not find_marks.is_expanded(transcript, turn) and transcript.selected_turn_id is None
