@@ -46,8 +46,9 @@ class FindBar(Horizontal):
     BINDINGS = [
         Binding("down", "step(1)", "next hit", show=False),
         Binding("shift+enter,up", "step(-1)", "previous hit", show=False),
-        Binding("alt+r", "toggle_regex", "regex on/off", show=False),
-        Binding("alt+b", "open_branch", "open the next hit's branch", show=False),
+        # priority: the input would take Alt+R as a typed "r"
+        Binding("alt+r", "toggle_regex", "regex on/off", show=False, priority=True),
+        Binding("alt+b", "open_branch", "open the next hit's branch", show=False, priority=True),
         Binding("escape", "close", "close find", show=False),
     ]
 
