@@ -448,3 +448,22 @@ async def test_esc_after_previews_only_closes_what_the_find_opened(make_app):
         await pilot.press("escape")
         await wait_for(pilot, lambda: not app.screen.query(FindBar))
         assert not find_marks.is_expanded(transcript, turn) and transcript.selected_turn_id is None
+
+
+async def test_many_hits_show_the_nearest_first_then_the_full_count(make_app):
+    app, store, sid = make_app(lambda s, i: [exchange(s, i, f"q{n}", "kiwi " * 30) for n in range(10)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        shown = []
+        found = app.chat._find_found
+
+        def spy(state, generation, result):
+            found(state, generation, result)
+            shown.append((result.partial, counter(app)))
+
+        app.chat._find_found = spy
+        await open_find(pilot, app, "kiwi")
+        await wait_for(pilot, lambda: counter(app).endswith("/300"))
+        partial = [text for is_partial, text in shown if is_partial]
+        assert partial and all(text.endswith("/100…") for text in partial)
+        current = app.chat._find.result.hits[app.chat._find.current]
+        assert current.turn_id == app.chat.transcript.selected_turn_id

@@ -25,6 +25,7 @@ from chinwag.storage import Store
 
 MAX_CROSSINGS = 3  # matches running from one entry into the next before a scan goes entry by entry
 MAX_HITS = 10_000  # beyond this the counter says "10,000+": a one-letter query stays fast
+FIRST_PAGE = 100  # hits near the view found first, shown while the rest are counted
 FIELDS = ("thinking", "text", "args", "output")  # in the order a block shows them
 EXPANDED_ONLY = frozenset({"thinking", "output"})  # shown when the block is expanded
 
@@ -82,8 +83,10 @@ class FindResult:
     hits: list[Hit] = field(default_factory=list)  # path hits, then other-branch hits
     on_path: int = 0  # how many of `hits` are on the active path (they come first)
     other: int = 0
-    capped: bool = False  # more than MAX_HITS: the counts are lower bounds
+    capped: bool = False  # more than `limit` hits: the counts are lower bounds
     head: str | None = None
+    partial: bool = False  # a first page of hits (near the view): the full count follows
+    path_index: dict[str, int] = field(default_factory=dict)  # the active path: turn id -> position
 
     @property
     def path_hits(self) -> list[Hit]:
@@ -198,6 +201,7 @@ class Finder:
         self._top = -1  # the largest seq read
         self._path_head: str | None = None
         self._path: list[str] = []
+        self._path_index: dict[str, int] = {}
         self._corpora: tuple[Corpus, Corpus] | None = None
         self._lock = threading.Lock()
 
@@ -217,6 +221,7 @@ class Finder:
         head = self.store.head_of(sid)
         if head != self._path_head or changed:
             self._path_head, self._path = head, self._walk(head)
+            self._path_index = {turn_id: n for n, turn_id in enumerate(self._path)}
             changed = True
         if changed:
             self._corpora = None
@@ -283,7 +288,7 @@ class Finder:
         pattern = compile_query(query, regex)
         with self._lock:
             self.refresh()
-            result = FindResult(query, regex, head=self._path_head)
+            result = FindResult(query, regex, head=self._path_head, path_index=self._path_index)
             if pattern is None:
                 return result
             path, others = self._corpus()
@@ -306,7 +311,7 @@ def counter_text(result: FindResult | None, current: int | None) -> str:
     """What the bar's counter says: `3/17`, `+4 in other branches`, `no match`."""
     if result is None or not result.query:
         return ""
-    plus = "+" if result.capped else ""
+    plus = "…" if result.partial else "+" if result.capped else ""
     if not result.hits:
         return "no match"
     parts = []

@@ -26,6 +26,7 @@ from textual.widget import Widget
 
 from chinwag.app.core.find import (
     EXPANDED_ONLY,
+    FIRST_PAGE,
     BadPattern,
     Finder,
     FindResult,
@@ -161,7 +162,13 @@ class FindMixin:
     def _find_search(self, state: FindState, generation: int, query: str, regex: bool) -> None:
         around = state.origin.turn_id if state.origin is not None else None
         try:
-            result = state.finder.search(query, regex, around=around)
+            first = state.finder.search(query, regex, around=around, limit=FIRST_PAGE)
+            if first.capped:  # many hits: show the one near the view now, count the rest after
+                first.partial = True
+                self.app.call_from_thread(self._find_found, state, generation, first)
+                result = state.finder.search(query, regex, around=around)
+            else:
+                result = first
         except BadPattern as exc:
             self.app.call_from_thread(self._find_failed, state, generation, str(exc))
             return
@@ -179,12 +186,23 @@ class FindMixin:
     def _find_found(self, state: FindState, generation: int, result: FindResult) -> None:
         if generation != state.generation or state is not self._find or not result.query:
             return
+        previous = state.result
+        kept = None  # the hit shown from the first page stays the current one once all are counted
+        if (previous is not None and previous.partial and state.current is not None
+                and (previous.query, previous.regex) == (result.query, result.regex)):
+            kept = previous.hits[state.current]
         state.result = result
-        state.path_index = {turn_id: n for n, turn_id in enumerate(state.finder.path)}
+        state.path_index = result.path_index
         pattern = compile_query(result.query, result.regex)
         self.transcript.marks = FindMarks(pattern) if pattern else None
         target, state.target = state.target, None
         landing = self._find_target(result, target) if target else None
+        if landing is None and kept is not None:
+            landing = self._find_target(result, (kept.turn_id, kept.field, kept.start, kept.call_id))
+            if landing is not None:
+                self._find_go(state, landing, choose=False)
+                self.transcript.refresh()
+                return
         if landing is not None:
             self._find_go(state, landing)
         elif result.on_path:
