@@ -13,6 +13,9 @@ branches of 2 turns. Measured:
   hits counted, one fresh query each, median of N; and the jump to a hit 9,997 turns back,
   which loads the turns up to it.
 Targets (issue 16): first hit < 50 ms after the keystroke, all hits counted < 200 ms.
+With `--before REV`, the transcript's open (10,000 turns) and streaming (1,000 deltas)
+figures of benchmarks/transcript.py are measured on this code and on REV's, interleaved
+(find paints its marks over the transcript's lines: no regression wanted there).
 Writes the `## Find` section of benchmarks/RESULTS.md.
 """
 
@@ -141,9 +144,50 @@ async def in_app(path: Path, sid: str, runs: int) -> tuple[list[tuple[str, float
     return rows, far
 
 
+def transcript_ab(rev: str, rounds: int) -> list[str]:
+    """benchmarks/transcript.py's open and streaming children on REV's code and on this one."""
+    import os
+    import subprocess
+
+    from transcript import OPEN_CHILD, STREAM_CHILD
+    from tree import old_code
+
+    def child(code: str, root: Path | None, *args: str) -> dict:
+        env = dict(os.environ, TEXTUAL_ANIMATIONS="none")
+        if root is not None:
+            env["PYTHONPATH"] = str(root)
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                             timeout=600, check=False)
+        if out.returncode != 0:
+            raise SystemExit(f"benchmark child failed:\n{out.stderr[-3000:]}")
+        import json
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        os.environ["CHINWAG_HOME"] = str(tmp)
+        before_root = old_code(rev, tmp)
+        db = tmp / "open.db"
+        with Store(db) as store:
+            sid = build_synthetic_session(store, TURNS)
+        samples: dict[str, list[dict]] = {"before": [], "after": []}
+        for n in range(rounds):
+            for label, root in (("before", before_root), ("after", None)):
+                opened = child(OPEN_CHILD, root, str(db), sid)
+                streamed = child(STREAM_CHILD, root, str(tmp / f"stream-{label}-{n}.db"), "1000")
+                samples[label].append({"first": opened["first_paint"] * 1000, "wall": streamed["wall"],
+                                       "stall": streamed["max_stall_ms"]})
+    med = {label: {key: statistics.median(s[key] for s in rows) for key in rows[0]} for label, rows in samples.items()}
+    return ["", f"No regression in the transcript (benchmarks/transcript.py's children, {rounds} interleaved rounds, "
+            f"median; before: `{rev}`):", "",
+            "| | first paint, 10,000 turns | stream 1,000 deltas: wall | longest stall |", "|---|---:|---:|---:|",
+            *(f"| {label} | {m['first']:.0f} ms | {m['wall']:.2f} s | {m['stall']:.0f} ms |" for label, m in med.items())]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--before", metavar="REV", help="also compare the transcript's figures with REV's code")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "find.db"
@@ -164,6 +208,8 @@ def main() -> None:
     lines += ["", f"The first read of the session's text (when the bar opens, in a thread): {cold:.0f} ms; after "
               "it a keystroke reads only what changed (new and streaming turns).",
               "Targets (issue 16): first hit < 50 ms after the keystroke, all hits counted < 200 ms."]
+    if args.before:
+        lines += transcript_ab(args.before, rounds=3)
     body = "\n".join(lines)
     print(body)
     write_section("Find", body)

@@ -193,15 +193,16 @@ class FindMixin:
             kept = previous.hits[state.current]
         state.result = result
         state.path_index = result.path_index
-        pattern = compile_query(result.query, result.regex)
-        self.transcript.marks = FindMarks(pattern) if pattern else None
+        if kept is None or self.transcript.marks is None:  # the first page's marks hold for the full count
+            pattern = compile_query(result.query, result.regex)
+            self.transcript.marks = FindMarks(pattern) if pattern else None
         target, state.target = state.target, None
         landing = self._find_target(result, target) if target else None
         if landing is None and kept is not None:
             landing = self._find_target(result, (kept.turn_id, kept.field, kept.start, kept.call_id))
-            if landing is not None:
-                self._find_go(state, landing, choose=False)
-                self.transcript.refresh()
+            if landing is not None:  # already on screen: only the counter changes
+                state.current = landing
+                self._find_counter(state)
                 return
         if landing is not None:
             self._find_go(state, landing)
