@@ -467,3 +467,16 @@ async def test_many_hits_show_the_nearest_first_then_the_full_count(make_app):
         assert partial and all(text.endswith("/100…") for text in partial)
         current = app.chat._find.result.hits[app.chat._find.current]
         assert current.turn_id == app.chat.transcript.selected_turn_id
+
+
+async def test_an_anchored_regex_is_marked_where_the_line_begins(make_app):
+    from chinwag.widgets.theme import DARK
+
+    app, store, sid = make_app(lambda s, i: exchange(s, i, "wombat first", "then a wombat"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        bar = await open_find(pilot, app, "^wombat")
+        await pilot.press("alt+r")
+        await settled(pilot, app, "1/1")
+        await pilot.pause()
+        marks = styled_cells(app, "wombat")
+        assert bar.regex and marks[0] == (DARK.warning, True) and marks[1][0] not in (DARK.warning, DARK.summary)

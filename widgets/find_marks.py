@@ -15,6 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
+from chinwag.widgets.role_block import RAIL_WIDTH
 from chinwag.widgets.theme import DARK, Palette
 
 Spans = list[list[tuple[int, int]]]  # per block row: (start cell, end cell) of each match
@@ -33,8 +34,10 @@ class FindMarks:
             return known[1], known[2]
         rows: Spans = [[]]  # the header (row 0) is the block's label, not its content
         for strip in strips[1:]:
-            rows.append([(strip.index_to_cell_position(m.start()), strip.index_to_cell_position(m.end()))
-                         for m in self.pattern.finditer(strip.text) if m.end() > m.start()])
+            text = strip.text[RAIL_WIDTH:]  # after the rail, so `^` is where the line's text begins
+            rows.append([(strip.index_to_cell_position(m.start() + RAIL_WIDTH),
+                          strip.index_to_cell_position(m.end() + RAIL_WIDTH))
+                         for m in self.pattern.finditer(text) if m.end() > m.start()])
         before, total = [], 0
         for spans in rows:
             before.append(total)
