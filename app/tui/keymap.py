@@ -6,6 +6,7 @@ The TUI shows the line as a notice at start-up; `chinwag doctor` and `config sho
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -42,5 +43,8 @@ def keymap_problem(keys: Mapping[str, str], path: Path | None = None) -> str | N
         return None
     where = f"{path}: " if path else ""
     names = ", ".join(repr(name) for name in unknown)
+    # the ids closest to a misspelt one first: a notice cut to the screen's width still shows them
+    close = [match for name in unknown for match in difflib.get_close_matches(name, valid, n=3)]
+    ordered = list(dict.fromkeys(close)) + [name for name in valid if name not in close]
     return (f"{where}[keys] unknown binding id{'s' if len(unknown) > 1 else ''} {names}, ignored "
-            f"(valid: {', '.join(valid)})")
+            f"(valid: {', '.join(ordered)})")
