@@ -28,6 +28,7 @@ from textual.widget import Widget
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.models import ToolCall, Turn
+from chinwag.widgets.find_marks import FindMarks
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import (
     RenderOptions,
@@ -75,6 +76,8 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         Binding("r", "regenerate_block", "regenerate this reply (a new branch)", show=False),
         Binding("left_square_bracket", "sibling(-1)", "previous version of this block", show=False),
         Binding("right_square_bracket", "sibling(1)", "next version of this block", show=False),
+        Binding("n", "screen.find_step(1)", "next find hit", show=False),
+        Binding("N", "screen.find_step(-1)", "previous find hit", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
@@ -130,6 +133,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         self.placements = {}  # turn id -> Placement among its siblings (pushed with each page)
         self._costs: dict[str, str] = {}  # turn id -> its header's cost, as the front end priced it
         self.on_turns: Callable[[list[Turn]], None] | None = None  # told of turns as they arrive (to price them)
+        self.marks: FindMarks | None = None  # find hits painted over the lines (app/tui/find.py)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
@@ -424,6 +428,8 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         strips = self._strips(position)
         if row >= len(strips):
             return Strip.blank(width)
+        if self.marks is not None:
+            return self.marks.apply(block.turn.id, strips, row, strips[row].adjust_cell_length(width), self._palette)
         return strips[row].adjust_cell_length(width)
 
     EMPTY = ("A new conversation.", "", "Type a message below and press Enter.",

@@ -44,6 +44,7 @@ from chinwag.app.tui.agents import AgentGlueMixin
 from chinwag.app.tui.compaction import CompactionGlueMixin
 from chinwag.app.tui.controller import READ_ONLY_BANNER, ChatController
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
+from chinwag.app.tui.find import FindMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.money import MoneyMixin
@@ -72,7 +73,7 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, RewindMixin, MoneyMixin, SidebarPart):
+                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -87,6 +88,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         Binding("ctrl+l", "focus_prompt", "focus prompt", show=False, id="focus_prompt"),
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
+        Binding("ctrl+f", "find", "find in this session", id="find"),
         Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
     ]
 
@@ -279,6 +281,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         if switching:
             self.save_draft()  # the prompt's text stays with the session it was typed in
         page = self.controller.open(session_id)
+        self.find_session_opened(session_id)
         if switching:
             self.prompt.text = self.drafts.open(session_id)
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older, placements=page.placements)

@@ -117,11 +117,11 @@ class ChatController:
         return Page(turns, self.calls_for(turns), bool(turns) and turns[0].parent_id is not None,
                     self.placements_for(turns))
 
-    def older(self) -> Page | None:
-        """The page before the oldest loaded turn, or None at the start of the session."""
+    def older(self, limit: int = HISTORY_PAGE) -> Page | None:
+        """The page (of `limit` turns) before the oldest loaded turn, or None at the start of the session."""
         if self.session is None or not self.oldest_seq:
             return None
-        turns = self.store.list_turns(self.session.id, limit=HISTORY_PAGE, before_seq=self.oldest_seq)
+        turns = self.store.list_turns(self.session.id, limit=limit, before_seq=self.oldest_seq)
         if not turns:
             return None
         self.oldest_seq = turns[0].seq
