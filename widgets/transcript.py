@@ -37,6 +37,7 @@ from chinwag.widgets.role_block import (
     render_block,
 )
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
+from chinwag.widgets.transcript_nav import CLOCK_SECONDS, OlderWanted, TimesToggled, TranscriptNav
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -52,9 +53,10 @@ class Block:
     expanded: bool = False
     version: int = 0
     stream: StreamCache | None = None
+    gap: str = ""  # the gap marker above it (see transcript_nav)
 
 
-class Transcript(ThemedLines, ScrollView, can_focus=True):
+class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -64,13 +66,17 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         Binding("down,j", "select(1)", "next block", show=False),
         Binding("pageup", "page(-1)", show=False),
         Binding("pagedown", "page(1)", show=False),
-        Binding("home", "top", show=False),
-        Binding("end", "bottom", show=False),
+        Binding("g,home", "top", "top (the first turn)", show=False),
+        Binding("G,end", "bottom", "bottom", show=False),
+        Binding("left_curly_bracket", "prompt(-1)", "previous prompt", show=False),
+        Binding("right_curly_bracket", "prompt(1)", "next prompt", show=False),
+        Binding("T", "toggle_times", "relative / absolute times", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
+    OlderWanted, TimesToggled = OlderWanted, TimesToggled
 
     class LoadOlder(ControlMessage):
         """Scrolled near the top while older turns exist."""
@@ -204,6 +210,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
 
     def _reindex(self) -> None:
         self._index = {b.turn.id: i for i, b in enumerate(self._blocks)}
+        self._mark_gaps()
         self._recompute_offsets(0)
 
     def _recompute_offsets(self, start: int) -> None:
@@ -254,7 +261,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         self._width = self._content_width
         for block in self._blocks:
             block.measured = False
-            block.height = estimate_height(block.turn, block.calls, self._width, block.expanded)
+            block.height = estimate_height(block.turn, block.calls, self._width, block.expanded, gap=bool(block.gap))
         self._recompute_offsets(0)
         self._update_virtual_size()
         if self.scrollable_content_region.width <= 0:
@@ -336,12 +343,16 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
             frame=self._frame,
             now_iso=format_ts(self.now()) if block.turn.status == "streaming" else None,
             palette=self._palette,
+            clock=self.now(),
+            absolute_times=self.absolute_times,
+            gap=block.gap,
         )
 
     def _strips(self, position: int) -> list[Strip]:
         block = self._blocks[position]
         opts = self._options(block)
-        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected)
+        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected, opts.absolute_times,
+               self._clock_tick)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -368,7 +379,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         position = min(max(position, 0), len(self._blocks) - 1)
         block = self._blocks[position]
         row = line - self._offsets[position]
-        if row == 0 and block.turn.status == "streaming":
+        if row == (1 if block.gap else 0) and block.turn.status == "streaming":
             return header_strip(block.turn, block.calls, self._options(block)).adjust_cell_length(width)
         strips = self._strips(position)
         if row >= len(strips):
@@ -405,6 +416,8 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._width = self._content_width
         follow_theme(self, self._set_palette)
+        if self.animations_on:
+            self.set_interval(CLOCK_SECONDS, self._tick_clock)
 
     def _set_palette(self, palette: Palette) -> None:
         if palette == self._palette:
@@ -487,13 +500,6 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         self.scroll_to(y=self.scroll_offset.y + direction * max(1, height - 2), animate=False, immediate=True)
 
-    def action_top(self) -> None:
-        self.scroll_to(y=0, animate=False, immediate=True)
-
-    def action_bottom(self) -> None:
-        self._scroll_bottom()
-        self.refresh()
-
     def action_copy_block(self) -> None:
         self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
 
@@ -516,7 +522,7 @@ class Transcript(ThemedLines, ScrollView, can_focus=True):
         strips = self._strips(position)
         start, end = self._offsets[position], self._offsets[position + 1]
         tools_at = getattr(strips, "tools_at", None)
-        first = start + (tools_at if tools_at is not None else 1)
+        first = start + (tools_at if tools_at is not None else (2 if self._blocks[position].gap else 1))
         top, height = int(self.scroll_offset.y), self.scrollable_content_region.height
         if end - first > height or first < top:
             self.scroll_to(y=first, animate=False, immediate=True)

@@ -45,6 +45,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatControl
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.outline import OutlineMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
@@ -67,7 +68,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, OutlineMixin,
+                 Screen):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -83,6 +85,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         Binding("ctrl+t", "focus_transcript", "focus transcript", show=False, id="focus_transcript"),
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
         Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
+        Binding("ctrl+o", "outline", "outline of the session", show=False, id="outline"),
     ]
 
     def __init__(self, *, opening: tuple[str | None, bool, bool] = (None, False, False), animate: bool = True,
@@ -210,8 +213,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
 
     def _open_at_start(self) -> None:
         store = self.store
-        if self._now is not None:
-            self.transcript.now = self._now
+        self.prepare_transcript_times()
         self.prompt.set_arg_choices("theme", [(name, "", name) for name in sorted(self.app.available_themes)])
         if store.readonly:
             self.status.hint = READ_ONLY_BANNER
