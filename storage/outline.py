@@ -7,15 +7,17 @@ from __future__ import annotations
 from chinwag.storage.base import StoreBase
 from chinwag.storage.tree import _HEAD, _ON_PATH, _seg
 
-SNIPPET = 300  # characters of a turn's text (its first line is what the outline shows)
+SNIPPET = 300  # characters of a prompt's or summary's text (its first line is what the outline shows)
 
 _PATH_TURNS = f"""{_seg(_HEAD)}
     SELECT t.id, t.seq, t.role, t.status, t.created_at, t.started_at, t.finished_at, t.input_tokens,
            t.output_tokens, t.tokens_estimated, t.compacted, substr(t.error, 1, 200) AS error,
-           substr(t.text, 1, {SNIPPET}) AS text,
-           CASE WHEN json_valid(t.metadata) THEN json_extract(t.metadata, '$.usage') END AS usage,
-           CASE WHEN json_valid(t.metadata) THEN json_extract(t.metadata, '$.auto') END AS auto,
-           CASE WHEN json_valid(t.metadata) THEN json_extract(t.metadata, '$.summarized') END AS summarized
+           CASE WHEN t.role != 'agent' THEN substr(t.text, 1, {SNIPPET}) END AS text,
+           CASE WHEN t.metadata != '{{}}' AND json_valid(t.metadata) THEN json_extract(t.metadata, '$.usage') END
+               AS usage,
+           CASE WHEN t.role = 'summary' AND json_valid(t.metadata) THEN json_extract(t.metadata, '$.auto') END AS auto,
+           CASE WHEN t.role = 'summary' AND json_valid(t.metadata) THEN json_extract(t.metadata, '$.summarized') END
+               AS summarized
     FROM turns t WHERE {_ON_PATH} ORDER BY t.seq"""
 
 _PATH_CALLS = f"""{_seg(_HEAD)}

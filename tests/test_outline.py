@@ -20,6 +20,7 @@ from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds, format_ts
 from chinwag.storage.models import Turn
 from chinwag.widgets import time_label
+from chinwag.widgets.key_names import key_label, key_name
 from chinwag.widgets.outline_screen import OutlineList, OutlineScreen
 from chinwag.widgets.role_block import RenderOptions, estimate_height, header_text, render_block
 from chinwag.widgets.transcript import Transcript
@@ -83,6 +84,13 @@ def test_tokens_per_second_only_when_reported_and_timed():
     assert time_label.speed(17, 4.0) == "4.2 tok/s"
     assert time_label.speed(152, 4.0, estimated=True) == "~38 tok/s"
     assert time_label.speed(0, 4.0) == "" and time_label.speed(152, 0.0) == "" and time_label.speed(152, None) == ""
+
+
+def test_the_new_keys_read_as_typed():
+    assert (key_label("left_curly_bracket"), key_label("right_curly_bracket")) == ("{", "}")
+    assert (key_name("{"), key_name("}")) == ("left_curly_bracket", "right_curly_bracket")
+    assert (key_label("G"), key_name("G"), key_name("g"), key_name("T")) == ("G", "G", "g", "T")
+    assert key_name("Ctrl+O") == "ctrl+o"
 
 
 # -- block headers -----------------------------------------------------------------------------

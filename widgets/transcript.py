@@ -37,7 +37,7 @@ from chinwag.widgets.role_block import (
     render_block,
 )
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
-from chinwag.widgets.transcript_nav import CLOCK_SECONDS, OlderWanted, TimesToggled, TranscriptNav
+from chinwag.widgets.transcript_nav import TranscriptNav
 
 CACHE_BLOCKS = 300
 VIRTUAL_CHUNK = 64
@@ -76,7 +76,6 @@ class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     ]
 
     selected_turn_id: reactive[str | None] = reactive(None, init=False)
-    OlderWanted, TimesToggled = OlderWanted, TimesToggled
 
     class LoadOlder(ControlMessage):
         """Scrolled near the top while older turns exist."""
@@ -351,8 +350,7 @@ class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     def _strips(self, position: int) -> list[Strip]:
         block = self._blocks[position]
         opts = self._options(block)
-        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected, opts.absolute_times,
-               self._clock_tick)
+        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected, opts.absolute_times, self._clock_tick)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -416,8 +414,7 @@ class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._width = self._content_width
         follow_theme(self, self._set_palette)
-        if self.animations_on:
-            self.set_interval(CLOCK_SECONDS, self._tick_clock)
+        self._start_clock()
 
     def _set_palette(self, palette: Palette) -> None:
         if palette == self._palette:
@@ -473,33 +470,6 @@ class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
                 self.refresh()
 
     # -- actions -----------------------------------------------------------------------------
-    def action_select(self, step: int) -> None:
-        if not self._blocks:
-            return
-        position = self._index.get(self.selected_turn_id or "")
-        if position is None:
-            position = len(self._blocks) - 1 if step < 0 else self._first_visible()
-        else:
-            position = min(max(position + step, 0), len(self._blocks) - 1)
-        self.selected_turn_id = self._blocks[position].turn.id
-        self._reveal(position)
-
-    def _first_visible(self) -> int:
-        return max(0, bisect_right(self._offsets, int(self.scroll_offset.y)) - 1)
-
-    def _reveal(self, position: int) -> None:
-        start, end = self._offsets[position], self._offsets[position + 1]
-        top = int(self.scroll_offset.y)
-        height = self.scrollable_content_region.height
-        if start < top or end - start > height:
-            self.scroll_to(y=start, animate=False, immediate=True)
-        elif end > top + height:
-            self.scroll_to(y=end - height, animate=False, immediate=True)
-
-    def action_page(self, direction: int) -> None:
-        height = self.scrollable_content_region.height
-        self.scroll_to(y=self.scroll_offset.y + direction * max(1, height - 2), animate=False, immediate=True)
-
     def action_copy_block(self) -> None:
         self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
 

@@ -9,6 +9,7 @@ the screen loads them (`prepend_turns`) and calls `continue_jump`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from chinwag.widgets import time_label
@@ -64,12 +65,43 @@ class TranscriptNav:
             self.absolute_times = value
             self.refresh()  # the cache key holds the mode: blocks re-render as they show
 
+    def _start_clock(self: Transcript) -> None:
+        if self.animations_on:  # tests and snapshots keep their fixed `now` and no timers
+            self.set_interval(CLOCK_SECONDS, self._tick_clock)
+
     def _tick_clock(self: Transcript) -> None:
         if not self.absolute_times:
             self._clock_tick += 1
             self.refresh()
 
     # -- jumps ------------------------------------------------------------------------------
+    def action_select(self: Transcript, step: int) -> None:
+        if not self._blocks:
+            return
+        position = self._index.get(self.selected_turn_id or "")
+        if position is None:
+            position = len(self._blocks) - 1 if step < 0 else self._first_visible()
+        else:
+            position = min(max(position + step, 0), len(self._blocks) - 1)
+        self.selected_turn_id = self._blocks[position].turn.id
+        self._reveal(position)
+
+    def _first_visible(self: Transcript) -> int:
+        return max(0, bisect_right(self._offsets, int(self.scroll_offset.y)) - 1)
+
+    def _reveal(self: Transcript, position: int) -> None:
+        start, end = self._offsets[position], self._offsets[position + 1]
+        top = int(self.scroll_offset.y)
+        height = self.scrollable_content_region.height
+        if start < top or end - start > height:
+            self.scroll_to(y=start, animate=False, immediate=True)
+        elif end > top + height:
+            self.scroll_to(y=end - height, animate=False, immediate=True)
+
+    def action_page(self: Transcript, direction: int) -> None:
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=self.scroll_offset.y + direction * max(1, height - 2), animate=False, immediate=True)
+
     def action_prompt(self: Transcript, step: int) -> None:
         """Select the previous (`step` -1) or next (+1) user prompt and bring it into view;
         before the first loaded prompt, ask for an older page and try again."""

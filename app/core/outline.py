@@ -8,7 +8,7 @@ session opens at once; no Textual here (the view is widgets/outline_screen.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chinwag.storage import tokens
 from chinwag.storage.base import StoreBase
@@ -17,29 +17,21 @@ from chinwag.storage.outline import outline_source
 PROMPT, TOOL, ERROR, SUMMARY, BRANCH = "prompt", "tool", "error", "summary", "branch"
 
 
-@dataclass
+@dataclass(slots=True)
 class OutlineRow:
     kind: str  # PROMPT | TOOL | ERROR | SUMMARY | BRANCH
     turn_id: str  # the block a jump goes to
-    text: str  # one line
+    text: str  # one line (what the filter looks in, too)
     at: str = ""  # ISO timestamp
     tokens: str = ""  # "⇡1.2k ⇣300" (a prompt: its replies'), "" for none
     depth: int = 0  # 1: under its prompt
     status: str = ""  # a tool call's status (its glyph), a turn's otherwise
     compacted: bool = False
-    haystack: str = field(default="", repr=False)  # what the filter looks in (lower-cased)
-    raw: str = field(default="", repr=False)  # the same, as written (a filter with capitals)
-
-    def __post_init__(self) -> None:
-        self.raw = self.raw or self.text
-        self.haystack = self.raw.lower()
 
 
 def first_line(text: str | None, limit: int = 200) -> str:
-    for line in (text or "").splitlines():
-        if line.strip():
-            return " ".join(line.split())[:limit]
-    return ""
+    line = (text or "").lstrip().split("\n", 1)[0]
+    return " ".join(line[: limit * 2].split())[:limit]
 
 
 def _usage(turn: dict) -> str:
@@ -131,5 +123,5 @@ def matching(rows: list[OutlineRow], query: str) -> list[OutlineRow]:
     if not query:
         return rows
     if query != query.lower():
-        return [row for row in rows if query in row.raw]
-    return [row for row in rows if query in row.haystack]
+        return [row for row in rows if query in row.text]
+    return [row for row in rows if query in row.text.lower()]
