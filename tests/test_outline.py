@@ -400,6 +400,37 @@ async def test_gap_marker_shows_and_scrolling_stays_exact_across_it(db_path):
         store.close()
 
 
+async def test_older_turns_loaded_across_a_gap_keep_the_view_still():
+    """A page of older turns prepended: the gap markers it brings (inside it and where it
+    meets the loaded turns) move the view down by exactly their lines."""
+    from textual.app import App
+
+    start = NOW - timedelta(days=4)
+    turns = []
+    for seq in range(1, 41):
+        at = format_ts(start + timedelta(hours=2 * seq))  # every turn 2 h after the one before
+        turns.append(Turn(id=f"T{seq:03d}", session_id="S", seq=seq, role="user" if seq % 2 else "agent",
+                          text=f"turn {seq} " + "words " * 30, created_at=at, finished_at=at))
+
+    class One(App):
+        def compose(self):
+            yield Transcript(animate=False)
+
+    app = One()
+    async with app.run_test(size=(80, 20)) as pilot:
+        transcript = app.query_one(Transcript)
+        transcript.now = lambda: NOW
+        transcript.set_turns(turns[20:], {}, has_older=True)
+        await pilot.pause()
+        transcript.scroll_to(y=transcript._offsets[5] + 1, animate=False, immediate=True)
+        await pilot.pause()
+        before = [transcript.render_line(y).text for y in range(10)]
+        transcript.prepend_turns(turns[:20], {}, has_older=False)
+        await pilot.pause()
+        assert [transcript.render_line(y).text for y in range(10)] == before
+        assert all(block.gap for block in transcript._blocks[1:])
+
+
 async def test_T_toggles_absolute_times_and_the_setting_starts_with_them(db_path, utc):
     store, sid = gapped_store(db_path)
     app = app_on(store, session_id=sid)

@@ -127,9 +127,9 @@ class Transcript(TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool) -> None:
         known = set(self._index)
         fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns if t.id not in known]
-        added = sum(b.height for b in fresh)
         self._blocks = fresh + self._blocks
         self._reindex()
+        added = self._offsets[len(fresh)] + (1 if fresh and self._blocks[len(fresh)].gap else 0)  # with gap lines
         self._has_older = has_older
         self._asked_older = False
         self._update_virtual_size()

@@ -40,20 +40,30 @@ class TimesToggled(ControlMessage, namespace="transcript"):
 class TranscriptNav:
     absolute_times: bool = False  # headers show 2026-12-01 14:02, not "3 h ago"
     _clock_tick: int = 0  # bumped every CLOCK_SECONDS: cached headers with a relative time go stale
+    _gaps_of: dict[str, tuple] | None = None
 
     # -- gap markers ------------------------------------------------------------------------
     def _mark_gaps(self: Transcript) -> None:
         """Give each block the gap marker its distance from the one before calls for (the
         block's height counts the marker line, so offsets stay exact)."""
+        if self._gaps_of is None or len(self._gaps_of) > 2 * len(self._blocks) + 1000:
+            self._gaps_of = {}  # (turns of sessions shown before are dropped now and then)
+        known = self._gaps_of  # turn id -> (the times its gap was worked out from, the marker): parsing costs
         previous = None
         for block in self._blocks:
-            label = time_label.gap((previous.created_at, previous.finished_at), block.turn.created_at) \
-                if previous is not None else ""
+            turn = block.turn
+            key = (previous.created_at, previous.finished_at, turn.created_at) if previous is not None else None
+            cached = known.get(turn.id)
+            if cached is not None and cached[0] == key:
+                label = cached[1]
+            else:
+                label = time_label.gap((key[0], key[1]), key[2]) if key is not None else ""
+                known[turn.id] = (key, label)
             if label != block.gap:
                 block.height += (1 if label else 0) - (1 if block.gap else 0)
                 block.gap = label
                 block.version += 1
-            previous = block.turn
+            previous = turn
 
     # -- times --------------------------------------------------------------------------------
     def action_toggle_times(self: Transcript) -> None:
