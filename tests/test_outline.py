@@ -267,6 +267,8 @@ async def test_ctrl_o_opens_filters_and_enter_jumps_past_the_loaded_pages(db_pat
             assert isinstance(app.screen, OutlineScreen)
             outline_list = app.screen.query_one(OutlineList)
             assert len(outline_list.rows) == 100 + 100  # 100 prompts, two tool calls every 4th turn
+            top, height = int(outline_list.scroll_offset.y), outline_list.scrollable_content_region.height
+            assert outline_list.cursor > 150 and top <= outline_list.cursor < top + height  # where the view is
             await pilot.press(*"Question 21:")
             await pilot.pause()
             assert [row.text for row in outline_list.rows] == [next(r.text for r in outline_list.rows)]

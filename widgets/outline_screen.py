@@ -70,7 +70,14 @@ class OutlineList(ScrollView, can_focus=False):
 
     def _sync(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.rows))
-        self.reveal()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.call_after_refresh(self.centre)  # once laid out: the height is known then
+        self.refresh()
+
+    def centre(self) -> None:
+        """The cursor's row in the middle of the view (the start, or a new filter)."""
+        self.scroll_to(y=max(0, self.cursor - self.scrollable_content_region.height // 2), animate=False,
+                       immediate=True)
         self.refresh()
 
     def move(self, step: int) -> None:
