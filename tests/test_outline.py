@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
+from textual.app import App
 
 from chinwag.app.config.loader import Config
 from chinwag.app.core.outline import BRANCH, ERROR, PROMPT, SUMMARY, TOOL, build_rows, matching, outline
@@ -83,14 +84,14 @@ def test_tokens_per_second_only_when_reported_and_timed():
     assert time_label.speed(152, 4.0) == "38 tok/s"
     assert time_label.speed(17, 4.0) == "4.2 tok/s"
     assert time_label.speed(152, 4.0, estimated=True) == "~38 tok/s"
-    assert time_label.speed(0, 4.0) == "" and time_label.speed(152, 0.0) == "" and time_label.speed(152, None) == ""
+    assert time_label.speed(0, 4.0) == time_label.speed(152, 0.0) == time_label.speed(152, None) == ""
 
 
 def test_the_new_keys_read_as_typed():
     assert (key_label("left_curly_bracket"), key_label("right_curly_bracket")) == ("{", "}")
     assert (key_name("{"), key_name("}")) == ("left_curly_bracket", "right_curly_bracket")
-    assert (key_label("G"), key_name("G"), key_name("g"), key_name("T")) == ("G", "G", "g", "T")
-    assert key_name("Ctrl+O") == "ctrl+o"
+    assert (key_label("G"), key_name("G"), key_name("g"), key_name("T"), key_name("Ctrl+O")) == ("G", "G", "g", "T",
+                                                                                                 "ctrl+o")
 
 
 # -- block headers -----------------------------------------------------------------------------
@@ -165,8 +166,7 @@ def test_outline_rows_prompts_tools_errors_and_branch_points(db_path):
     assert rows[1].text.startswith("grep") and rows[2].status == "failed"
     assert rows[4].text == "error: connection refused" and rows[4].turn_id != ids["p2"]
     assert rows[5].text == "branch point: 2 branches after this reply"
-    # the active path only: the second try, not the first
-    assert rows[6].text == "second try" and rows[6].turn_id == ids["p3b"] and rows[6].tokens == "⇡20 ⇣8"
+    assert rows[6].text == "second try" and rows[6].turn_id == ids["p3b"] and rows[6].tokens == "⇡20 ⇣8"  # the path's
     assert all(row.at for row in rows)
 
 
@@ -349,12 +349,10 @@ async def test_g_loads_everything_above_and_shows_the_first_turn_then_G_the_last
             await pilot.press("G")
             await pilot.pause()
             assert transcript.scroll_offset.y == transcript.max_scroll_y
-            await pilot.press("home")  # Home and End are g and G
-            await pilot.pause()
-            assert transcript.scroll_offset.y == 0
-            await pilot.press("end")
-            await pilot.pause()
-            assert transcript.scroll_offset.y == transcript.max_scroll_y
+            for key, where in (("home", 0), ("end", transcript.max_scroll_y)):  # Home and End are g and G
+                await pilot.press(key)
+                await pilot.pause()
+                assert transcript.scroll_offset.y == where
     finally:
         store.close()
 
@@ -405,8 +403,6 @@ async def test_gap_marker_shows_and_scrolling_stays_exact_across_it(db_path):
 async def test_older_turns_loaded_across_a_gap_keep_the_view_still():
     """A page of older turns prepended: the gap markers it brings (inside it and where it
     meets the loaded turns) move the view down by exactly their lines."""
-    from textual.app import App
-
     start = NOW - timedelta(days=4)
     turns = []
     for seq in range(1, 41):
