@@ -33,6 +33,10 @@ class Clock:
     def stamp(self) -> str:
         return format_ts(self.now())
 
+    def peek(self) -> datetime:
+        """`now()` for display (a relative time): it never moves a test clock along."""
+        return self.now()
+
 
 class FixedClock(Clock):
     """A clock that starts at `start` and moves only when told (or by `step` per call)."""
@@ -46,6 +50,9 @@ class FixedClock(Clock):
         if self._step_ms:
             self._now = self._now + timedelta(milliseconds=self._step_ms)
         return current
+
+    def peek(self) -> datetime:
+        return self._now
 
     def advance(self, **delta) -> None:
         self._now = self._now + timedelta(**delta)

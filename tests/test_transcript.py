@@ -5,6 +5,8 @@ expansion, and text that renders literally at the right width.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -18,6 +20,7 @@ from chinwag.widgets.transcript import Transcript
 
 T0 = "2026-11-25T09:00:00.000Z"
 T1 = "2026-11-25T09:00:08.000Z"
+NOW = datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
 CONSOLE = Console(width=120, force_terminal=True, color_system="truecolor")
 
 
@@ -52,7 +55,9 @@ class TranscriptApp(App):
         yield Transcript(animate=False)
 
     def on_mount(self) -> None:
-        self.query_one(Transcript).set_turns(self._turns, self._calls, has_older=self._older)
+        transcript = self.query_one(Transcript)
+        transcript.now = lambda: NOW  # block headers say "5 min ago" whenever the test runs
+        transcript.set_turns(self._turns, self._calls, has_older=self._older)
 
     def on_transcript_load_older(self, message) -> None:
         self.older_requests += 1

@@ -10,6 +10,7 @@ _LABELS = {
     "delete": "Del", "insert": "Ins", "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
     "up": "Up", "down": "Down", "left": "Left", "right": "Right", "slash": "/", "question_mark": "?",
     "left_square_bracket": "[", "right_square_bracket": "]",
+    "left_curly_bracket": "{", "right_curly_bracket": "}",
     "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "super": "Super", "meta": "Meta", "hyper": "Hyper",
 }
 _NAMES = {label.lower(): name for name, label in _LABELS.items()} | {"esc": "escape", "del": "delete"}
@@ -32,6 +33,9 @@ def key_label(key: str) -> str:
 
 
 def key_name(label: str) -> str:
-    """The inverse of `key_label`: `Ctrl+J` -> `ctrl+j`, `Esc` -> `escape`, `/` -> `slash`."""
+    """The inverse of `key_label`: `Ctrl+J` -> `ctrl+j`, `Esc` -> `escape`, `/` -> `slash`; a
+    lone letter keeps its case (`G` is Shift+G, not `g`)."""
+    if len(label.strip()) == 1 and label.strip().isalpha():
+        return label.strip()
     parts = label.strip().split("+") if label.strip() != "+" else ["plus"]
     return "+".join(_NAMES.get(part.lower(), part.lower()) for part in parts)

@@ -13,6 +13,7 @@ is rendered incrementally: settled paragraphs are cached, only the tail is redon
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -24,7 +25,7 @@ from textual.strip import Strip
 from chinwag.storage import tokens
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
-from chinwag.widgets import glyphs, paste
+from chinwag.widgets import glyphs, paste, time_label
 from chinwag.widgets.text_safety import one_line, safe_text
 from chinwag.widgets.theme import DARK, Palette, code_theme, markdown_theme
 
@@ -47,6 +48,9 @@ class RenderOptions:
     palette: Palette = DARK  # the theme's colours
     siblings: tuple[int, int] | None = None  # (position, count) among the turn's siblings: `‹ 2/3 ›`
     cost: str = ""  # an agent turn's cost (`$0.0123`, `~$0.01`, `–`), when the front end priced it
+    clock: datetime | None = None  # "now" for the header's relative time (None: no time shown)
+    absolute_times: bool = False  # the header's time as 2026-12-01 14:02 (the transcript's `T`)
+    gap: str = ""  # a marker line above the block ("— 3 h later —"): a long pause before it
 
 
 @dataclass
@@ -76,11 +80,29 @@ def elapsed(turn: Turn, now_iso: str | None = None) -> str:
     return f"{minutes}m{secs:02d}s"
 
 
+def speed(turn: Turn) -> str:
+    """A settled agent turn's output tokens per second ("" when not reported or instant)."""
+    usage = tokens.turn_usage(turn)
+    if turn.status == "streaming" or usage == tokens.UNREPORTED:
+        return ""
+    seconds = time_label.duration_seconds(turn.started_at or turn.created_at, turn.finished_at)
+    return time_label.speed(turn.output_tokens, seconds, estimated=usage == tokens.ESTIMATED)
+
+
+def _when(turn: Turn, opts: RenderOptions) -> str:
+    if opts.clock is None and not opts.absolute_times:
+        return ""
+    return time_label.when(turn.created_at, opts.clock, absolute_times=opts.absolute_times)
+
+
 def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     colors = opts.palette
+    when = _when(turn, opts)
     if turn.role == "user":
         text.append("▸ you", Style(color=colors.user, bold=True))
+        if when:
+            text.append(f" · {when}", Style(color=colors.faint))
     elif turn.role == "summary" and turn.status == "streaming":  # a compaction at work
         text.append(f"{glyphs.spinner(opts.frame)} compacting", Style(color=colors.summary, bold=True))
         if (turn.metadata or {}).get("auto"):
@@ -102,8 +124,12 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
         if meta.get("tokens_before"):
             text.append(f" · context {meta['tokens_before']:,} → {meta.get('tokens_after', 0):,}",
                         Style(color=colors.system))
+        if when:
+            text.append(f" · {when}", Style(color=colors.faint))
     elif turn.role == "system":
         text.append("· system", Style(color=colors.system, bold=True))
+        if when:
+            text.append(f" · {when}", Style(color=colors.faint))
     else:
         glyph, color_name = glyphs.turn_glyph(turn.status, opts.frame)
         color = colors.get(color_name)
@@ -121,6 +147,11 @@ def header_text(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Text:
         spent = elapsed(turn, opts.now_iso)
         if spent:
             text.append(f" · {spent}", Style(color=colors.system))
+        rate = speed(turn)
+        if rate:
+            text.append(f" · {rate}", Style(color=colors.system))
+        if when:
+            text.append(f" · {when}", Style(color=colors.faint))
         if turn.status == "streaming":
             text.append(" · working…", Style(color=color, italic=True))
     if opts.siblings and opts.siblings[1] > 1:  # the other versions of this block: [ ] or a click on the arrows
@@ -333,7 +364,8 @@ def render_block(
     width = max(RAIL_WIDTH + 8, opts.width)
     inner = width - RAIL_WIDTH
     rail = _rail(turn, opts)
-    strips = [header_strip(turn, calls, opts)]
+    strips = [gap_strip(opts.gap, width, opts.palette)] if opts.gap else []
+    strips.append(header_strip(turn, calls, opts))
     body: list[list[Segment]] = []
     if turn.role == "agent" and turn.thinking:
         label = Text(no_wrap=True, overflow="ellipsis")
@@ -349,7 +381,7 @@ def render_block(
     settled = len(cache.lines) if cache is not None and turn.role == "agent" else 0
     tools_at = None
     if calls:
-        tools_at = 1 + len(body)  # the header, then the body lines before the tree
+        tools_at = len(strips) + len(body)  # the gap and header lines, then the body lines before the tree
         body.extend(tool_tree_lines(calls, inner, opts))
     asking = permission_text(turn.metadata or {}, opts.palette) if turn.role == "agent" else None
     if asking is not None:
@@ -438,6 +470,10 @@ def checkpoint_skipped(turn: Turn) -> str:
     """Why no workspace checkpoint was taken before this prompt ran ('' when one was, or none was due)."""
     record = turn.metadata.get("checkpoint") if turn.role == "user" and turn.metadata else None
     return str(record.get("skipped") or "") if isinstance(record, dict) and "skipped" in record else ""
+def gap_strip(label: str, width: int, palette: Palette = DARK) -> Strip:
+    """The gap marker, centred and faint, above a block that came long after the one before."""
+    pad = max(0, (width - len(label)) // 2)
+    return _pad([Segment(" " * pad), Segment(label, Style(color=palette.faint, italic=True))], width)
 
 
 def _marker(turn: Turn, palette: Palette = DARK) -> Text | None:
@@ -452,10 +488,11 @@ def _marker(turn: Turn, palette: Palette = DARK) -> Text | None:
     return None
 
 
-def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: bool = False) -> int:
-    """A cheap guess of a block's height before it is rendered."""
+def estimate_height(turn: Turn, calls: list[ToolCall], width: int, expanded: bool = False, *,
+                    gap: bool = False) -> int:
+    """A cheap guess of a block's height before it is rendered (`gap`: with a gap marker)."""
     inner = max(10, width - RAIL_WIDTH)
-    lines = 2  # header + trailing blank line
+    lines = 2 + (1 if gap else 0)  # header + trailing blank line (+ the gap marker)
     turn = shown_turn(turn, expanded)
     for paragraph in turn.text[:MAX_RENDER_CHARS].split("\n"):
         lines += 1 + len(paragraph) // inner

@@ -38,6 +38,7 @@ from chinwag.widgets.role_block import (
     render_block,
 )
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
+from chinwag.widgets.transcript_nav import TranscriptNav
 from chinwag.widgets.transcript_tree import TranscriptTreeMixin
 
 CACHE_BLOCKS = 300
@@ -54,9 +55,10 @@ class Block:
     expanded: bool = False
     version: int = 0
     stream: StreamCache | None = None
+    gap: str = ""  # the gap marker above it (see transcript_nav)
 
 
-class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
+class Transcript(TranscriptTreeMixin, TranscriptNav, ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     Transcript { background: $background; padding: 0 1; scrollbar-size-vertical: 1; }
     Transcript:focus { background-tint: $foreground 3%; }
@@ -66,8 +68,11 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         Binding("down,j", "select(1)", "next block", show=False),
         Binding("pageup", "page(-1)", show=False),
         Binding("pagedown", "page(1)", show=False),
-        Binding("home", "top", show=False),
-        Binding("end", "bottom", show=False),
+        Binding("g,home", "top", "top (the first turn)", show=False),
+        Binding("G,end", "bottom", "bottom", show=False),
+        Binding("left_curly_bracket", "prompt(-1)", "previous prompt", show=False),
+        Binding("right_curly_bracket", "prompt(1)", "next prompt", show=False),
+        Binding("T", "toggle_times", "relative / absolute times", show=False),
         Binding("enter", "toggle_block", "expand", show=False),
         Binding("y,c", "copy_block", "copy", show=False),
         Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
@@ -156,10 +161,10 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         self.placements.update(placements or {})
         known = set(self._index)
         fresh = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns if t.id not in known]
-        added = sum(b.height for b in fresh)
         self._blocks = fresh + self._blocks
         self._reindex()
         self._arrived([b.turn for b in fresh])
+        added = self._offsets[len(fresh)] + (1 if fresh and self._blocks[len(fresh)].gap else 0)  # with gap lines
         self._has_older = has_older
         self._asked_older = False
         self._update_virtual_size()
@@ -257,6 +262,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
 
     def _reindex(self) -> None:
         self._index = {b.turn.id: i for i, b in enumerate(self._blocks)}
+        self._mark_gaps()
         self._recompute_offsets(0)
 
     def _recompute_offsets(self, start: int) -> None:
@@ -307,7 +313,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         self._width = self._content_width
         for block in self._blocks:
             block.measured = False
-            block.height = estimate_height(block.turn, block.calls, self._width, block.expanded)
+            block.height = estimate_height(block.turn, block.calls, self._width, block.expanded, gap=bool(block.gap))
         self._recompute_offsets(0)
         self._update_virtual_size()
         if self.scrollable_content_region.width <= 0:
@@ -391,12 +397,15 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
             palette=self._palette,
             siblings=self.siblings_of(block.turn.id),
             cost=self._costs.get(block.turn.id, ""),
+            clock=self.now(),
+            absolute_times=self.absolute_times,
+            gap=block.gap,
         )
 
     def _strips(self, position: int) -> list[Strip]:
         block = self._blocks[position]
         opts = self._options(block)
-        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected)
+        key = (block.turn.id, block.version, opts.width, opts.expanded, opts.selected, opts.absolute_times, self._clock_tick)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
@@ -423,7 +432,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         position = min(max(position, 0), len(self._blocks) - 1)
         block = self._blocks[position]
         row = line - self._offsets[position]
-        if row == 0 and block.turn.status == "streaming":
+        if row == (1 if block.gap else 0) and block.turn.status == "streaming":
             return header_strip(block.turn, block.calls, self._options(block)).adjust_cell_length(width)
         strips = self._strips(position)
         if row >= len(strips):
@@ -462,6 +471,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
     def on_mount(self) -> None:
         self._width = self._content_width
         follow_theme(self, self._set_palette)
+        self._start_clock()
 
     def _set_palette(self, palette: Palette) -> None:
         if palette == self._palette:
@@ -518,40 +528,6 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
                 self.refresh()
 
     # -- actions -----------------------------------------------------------------------------
-    def action_select(self, step: int) -> None:
-        if not self._blocks:
-            return
-        position = self._index.get(self.selected_turn_id or "")
-        if position is None:
-            position = len(self._blocks) - 1 if step < 0 else self._first_visible()
-        else:
-            position = min(max(position + step, 0), len(self._blocks) - 1)
-        self.selected_turn_id = self._blocks[position].turn.id
-        self._reveal(position)
-
-    def _first_visible(self) -> int:
-        return max(0, bisect_right(self._offsets, int(self.scroll_offset.y)) - 1)
-
-    def _reveal(self, position: int) -> None:
-        start, end = self._offsets[position], self._offsets[position + 1]
-        top = int(self.scroll_offset.y)
-        height = self.scrollable_content_region.height
-        if start < top or end - start > height:
-            self.scroll_to(y=start, animate=False, immediate=True)
-        elif end > top + height:
-            self.scroll_to(y=end - height, animate=False, immediate=True)
-
-    def action_page(self, direction: int) -> None:
-        height = self.scrollable_content_region.height
-        self.scroll_to(y=self.scroll_offset.y + direction * max(1, height - 2), animate=False, immediate=True)
-
-    def action_top(self) -> None:
-        self.scroll_to(y=0, animate=False, immediate=True)
-
-    def action_bottom(self) -> None:
-        self._scroll_bottom()
-        self.refresh()
-
     def action_copy_block(self) -> None:
         self.post_message(self.CopyRequested(self, self.selected_text() or self.last_reply_text()))
 
@@ -590,7 +566,7 @@ class Transcript(TranscriptTreeMixin, ThemedLines, ScrollView, can_focus=True):
         strips = self._strips(position)
         start, end = self._offsets[position], self._offsets[position + 1]
         tools_at = getattr(strips, "tools_at", None)
-        first = start + (tools_at if tools_at is not None else 1)
+        first = start + (tools_at if tools_at is not None else (2 if self._blocks[position].gap else 1))
         top, height = int(self.scroll_offset.y), self.scrollable_content_region.height
         if end - first > height or first < top:
             self.scroll_to(y=first, animate=False, immediate=True)

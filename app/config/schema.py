@@ -191,6 +191,8 @@ SETTINGS: tuple[Spec, ...] = (
          example=False),
     Spec("theme", str, S.UI, "a Textual theme: chinwag (dark, the default), chinwag-light, nord, ...",
          example="chinwag-light"),
+    Spec("timestamps", str, S.UI, "block headers show when: relative (3 h ago) or absolute (2026-12-01 14:02); "
+         "T in the transcript switches", default="relative", choices=("relative", "absolute")),
     Spec("enabled", bool, S.CHECKPOINTS, "checkpoint a coding agent's workspace before each turn", default=True),
     Spec("max_file_mb", float, S.CHECKPOINTS, "files larger than this are left out of checkpoints", default=10,
          minimum=0),

@@ -48,6 +48,7 @@ from chinwag.app.tui.find import FindMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.money import MoneyMixin
+from chinwag.app.tui.outline import OutlineMixin
 from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.sidebar_part import SidebarPart
@@ -73,7 +74,7 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, SidebarPart):
+                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -90,6 +91,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         Binding("ctrl+s", "focus_sidebar", "focus sessions", show=False, id="focus_sidebar"),
         Binding("ctrl+f", "find", "find in this session", id="find"),
         Binding("f1", "help", "every command and key (/help)", show=False, id="help"),
+        Binding("ctrl+o", "outline", "outline of the session", show=False, id="outline"),
     ]
 
     def __init__(self, *, opening: tuple[str | None, bool, bool] = (None, False, False), animate: bool = True,
@@ -217,8 +219,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
 
     def _open_at_start(self) -> None:
         store = self.store
-        if self._now is not None:
-            self.transcript.now = self._now
+        self.prepare_transcript_times()
         self.prompt.set_arg_choices("theme", [(name, "", name) for name in sorted(self.app.available_themes)])
         if store.readonly:
             self.status.hint = READ_ONLY_BANNER

@@ -156,6 +156,26 @@ class ChatController:
         self.newer_from = turns[-1].seq + 1 if more else None
         return Page(turns, self.calls_for(turns), False, self.placements_for(turns), has_newer=more)
 
+    def older_through(self, turn_id: str | None, loaded_first: str) -> Page | None:
+        """In one read, the turns above the oldest loaded one (`loaded_first`) down to
+        `turn_id` and half a page more (None: down to the first turn of the session): a jump
+        far back loads what it needs at once, not page by page. None when there is nothing
+        above or `turn_id` is not on the path shown."""
+        if self.session is None or not self.oldest_seq:
+            return None
+        ids = self.store.turn_ids_to(self.session.id, self.head)
+        try:
+            count = ids.index(loaded_first) - (0 if turn_id is None else max(0, ids.index(turn_id) - HISTORY_PAGE // 2))
+        except ValueError:
+            return None
+        if count <= 0:
+            return None
+        turns = self.store.list_turns(self.session.id, limit=count, before_seq=self.oldest_seq)
+        if not turns:
+            return None
+        self.oldest_seq = turns[0].seq
+        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None)
+
     def newest(self, count: int = 4) -> list[Turn] | None:
         """The newest turns of the active path, to update in place after another process
         wrote; None when its head moved off the branch shown (then `reload`)."""
