@@ -186,6 +186,9 @@ SETTINGS: tuple[Spec, ...] = (
          example=False),
     Spec("theme", str, S.UI, "a Textual theme: chinwag (dark, the default), chinwag-light, nord, ...",
          example="chinwag-light"),
+    Spec("notify", str, S.UI, "a terminal notification when a turn ends or an agent asks, in a session not on "
+         "screen or while the window is unfocused: auto (OSC 9 / OSC 777 by terminal, else the bell), bell, off",
+         default="auto", choices=("auto", "bell", "off")),
     Spec("enabled", bool, S.CHECKPOINTS, "checkpoint a coding agent's workspace before each turn", default=True),
     Spec("max_file_mb", float, S.CHECKPOINTS, "files larger than this are left out of checkpoints", default=10,
          minimum=0),

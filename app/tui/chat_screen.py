@@ -45,6 +45,7 @@ from chinwag.app.tui.controller import READ_ONLY_BANNER, WORKING_ID, ChatControl
 from chinwag.app.tui.drafts import DRAFT_SECONDS, Drafts
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
+from chinwag.app.tui.notify import NotifyMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.slash import SlashCommandsMixin
 from chinwag.storage import StorageError, Store
@@ -67,7 +68,8 @@ SHORT_ECHO_HINT = "offline echo agent: set OPENAI_API_KEY or ANTHROPIC_API_KEY, 
 SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by default
 
 
-class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, Screen):
+class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin, NotifyMixin,
+                 Screen):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -548,6 +550,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         per streamed event. The status follows every event through the controller (no reads)."""
         current = self.session is not None and event.session_id == self.session.id
         self._show_status(self.controller.on_event(event))
+        self.notify_terminal(event)  # a turn ended or an agent asks, out of sight: tell the terminal
         match event:
             case TitleChanged() | CompactionStarted() | CompactionFinished():
                 self._on_session_followup(event)
