@@ -173,8 +173,13 @@ class SessionsMixin(StoreBase):
         kind: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        pinned: bool | None = None,
     ) -> list[Session]:
+        """A page of sessions, the most recently active first (`pinned`: only the pinned ones, or
+        only the others, as the sidebar pages them below its pinned rows)."""
         where, params = self._list_where(filter, workspace, kind)
+        if pinned is not None:
+            where += " AND pinned_at IS NOT NULL" if pinned else " AND pinned_at IS NULL"
         rows = self.db.query(
             f"SELECT * FROM sessions WHERE {where} ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),

@@ -432,6 +432,15 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
         except Exception as exc:
             self.notify(first_line(exc), severity="error")
 
+    @on(Sidebar.TogglePin)
+    @guarded
+    def _sidebar_pin(self, event) -> None:
+        if not self._in_trash("pin"):
+            wanted = self.store.get_session(event.session_id).pinned_at is None
+            pinned = self.store.set_session_pinned(event.session_id, wanted)
+            self.refresh_sidebar()
+            self.status.notice = f"pinned to the top: {one_line(pinned.title, 40)}" if pinned.pinned_at else "unpinned"
+
     @on(Sidebar.Delete)
     @guarded
     def _sidebar_delete(self, event) -> None:

@@ -264,14 +264,37 @@ class ChatController:
             rows.sort(key=lambda s: s.last_activity_at, reverse=True)
             total = len(rows)
         else:
-            rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE)
-            total = store.count_sessions(filter=query.scope, workspace=query.workspace)
-        query.loaded = len(rows)
+            # the pinned ones (a few, by their partial index) first; the pages below leave them out
+            pinned = self._pinned_rows()
+            rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE,
+                                       pinned=False if not query.show_trash else None)
+            query.loaded = len(rows)
+            rows = pinned + rows
+            total = store.count_sessions(filter=query.scope, workspace=query.workspace)  # pinned ones included
+        if text:
+            query.loaded = len(rows)
+            rows = pins_first(rows)
         draft = self._open_draft()
         if draft is not None and not text and draft.id not in {s.id for s in rows}:
-            rows.insert(0, draft)
+            rows.insert(sum(1 for s in rows if is_pinned(s)), draft)  # below the pinned rows, on top of the rest
             total += 1
         return rows, total
+
+    def _pinned_rows(self) -> list[Session]:
+        """The pinned sessions this view lists (none in the trash), the most recently pinned first."""
+        query = self.sidebar
+        if query.show_trash:
+            return []
+        rows = []
+        for session_id in self.store.pinned_session_ids():
+            try:
+                session = self.store.get_session(session_id)
+            except Exception:  # deleted since: skip it
+                continue
+            if (query.show_archived or not session.archived) and \
+                    (query.workspace is None or session.workspace == query.workspace):
+                rows.append(session)
+        return rows
 
     def _open_draft(self) -> Session | None:
         """The open session when it is a draft this view would list (no turn yet, so no store listing has it)."""
@@ -287,6 +310,17 @@ class ChatController:
         if query.text.strip():
             return []
         rows = self.store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE,
-                                        offset=query.loaded)
+                                        offset=query.loaded, pinned=False if not query.show_trash else None)
         query.loaded += len(rows)
         return rows
+
+
+def is_pinned(session: Session) -> bool:
+    """Listed among the pinned rows: pinned, and not in the trash (where a pin means nothing)."""
+    return session.pinned_at is not None and not session.deleted
+
+
+def pins_first(rows: list[Session]) -> list[Session]:
+    """`rows` with the pinned ones first (the most recently pinned first), the rest in their order."""
+    pinned = sorted((s for s in rows if is_pinned(s)), key=lambda s: (s.pinned_at or "", s.id), reverse=True)
+    return pinned + [s for s in rows if not is_pinned(s)]
