@@ -194,3 +194,22 @@ def test_sidebar_with_a_pinned_session_snapshot(snap_compare):
     rows[2].pinned_at = rows[1].last_activity_at
     rows = [rows[2], rows[5]] + [r for r in rows if r.pinned_at is None]
     assert snap_compare(SidebarApp(rows, active=rows[0].id), terminal_size=(40, 14))
+
+
+async def test_pin_session_command_pins_the_open_session(db_path):
+    from test_app_flows import submit
+
+    ids = seed(db_path, ["first", "second", "third"])
+    store = Store(db_path)
+    try:
+        app = ChinwagApp(store=store, config=FAST, animate=False, session_id=ids["first"])
+        async with app.run_test(size=(120, 30)) as pilot:
+            await submit(pilot, app, "/pin-session")
+            await wait_for(pilot, lambda: app.chat.sidebar.list.sessions[0].id == ids["first"])
+            assert store.get_session(ids["first"]).pinned_at is not None
+            assert store.pinned_session_ids() == [ids["first"]]
+            await submit(pilot, app, "/pin-session")
+            await wait_for(pilot, lambda: store.get_session(ids["first"]).pinned_at is None)
+            await wait_for(pilot, lambda: app.chat.sidebar.list.sessions[0].id == ids["third"])
+    finally:
+        store.close()

@@ -49,6 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("archive", "archive this session"),
     Command("restore", "restore this session from the archive"),
     Command("delete", "delete this session (asks first)"),
+    Command("pin-session", "pin this session to the top of the sidebar, or unpin it"),
     Command("export", "write this session to a file", "/export [md|json] [PATH] [--force]", takes_args=True, arg_kind="export_format"),
     Command("clear", "forget the context: earlier turns stay visible but are no longer sent", group="turn"),
     Command("model", "switch the model for the next turns", "/model NAME", takes_args=True, arg_kind="model"),

@@ -436,10 +436,7 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
     @guarded
     def _sidebar_pin(self, event) -> None:
         if not self._in_trash("pin"):
-            wanted = self.store.get_session(event.session_id).pinned_at is None
-            pinned = self.store.set_session_pinned(event.session_id, wanted)
-            self.refresh_sidebar()
-            self.status.notice = f"pinned to the top: {one_line(pinned.title, 40)}" if pinned.pinned_at else "unpinned"
+            self.toggle_session_pin(event.session_id)
 
     @on(Sidebar.Delete)
     @guarded
