@@ -7,6 +7,7 @@ focus-out report."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ TERMINAL_VARS = ("TERM_PROGRAM", "LC_TERMINAL", "KITTY_WINDOW_ID", "WEZTERM_PANE
                  "TMUX", "TMUX_PANE", "STY")
 OSC9, OSC777 = Terminal("osc9"), Terminal("osc777")
 ESC, BEL = "\x1b", "\x07"
+OSC = re.compile("\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)")  # any OSC sequence, with its own BEL or ST
 
 
 def no_probe(env):
@@ -230,22 +232,22 @@ async def test_blur_notifies_for_the_visible_session_and_focus_does_not(db_path,
         store.close()
 
 
-async def test_notify_setting_bell_and_off(db_path, wezterm):
-    for setting, expected in (("bell", [BEL]), ("off", [])):
-        store = Store(db_path)
-        session = store.create_session(title=f"setting {setting}")
-        config = Config(agents=SLOW.agents, ui={"notify": setting})
-        app = ChinwagApp(store=store, config=config, animate=False, session_id=session.id)
-        try:
-            async with app.run_test(size=(120, 36)) as pilot:
-                written = capture(app)
-                await submit(pilot, app, "a reply " * 4)
-                app.post_message(events.AppBlur())
-                await wait_for(pilot, lambda: [t.status for t in agent_turns(store, session.id)] == ["complete"])
-                await pilot.pause(0.3)
-                assert notices(written) == expected, setting
-        finally:
-            store.close()
+@pytest.mark.parametrize(("setting", "expected"), [("bell", [BEL]), ("off", [])])
+async def test_notify_setting_bell_and_off(db_path, wezterm, setting, expected):
+    store = Store(db_path)
+    session = store.create_session(title=f"setting {setting}")
+    config = Config(agents=SLOW.agents, ui={"notify": setting})
+    app = ChinwagApp(store=store, config=config, animate=False, session_id=session.id)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            written = capture(app)
+            await submit(pilot, app, "a reply " * 4)
+            app.post_message(events.AppBlur())
+            await wait_for(pilot, lambda: [t.status for t in agent_turns(store, session.id)] == ["complete"])
+            await pilot.pause(0.3)
+            assert notices(written) == expected
+    finally:
+        store.close()
 
 
 async def test_an_agent_asking_permission_while_unfocused_notifies(db_path, tmp_path, wezterm):
@@ -302,3 +304,37 @@ def db_has_reply(db_path, marker: str, status: str) -> bool:
                     any(t.role == "agent" and t.status == status for t in turns):
                 return True
     return False
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+@pytest.mark.parametrize("passthrough", [True, False])
+def test_inside_a_real_tmux_the_notice_is_wrapped_only_with_passthrough(chinwag_home, db_path, tmp_path, passthrough):
+    """The app in a real tmux (its own server): a turn ending in a background session writes OSC 9 wrapped
+    in tmux's passthrough when allow-passthrough is on, else the bell (read from the pane's raw output)."""
+    socket, out = f"chinwag-notify-{uuid.uuid4().hex[:8]}", tmp_path / "pane.out"
+    env = {k: v for k, v in os.environ.items() if k not in TERMINAL_VARS}
+
+    def tmux(*args):
+        return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, env=env, timeout=30)
+
+    command = (f"env CHINWAG_HOME={chinwag_home} CHINWAG_ECHO_DELAY=0.03 OLLAMA_HOST=127.0.0.1:9 LC_TERMINAL=iTerm2 "
+               f"{sys.executable} -m chinwag.app.cli.main")
+    tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "36", command)
+    try:
+        tmux("set-option", "-g", "allow-passthrough", "on" if passthrough else "off")
+        tmux("pipe-pane", "-o", "-t", "app", f"cat >> {out}")
+        wait_until(lambda: only_session(db_path))
+        marker = uuid.uuid4().hex[:8]
+        tmux("send-keys", "-t", "app", "-l", f"in the background {marker} " * 3)
+        tmux("send-keys", "-t", "app", "Enter")
+        wait_until(lambda: db_has_reply(db_path, marker, "streaming"))
+        tmux("send-keys", "-t", "app", "C-n")  # another session on screen
+        wait_until(lambda: db_has_reply(db_path, marker, "complete"))
+        wrapped = f"{ESC}Ptmux;{ESC}{ESC}]9;Chinwag: reply ready"
+        if passthrough:
+            wait_until(lambda: wrapped in out.read_text("utf-8", "replace"), timeout=10)
+        else:
+            wait_until(lambda: BEL in re.sub(OSC, "", out.read_text("utf-8", "replace")), timeout=10)  # a lone bell
+            assert f"{ESC}]9;" not in out.read_text("utf-8", "replace")
+    finally:
+        tmux("kill-server")
