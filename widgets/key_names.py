@@ -10,6 +10,7 @@ _LABELS = {
     "delete": "Del", "insert": "Ins", "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
     "up": "Up", "down": "Down", "left": "Left", "right": "Right", "slash": "/", "question_mark": "?",
     "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "super": "Super", "meta": "Meta", "hyper": "Hyper",
+    "asterisk": "*",
 }
 _NAMES = {label.lower(): name for name, label in _LABELS.items()} | {"esc": "escape", "del": "delete"}
 
