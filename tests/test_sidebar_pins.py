@@ -213,3 +213,24 @@ async def test_pin_session_command_pins_the_open_session(db_path):
             await wait_for(pilot, lambda: app.chat.sidebar.list.sessions[0].id == ids["third"])
     finally:
         store.close()
+
+
+async def test_a_rebound_pin_key_pins_and_the_old_one_types(db_path):
+    ids = seed(db_path, ["first", "second"])
+    store = Store(db_path)
+    try:
+        config = Config(agents=FAST.agents, keys={"sidebar_pin": "plus"})
+        app = ChinwagApp(store=store, config=config, animate=False, session_id=ids["second"])
+        async with app.run_test(size=(120, 30)) as pilot:
+            app.chat.action_focus_sidebar()
+            app.chat.sidebar.list.highlight(ids["first"])
+            await pilot.pause()
+            await pilot.press("plus")
+            await wait_for(pilot, lambda: store.get_session(ids["first"]).pinned_at is not None)
+            assert app.chat.sidebar.filter_box.value == ""
+            await pilot.press("asterisk")  # no longer bound: a filter's first character, like any other
+            await pilot.pause(0.3)
+            assert app.chat.sidebar.filter_box.value == "*"
+            assert store.get_session(ids["first"]).pinned_at is not None
+    finally:
+        store.close()

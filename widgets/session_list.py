@@ -362,7 +362,10 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
 
     def binds(self, key: str) -> bool:
         """A printable key bound here (`*`, or one `[keys]` binds) acts; any other types into the filter."""
-        return key in self._bindings.key_to_bindings
+        bindings = self._bindings.copy()
+        if self.app._keymap:  # `[keys]` rebinds by id, applied as Textual applies it when it checks bindings
+            bindings.apply_keymap(self.app._keymap)
+        return key in bindings.key_to_bindings
 
     def on_key(self, event: events.Key) -> None:
         # Handled here, in order, as each key arrives: a burst of keys that reached the list
