@@ -134,11 +134,6 @@ SIDEBAR_BINDINGS = [
 ]
 
 
-def listed_as_pinned(session: Session) -> bool:
-    """Among the pinned rows at the top (a pin means nothing in the trash)."""
-    return session.pinned_at is not None and not session.deleted
-
-
 class SessionList(ThemedLines, ScrollView, can_focus=True):
     DEFAULT_CSS = """
     SessionList { height: 1fr; scrollbar-size-vertical: 1; background: transparent; }
@@ -248,7 +243,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         group = None
         for index, session in enumerate(self.sessions):
             self._index[session.id] = index
-            name = "Pinned" if listed_as_pinned(session) else group_of(session.last_activity_at, self.now)
+            name = "Pinned" if session.pinned else group_of(session.last_activity_at, self.now)
             if name != group:
                 group = name
                 rows.append(("header", GROUPS.index(name)))
@@ -296,7 +291,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         # the age keeps one cell of margin from the edge; a narrow list drops the turn count first
         right = f" {session.turn_count:>3} {age:>3} " if width >= 24 else f" {age:>3} "
         left_width = max(4, width - len(right) - 3)
-        pinned = listed_as_pinned(session)
+        pinned = session.pinned
         text = Text(no_wrap=True)
         text.append("▌" if active else " ", Style(color=colors.user, bold=True))
         text.append(glyph + " ", Style(color=color, bold=True))

@@ -276,7 +276,7 @@ class ChatController:
             rows = pins_first(rows)
         draft = self._open_draft()
         if draft is not None and not text and draft.id not in {s.id for s in rows}:
-            rows.insert(sum(1 for s in rows if is_pinned(s)), draft)  # below the pinned rows, on top of the rest
+            rows.insert(sum(1 for s in rows if s.pinned), draft)  # below the pinned rows, on top of the rest
             total += 1
         return rows, total
 
@@ -315,12 +315,7 @@ class ChatController:
         return rows
 
 
-def is_pinned(session: Session) -> bool:
-    """Listed among the pinned rows: pinned, and not in the trash (where a pin means nothing)."""
-    return session.pinned_at is not None and not session.deleted
-
-
 def pins_first(rows: list[Session]) -> list[Session]:
     """`rows` with the pinned ones first (the most recently pinned first), the rest in their order."""
-    pinned = sorted((s for s in rows if is_pinned(s)), key=lambda s: (s.pinned_at or "", s.id), reverse=True)
-    return pinned + [s for s in rows if not is_pinned(s)]
+    pinned = sorted((s for s in rows if s.pinned), key=lambda s: (s.pinned_at or "", s.id), reverse=True)
+    return pinned + [s for s in rows if not s.pinned]
