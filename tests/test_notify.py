@@ -272,6 +272,31 @@ async def test_an_agent_asking_permission_while_unfocused_notifies(db_path, tmp_
         store.close()
 
 
+async def test_a_turn_another_process_ran_notifies_when_it_ends(db_path, wezterm):
+    store = Store(db_path)
+    shown = store.create_session(title="on screen")
+    away = store.create_session(title="from another terminal")
+    app = ChinwagApp(store=store, config=SLOW, animate=False, session_id=shown.id)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            written = capture(app)
+            other = Store(db_path)  # `chinwag session send` in another terminal
+            try:
+                for session in (shown, away):
+                    _, reply = other.begin_exchange(session.id, "hello", agent="echo", model="echo-1")
+                    await wait_for(pilot, lambda: session.id in app.chat.sidebar.list.running)  # noqa: B023
+                    other.append_stream(reply.id, "an answer")
+                    other.finish_turn(reply.id, "complete", input_tokens=5, output_tokens=7)
+                    await wait_for(pilot, lambda: session.id not in app.chat.sidebar.list.running)  # noqa: B023
+            finally:
+                other.close()
+            await wait_for(pilot, lambda: bool(notices(written)))
+            await pilot.pause(0.3)
+            assert notices(written) == [f"{ESC}]9;Chinwag: reply ready — from another terminal{BEL}"]
+    finally:
+        store.close()
+
+
 # -- the real app in a pseudo-terminal ---------------------------------------------------------------------
 def test_real_terminal_gets_osc9_after_a_focus_out_report(chinwag_home, db_path):
     clean = {name: "" for name in TERMINAL_VARS}

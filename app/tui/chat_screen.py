@@ -664,7 +664,9 @@ class ChatScreen(ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, Mode
             self._refresh_sidebar_if_stale()  # a change that came too soon after the last refresh
             return
         self._data_version = version
-        self.sidebar.set_running(self._running_ids())
+        running = self._running_ids()
+        self.sidebar.set_running(running)
+        self.notify_settled_elsewhere(running)  # a turn another process ran has ended
         self._sidebar_stale = True  # sessions made elsewhere (CLI, API): refreshed at most once a second
         self._refresh_sidebar_if_stale()
         if self.session is None:
