@@ -186,8 +186,8 @@ SETTINGS: tuple[Spec, ...] = (
          example=False),
     Spec("theme", str, S.UI, "a Textual theme: chinwag (dark, the default), chinwag-light, nord, ...",
          example="chinwag-light"),
-    Spec("notify", str, S.UI, "a terminal notification when a turn ends or an agent asks, in a session not on "
-         "screen or while the window is unfocused: auto (OSC 9 / OSC 777 by terminal, else the bell), bell, off",
+    Spec("notify", str, S.UI, "tell the terminal when a turn ends or an agent asks out of sight (another session, "
+         "the window unfocused); auto: OSC 9 / OSC 777 by terminal, else the bell",
          default="auto", choices=("auto", "bell", "off")),
     Spec("enabled", bool, S.CHECKPOINTS, "checkpoint a coding agent's workspace before each turn", default=True),
     Spec("max_file_mb", float, S.CHECKPOINTS, "files larger than this are left out of checkpoints", default=10,
