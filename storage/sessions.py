@@ -186,6 +186,21 @@ class SessionsMixin(StoreBase):
         )
         return [Session.from_row(r) for r in rows]
 
+    def list_sessions_pinned_first(self, *, filter: str = "active", workspace: str | None = None,
+                                   limit: int = 100) -> list[Session]:
+        """The pinned sessions of the view (the most recently pinned first, by their partial index),
+        then the first `limit` of the others, in one statement (the sidebar's first page; the next
+        pages are `list_sessions(pinned=False, offset=...)`)."""
+        where, params = self._list_where(filter, workspace, None)
+        rows = self.db.query(
+            f"SELECT * FROM (SELECT *, 0 AS part FROM sessions WHERE {where} AND pinned_at IS NOT NULL) "
+            f"UNION ALL SELECT * FROM (SELECT *, 1 AS part FROM sessions WHERE {where} AND pinned_at IS NULL "
+            "ORDER BY last_activity_at DESC, id DESC LIMIT ?) "
+            "ORDER BY part, pinned_at DESC, last_activity_at DESC, id DESC",
+            (*params, *params, limit),
+        )
+        return [Session.from_row({k: v for k, v in r.items() if k != "part"}) for r in rows]
+
     def count_sessions(self, *, filter: str = "active", workspace: str | None = None, kind: str | None = None) -> int:
         where, params = self._list_where(filter, workspace, kind)
         return self.db.query(f"SELECT count(*) AS n FROM sessions WHERE {where}", params)[0]["n"]

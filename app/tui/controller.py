@@ -264,12 +264,12 @@ class ChatController:
             rows.sort(key=lambda s: s.last_activity_at, reverse=True)
             total = len(rows)
         else:
-            # the pinned ones (a few, by their partial index) first; the pages below leave them out
-            pinned = self._pinned_rows()
-            rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE,
-                                       pinned=False if not query.show_trash else None)
-            query.loaded = len(rows)
-            rows = pinned + rows
+            if query.show_trash:  # a pin means nothing in the trash
+                rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE)
+            else:  # the pinned ones first; the pages below (`more_sidebar_rows`) leave them out
+                rows = store.list_sessions_pinned_first(filter=query.scope, workspace=query.workspace,
+                                                        limit=SIDEBAR_PAGE)
+            query.loaded = sum(1 for s in rows if not s.pinned)
             total = store.count_sessions(filter=query.scope, workspace=query.workspace)  # pinned ones included
         if text:
             query.loaded = len(rows)
@@ -279,22 +279,6 @@ class ChatController:
             rows.insert(sum(1 for s in rows if s.pinned), draft)  # below the pinned rows, on top of the rest
             total += 1
         return rows, total
-
-    def _pinned_rows(self) -> list[Session]:
-        """The pinned sessions this view lists (none in the trash), the most recently pinned first."""
-        query = self.sidebar
-        if query.show_trash:
-            return []
-        rows = []
-        for session_id in self.store.pinned_session_ids():
-            try:
-                session = self.store.get_session(session_id)
-            except Exception:  # deleted since: skip it
-                continue
-            if (query.show_archived or not session.archived) and \
-                    (query.workspace is None or session.workspace == query.workspace):
-                rows.append(session)
-        return rows
 
     def _open_draft(self) -> Session | None:
         """The open session when it is a draft this view would list (no turn yet, so no store listing has it)."""
