@@ -90,6 +90,11 @@ class Session:
     def deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def pinned(self) -> bool:
+        """Listed among the pinned sessions at the top of the sidebar (a pin means nothing in the trash)."""
+        return self.pinned_at is not None and self.deleted_at is None
+
 
 @dataclass
 class Turn:

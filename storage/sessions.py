@@ -173,13 +173,33 @@ class SessionsMixin(StoreBase):
         kind: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        pinned: bool | None = None,
     ) -> list[Session]:
+        """A page of sessions, the most recently active first (`pinned`: only the pinned ones, or
+        only the others, as the sidebar pages them below its pinned rows)."""
         where, params = self._list_where(filter, workspace, kind)
+        if pinned is not None:
+            where += " AND pinned_at IS NOT NULL" if pinned else " AND pinned_at IS NULL"
         rows = self.db.query(
             f"SELECT * FROM sessions WHERE {where} ORDER BY last_activity_at DESC, id DESC LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [Session.from_row(r) for r in rows]
+
+    def list_sessions_pinned_first(self, *, filter: str = "active", workspace: str | None = None,
+                                   limit: int = 100) -> list[Session]:
+        """The pinned sessions of the view (the most recently pinned first, by their partial index),
+        then the first `limit` of the others, in one statement (the sidebar's first page; the next
+        pages are `list_sessions(pinned=False, offset=...)`)."""
+        where, params = self._list_where(filter, workspace, None)
+        rows = self.db.query(
+            f"SELECT * FROM (SELECT *, 0 AS part FROM sessions WHERE {where} AND pinned_at IS NOT NULL) "
+            f"UNION ALL SELECT * FROM (SELECT *, 1 AS part FROM sessions WHERE {where} AND pinned_at IS NULL "
+            "ORDER BY last_activity_at DESC, id DESC LIMIT ?) "
+            "ORDER BY part, pinned_at DESC, last_activity_at DESC, id DESC",
+            (*params, *params, limit),
+        )
+        return [Session.from_row({k: v for k, v in r.items() if k != "part"}) for r in rows]
 
     def count_sessions(self, *, filter: str = "active", workspace: str | None = None, kind: str | None = None) -> int:
         where, params = self._list_where(filter, workspace, kind)

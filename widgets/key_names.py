@@ -12,6 +12,7 @@ _LABELS = {
     "left_square_bracket": "[", "right_square_bracket": "]",
     "left_curly_bracket": "{", "right_curly_bracket": "}",
     "ctrl": "Ctrl", "shift": "Shift", "alt": "Alt", "super": "Super", "meta": "Meta", "hyper": "Hyper",
+    "asterisk": "*",
 }
 _NAMES = {label.lower(): name for name, label in _LABELS.items()} | {"esc": "escape", "del": "delete"}
 

@@ -35,7 +35,8 @@ from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.text_safety import one_line
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
 
-GROUPS = ("Today", "Yesterday", "This week", "Older")
+GROUPS = ("Pinned", "Today", "Yesterday", "This week", "Older")
+PIN_MARK = "•"  # after the title of a pinned session, in the brand colour
 
 
 def group_of(stamp: str, now: datetime) -> str:
@@ -83,6 +84,10 @@ class ToggleArchive(SessionAction):
     pass
 
 
+class TogglePin(SessionAction):
+    """Pin the session to the top of the list, or unpin it."""
+
+
 class Delete(SessionAction):
     pass
 
@@ -124,6 +129,8 @@ SIDEBAR_BINDINGS = [
     Binding("delete,ctrl+d", "post('delete')", "delete (asks once; in the trash: for good)", show=False,
             id="sidebar_delete"),
     Binding("ctrl+z", "undo", "undo the last archive or delete", show=False, id="sidebar_undo"),
+    # `*`, not `P`: any letter typed in the list starts the filter (a capital too), `*` starts no title
+    Binding("asterisk", "post('pin')", "pin to the top / unpin", show=False, id="sidebar_pin"),
 ]
 
 
@@ -239,7 +246,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         group = None
         for index, session in enumerate(self.sessions):
             self._index[session.id] = index
-            name = group_of(session.last_activity_at, self.now)
+            name = "Pinned" if session.pinned else group_of(session.last_activity_at, self.now)
             if name != group:
                 group = name
                 rows.append(("header", GROUPS.index(name)))
@@ -289,10 +296,14 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         forks = f" ⑂{branches}" if branches > 1 else ""  # more than one branch: how many
         right = f"{forks} {turns:>3} {age:>3} " if width >= 24 else f" {age:>3} "
         left_width = max(4, width - len(right) - 3)
+        pinned = session.pinned
         text = Text(no_wrap=True)
         text.append("▌" if active else " ", Style(color=colors.user, bold=True))
         text.append(glyph + " ", Style(color=color, bold=True))
-        text.append(fit_cells(one_line(session.title, 200), left_width), Style(bold=active, dim=session.archived or session.deleted))
+        text.append(fit_cells(one_line(session.title, 200), left_width - 2 * pinned),
+                    Style(bold=active, dim=session.archived or session.deleted))
+        if pinned:
+            text.append(" " + PIN_MARK, Style(color=colors.user, bold=True))
         text.append(right, Style(color=colors.system))
         strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
         if is_cursor:
@@ -343,16 +354,23 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         session_id = self.current_id
         if session_id is None:
             return
-        kind = {"rename": Rename, "fork": Fork, "archive": ToggleArchive, "delete": Delete}[what]
+        kind = {"rename": Rename, "fork": Fork, "archive": ToggleArchive, "delete": Delete, "pin": TogglePin}[what]
         self.post_message(kind(self, session_id))
 
     def action_undo(self) -> None:
         self.post_message(Undo(self))
 
+    def binds(self, key: str) -> bool:
+        """A printable key bound here (`*`, or one `[keys]` binds) acts; any other types into the filter."""
+        bindings = self._bindings.copy()
+        if self.app._keymap:  # `[keys]` rebinds by id, applied as Textual applies it when it checks bindings
+            bindings.apply_keymap(self.app._keymap)
+        return key in bindings.key_to_bindings
+
     def on_key(self, event: events.Key) -> None:
         # Handled here, in order, as each key arrives: a burst of keys that reached the list
         # before the focus moved to the filter lands in the filter too, none acts on a row.
-        if event.is_printable and event.character and self.type_to is not None:
+        if event.is_printable and event.character and self.type_to is not None and not self.binds(event.key):
             event.stop()
             event.prevent_default()
             self.type_to(event.character)

@@ -1,6 +1,6 @@
 """The session sidebar: a filter box, the archived / trash / this-workspace toggles and the
 virtual session list. It posts messages (Open, NewSession, Rename, Fork, ToggleArchive,
-Delete, Undo, FilterChanged, ArchivedToggled, TrashToggled, WorkspaceToggled, NeedMore);
+TogglePin, Delete, Undo, FilterChanged, ArchivedToggled, TrashToggled, WorkspaceToggled, NeedMore);
 the screen answers with data.
 
 Filtering is explicit: `/` or any printable key typed in the list focuses the filter and
@@ -46,6 +46,7 @@ class Sidebar(Vertical):
     Rename = sl.Rename
     Fork = sl.Fork
     ToggleArchive = sl.ToggleArchive
+    TogglePin = sl.TogglePin
     Delete = sl.Delete
     Undo = sl.Undo
     NewSession = sl.NewSession
@@ -143,7 +144,8 @@ class Sidebar(Vertical):
             if event.key == "escape":
                 box.value = ""
             self.screen.set_focus(self.list)
-        elif not box.has_focus and event.is_printable and event.character not in (None, " "):
+        elif not box.has_focus and event.is_printable and event.character not in (None, " ") \
+                and not self.list.binds(event.key):  # `*` in the list pins
             # typed on a toggle (space stays the toggle's own key)
             event.stop()
             event.prevent_default()

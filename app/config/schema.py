@@ -193,6 +193,9 @@ SETTINGS: tuple[Spec, ...] = (
          example="chinwag-light"),
     Spec("timestamps", str, S.UI, "block headers show when: relative (3 h ago) or absolute (2026-12-01 14:02); "
          "T in the transcript switches", default="relative", choices=("relative", "absolute")),
+    Spec("notify", str, S.UI, "tell the terminal when a turn ends or an agent asks out of sight (another session, "
+         "the window unfocused); auto: OSC 9 / OSC 777 by terminal, else the bell",
+         default="auto", choices=("auto", "bell", "off")),
     Spec("enabled", bool, S.CHECKPOINTS, "checkpoint a coding agent's workspace before each turn", default=True),
     Spec("max_file_mb", float, S.CHECKPOINTS, "files larger than this are left out of checkpoints", default=10,
          minimum=0),

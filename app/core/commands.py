@@ -52,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("archive", "archive this session"),
     Command("restore", "restore this session from the archive"),
     Command("delete", "delete this session (asks first)"),
+    Command("pin-session", "pin this session to the top of the sidebar, or unpin it"),
     Command("export", "write this session to a file", "/export [md|json] [PATH] [--force]", takes_args=True, arg_kind="export_format"),
     Command("rewind", "go back to before a prompt: conversation and files (shows what changes, asks)",
             "/rewind [--undo]", takes_args=True),

@@ -48,6 +48,7 @@ from chinwag.app.tui.find import FindMixin
 from chinwag.app.tui.guard import guarded
 from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.money import MoneyMixin
+from chinwag.app.tui.notify import NotifyMixin
 from chinwag.app.tui.outline import OutlineMixin
 from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
@@ -74,7 +75,7 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, SidebarPart):
+                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, NotifyMixin, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -468,6 +469,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         per streamed event. The status follows every event through the controller (no reads)."""
         current = self.session is not None and event.session_id == self.session.id
         self._show_status(self.controller.on_event(event))
+        self.notify_terminal(event)  # a turn ended or an agent asks, out of sight: tell the terminal
         match event:
             case TitleChanged() | CompactionStarted() | CompactionFinished():
                 self._on_session_followup(event)
@@ -536,7 +538,9 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
             self._refresh_sidebar_if_stale()  # a change that came too soon after the last refresh
             return
         self._data_version = version
-        self.sidebar.set_running(self._running_ids())
+        running = self._running_ids()
+        self.sidebar.set_running(running)
+        self.notify_settled_elsewhere(running)  # a turn another process ran has ended
         self._sidebar_stale = True  # sessions made elsewhere (CLI, API): refreshed at most once a second
         self._refresh_sidebar_if_stale()
         if self.session is None:

@@ -331,12 +331,19 @@ class ChatController:
             rows.sort(key=lambda s: s.last_activity_at, reverse=True)
             total = len(rows)
         else:
-            rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE)
-            total = store.count_sessions(filter=query.scope, workspace=query.workspace)
-        query.loaded = len(rows)
+            if query.show_trash:  # a pin means nothing in the trash
+                rows = store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE)
+            else:  # the pinned ones first; the pages below (`more_sidebar_rows`) leave them out
+                rows = store.list_sessions_pinned_first(filter=query.scope, workspace=query.workspace,
+                                                        limit=SIDEBAR_PAGE)
+            query.loaded = sum(1 for s in rows if not s.pinned)
+            total = store.count_sessions(filter=query.scope, workspace=query.workspace)  # pinned ones included
+        if text:
+            query.loaded = len(rows)
+            rows = pins_first(rows)
         draft = self._open_draft()
         if draft is not None and not text and draft.id not in {s.id for s in rows}:
-            rows.insert(0, draft)
+            rows.insert(sum(1 for s in rows if s.pinned), draft)  # below the pinned rows, on top of the rest
             total += 1
         return rows, total
 
@@ -368,6 +375,12 @@ class ChatController:
         if query.text.strip():
             return []
         rows = self.store.list_sessions(filter=query.scope, workspace=query.workspace, limit=SIDEBAR_PAGE,
-                                        offset=query.loaded)
+                                        offset=query.loaded, pinned=False if not query.show_trash else None)
         query.loaded += len(rows)
         return rows
+
+
+def pins_first(rows: list[Session]) -> list[Session]:
+    """`rows` with the pinned ones first (the most recently pinned first), the rest in their order."""
+    pinned = sorted((s for s in rows if s.pinned), key=lambda s: (s.pinned_at or "", s.id), reverse=True)
+    return pinned + [s for s in rows if not s.pinned]

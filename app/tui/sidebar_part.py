@@ -118,6 +118,12 @@ class SidebarPart(Screen):
         except Exception as exc:
             self.notify(first_line(exc), severity="error")
 
+    @on(Sidebar.TogglePin)
+    @guarded
+    def _sidebar_pin(self, event) -> None:
+        if not self._in_trash("pin"):
+            self.toggle_session_pin(event.session_id)
+
     @on(Sidebar.Delete)
     @guarded
     def _sidebar_delete(self, event) -> None:

@@ -42,6 +42,7 @@ HANDLERS: dict[str, Handler] = {
     "archive": SessionCommands.slash_archive,
     "restore": SessionCommands.slash_restore,
     "delete": SessionCommands.slash_delete,
+    "pin-session": SessionCommands.slash_pin_session,
     "export": SessionCommands.slash_export,
     "model": ModelsMixin.slash_model,
     "agent": SettingsCommands.slash_agent,

@@ -1,5 +1,5 @@
 """Slash commands about sessions: /export, /new, /sessions, /switch, /rename, /fork,
-/archive, /restore, /delete (delegating to the session actions)."""
+/archive, /restore, /delete, /pin-session (delegating to the session actions)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 from chinwag.storage import files
+from chinwag.widgets.text_safety import one_line
 
 
 class SessionCommands:
@@ -73,3 +74,13 @@ class SessionCommands:
 
     def slash_delete(self, parsed) -> None:
         self.ask_delete(self.session.id)
+
+    def slash_pin_session(self, parsed) -> None:
+        self.toggle_session_pin(self.session.id)
+
+    def toggle_session_pin(self, session_id: str) -> None:
+        """Pin a session to the top of the sidebar, or unpin it (`*` in the sidebar, /pin-session)."""
+        wanted = self.store.get_session(session_id).pinned_at is None
+        session = self.store.set_session_pinned(session_id, wanted)
+        self.refresh_sidebar()
+        self.status.notice = f"pinned to the top: {one_line(session.title, 40)}" if wanted else "unpinned"
