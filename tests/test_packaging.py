@@ -92,3 +92,14 @@ def test_the_agent_registry_loads_no_sdk():
     loaded = modules_after("import chinwag.app.agents, chinwag.app.agents.settings, chinwag.app.core.worker")
     heavy = {m.split(".")[0] for m in loaded} & {"pydantic_ai", "openai", "anthropic", "acp", "textual"}
     assert not heavy and "chinwag.app.core.runner" not in loaded
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_over_500_lines():
+    """Small modules with one job: a module that grows past 500 lines is split by topic."""
+    long = {str(path.relative_to(ROOT)): n for package in ("storage", "widgets", "app")
+            for path in (ROOT / package).rglob("*.py")
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert long == {}, f"modules over {MAX_MODULE_LINES} lines: {long}"

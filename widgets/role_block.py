@@ -26,6 +26,9 @@ from chinwag.storage import tokens
 from chinwag.storage.clock import parse_ts
 from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import glyphs, paste, time_label
+from chinwag.widgets.block_notes import PLAIN_CONSOLE as _PLAIN_CONSOLE
+from chinwag.widgets.block_notes import checkpoint_skipped, permission_text, plan_lines
+from chinwag.widgets.block_notes import text_lines as _text_lines
 from chinwag.widgets.text_safety import one_line, safe_text
 from chinwag.widgets.theme import DARK, Palette, code_theme, markdown_theme
 
@@ -332,13 +335,6 @@ def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> l
     return lines
 
 
-def _text_lines(text: Text, width: int) -> list[list[Segment]]:
-    text = text.copy()
-    text.truncate(width, overflow="ellipsis")
-    return [list(text.render(_PLAIN_CONSOLE))]
-
-
-_PLAIN_CONSOLE = Console(width=400, color_system="truecolor", force_terminal=True, legacy_windows=False)
 
 
 def _pad(segments: list[Segment], width: int) -> Strip:
@@ -416,41 +412,6 @@ def render_block(
     return rendered
 
 
-PLAN_GLYPHS = {"completed": ("☑", "success"), "in_progress": ("◐", "warning"), "pending": ("☐", "faint")}
-
-
-def plan_lines(metadata: dict, width: int, palette: Palette = DARK) -> list[list[Segment]]:
-    """An agent's plan as a checklist (it is replaced in place as the agent updates it)."""
-    plan = metadata.get("plan") or []
-    lines: list[list[Segment]] = []
-    if plan:
-        done = sum(1 for entry in plan if len(entry) > 1 and entry[1] == "completed")
-        lines.extend(_text_lines(Text(f"plan · {done}/{len(plan)} done", Style(bold=True, color=palette.user)), width))
-    for entry in plan:
-        content, status = (list(entry) + ["pending"])[:2]
-        glyph, color_name = PLAN_GLYPHS.get(status, PLAN_GLYPHS["pending"])
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{glyph} ", Style(color=palette.get(color_name), bold=True))
-        line.append(one_line(str(content), 300), Style(strike=status == "completed",
-                                                           color=palette.faint if status == "completed" else None))
-        lines.extend(_text_lines(line, width))
-    return lines
-
-
-def permission_text(metadata: dict, palette: Palette = DARK) -> Text | None:
-    """A pending permission request, with the keys that answer it."""
-    request = metadata.get("permission")
-    if not request:
-        return None
-    text = Text()
-    text.append("⚠ permission: ", Style(color=palette.warning, bold=True))
-    text.append(one_line(str(request.get("title", "")), 200), Style(bold=True))
-    text.append(f" ({request.get('kind', 'other')}) — ", Style(color=palette.system))
-    options = request.get("options") or []
-    text.append(" · ".join(f"{n} {one_line(str(o[1]), 40)}" for n, o in enumerate(options, 1)), Style(color=palette.warning))
-    return text
-
-
 def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Strip:
     width = max(RAIL_WIDTH + 8, opts.width)
     text = header_text(turn, calls, opts)
@@ -466,10 +427,6 @@ def header_strip(turn: Turn, calls: list[ToolCall], opts: RenderOptions) -> Stri
     return strip
 
 
-def checkpoint_skipped(turn: Turn) -> str:
-    """Why no workspace checkpoint was taken before this prompt ran ('' when one was, or none was due)."""
-    record = turn.metadata.get("checkpoint") if turn.role == "user" and turn.metadata else None
-    return str(record.get("skipped") or "") if isinstance(record, dict) and "skipped" in record else ""
 def gap_strip(label: str, width: int, palette: Palette = DARK) -> Strip:
     """The gap marker, centred and faint, above a block that came long after the one before."""
     pad = max(0, (width - len(label)) // 2)

@@ -19,7 +19,7 @@ from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import SIBLINGS_LEFT, SIBLINGS_RIGHT, RenderOptions, header_text
 
 if TYPE_CHECKING:
-    from chinwag.widgets.transcript import Block
+    from chinwag.widgets.transcript_layout import Block
 
 
 class Placement(Protocol):
