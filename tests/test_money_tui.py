@@ -374,3 +374,19 @@ def test_a_settle_carries_the_session_cost_forward_without_sql_and_only_when_its
     total.saw([other])
     assert total.carried(book, (session.id, 105_000, 10_500, 4)) is None  # read again from SQL
     assert total.carried(book, ("another session", 0, 0, 0)) is None
+
+
+async def test_echo_turns_show_no_cost_in_their_headers_nor_the_status_bar(make_app):
+    """Offline echo (and ACP agents) spend no money through Chinwag: no `–` on every block, and
+    the status bar's total stays empty after turns settle (it said `cost –`)."""
+    from tests.tui_helpers import submit
+
+    app, store = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        for text in ("first question", "second question"):
+            await submit(pilot, app, text)
+            await wait_for(pilot, lambda: not app.chat.runner.running_sessions())
+        await pilot.pause(0.3)
+        agent_headers = [h for h in headers(app).values() if "echo" in h]
+        assert len(agent_headers) == 2 and not any("–" in h or "$" in h for h in agent_headers), agent_headers
+        assert app.chat.status.cost == ""

@@ -181,6 +181,7 @@ class SessionTotal:
         if (sum(t.input_tokens for t in fresh) != key[1] - self.key[1]
                 or sum(t.output_tokens for t in fresh) != key[2] - self.key[2]):
             return None
+        fresh = [t for t in fresh if book.costs_money(t)]  # echo, ACP agents: nothing to add
         if not fresh:
             return self.cost
         costs = [book.turn_cost(t) for t in fresh]
