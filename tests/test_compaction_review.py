@@ -5,8 +5,6 @@ and the two-step API (`prepare` / `apply`) they share. Snapshot: the review moda
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from chinwag.app.agents.echo import EchoAgent
@@ -17,29 +15,18 @@ from chinwag.app.core.after_turn import auto_compact
 from chinwag.app.demo import DEMO_NOW, build_demo
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.app.tui.compaction import ContextWatch
-from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock
 from chinwag.widgets.compact_review import CompactReview
 from chinwag.widgets.role_block import RenderOptions, header_text
+from tests.tui_helpers import app_factory, submit, wait_for
 
 FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 400}})
 
 
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
-async def submit(pilot, app, text: str) -> None:
-    app.chat.prompt.text = text
-    await pilot.pause()
-    app.chat.prompt.focus_input()
-    await pilot.press("enter")
-    await pilot.pause()
+@pytest.fixture
+def make_app(db_path):
+    with app_factory(db_path, FAST) as make:
+        yield make
 
 
 def screen_text(app) -> str:
@@ -51,20 +38,6 @@ def seed(store, session_id, n=4):
         store.add_turn(session_id, "user", f"question number {i} with enough words to be worth summarizing later")
         store.add_turn(session_id, "agent", f"answer number {i} " + "with filler words " * 12, agent="echo",
                        model="echo-1")
-
-
-@pytest.fixture
-def make_app(db_path):
-    stores = []
-
-    def _make(config=FAST, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
 
 
 def state(store, sid):

@@ -7,8 +7,6 @@ Esc returns (or stays at a chosen hit), markup and control characters shown lite
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from chinwag.app.config.loader import Config
@@ -18,6 +16,7 @@ from chinwag.storage import Store
 from chinwag.storage.tree import AT_HEAD
 from chinwag.widgets import find_marks
 from chinwag.widgets.find_bar import FindBar
+from tests.tui_helpers import wait_for
 
 
 def exchange(store: Store, sid: str, prompt: str, reply: str, *, parent=AT_HEAD, thinking: str = "",
@@ -133,15 +132,6 @@ def test_visible_ordinal_skips_what_a_closed_block_hides(store):
 
 
 # -- in the app ------------------------------------------------------------------------------------
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
-
-
 def screen_text(app) -> str:
     return "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
 

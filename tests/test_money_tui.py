@@ -5,7 +5,6 @@ and with none) and builds its indexes off the UI loop."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,7 @@ from chinwag.app.core import pricing
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds, parse_ts
+from tests.tui_helpers import wait_for
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 CLAUDE = Config(agents={"claude": {"kind": "anthropic", "model": "claude-sonnet-4-5"}})
@@ -39,15 +39,6 @@ def settle(store: Store, session, input_tokens: int, output_tokens: int, config:
     metadata = {"usage": "estimated" if estimated else "reported", **pricing.turn_record(reply.agent, config)}
     return store.finish_turn(reply.id, "complete", input_tokens=input_tokens, output_tokens=output_tokens,
                              estimated=estimated, metadata=metadata)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def headers(app) -> dict[str, str]:

@@ -8,7 +8,6 @@ and the preview with a diff."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,8 @@ from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen
 from chinwag.widgets.rewind_picker import PickScreen, RewindPreviewScreen
+from tests.tui_helpers import submit as slash
+from tests.tui_helpers import wait_for
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -90,23 +91,6 @@ def make_app(db_path):
     yield _make
     for store in stores:
         store.close()
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
-async def slash(pilot, app, text: str) -> None:
-    app.chat.prompt.text = text
-    await pilot.pause()
-    app.chat.prompt.focus_input()
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 def shown(screen) -> str:

@@ -6,10 +6,8 @@ branch count in the sidebar, and the counts and positions behind them (no Pilot)
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
@@ -23,8 +21,7 @@ from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.storage.tree import AT_HEAD
 from chinwag.widgets.role_block import header_text
 from chinwag.widgets.transcript import Transcript
-
-FAST = Config(agents={"echo": {"kind": "echo", "delay": 0, "chunk": 16}})
+from tests.tui_helpers import wait_for
 
 
 def exchange(store: Store, sid: str, prompt: str, *, parent=AT_HEAD, reply: str | None = None):
@@ -37,29 +34,6 @@ def regenerated(store: Store, sid: str, prompt_id: str, text: str):
     reply = store.begin_reply(sid, agent="echo", model="", parent=prompt_id)
     store.finish_turn(reply.id, "complete", text=text)
     return store.get_turn(reply.id)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
-
-
-@pytest.fixture
-def make_app(db_path):
-    stores = []
-
-    def _make(config=FAST, **kwargs):
-        store = Store(db_path)
-        stores.append(store)
-        return ChinwagApp(store=store, config=config, animate=False, **kwargs), store
-
-    yield _make
-    for store in stores:
-        store.close()
 
 
 def two_exchanges(db_path) -> tuple[str, list]:
