@@ -363,6 +363,12 @@ class Database:
         with self._lock:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes whenever anything is written to the database, by this connection
+        (`total_changes`) or another (`data_version`): what a cache of query results keys on."""
+        with self._lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
     def close(self) -> None:
         with self._lock:
             self.conn.close()

@@ -244,6 +244,42 @@ async def test_a_hit_in_a_turn_not_loaded_yet_loads_the_turns_up_to_it(make_app)
         assert "the rare word zebra" in screen_text(app)
 
 
+def far_apart(store: Store, sid: str) -> None:
+    exchange(store, sid, "the very first", "the rare word zebra")
+    for n in range(150):
+        exchange(store, sid, f"q {n}", f"a {n}")
+    exchange(store, sid, "the last one", "zebra again")
+
+
+async def test_a_far_hit_shows_a_page_around_it_and_esc_brings_the_newest_back(make_app):
+    app, store, sid = make_app(far_apart)
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        newest = transcript.turn_ids
+        await open_find(pilot, app, "rare word")
+        await settled(pilot, app, "1/1")
+        assert store.get_turn(transcript.selected_turn_id).text == "the rare word zebra"
+        assert transcript.has_newer and len(transcript.turn_ids) <= 80  # a page around it, not 300 turns
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query(FindBar))
+        assert transcript.turn_ids == newest and transcript.scroll_offset.y == transcript.max_scroll_y
+
+
+async def test_hits_far_above_and_below_a_window_are_both_reached(make_app):
+    app, store, sid = make_app(far_apart)
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        await open_find(pilot, app, "zebra")
+        await settled(pilot, app, "2/2")  # the nearest: the one in view
+        await pilot.press("shift+enter")
+        await settled(pilot, app, "1/2")
+        assert store.get_turn(transcript.selected_turn_id).text == "the rare word zebra"
+        await pilot.press("enter")  # the next one: below the page shown now
+        await settled(pilot, app, "2/2")
+        assert store.get_turn(transcript.selected_turn_id).text == "zebra again"
+        assert "zebra again" in screen_text(app)
+
+
 async def test_case_smart_and_the_regex_toggle_and_a_bad_regex(make_app):
     app, store, sid = make_app(lambda s, i: exchange(s, i, "needle NEEDLE Needle", "n33dle"))
     async with app.run_test(size=(120, 40)) as pilot:

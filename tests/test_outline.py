@@ -13,7 +13,17 @@ from rich.console import Console
 from textual.app import App
 
 from chinwag.app.config.loader import Config
-from chinwag.app.core.outline import BRANCH, ERROR, PROMPT, SUMMARY, TOOL, build_rows, matching, outline
+from chinwag.app.core.outline import (
+    BRANCH,
+    ERROR,
+    PROMPT,
+    SUMMARY,
+    TOOL,
+    OutlineCache,
+    build_rows,
+    matching,
+    outline,
+)
 from chinwag.app.demo import DEMO_NOW, build_demo, build_synthetic_session
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.app.tui.controller import HISTORY_PAGE, ChatController
@@ -25,6 +35,7 @@ from chinwag.widgets.key_names import key_label, key_name
 from chinwag.widgets.outline_screen import OutlineList, OutlineScreen
 from chinwag.widgets.role_block import RenderOptions, estimate_height, header_text, render_block
 from chinwag.widgets.transcript import Transcript
+from tests.tui_helpers import wait_for
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 CONSOLE = Console(width=120, force_terminal=True, color_system="truecolor")
@@ -215,19 +226,68 @@ def test_outline_reads_a_few_statements_whatever_the_length(db_path):
         store.close()
 
 
-def test_older_through_loads_down_to_a_turn_in_one_read(db_path):
+def test_the_outline_is_kept_until_anything_is_written_here_or_elsewhere(db_path, monkeypatch):
+    import chinwag.app.core.outline as outline_module
+
+    store = Store(db_path)
+    other = Store(db_path)
+    try:
+        sid = build_synthetic_session(store, 40)
+        reads, source = [], outline_module.outline_source
+        monkeypatch.setattr(outline_module, "outline_source", lambda *a: reads.append(1) or source(*a))
+        cache = OutlineCache()
+        first = cache.rows(store, sid)
+        assert cache.rows(store, sid) is first and len(reads) == 1 and cache.fresh(store, sid)
+        store.rename_session(sid, "renamed here")  # a write on this connection
+        assert not cache.fresh(store, sid)
+        assert cache.rows(store, sid) is not first and len(reads) == 2
+        kept = cache.rows(store, sid)
+        other.append_stream(other.begin_exchange(sid, "from another process", owner_pid=1)[1].id, "text")
+        assert not cache.fresh(store, sid)  # another connection committed
+        rows = cache.rows(store, sid)
+        assert rows is not kept and rows[-1].text == "from another process" and len(reads) == 3
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_window_at_a_far_turn_costs_a_page_and_pages_on_either_way(db_path):
     store = Store(db_path)
     try:
         sid = build_synthetic_session(store, 300)
         controller = ChatController(store, runner=None)
-        page = controller.open(sid)
+        controller.open(sid)
         path = store.turn_ids_to(sid, store.head_of(sid))
-        target = path[10]
-        older = controller.older_through(target, page.turns[0].id)
-        assert older is not None and older.turns[-1].id == path[len(path) - HISTORY_PAGE - 1]
-        assert older.turns[0].id == path[0] and not older.has_older  # 10 + half a page above: from the start
-        assert controller.older_through(target, older.turns[0].id) is None  # nothing above any more
-        assert controller.older_through("no such turn", page.turns[0].id) is None
+        window = controller.window_at(path[150])
+        quarter = HISTORY_PAGE // 4
+        assert [t.id for t in window.turns] == path[150 - quarter:150 + HISTORY_PAGE]  # a little above, a page below
+        assert window.has_older and window.has_newer and controller.oldest_seq == window.turns[0].seq
+        below = controller.newer()
+        assert [t.id for t in below.turns] == path[150 + HISTORY_PAGE:150 + 2 * HISTORY_PAGE]
+        above = controller.older()
+        assert [t.id for t in above.turns] == path[150 - quarter - HISTORY_PAGE:150 - quarter]
+        near_start = controller.window_at(path[10])
+        assert near_start.turns[0].id == path[0] and not near_start.has_older  # nothing above the first turn
+        first = controller.window_at(None)
+        assert [t.id for t in first.turns] == path[:HISTORY_PAGE] and first.has_newer and not first.has_older
+        last = controller.window_at(path[-5])
+        assert last.turns[-1].id == path[-1] and not last.has_newer and controller.newer() is None
+        assert controller.window_at("no such turn") is None
+    finally:
+        store.close()
+
+
+def test_a_window_is_refused_for_a_turn_off_the_path_shown(db_path):
+    store = Store(db_path)
+    try:
+        sid = build_synthetic_session(store, 20)
+        path = store.turn_ids_to(sid, store.head_of(sid))
+        user, reply = store.begin_exchange(sid, "a sibling", agent="echo", model="", parent=path[9], owner_pid=1)
+        store.finish_turn(reply.id, "complete", text="short", owner_pid=1)
+        store.checkout(sid, path[-1])
+        controller = ChatController(store, runner=None)
+        controller.open(sid)
+        assert controller.window_at(user.id) is None and controller.window_at(path[10]) is not None
     finally:
         store.close()
 
@@ -283,6 +343,36 @@ async def test_ctrl_o_opens_filters_and_enter_jumps_past_the_loaded_pages(db_pat
         store.close()
 
 
+async def test_a_long_session_s_outline_is_built_ahead_and_opens_where_a_window_is(db_path, monkeypatch):
+    import chinwag.app.core.outline as outline_module
+
+    store, sid = long_store(db_path, 600)
+    path = store.turn_ids_to(sid, store.head_of(sid))
+    app = app_on(store, session_id=sid)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.chat
+            await wait_for(pilot, lambda: screen.outline_cache().fresh(store, sid))  # built in a thread after opening
+
+            def no_reading(*args):
+                raise AssertionError("Ctrl+O read the session again")
+
+            monkeypatch.setattr(outline_module, "outline_source", no_reading)
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            outline_list = app.screen.query_one(OutlineList)
+            assert len(outline_list.rows) == 300 + 300
+            await pilot.press(*"Question 21:", "enter")
+            await pilot.pause()
+            assert screen.transcript.selected_turn_id == path[20] and screen.transcript.has_newer  # a window
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            outline_list = app.screen.query_one(OutlineList)
+            assert outline_list.rows[outline_list.cursor].turn_id == path[20]  # where the view is, not the end
+    finally:
+        store.close()
+
+
 async def test_esc_closes_the_outline_where_you_were(db_path):
     store, sid = long_store(db_path, 100)
     app = app_on(store, session_id=sid)
@@ -334,7 +424,7 @@ async def test_curly_brackets_go_to_prompts_across_a_page_boundary(db_path):
         store.close()
 
 
-async def test_g_loads_everything_above_and_shows_the_first_turn_then_G_the_last(db_path):
+async def test_g_shows_the_first_page_and_G_the_newest_whatever_the_length(db_path):
     store, sid = long_store(db_path, 300)
     path = store.turn_ids_to(sid, store.head_of(sid))
     app = app_on(store, session_id=sid)
@@ -344,15 +434,62 @@ async def test_g_loads_everything_above_and_shows_the_first_turn_then_G_the_last
             transcript.focus()
             await pilot.press("g")
             await pilot.pause()
-            assert transcript.turn_ids == path  # all of it, at once
+            assert transcript.turn_ids == path[:HISTORY_PAGE]  # the first page, not everything between
+            assert transcript.has_newer
             assert transcript.scroll_offset.y == 0 and "Question 1:" in visible(transcript)
             await pilot.press("G")
             await pilot.pause()
+            assert transcript.turn_ids == path[-HISTORY_PAGE:] and not transcript.has_newer
             assert transcript.scroll_offset.y == transcript.max_scroll_y
-            for key, where in (("home", 0), ("end", transcript.max_scroll_y)):  # Home and End are g and G
+            for key, where in (("home", 0), ("end", None)):  # Home and End are g and G
                 await pilot.press(key)
                 await pilot.pause()
-                assert transcript.scroll_offset.y == where
+                assert transcript.scroll_offset.y == (transcript.max_scroll_y if where is None else where)
+    finally:
+        store.close()
+
+
+async def test_scrolling_down_from_a_window_pages_in_every_turn_to_the_newest(db_path):
+    store, sid = long_store(db_path, 300)
+    path = store.turn_ids_to(sid, store.head_of(sid))
+    app = app_on(store, session_id=sid)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            transcript = app.chat.transcript
+            transcript.focus()
+            await pilot.press("g")
+            await pilot.pause()
+            for _ in range(400):
+                if not transcript.has_newer and transcript.scroll_offset.y >= transcript.max_scroll_y:
+                    break
+                await pilot.press("pagedown")
+            await pilot.pause()
+            assert transcript.turn_ids == path  # every turn once, in order: no hole, no duplicate
+            assert transcript.scroll_offset.y == transcript.max_scroll_y and transcript._pinned
+    finally:
+        store.close()
+
+
+async def test_a_turn_streaming_while_a_window_is_shown_waits_for_End(db_path):
+    store, sid = long_store(db_path, 300)
+    path = store.turn_ids_to(sid, store.head_of(sid))
+    app = app_on(store, session_id=sid)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            transcript = app.chat.transcript
+            app.chat.jump_to_turn(path[100])
+            await pilot.pause()
+            shown = transcript.turn_ids
+            assert path[100] in shown and transcript.has_newer
+            user, reply = store.begin_exchange(sid, "a new prompt", agent="echo", model="", owner_pid=1)
+            transcript.update_turn(user)
+            transcript.update_turn(reply)
+            await pilot.pause()
+            assert transcript.turn_ids == shown  # no block after a hole
+            assert transcript._new_output
+            await pilot.press("end")
+            await pilot.pause()
+            assert transcript.turn_ids[-2:] == [user.id, reply.id] and transcript._pinned
     finally:
         store.close()
 

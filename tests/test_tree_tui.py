@@ -16,6 +16,7 @@ from chinwag.app.config.loader import Config
 from chinwag.app.core import branching
 from chinwag.app.demo import DEMO_NOW
 from chinwag.app.tui.app import ChinwagApp
+from chinwag.app.tui.controller import HISTORY_PAGE
 from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.storage.tree import AT_HEAD
@@ -371,11 +372,30 @@ async def test_scrolling_down_a_switched_long_branch_loads_the_rest(make_app, db
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert transcript.turn_ids[2] == first.id and transcript.has_newer and len(transcript.turn_ids) == 62
-        await pilot.press("end")
-        await wait_for(pilot, lambda: not transcript.has_newer)
-        await pilot.press("end")
+        for _ in range(200):
+            if not transcript.has_newer and transcript.scroll_offset.y >= transcript.max_scroll_y:
+                break
+            await pilot.press("pagedown")
         await pilot.pause()
         assert transcript.turn_ids == store.turn_ids_to(sid, store.head_of(sid))
+
+
+async def test_end_on_a_switched_long_branch_shows_its_newest_page_at_once(make_app, db_path):
+    store = Store(db_path)
+    sid, first, short, long_path = long_sibling(store, 50)
+    store.close()
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        await select(pilot, app, short.id)
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert transcript.has_newer
+        await pilot.press("end")
+        await pilot.pause()
+        path = store.turn_ids_to(sid, store.head_of(sid))
+        assert transcript.turn_ids == path[-HISTORY_PAGE:] and not transcript.has_newer
+        assert transcript.scroll_offset.y == transcript.max_scroll_y
 
 
 def test_session_list_counts_the_turns_of_the_active_branch(cli, db_path):

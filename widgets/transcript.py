@@ -159,6 +159,11 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
     def update_turn(self, turn: Turn, tool_calls: list[ToolCall] | None = None) -> None:
         position = self._index.get(turn.id)
         at_bottom = self._pinned
+        if position is None and self.has_newer and self._blocks and turn.seq > self._blocks[-1].turn.seq:
+            # a window away from the path's newest turns: this one shows when paged to (or End)
+            self._new_output = True
+            self.refresh()
+            return
         if position is None:
             block = self._new_block(turn, tool_calls or [])
             self._blocks.append(block)
@@ -334,7 +339,7 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         self._pinned = int(new_value) >= self.max_scroll_y - 1
         if self._pinned:
             self._new_output = False
-        self._measure_visible()
+        self._measure_visible(margin=not self._margin_later)
         if self._has_older and not self._asked_older and new_value < self.scrollable_content_region.height:
             self._asked_older = True
             self.post_message(self.LoadOlder(self))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
+from chinwag.storage.models import ToolCall, Turn
 from chinwag.widgets import time_label
 from chinwag.widgets.messages import ControlMessage
 
@@ -31,6 +32,10 @@ class OlderWanted(ControlMessage, namespace="transcript"):
         self.then = then
 
 
+class NewestWanted(ControlMessage, namespace="transcript"):
+    """End (`G`) while the loaded turns stop short of the path's newest: load the newest page."""
+
+
 class TimesToggled(ControlMessage, namespace="transcript"):
     def __init__(self, transcript: Transcript, absolute_times: bool) -> None:
         super().__init__(transcript)
@@ -41,6 +46,7 @@ class TranscriptNav:
     absolute_times: bool = False  # headers show 2026-12-01 14:02, not "3 h ago"
     _clock_tick: int = 0  # bumped every CLOCK_SECONDS: cached headers with a relative time go stale
     _gaps_of: dict[str, tuple] | None = None
+    _margin_later = False  # a jump: scrolling measures only what shows (the margin after the frame)
 
     # -- gap markers ------------------------------------------------------------------------
     def _mark_gaps(self: Transcript) -> None:
@@ -135,8 +141,32 @@ class TranscriptNav:
         self.scroll_to(y=0, animate=False, immediate=True)
 
     def action_bottom(self: Transcript) -> None:
+        """The newest turn: when the loaded turns stop short of it (a window), the screen loads
+        the newest page instead (`NewestWanted`)."""
+        if self.has_newer:
+            self.post_message(NewestWanted(self))
+            return
         self._scroll_bottom()
         self.refresh()
+
+    def show_window(self: Transcript, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *,
+                    at: str | None, has_older: bool, has_newer: bool, placements: dict | None = None) -> None:
+        """Show a window of the path in place of the loaded turns (a jump far from them): the
+        block of `at` (None: the first) selected at the top of the view; the turns above and
+        below page in on scrolling. Costs the window's size, not the distance jumped."""
+        self._cache.clear()
+        self.placements = dict(placements or {})
+        self._width = self._content_width
+        self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
+        self._reindex()
+        self._arrived(turns)
+        self._has_older, self._asked_older = has_older, False
+        self.has_newer, self._asked_newer = has_newer, False
+        self._pinned, self._new_output = False, False
+        self._update_virtual_size()
+        if self._blocks:
+            self._go_to(self._index.get(at or "", 0), top=True)
+        self._sync_timer()
 
     def continue_jump(self: Transcript, then: str) -> None:
         """Go on with a jump once the turns it asked for are in (`OlderWanted.then`)."""
@@ -159,9 +189,15 @@ class TranscriptNav:
         self._measure(position)
         self._recompute_offsets(position)
         self._update_virtual_size()
-        if top:
-            self.scroll_to(y=self._offsets[position], animate=False, immediate=True)
-        else:
-            self._reveal(position)
-        self._measure_visible()
+        # what the new frame shows is measured now; a screen above and below after it is painted
+        self._margin_later = True
+        try:
+            if top:
+                self.scroll_to(y=self._offsets[position], animate=False, immediate=True)
+            else:
+                self._reveal(position)
+            self._measure_visible(margin=False)
+        finally:
+            self._margin_later = False
+        self.call_after_refresh(self._measure_visible)
         self.refresh()

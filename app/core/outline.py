@@ -117,6 +117,29 @@ def outline(store: StoreBase, session_id: str) -> list[OutlineRow]:
     return build_rows(*outline_source(store, session_id))
 
 
+class OutlineCache:
+    """The last outline built, kept while nothing at all was written to the database
+    (`Store.change_stamp`): the front end builds it ahead, in a thread, when a session opens
+    and when a turn settles, so Ctrl+O opens without reading 10,000 turns first."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple, list[OutlineRow]] | None = None  # (key, rows): one attribute, swapped whole
+
+    def rows(self, store, session_id: str) -> list[OutlineRow]:
+        """The session's outline: the kept one if nothing changed since it was built."""
+        key = (session_id, store.change_stamp())  # taken *before* reading: a write meanwhile makes it stale
+        kept = self._kept
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        rows = outline(store, session_id)
+        self._kept = (key, rows)
+        return rows
+
+    def fresh(self, store, session_id: str) -> bool:
+        kept = self._kept
+        return kept is not None and kept[0] == (session_id, store.change_stamp())
+
+
 def matching(rows: list[OutlineRow], query: str) -> list[OutlineRow]:
     """The rows whose text holds `query`: case-insensitive unless it has a capital letter."""
     query = query.strip()

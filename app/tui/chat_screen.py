@@ -38,6 +38,7 @@ from chinwag.app.tui.models import ModelsMixin
 from chinwag.app.tui.money import MoneyMixin
 from chinwag.app.tui.notify import NotifyMixin
 from chinwag.app.tui.outline import OutlineMixin
+from chinwag.app.tui.paging import PagingMixin
 from chinwag.app.tui.rewind import RewindMixin
 from chinwag.app.tui.sessions import SessionActionsMixin
 from chinwag.app.tui.sidebar_part import SidebarPart
@@ -61,8 +62,8 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 
 
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
-                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, NotifyMixin, TurnFlowPart,
-                 SidebarPart):
+                 CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, PagingMixin, NotifyMixin,
+                 TurnFlowPart, SidebarPart):
     CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
@@ -284,6 +285,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         self._refresh_arg_choices()
         self.refresh_agent_commands()
         self.prepare_agent(self.session)
+        self.warm_outline()
 
     def _take_back_unsent(self, session_id: str) -> None:
         """Prompts that will not be sent come back into the prompt: those queued here behind a

@@ -156,25 +156,33 @@ class ChatController:
         self.newer_from = turns[-1].seq + 1 if more else None
         return Page(turns, self.calls_for(turns), False, self.placements_for(turns), has_newer=more)
 
-    def older_through(self, turn_id: str | None, loaded_first: str) -> Page | None:
-        """In one read, the turns above the oldest loaded one (`loaded_first`) down to
-        `turn_id` and half a page more (None: down to the first turn of the session): a jump
-        far back loads what it needs at once, not page by page. None when there is nothing
-        above or `turn_id` is not on the path shown."""
-        if self.session is None or not self.oldest_seq:
+    def window_at(self, turn_id: str | None) -> Page | None:
+        """The turns around `turn_id` on the path shown (None: the path's first turn): a
+        quarter page above it and a page from it down. A jump far from the loaded turns shows
+        this window in their place, so its cost is a page's, whatever the distance; the turns
+        above and below page in on scrolling (`older`, `newer`). None when the turn is not on
+        the path."""
+        if self.session is None or self.head is None:
             return None
-        ids = self.store.turn_ids_to(self.session.id, self.head)
-        try:
-            count = ids.index(loaded_first) - (0 if turn_id is None else max(0, ids.index(turn_id) - HISTORY_PAGE // 2))
-        except ValueError:
-            return None
-        if count <= 0:
-            return None
-        turns = self.store.list_turns(self.session.id, limit=count, before_seq=self.oldest_seq)
-        if not turns:
-            return None
+        sid = self.session.id
+        if turn_id is None:
+            start = 0
+        else:
+            try:
+                start = self.store.get_turn(turn_id).seq
+            except Exception:  # not a turn (any more): nothing to show
+                return None
+        turns = self.store.turns_from(sid, self.head, start, HISTORY_PAGE + 1)
+        if not turns or (turn_id is not None and turns[0].id != turn_id):
+            return None  # not on the path shown
+        more = len(turns) > HISTORY_PAGE
+        turns = turns[:HISTORY_PAGE]
+        above = self.store.list_turns(sid, limit=HISTORY_PAGE // 4, before_seq=turns[0].seq) if turn_id else []
+        turns = above + turns
         self.oldest_seq = turns[0].seq
-        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None)
+        self.newer_from = turns[-1].seq + 1 if more else None
+        return Page(turns, self.calls_for(turns), turns[0].parent_id is not None, self.placements_for(turns),
+                    has_newer=more)
 
     def newest(self, count: int = 4) -> list[Turn] | None:
         """The newest turns of the active path, to update in place after another process

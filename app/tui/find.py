@@ -13,8 +13,8 @@ How it behaves (as less / vim's incremental search do):
 - hits on other branches are counted (`+4 in other branches`); Alt+B (or Enter when the
   active path has none) checks out the branch of the first one (`Store.checkout`) and goes
   to the hit there.
-A hit in a turn not loaded yet loads the turns up to it in one page; a hit in thinking or a
-tool's output opens its block.
+A hit in a turn not loaded yet brings it in (the turns between when it is near, else a page
+around it: app/tui/paging.py); a hit in thinking or a tool's output opens its block.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ from chinwag.app.errors import first_line
 from chinwag.widgets import find_marks
 from chinwag.widgets.find_bar import FindBar
 from chinwag.widgets.find_marks import Anchor, FindMarks
-
-LOAD_MARGIN = 20  # turns loaded above a hit's turn, so what led to it shows too
 
 
 @dataclass
@@ -125,7 +123,7 @@ class FindMixin:
         self.transcript.marks = None
         self._find_close_opened(state)
         if origin is not None:
-            find_marks.restore(self.transcript, origin)
+            self._find_restore(origin)
         if focus is not None and focus.is_attached:
             focus.focus()
         else:
@@ -150,7 +148,7 @@ class FindMixin:
             event.control.show_count("")
             self._find_close_opened(state)
             if state.origin is not None:
-                find_marks.restore(self.transcript, state.origin)
+                self._find_restore(state.origin)
             return
         self._find_run(state, event.query, event.regex)
 
@@ -304,20 +302,14 @@ class FindMixin:
         self._find_counter(state)
 
     def _find_load(self, state: FindState, hit: Hit) -> bool:
-        """Load the turns up to the hit's (one page, from the oldest loaded one)."""
-        transcript = self.transcript
-        if find_marks.block_strips(transcript, hit.turn_id) is not None:
-            return True
-        ids = transcript.turn_ids
-        oldest = state.path_index.get(ids[0]) if ids else None
-        wanted = state.path_index.get(hit.turn_id)
-        if oldest is None or wanted is None or wanted > oldest:
-            return False
-        page = self.controller.older(limit=oldest - wanted + LOAD_MARGIN)
-        if page is None:
-            return False
-        transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
-        return find_marks.block_strips(transcript, hit.turn_id) is not None
+        """Bring the hit's turn into the transcript (app/tui/paging.py: a page around it when far)."""
+        return self.bring_turn(hit.turn_id) and find_marks.block_strips(self.transcript, hit.turn_id) is not None
+
+    def _find_restore(self, origin: Anchor) -> None:
+        """Back to where the view was when the find began (its turn brought back in first)."""
+        if origin.turn_id is not None and not origin.at_bottom:
+            self.bring_turn(origin.turn_id)
+        find_marks.restore(self.transcript, origin)
 
     def _find_open_branch(self) -> None:
         state = self._find

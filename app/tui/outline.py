@@ -1,17 +1,46 @@
 """The chat screen's outline and jumps (mixed into ChatScreen): Ctrl+O opens the outline of
-the open session and Enter there jumps to the chosen block; the transcript's `{` and `g`
-ask here for the turns above its loaded pages; `T` and `[ui] timestamps` choose relative or
-absolute times. The logic lives in app/core/outline.py, the views in widgets/."""
+the open session and Enter there jumps to the chosen block (app/tui/paging.py brings it in);
+`T` and `[ui] timestamps` choose relative or absolute times. The outline of a long session is
+built ahead in a thread (when it opens, when a turn settles) and kept until the database
+changes, so Ctrl+O does not wait for it. The logic lives in app/core/outline.py, the views
+in widgets/."""
 
 from __future__ import annotations
 
-from chinwag.app.core.outline import matching, outline
-from chinwag.app.tui.guard import guarded, push_modal
+from textual import work
+
+from chinwag.app.core.outline import OutlineCache, matching
+from chinwag.app.tui.guard import push_modal
 from chinwag.widgets.outline_screen import OutlineScreen
 from chinwag.widgets.text_safety import one_line
 
+WARM_AFTER = 0.5  # seconds after a session opened or a turn settled: the outline is built then
+WARM_FROM_TURNS = 500  # shorter sessions are read when Ctrl+O asks (a few ms)
+
 
 class OutlineMixin:
+    _outlines: OutlineCache | None = None
+
+    def outline_cache(self) -> OutlineCache:
+        if self._outlines is None:
+            self._outlines = OutlineCache()
+        return self._outlines
+
+    def warm_outline(self) -> None:
+        """Build the open session's outline ahead, off the UI loop, if it is long."""
+        session = self.session
+        if session is not None and session.turn_count >= WARM_FROM_TURNS:
+            self.set_timer(WARM_AFTER, lambda: self._warm_outline(session.id))
+
+    @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
+    def _warm_outline(self, session_id: str) -> None:
+        if self.session is None or self.session.id != session_id:
+            return
+        try:
+            self.outline_cache().rows(self.store, session_id)
+        except Exception:  # the store closed, the session went: Ctrl+O reads it then
+            return
+
     def prepare_transcript_times(self) -> None:
         """Relative times against the screen's fixed `now` (snapshots), else the store's
         clock; absolute ones when `[ui] timestamps = "absolute"`."""
@@ -24,7 +53,7 @@ class OutlineMixin:
         if self.session is None:
             return
         transcript = self.transcript
-        rows = outline(self.store, self.session.id)
+        rows = self.outline_cache().rows(self.store, self.session.id)
         title = f"outline · {one_line(self.session.title, 60)}"
         screen = OutlineScreen(title, rows, matching, now=transcript.now(), absolute_times=transcript.absolute_times,
                                start=self._outline_start(rows))
@@ -38,40 +67,22 @@ class OutlineMixin:
         if not loaded:
             return None
         at = loaded.get(transcript.selected_turn_id or "", transcript._first_visible())
-        before = [n for n, row in enumerate(rows) if loaded.get(row.turn_id, -1) <= at]
-        return before[-1] if before else 0
+        start, seen = 0, False  # rows of turns above the loaded ones come before them; below them: after
+        for n, row in enumerate(rows):
+            position = loaded.get(row.turn_id)
+            if position is None:
+                if seen:
+                    break
+                start = n
+            elif position <= at:
+                start, seen = n, True
+            else:
+                break
+        return start
 
     def _outline_chosen(self, turn_id: str | None) -> None:
         if turn_id is not None:
             self.jump_to_turn(turn_id)
-
-    def jump_to_turn(self, turn_id: str) -> None:
-        """Select a turn's block and scroll it to the top, loading older pages (at once) if
-        it is above the loaded ones."""
-        transcript = self.transcript
-        if not transcript.jump_to(turn_id):
-            ids = transcript.turn_ids
-            page = self.controller.older_through(turn_id, ids[0]) if ids else None
-            if page is not None:
-                transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
-            if not transcript.jump_to(turn_id):
-                self.notify("that turn is not on the branch shown", severity="warning")
-                return
-        transcript.focus()
-
-    @guarded
-    def on_transcript_older_wanted(self, event) -> None:
-        transcript = self.transcript
-        ids = transcript.turn_ids
-        if event.everything:
-            page = self.controller.older_through(None, ids[0]) if ids else None
-        else:
-            page = self.controller.older()
-        if page is None:
-            transcript.prepend_turns([], {}, has_older=False)  # nothing above after all: do not ask again
-        else:
-            transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
-        transcript.continue_jump(event.then)
 
     def on_transcript_times_toggled(self, event) -> None:
         self.app.notify("times: absolute (T: relative)" if event.absolute_times else "times: relative (T: absolute)",

@@ -137,16 +137,6 @@ class RewindMixin:
         self.show_turn(head)
         self.app.notify(f"on the branch ending at {head} ({len(self.store.turn_ids_to(sid, head))} turns)")
 
-    def show_turn(self, turn_id: str) -> bool:
-        """Scroll the transcript to a turn of the active path, loading older pages up to it."""
-        transcript = self.transcript
-        while turn_id not in transcript.turn_ids:
-            page = self.controller.older()
-            if page is None:
-                return False
-            transcript.prepend_turns(page.turns, page.calls, has_older=page.has_older)
-        return transcript.reveal_turn(turn_id)
-
     # -- a search hit ---------------------------------------------------------------------------
     def reveal_search_hit(self, session_id: str) -> None:
         """The session was opened from the sidebar's search: scroll to the turn that matched,

@@ -199,8 +199,3 @@ class TreeMixin:
         self.update_status()
         self.refresh_sidebar()
 
-    @guarded
-    def on_transcript_load_newer(self, event) -> None:
-        page = self.controller.newer()
-        if page is not None:
-            self.transcript.append_page(page.turns, page.calls, page.placements, has_newer=page.has_newer)

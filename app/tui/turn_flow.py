@@ -165,6 +165,8 @@ class TurnFlowPart(Screen):
                 self._pending[event.turn.id] = event
                 self._flush_updates()
                 self.close_permission_question(event.session_id)
+                if current:
+                    self.warm_outline()
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
             case LiveTurnEvent():
                 self._pending[event.turn.id] = event
