@@ -94,7 +94,14 @@ async def outline_figures(db, sid):
         figures["idle"] = await timed(pilot)  # what the press-and-wait costs with nothing to do
         def outline_shown():
             return isinstance(app.screen, OutlineScreen) and app.screen.query(OutlineList)
+        deadline = time.perf_counter() + 30
+        while not app.chat.outline_cache().fresh(store, sid) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)  # built ahead in a thread, half a second after the session opened
         figures["open"] = await to_frame(pilot, app, "ctrl+o", outline_shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        app.chat._outlines = None  # as right after a write: built when the key asks
+        figures["open_cold"] = await to_frame(pilot, app, "ctrl+o", outline_shown)
         await pilot.press("escape")
         await pilot.pause()
         figures["open_idle"] = await timed(pilot, "ctrl+o")
@@ -170,7 +177,8 @@ def main() -> None:
     figures = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
     names = [("idle", "baseline: a press and waiting for the app to be idle, no key"),
              ("rows", "the outline's rows (3 statements + the rows)"),
-             ("open", "Ctrl+O to the outline's first frame"),
+             ("open", "Ctrl+O to the outline's first frame (built ahead, as after the session opened)"),
+             ("open_cold", "Ctrl+O to its first frame when a write made it stale (built on the key)"),
              ("open_idle", "Ctrl+O, press to idle (Pilot: an upper bound)"),
              ("keystroke", "a filter keystroke to its frame"),
              ("jump_far", "Enter: a jump to turn 21 (a page around it loaded) to its frame"),

@@ -86,6 +86,11 @@ class PagingMixin:
     @guarded
     def on_transcript_newest_wanted(self, event) -> None:
         """End while a window is shown: the newest page, followed at the bottom."""
-        page = self.controller.reload()
+        controller = self.controller
+        head, snapshot = controller.head, controller.snapshot
+        page = controller.reload()
         self.transcript.set_turns(page.turns, page.calls, has_older=page.has_older, placements=page.placements)
-        self.update_status()  # a reload forgets the status it derived
+        if controller.head == head:
+            controller.snapshot = snapshot  # the same path: what the status shows holds (no reading)
+        else:
+            self.update_status()  # another process moved the head meanwhile
