@@ -373,6 +373,41 @@ async def test_a_long_session_s_outline_is_built_ahead_and_opens_where_a_window_
         store.close()
 
 
+async def test_a_stale_outline_opens_at_once_and_the_current_rows_replace_it(db_path, monkeypatch):
+    import threading
+
+    import chinwag.app.core.outline as outline_module
+
+    store, sid = long_store(db_path, 600)
+    app = app_on(store, session_id=sid)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.chat
+            await wait_for(pilot, lambda: screen.outline_cache().fresh(store, sid))
+            store.begin_exchange(sid, "a prompt written since", owner_pid=1)  # the kept outline is stale now
+            release, source = threading.Event(), outline_module.outline_source
+
+            def slow(*args):
+                release.wait(10)
+                return source(*args)
+
+            monkeypatch.setattr(outline_module, "outline_source", slow)
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            outline_list = app.screen.query_one(OutlineList)
+            assert len(outline_list.rows) == 600 and app.screen.query_one("#outline-filter").has_focus
+            await pilot.press(*"question 59")  # typing works while the current rows are read
+            await pilot.pause()
+            filtered = len(outline_list.rows)
+            release.set()
+            await wait_for(pilot, lambda: any(r.text == "a prompt written since"
+                                              for r in app.screen._all))
+            assert len(outline_list.rows) == filtered  # the filter holds on the new rows
+            await pilot.press("escape")
+    finally:
+        store.close()
+
+
 async def test_esc_closes_the_outline_where_you_were(db_path):
     store, sid = long_store(db_path, 100)
     app = app_on(store, session_id=sid)

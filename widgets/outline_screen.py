@@ -178,6 +178,16 @@ class OutlineScreen(ModalScreen[str | None]):
         self._hint()
         self.query_one(Input).focus()
 
+    def replace_rows(self, rows: Sequence[Row]) -> None:
+        """Newer rows (the outline was opened on the kept ones while newer were read): the
+        filter applies to them, the cursor stays on its turn where it still is."""
+        current = self.list.rows[self.list.cursor].turn_id if self.list.rows else None
+        self._all = rows
+        shown = self._match(rows, self.query_one(Input).value)
+        cursor = next((n for n, row in enumerate(shown) if row.turn_id == current), self.list.cursor)
+        self.list.show(shown, cursor)
+        self._hint()
+
     @property
     def list(self) -> OutlineList:
         return self.query_one(OutlineList)

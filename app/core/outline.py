@@ -135,6 +135,11 @@ class OutlineCache:
         self._kept = (key, rows)
         return rows
 
+    def kept(self, session_id: str) -> list[OutlineRow] | None:
+        """The last outline built for this session, current or not (None: none)."""
+        kept = self._kept
+        return kept[1] if kept is not None and kept[0][0] == session_id else None
+
     def fresh(self, store, session_id: str) -> bool:
         kept = self._kept
         return kept is not None and kept[0] == (session_id, store.change_stamp())

@@ -52,12 +52,27 @@ class OutlineMixin:
     def action_outline(self) -> None:
         if self.session is None:
             return
-        transcript = self.transcript
-        rows = self.outline_cache().rows(self.store, self.session.id)
+        transcript, cache, sid = self.transcript, self.outline_cache(), self.session.id
+        kept = cache.kept(sid)
+        stale = kept is not None and not cache.fresh(self.store, sid)
+        rows = kept if stale else cache.rows(self.store, sid)
         title = f"outline · {one_line(self.session.title, 60)}"
         screen = OutlineScreen(title, rows, matching, now=transcript.now(), absolute_times=transcript.absolute_times,
                                start=self._outline_start(rows))
         push_modal(self, screen, self._outline_chosen)
+        if stale:  # opened at once on the rows kept; the current ones replace them when read
+            self._outline_refresh(screen, sid)
+
+    @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
+    def _outline_refresh(self, screen: OutlineScreen, session_id: str) -> None:
+        try:
+            rows = self.outline_cache().rows(self.store, session_id)
+        except Exception:  # the store closed meanwhile: the kept rows stay
+            return
+        try:
+            self.app.call_from_thread(lambda: screen.is_attached and screen.replace_rows(rows))
+        except Exception:  # the app is closing
+            return
 
     def _outline_start(self, rows) -> int | None:
         """The last row at or before the selected block (else the top visible one): the
