@@ -7,6 +7,8 @@ Esc returns (or stays at a chosen hit), markup and control characters shown lite
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from chinwag.app.config.loader import Config
@@ -121,6 +123,26 @@ def test_a_regex_never_matches_across_two_entries_and_greedy_ones_stay_linear(st
     assert len(hits) == 40 and all(h.end - h.start <= 3 for h in hits)
     assert len(finder.search(r"p1$", regex=True).hits) == 1  # `$`: the end of a line of the text
     assert len(finder.search(r"^r", regex=True).hits) == 20
+
+
+MIXED_CASE = ["Module mod_125.py and MOD_995.PY", "Ünïcode ÉTÉ été", "AaA aAa xX", "Testing RUNNING sing",
+              "line one\nLINE two", "Kelvin \u212a and k"]
+
+
+@pytest.mark.parametrize("query", [r"mod_\d+5\.py", r"[a-z]+ing\b", r"(a)\1", r"\bline\s\w+", r"été",
+                                   r"x", r"\x41", r"(?-i:x)", r"k\b", r"\W+a", r"^line"])
+def test_a_case_insensitive_regex_finds_what_re_finds_ignoring_case(store, query):
+    # such a regex scans the lower-cased text (10x faster) unless it names characters by code
+    # or sets flags inline; either way the hits are the ones `re` finds in each text
+    sid = store.create_session(title="s").id
+    for text in MIXED_CASE:
+        exchange(store, sid, text, text.swapcase())
+    finder = Finder(store, sid)
+    found = [(store.get_turn(h.turn_id).text[h.start:h.end]) for h in finder.search(query, regex=True).hits]
+    pattern = re.compile(query, re.IGNORECASE | re.MULTILINE)
+    expected = [m.group() for t in MIXED_CASE for text in (t, t.swapcase())
+                for m in pattern.finditer(text) if m.group()]
+    assert found == expected
 
 
 def test_visible_ordinal_skips_what_a_closed_block_hides(store):
