@@ -353,6 +353,34 @@ async def test_hits_in_tool_output_thinking_and_a_compacted_turn_open_the_block(
         assert find_marks.is_expanded(app.chat.transcript, output_turn)
 
 
+async def test_a_hit_deep_in_a_long_tool_output_is_shown_and_marked(make_app):
+    output = "\n".join(f"line {n} " + ("the hidden walrus" if n in (5, 30) else "plain") for n in range(60))
+
+    def fill(store, sid):
+        exchange(store, sid, "tool", "ran it", calls=(("shell", "cat big.log", output),))
+        exchange(store, sid, "after", "nothing here")
+
+    app, store, sid = make_app(fill)
+    async with app.run_test(size=(120, 40)) as pilot:
+        transcript = app.chat.transcript
+        await open_find(pilot, app, "walrus")
+        await settled(pilot, app, "1/2")  # the nearest to the top of the view: line 5
+        text = screen_text(app)
+        assert "line 5 the hidden walrus" in text and "lines above" not in text  # the output from its start
+        assert transcript.marks.current == (transcript.selected_turn_id, 0)
+        await pilot.press("enter")
+        await settled(pilot, app, "2/2")
+        text = screen_text(app)
+        assert "line 30 the hidden walrus" in text and "lines above" in text  # the output around line 30
+        assert "line 5 the hidden walrus" not in text
+        assert transcript.marks.current == (transcript.selected_turn_id, 0)  # the first match shown: line 30's
+        await pilot.press("shift+enter")
+        await settled(pilot, app, "1/2")
+        assert "line 5 the hidden walrus" in screen_text(app) and "lines above" not in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.screen.query(FindBar))
+
+
 async def test_a_hit_on_another_branch_is_counted_and_alt_b_checks_it_out(make_app):
     def fill(store, sid):
         root, _ = exchange(store, sid, "start", "side-only okapi")

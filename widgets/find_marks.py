@@ -129,6 +129,27 @@ def set_expanded(transcript, turn_id: str, expanded: bool) -> bool:
     return True
 
 
+def call_output(transcript, turn_id: str, call_id: str | None) -> str | None:
+    """The output of one of a shown block's tool calls (None: no such call shown)."""
+    position = transcript._index.get(turn_id)
+    if position is None or call_id is None:
+        return None
+    return next((c.output or "" for c in transcript._blocks[position].calls if c.id == call_id), None)
+
+
+def set_output_focus(transcript, turn_id: str, focus: tuple[str, int] | None) -> bool:
+    """Show a tool call's output around a line in the block (None: from its start); True if
+    that changed it."""
+    position = transcript._index.get(turn_id)
+    if position is None or transcript._blocks[position].output_focus == focus:
+        return False
+    block = transcript._blocks[position]
+    block.output_focus = focus
+    block.version += 1
+    transcript._remeasure(position)
+    return True
+
+
 def show_row(transcript, turn_id: str, row: int) -> None:
     """Scroll so the block's `row` is on screen, a third of the way down when it moves."""
     position = transcript._index.get(turn_id)

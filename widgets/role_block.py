@@ -54,6 +54,7 @@ class RenderOptions:
     clock: datetime | None = None  # "now" for the header's relative time (None: no time shown)
     absolute_times: bool = False  # the header's time as 2026-12-01 14:02 (the transcript's `T`)
     gap: str = ""  # a marker line above the block ("— 3 h later —"): a long pause before it
+    output_focus: tuple[str, int] | None = None  # (tool call id, line): its output shown around that line (a find hit)
 
 
 @dataclass
@@ -297,6 +298,14 @@ def shown_turn(turn: Turn, expanded: bool) -> Turn:
     return turn if text == turn.text else replace(turn, text=text)
 
 
+def output_start(call_id: str, lines: int, focus: tuple[str, int] | None) -> int:
+    """The first of a tool call's output lines an expanded block shows: 0, or when a find hit
+    is on a line past the first MAX_OUTPUT_LINES, a window with that line a third of the way down."""
+    if focus is None or focus[0] != call_id or focus[1] < MAX_OUTPUT_LINES:
+        return 0
+    return max(0, min(focus[1] - MAX_OUTPUT_LINES // 3, lines - MAX_OUTPUT_LINES))
+
+
 def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> list[list[Segment]]:
     children: dict[str | None, list[ToolCall]] = {}
     known = {c.id for c in calls}
@@ -323,12 +332,17 @@ def tool_tree_lines(calls: list[ToolCall], width: int, opts: RenderOptions) -> l
             inner = prefix + ("   " if last else "│  ")
             if opts.expanded and call.output:
                 output = safe_text(call.output).splitlines()
-                shown = output[:MAX_OUTPUT_LINES]
+                start = output_start(call.id, len(output), opts.output_focus)
+                shown = output[start:start + MAX_OUTPUT_LINES]
+                note = Style(color=opts.palette.system, italic=True)
+                if start:
+                    lines.extend(_text_lines(Text(f"{inner}  … {start} lines above", note), width))
                 for out in shown:
                     lines.extend(_text_lines(Text(inner + "  " + out, Style(color=opts.palette.system), no_wrap=True,
                                                          overflow="ellipsis"), width))
-                if len(output) > len(shown):
-                    lines.extend(_text_lines(Text(f"{inner}  … {len(output) - len(shown)} more lines", Style(color=opts.palette.system, italic=True)), width))
+                if len(output) > start + len(shown):
+                    lines.extend(_text_lines(Text(f"{inner}  … {len(output) - start - len(shown)} more lines", note),
+                                             width))
             walk(call.id, inner)
 
     walk(None, "")

@@ -251,6 +251,7 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
             clock=self.now(),
             absolute_times=self.absolute_times,
             gap=block.gap,
+            output_focus=block.output_focus,
         )
 
     def _strips(self, position: int) -> list[Strip]:

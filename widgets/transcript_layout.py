@@ -32,6 +32,7 @@ class Block:
     version: int = 0
     stream: StreamCache | None = None
     gap: str = ""  # the gap marker above it (see transcript_nav)
+    output_focus: tuple[str, int] | None = None  # a tool call's output line to show (a find hit)
 
 
 class TranscriptLayout:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chinwag.storage import Store
@@ -334,17 +335,24 @@ def counter_text(result: FindResult | None, current: int | None) -> str:
     return " · ".join(parts)
 
 
-def visible_ordinal(hits: list[Hit], index: int, expanded: bool) -> int | None:
+def visible_ordinal(hits: list[Hit], index: int, expanded: bool,
+                    shown: Callable[[Hit], bool] | None = None) -> int | None:
     """Which match, counted down the block as it is shown, hit `index` is: the hits of its
     turn before it in fields the block shows (thinking and tool output only when
-    expanded). None when the hit is in a field the block hides."""
+    expanded; `shown` says which hits in a tool's output are on the lines shown). None when
+    the hit is in a field or on a line the block hides."""
+    def visible(h: Hit) -> bool:
+        if h.field in EXPANDED_ONLY and not expanded:
+            return False
+        return shown is None or shown(h)
+
     hit = hits[index]
-    if not expanded and hit.field in EXPANDED_ONLY:
+    if not visible(hit):
         return None
     ordinal = 0
     position = index - 1
     while position >= 0 and hits[position].turn_id == hit.turn_id:
-        if expanded or hits[position].field not in EXPANDED_ONLY:
+        if visible(hits[position]):
             ordinal += 1
         position -= 1
     return ordinal

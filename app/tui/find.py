@@ -39,6 +39,7 @@ from chinwag.app.errors import first_line
 from chinwag.widgets import find_marks
 from chinwag.widgets.find_bar import FindBar
 from chinwag.widgets.find_marks import Anchor, FindMarks
+from chinwag.widgets.role_block import MAX_OUTPUT_LINES, output_start
 
 
 @dataclass
@@ -54,6 +55,7 @@ class FindState:
     target: tuple | None = None  # a branch hit to land on once the search after a checkout is in
     path_index: dict[str, int] = field(default_factory=dict)
     opened: set[str] = field(default_factory=set)  # blocks the find opened (closed again as it moves on)
+    focused: set[str] = field(default_factory=set)  # blocks showing a tool's output around a hit's line
 
 
 class FindMixin:
@@ -132,7 +134,10 @@ class FindMixin:
     def _find_close_opened(self, state: FindState) -> None:
         for turn_id in state.opened:
             find_marks.set_expanded(self.transcript, turn_id, False)
+        for turn_id in state.focused:
+            find_marks.set_output_focus(self.transcript, turn_id, None)
         state.opened.clear()
+        state.focused.clear()
 
     # -- searching ----------------------------------------------------------------------------
     def on_find_bar_changed(self, event: FindBar.Changed) -> None:
@@ -289,8 +294,14 @@ class FindMixin:
         state.opened &= keep
         if hit.field in EXPANDED_ONLY and find_marks.set_expanded(transcript, hit.turn_id, True):
             state.opened.add(hit.turn_id)
+        focus = self._find_focus(hit)
+        for turn_id in state.focused - {hit.turn_id}:
+            find_marks.set_output_focus(transcript, turn_id, None)
+        state.focused = {hit.turn_id} if focus else set()
+        find_marks.set_output_focus(transcript, hit.turn_id, focus)
         transcript.selected_turn_id = hit.turn_id
-        ordinal = visible_ordinal(state.result.path_hits, index, find_marks.is_expanded(transcript, hit.turn_id))
+        ordinal = visible_ordinal(state.result.path_hits, index, find_marks.is_expanded(transcript, hit.turn_id),
+                                  lambda h: self._find_line_shown(h, focus))
         marks = transcript.marks
         row = 0
         if marks is not None:
@@ -300,6 +311,24 @@ class FindMixin:
             row = found if found is not None else 0
         find_marks.show_row(transcript, hit.turn_id, row)
         self._find_counter(state)
+
+    def _output_line(self, hit: Hit) -> tuple[int, int] | None:
+        """(the line of a tool-output hit, the output's line count), None for other hits."""
+        output = find_marks.call_output(self.transcript, hit.turn_id, hit.call_id) if hit.field == "output" else None
+        return None if output is None else (output.count("\n", 0, hit.start), output.count("\n") + 1)
+
+    def _find_focus(self, hit: Hit) -> tuple[str, int] | None:
+        """A hit past the tool output lines a block shows: that call's output around its line."""
+        line = self._output_line(hit)
+        return (hit.call_id, line[0]) if line is not None and line[0] >= MAX_OUTPUT_LINES and hit.call_id else None
+
+    def _find_line_shown(self, hit: Hit, focus: tuple[str, int] | None) -> bool:
+        """Whether a hit's line is among those its block shows (only tool output is cut)."""
+        line = self._output_line(hit)
+        if line is None or hit.call_id is None:
+            return True
+        start = output_start(hit.call_id, line[1], focus)
+        return start <= line[0] < start + MAX_OUTPUT_LINES
 
     def _find_load(self, state: FindState, hit: Hit) -> bool:
         """Bring the hit's turn into the transcript (app/tui/paging.py: a page around it when far)."""
