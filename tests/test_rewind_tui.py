@@ -17,7 +17,7 @@ import pytest
 
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
-from chinwag.app.core import checkpoints, shadow_git, tree_view
+from chinwag.app.core import checkpoints, tree_view
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.app.tui.rewind import OTHER_BRANCH
@@ -31,22 +31,10 @@ from tests.tui_helpers import wait_for
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("user_git")  # tests/conftest.py: a hostile global git config
 
 
 # -- set-up ------------------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def user_git(tmp_path, monkeypatch):
-    """A HOME of the test's own (its git config names a user), no global excludes."""
-    home = tmp_path / "user-home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    shadow_git._global_excludes.cache_clear()
-    yield
-    shadow_git._global_excludes.cache_clear()
-
-
 @pytest.fixture
 def ws(tmp_path, chinwag_home) -> Path:
     folder = tmp_path / "ws"
