@@ -35,6 +35,16 @@ def no_real_providers(monkeypatch):
     discovery._probe_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def keys_at_machine_speed(monkeypatch):
+    """Pilot presses keys at machine speed, which the typing guard would read as typing (a
+    bound key then goes to the prompt): the suite runs with its interval off, and the tests
+    of the guard (tests/test_typing_guard.py) set one of their own."""
+    from chinwag.widgets import typing_guard  # no Textual: storage-only test files stay light
+
+    monkeypatch.setattr(typing_guard, "BURST_SECONDS", 0.0)
+
+
 @pytest.fixture
 def user_git(tmp_path, monkeypatch) -> Path:
     """A HOME of the test's own whose global git config names a user and has hooks that
