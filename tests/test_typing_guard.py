@@ -1,6 +1,7 @@
 """Typing never acts on a block (widgets/typing_guard.py): a sentence typed with the
 transcript focused lands in the prompt exactly, pressed key by key or arriving in one burst,
-and starts, pins, edits or moves nothing; keys pressed one by one, as a reader does, still act; `e` then typing then
+and starts, pins, edits or moves nothing; `r` asks first (r or Enter: yes, Esc: no, a letter:
+it was typing); keys pressed one by one, as a reader does, still act; `e` then typing then
 Esc gives the prompt back as it was; a paste on the transcript goes to the prompt; the
 session list follows the same rule (a burst's bound key lands in the filter).
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from textual import events
 
+from chinwag.app.tui.tree import REGENERATE_ASK
 from chinwag.storage import Store
 from chinwag.storage.enums import EventType
 from chinwag.widgets.session_list import SessionList
@@ -108,6 +110,55 @@ async def test_a_word_starting_with_j_puts_the_selection_back(make_app, db_path)
         await pilot.press(*"ust that")
         assert view(app) == before  # ...and is taken back when typing follows
         assert app.chat.prompt.text == "just that"
+
+
+async def test_r_asks_first_and_r_then_says_yes(make_app, db_path):
+    sid, turns = three_exchanges(db_path)
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await focus_on(pilot, app, turns[3].id, SHORT)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.chat.transcript.typing.asking)
+        assert REGENERATE_ASK in app.chat.notices.texts
+        assert len(store.children(sid, turns[2].id)) == 1  # nothing ran yet
+        await pilot.pause(READING)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(store.children(sid, turns[2].id)) == 2)
+        assert REGENERATE_ASK not in app.chat.notices.texts
+        await wait_for(pilot, lambda: not app.chat.runner.is_running(sid) and store.get_session(sid).state != "busy")
+        assert app.chat.prompt.text == ""
+
+
+async def test_r_then_escape_does_nothing(make_app, db_path):
+    sid, turns = three_exchanges(db_path)
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await focus_on(pilot, app, turns[3].id, SHORT)
+        before = view(app)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.chat.transcript.typing.asking)
+        await pilot.press("escape")
+        await pilot.pause(READING)
+        assert not app.chat.transcript.typing.asking and REGENERATE_ASK not in app.chat.notices.texts
+        assert view(app) == before and app.chat.prompt.text == ""
+        unchanged_store(store, sid, turns)
+        await pilot.press("enter")  # the question is gone: Enter is the transcript's again (expand)
+        await pilot.pause(READING)
+        unchanged_store(store, sid, turns)
+
+
+async def test_r_then_a_letter_was_typing(make_app, db_path):
+    sid, turns = three_exchanges(db_path)
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await focus_on(pilot, app, turns[3].id, SHORT)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.chat.transcript.typing.asking)
+        await pilot.pause(READING)  # a slow typist: the question was up before the next key
+        await pilot.press("o", "o", "t")
+        assert app.chat.prompt.text == "root"
+        assert REGENERATE_ASK not in app.chat.notices.texts
+        unchanged_store(store, sid, turns)
 
 
 async def test_keys_pressed_one_by_one_still_act(make_app, db_path):

@@ -64,7 +64,7 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
         Binding("u", "undo_call", "undo a tool call's file writes", show=False),
         Binding("e", "edit_block", "edit this prompt (a new branch)", show=False),
-        Binding("r", "regenerate_block", "regenerate this reply (a new branch)", show=False),
+        Binding("r", "regenerate_block", "regenerate this reply (a new branch; asks first)", show=False),
         Binding("left_square_bracket", "sibling(-1)", "previous version of this block", show=False),
         Binding("right_square_bracket", "sibling(1)", "next version of this block", show=False),
         Binding("n", "screen.find_step(1)", "next find hit", show=False),
