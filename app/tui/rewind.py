@@ -1,8 +1,8 @@
 """The chat screen's glue for the conversation tree (mixed into ChatScreen): /rewind (pick a
-prompt, see what changes, rewind conversation and/or files, the old prompt back in the
-prompt to edit), /rewind --undo, /branches (jump to a branch tip), `u` on an agent block
-(undo one tool call's file writes), the "no checkpoint: …" line live, and opening a search
-hit that lies on another branch.
+prompt, see what changes (worked out in a thread), rewind conversation and/or files, the
+old prompt back in the prompt to edit), /rewind --undo, /branches (jump to a branch tip),
+`u` on an agent block (undo one tool call's file writes), the "no checkpoint: …" line live,
+and opening a search hit that lies on another branch.
 
 What is shown comes from `app/core/tree_view.py`; what changes goes through
 `app/core/rewind.py`, `app/core/file_writes.py` and the store: no second implementation.
@@ -11,6 +11,8 @@ What is shown comes from `app/core/tree_view.py`; what changes goes through
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from textual import work
 
 from chinwag.app.core.events import CheckpointTaken
 from chinwag.app.errors import first_line
@@ -74,14 +76,33 @@ class RewindMixin:
         tree_view, screens = _view(), _screens()
         session = self.store.get_session(self.session.id)
         prompt = self.store.get_turn(prompt_id)
-        preview = tree_view.rewind_preview(self.store, session, prompt)
-        files = preview.files
-        data = screens.PreviewData(tree_view.first_line(prompt.text), preview.leaving,
-                           list(files.changed) if files else [], list(files.created_removed) if files else [],
-                           list(files.deleted_restored) if files else [], preview.diffs,
-                           files_note="" if files else (preview.files_note or tree_view.NOT_TRACKED))
-        title = f"Rewind to before: {data.prompt}"
-        push_modal(self, screens.RewindPreviewScreen(title, data), lambda answer: self._rewind(prompt.id, answer))
+        screen = screens.RewindPreviewScreen(f"Rewind to before: {tree_view.first_line(prompt.text)}")
+        push_modal(self, screen, lambda answer: self._rewind(prompt.id, answer))
+        self._preview_rewind(screen, session, prompt)
+
+    @work(thread=True, group="rewind-preview", exclusive=True, exit_on_error=False)
+    def _preview_rewind(self, screen, session, prompt) -> None:
+        """The dry run and its diffs (git over the workspace: seconds when it is big) off the
+        UI thread; the screen drops a result that lands after it was answered."""
+        tree_view, screens = _view(), _screens()
+        try:
+            preview = tree_view.rewind_preview(self.store, session, prompt)
+            files = preview.files
+            data = screens.PreviewData(
+                tree_view.first_line(prompt.text), preview.leaving,
+                list(files.changed) if files else [], list(files.created_removed) if files else [],
+                list(files.deleted_restored) if files else [], preview.diffs,
+                files_note="" if files else (preview.files_note or tree_view.NOT_TRACKED))
+        except Exception as exc:  # busy, storage, git: one line in the preview
+            self._from_thread(screen.failed, first_line(exc))
+            return
+        self._from_thread(screen.show, data)
+
+    def _from_thread(self, callback, *args) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app closed meanwhile: nobody to show it to
+            pass
 
     def _rewind(self, prompt_id: str, answer: str | None) -> None:
         if answer is None:
