@@ -278,6 +278,21 @@ async def test_a_preview_that_cannot_be_worked_out_says_why_in_one_line(make_app
         await wait_for(pilot, lambda: not isinstance(app.screen, RewindPreviewScreen))
 
 
+async def test_a_session_with_a_workspace_but_no_checkpoints_says_so_once(make_app, ws):
+    app, store = make_app()
+    session = store.create_session(agent="echo", workspace=str(ws), title="chat in a folder")
+    exchange(store, session.id, "first question", None)  # a model session: no checkpoints
+    exchange(store, session.id, "second question", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        rows = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert tree_view.NOT_TRACKED in shown(app.screen)  # the header says it
+        assert len(rows) == 2 and not any("checkpoint" in row for row in rows)  # the rows do not repeat it
+        assert "second question" in rows[0] and "first question" in rows[1]
+
+
 async def test_rewind_with_nothing_to_undo_is_one_line(make_app):
     app, store = make_app()
     session = store.create_session(agent="echo", title="chat")
