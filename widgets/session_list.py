@@ -149,7 +149,8 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self.active_id: str | None = None
         self.now = datetime.now().astimezone()
         self.selected_id: str | None = None  # THE selection: what is highlighted is what actions act on
-        self.typing = TypingGuard(self)  # where typed characters go: `typing.type_to` (the filter)
+        # where typed characters go: `typing.type_to` (the filter); `/` (focus the filter) at once
+        self.typing = TypingGuard(self, immediate=("slash",))
         self._index: dict[str, int] = {}  # session id -> index into self.sessions
         self._rows: list[tuple[str, int]] = []  # ("header", group index) | ("session", index)
         self._row_of: dict[int, int] = {}
