@@ -258,6 +258,32 @@ async def test_the_diff_is_worked_out_off_the_ui_thread_and_escape_works_meanwhi
         assert (ws / "made.txt").exists()
 
 
+async def test_the_picker_reads_the_checkpoints_off_the_ui_thread(make_app, ws, monkeypatch):
+    app, store = make_app()
+    session, _ = coding_session(store, ws)
+    started, release = threading.Event(), threading.Event()
+    on_ui_thread = []
+    real = tree_view.rewind_points
+
+    def slow_points(*args):
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        started.set()
+        release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(tree_view, "rewind_points", slow_points)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, started.is_set)
+        await pilot.press(*"still typing")  # the app answers while git works
+        assert app.chat.prompt.text == "still typing" and on_ui_thread == [False]
+        assert not release.is_set()
+        release.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert "remove the app" in "".join(str(o.prompt) for o in app.screen.query_one("OptionList").options)
+
+
 async def test_a_preview_that_cannot_be_worked_out_says_why_in_one_line(make_app, ws, monkeypatch):
     app, store = make_app()
     session, _ = coding_session(store, ws)

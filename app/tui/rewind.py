@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.worker import get_current_worker
 
 from chinwag.app.core.events import CheckpointTaken
 from chinwag.app.errors import first_line
@@ -58,14 +59,28 @@ class RewindMixin:
 
     # -- /rewind -----------------------------------------------------------------------------
     def open_rewind(self) -> None:
-        tree_view, screens = _view(), _screens()
-        session = self.store.get_session(self.session.id)
-        points, note = tree_view.rewind_points(self.store, session)
+        self._list_rewind_points(self.store.get_session(self.session.id))
+
+    @work(thread=True, group="rewind-points", exclusive=True, exit_on_error=False)
+    def _list_rewind_points(self, session) -> None:
+        """The prompts and the files each turn changed (git over the workspace) off the UI thread."""
+        try:
+            found = _view().rewind_points(self.store, session)
+        except Exception as exc:
+            self._from_thread(self.app.notify, first_line(exc), severity="error")
+            return
+        if not get_current_worker().is_cancelled:  # a newer /rewind asked again
+            self._from_thread(self._pick_rewind_point, session.id, *found)
+
+    def _pick_rewind_point(self, session_id: str, points: list[tree_view.RewindPoint], note: str) -> None:
+        if self.session is None or self.session.id != session_id:
+            return  # another session was opened meanwhile: the list is not about it
+        screens = _screens()
         if not points:
             self.app.notify("nothing to rewind: the active branch has no prompt yet")
             return
         now = self.store.clock.now()
-        rows = [screens.Row(p.prompt.id, tree_view.first_line(p.prompt.text) or "(empty prompt)",
+        rows = [screens.Row(p.prompt.id, _view().first_line(p.prompt.text) or "(empty prompt)",
                     short_age(p.prompt.created_at, now), _files_detail(p)) for p in points]
         push_modal(self, screens.PickScreen("Rewind to before a prompt (newest first)", rows, note=note,
                                     hint="enter preview what changes · esc cancel"), self._rewind_picked)
@@ -98,9 +113,9 @@ class RewindMixin:
             return
         self._from_thread(screen.show, data)
 
-    def _from_thread(self, callback, *args) -> None:
+    def _from_thread(self, callback, *args, **kwargs) -> None:
         try:
-            self.app.call_from_thread(callback, *args)
+            self.app.call_from_thread(callback, *args, **kwargs)
         except RuntimeError:  # the app closed meanwhile: nobody to show it to
             pass
 
