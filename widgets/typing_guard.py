@@ -230,6 +230,6 @@ class PromptTypist:
         area = self.prompt.area
         if self.prompt.screen.focused is not area:
             self.prompt.screen.set_focus(area)
-        from textual.events import Paste
+        from textual.events import Paste  # lazy: this module loads without Textual
 
         area._forward_event(Paste(text))  # as the app hands a paste to the focused widget (it bubbles back up)
