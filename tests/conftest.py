@@ -35,6 +35,41 @@ def no_real_providers(monkeypatch):
     discovery._probe_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def keys_at_machine_speed(monkeypatch):
+    """Pilot presses keys at machine speed, which the typing guard would read as typing (a
+    bound key then goes to the prompt): the suite runs with its interval off, and the tests
+    of the guard (tests/test_typing_guard.py) set one of their own."""
+    from chinwag.widgets import typing_guard  # no Textual: storage-only test files stay light
+
+    monkeypatch.setattr(typing_guard, "BURST_SECONDS", 0.0)
+
+
+@pytest.fixture
+def user_git(tmp_path, monkeypatch) -> Path:
+    """A HOME of the test's own whose global git config names a user and has hooks that
+    leave a mark if they ever run (the path it yields) and a global excludes file: the
+    shadow checkpoint repositories must ignore all of it. Test files on checkpoints use it
+    for every test (`pytestmark = pytest.mark.usefixtures("user_git")`)."""
+    from chinwag.app.core import shadow_git  # lazy: storage-only test files never load the checkpoint code
+
+    home = tmp_path / "user-home"
+    hooks = home / "hooks"
+    hooks.mkdir(parents=True)
+    for hook in ("pre-commit", "post-commit", "post-checkout", "post-index-change", "reference-transaction"):
+        (hooks / hook).write_text(f"#!/bin/sh\necho {hook} >> {tmp_path / 'hooks-ran'}\n")
+        (hooks / hook).chmod(0o755)
+    (home / "global-ignore").write_text("*.globalignored\n")
+    (home / ".gitconfig").write_text(
+        f"[user]\n\tname = Test\n\temail = test@example.com\n[core]\n\thooksPath = {hooks}\n"
+        f"\texcludesFile = {home / 'global-ignore'}\n\tautocrlf = true\n[init]\n\tdefaultBranch = main\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    shadow_git._global_excludes.cache_clear()
+    yield tmp_path / "hooks-ran"
+    shadow_git._global_excludes.cache_clear()
+
+
 @pytest.fixture
 def chinwag_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"

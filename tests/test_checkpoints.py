@@ -27,6 +27,7 @@ from chinwag.app.core.runner import Runner
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 MB = 1024 * 1024
+pytestmark = pytest.mark.usefixtures("user_git")  # tests/conftest.py: a hostile global git config
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -48,27 +49,6 @@ def files_of(root: Path) -> dict[str, tuple[int, bytes]]:
 
 def work_files(root: Path) -> dict[str, tuple[int, bytes]]:
     return {k: v for k, v in files_of(root).items() if not k.startswith(".git/")}
-
-
-@pytest.fixture(autouse=True)
-def user_git(tmp_path, monkeypatch):
-    """A HOME of the test's own whose global git config has hooks that leave a mark if they
-    ever run, and a global excludes file."""
-    home = tmp_path / "user-home"
-    hooks = home / "hooks"
-    hooks.mkdir(parents=True)
-    for hook in ("pre-commit", "post-commit", "post-checkout", "post-index-change", "reference-transaction"):
-        (hooks / hook).write_text(f"#!/bin/sh\necho {hook} >> {tmp_path / 'hooks-ran'}\n")
-        (hooks / hook).chmod(0o755)
-    (home / "global-ignore").write_text("*.globalignored\n")
-    (home / ".gitconfig").write_text(
-        f"[user]\n\tname = Test\n\temail = test@example.com\n[core]\n\thooksPath = {hooks}\n"
-        f"\texcludesFile = {home / 'global-ignore'}\n\tautocrlf = true\n[init]\n\tdefaultBranch = main\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    shadow_git._global_excludes.cache_clear()
-    yield tmp_path / "hooks-ran"
-    shadow_git._global_excludes.cache_clear()
 
 
 @pytest.fixture

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerState
 
 from chinwag.app.agents.acp import pool as acp_pool
 from chinwag.app.config.loader import Config
-from chinwag.app.core import checkpoints, shadow_git, tree_view
+from chinwag.app.core import checkpoints, tree_view
 from chinwag.app.core.runner import Runner
 from chinwag.app.tui.app import ChinwagApp
 from chinwag.app.tui.rewind import OTHER_BRANCH
@@ -25,28 +27,16 @@ from chinwag.storage import Store
 from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.widgets.choice_screen import ChoiceScreen
 from chinwag.widgets.confirm import ConfirmScreen
-from chinwag.widgets.rewind_picker import PickScreen, RewindPreviewScreen
+from chinwag.widgets.rewind_picker import COMPUTING, PickScreen, RewindPreviewScreen
 from tests.tui_helpers import submit as slash
 from tests.tui_helpers import wait_for
 
 AGENT = str(Path(__file__).parent / "fake_acp_agent.py")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("user_git")  # tests/conftest.py: a hostile global git config
 
 
 # -- set-up ------------------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def user_git(tmp_path, monkeypatch):
-    """A HOME of the test's own (its git config names a user), no global excludes."""
-    home = tmp_path / "user-home"
-    home.mkdir()
-    (home / ".gitconfig").write_text("[user]\n\tname = Test\n\temail = test@example.com\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    shadow_git._global_excludes.cache_clear()
-    yield
-    shadow_git._global_excludes.cache_clear()
-
-
 @pytest.fixture
 def ws(tmp_path, chinwag_home) -> Path:
     folder = tmp_path / "ws"
@@ -91,6 +81,11 @@ def make_app(db_path):
     yield _make
     for store in stores:
         store.close()
+
+
+def preview_ready(app) -> bool:
+    """The rewind's preview is up and shows what changes (worked out in a thread)."""
+    return isinstance(app.screen, RewindPreviewScreen) and app.screen.ready
 
 
 def shown(screen) -> str:
@@ -147,7 +142,7 @@ async def test_rewind_picker_preview_then_conversation_and_files_and_undo(make_a
         assert listed.index("remove the app") < listed.index("edit the notes") < listed.index("look around")
         assert "its turn changed src/app.py" in listed and "its turn changed made.txt, notes.txt" in listed
         await pilot.press("down", "enter")  # the 2nd prompt
-        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen))
+        await wait_for(pilot, lambda: preview_ready(app))
         preview = shown(app.screen)
         assert "4 turns leave the active branch" in preview
         assert "1 changed back, 1 created later removed, 1 deleted brought back" in preview
@@ -179,7 +174,7 @@ async def test_rewind_only_the_conversation_leaves_the_files(make_app, ws):
         await slash(pilot, app, "/rewind")
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("enter")  # the newest prompt
-        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen))
+        await wait_for(pilot, lambda: preview_ready(app))
         await pilot.press("c")
         await wait_for(pilot, lambda: not isinstance(app.screen, RewindPreviewScreen))
         assert store.head_of(session.id) == exchanges[1][1].id
@@ -195,7 +190,7 @@ async def test_escape_in_the_preview_changes_nothing(make_app, ws):
         await slash(pilot, app, "/rewind")
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen))
+        await wait_for(pilot, lambda: preview_ready(app))
         await pilot.press("escape")
         await pilot.pause()
         assert store.head_of(session.id) == exchanges[2][1].id and not store.rewinds(session.id)
@@ -213,7 +208,7 @@ async def test_a_session_without_checkpoints_rewinds_the_conversation_and_says_f
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         assert tree_view.NOT_TRACKED in shown(app.screen)
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen))
+        await wait_for(pilot, lambda: preview_ready(app))
         assert tree_view.NOT_TRACKED in shown(app.screen) and "b  rewind conversation and files" not in shown(app.screen)
         await pilot.press("b")  # not offered: nothing happens
         await pilot.pause()
@@ -222,6 +217,106 @@ async def test_a_session_without_checkpoints_rewinds_the_conversation_and_says_f
         await wait_for(pilot, lambda: not isinstance(app.screen, RewindPreviewScreen))
         assert store.head_of(session.id) is None and app.chat.transcript.turn_ids == []
         assert app.chat.prompt.text == "first question"
+
+
+async def test_the_diff_is_worked_out_off_the_ui_thread_and_escape_works_meanwhile(make_app, ws, monkeypatch):
+    app, store = make_app()
+    session, exchanges = coding_session(store, ws)
+    started, release = threading.Event(), threading.Event()
+    on_ui_thread = []
+    real = tree_view.rewind_preview
+
+    def slow_preview(*args):  # as on a big workspace: git takes its time
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        started.set()
+        release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(tree_view, "rewind_preview", slow_preview)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen) and started.is_set())
+        preview = app.screen
+        assert COMPUTING in shown(preview) and not preview.ready and on_ui_thread == [False]
+        assert "b  rewind" not in shown(preview)  # files: not known yet
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen is preview
+        worker = next(w for w in app.workers if w.group == "rewind-preview")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RewindPreviewScreen))
+        assert not release.is_set()  # the app answered all along
+        release.set()  # the result lands after the preview closed
+        await app.workers.wait_for_complete([worker])
+        await pilot.pause()
+        assert worker.state == WorkerState.SUCCESS and worker.error is None
+        assert not isinstance(app.screen, RewindPreviewScreen)
+        assert store.head_of(session.id) == exchanges[2][1].id and not store.rewinds(session.id)
+        assert (ws / "made.txt").exists()
+
+
+async def test_the_picker_reads_the_checkpoints_off_the_ui_thread(make_app, ws, monkeypatch):
+    app, store = make_app()
+    session, _ = coding_session(store, ws)
+    started, release = threading.Event(), threading.Event()
+    on_ui_thread = []
+    real = tree_view.rewind_points
+
+    def slow_points(*args):
+        on_ui_thread.append(threading.current_thread() is threading.main_thread())
+        started.set()
+        release.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(tree_view, "rewind_points", slow_points)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, started.is_set)
+        await pilot.press(*"still typing")  # the app answers while git works
+        assert app.chat.prompt.text == "still typing" and on_ui_thread == [False]
+        assert not release.is_set()
+        release.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert "remove the app" in "".join(str(o.prompt) for o in app.screen.query_one("OptionList").options)
+
+
+async def test_a_preview_that_cannot_be_worked_out_says_why_in_one_line(make_app, ws, monkeypatch):
+    app, store = make_app()
+    session, _ = coding_session(store, ws)
+
+    def broken(*args):
+        raise checkpoints.CheckpointError("git could not read the checkpoint repository\nwith details")
+
+    monkeypatch.setattr(tree_view, "rewind_preview", broken)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: preview_ready(app))
+        assert "could not work out what changes: git could not read the checkpoint repository" in shown(app.screen)
+        assert "with details" not in shown(app.screen)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RewindPreviewScreen))
+
+
+async def test_a_session_with_a_workspace_but_no_checkpoints_says_so_once(make_app, ws):
+    app, store = make_app()
+    session = store.create_session(agent="echo", workspace=str(ws), title="chat in a folder")
+    exchange(store, session.id, "first question", None)  # a model session: no checkpoints
+    exchange(store, session.id, "second question", None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.chat.open_session(session.id)
+        await slash(pilot, app, "/rewind")
+        await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
+        rows = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert tree_view.NOT_TRACKED in shown(app.screen)  # the header says it
+        assert len(rows) == 2 and not any("checkpoint" in row for row in rows)  # the rows do not repeat it
+        assert "second question" in rows[0] and "first question" in rows[1]
 
 
 async def test_rewind_with_nothing_to_undo_is_one_line(make_app):
@@ -436,7 +531,7 @@ def test_snapshot_rewind_preview_with_a_diff(snap_compare, db_path, ws):
         await slash(pilot, app, "/rewind")
         await wait_for(pilot, lambda: isinstance(app.screen, PickScreen))
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RewindPreviewScreen))
+        await wait_for(pilot, lambda: preview_ready(app))
 
     try:
         assert snap_compare(app, terminal_size=(110, 32), run_before=run_before)

@@ -164,7 +164,9 @@ async def test_r_regenerates_a_reply_beside_the_old_one(make_app, db_path):
     app, store = make_app(session_id=sid)
     async with app.run_test(size=(120, 40)) as pilot:
         await select(pilot, app, a1.id)
-        await pilot.press("r")
+        await pilot.press("r")  # asks first (a model call): r or Enter says yes
+        await wait_for(pilot, lambda: app.chat.transcript.typing.asking)
+        await pilot.press("enter")
         await wait_for(pilot, lambda: len(store.children(sid, u1.id)) == 2)
         await wait_for(pilot, lambda: not app.chat.runner.is_running(sid)
                        and store.get_session(sid).state != "busy")

@@ -1,6 +1,7 @@
 """The views of /rewind and /branches: a modal list to pick one row from (the prompts to
 rewind to, the branch tips to jump to) and the rewind's preview, which says what changes
-(the turns that leave the active path, the files with a diff of each) and asks how.
+(the turns that leave the active path, the files with a diff of each, shown once worked
+out) and asks how.
 
 Plain data in (rows of text, ids), the choice out through `dismiss`; user text is shown
 literally (Rich `Text`, never markup).
@@ -15,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -32,6 +34,7 @@ PANEL_CSS = """
 {name} #panel-note {{ color: $text-muted; padding-bottom: 1; }}
 {name} #panel-hint {{ color: $text-muted; padding-top: 1; }}
 """
+COMPUTING = "computing the diff…"
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,11 @@ def preview_text(data: PreviewData, palette) -> Text:
 
 class RewindPreviewScreen(ModalScreen[str | None]):
     """What a rewind changes, and the question: `b` conversation and files, `c` only the
-    conversation, Esc cancel (answers "both", "conversation" or None)."""
+    conversation, Esc cancel (answers "both", "conversation" or None).
+
+    The preview may come later (`show`, or `failed`): the screen opens at once saying
+    COMPUTING, with `c` and Esc working meanwhile; `b` waits for files that can be restored.
+    What arrives after an answer is dropped."""
 
     DEFAULT_CSS = PANEL_CSS.format(name="RewindPreviewScreen") + """
     RewindPreviewScreen #preview-body { height: auto; max-height: 24; }
@@ -140,27 +147,67 @@ class RewindPreviewScreen(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "answer(None)", "cancel"), Binding("c", "answer('conversation')", "conversation")]
 
-    def __init__(self, title: str, data: PreviewData):
+    def __init__(self, title: str, data: PreviewData | None = None):
         super().__init__()
         self._title, self._data = title, data
+        self._error = ""
+        self._answered = False
+
+    @property
+    def ready(self) -> bool:
+        """The preview (or why there is none) is shown."""
+        return self._data is not None or bool(self._error)
 
     @property
     def files_restorable(self) -> bool:
-        return not self._data.files_note
+        return self._data is not None and not self._data.files_note
+
+    def _keys(self) -> str:
+        return ("b  rewind conversation and files · " if self.files_restorable else "") + \
+            "c  only the conversation · esc  cancel"
+
+    def _body(self) -> Text:
+        palette = palette_for(self.app)
+        if self._data is not None:
+            return preview_text(self._data, palette)
+        if self._error:
+            return Text(f"could not work out what changes: {safe_text(self._error)}", Style(color=palette.warning))
+        return Text(COMPUTING, Style(color=palette.system, italic=True))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="panel"):
             yield Static(plain(notice(self._title, TITLE_LIMIT)), id="panel-title")
-            keys = ("b  rewind conversation and files · " if self.files_restorable else "") + \
-                "c  only the conversation · esc  cancel"
-            yield Label(keys, id="preview-keys")  # above the preview: in view however long it is
+            yield Label(self._keys(), id="preview-keys")  # above the preview: in view however long it is
             with VerticalScroll(id="preview-body"):
-                yield Static(preview_text(self._data, palette_for(self.app)))
+                yield Static(self._body(), id="preview-text")
+
+    def show(self, data: PreviewData) -> None:
+        self._data = data
+        self._refresh_preview()
+
+    def failed(self, message: str) -> None:
+        self._error = message
+        self._refresh_preview()
+
+    def on_mount(self) -> None:
+        self._refresh_preview()  # what arrived while the screen was being composed
+
+    def _refresh_preview(self) -> None:
+        if self._answered:
+            return  # closed: nothing to show
+        try:
+            keys, body = self.query_one("#preview-keys", Label), self.query_one("#preview-text", Static)
+        except NoMatches:
+            return  # not composed yet: compose shows it
+        keys.update(self._keys())
+        body.update(self._body())
 
     def on_key(self, event) -> None:
         if event.key == "b" and self.files_restorable:
             event.stop()
-            self.dismiss("both")
+            self.action_answer("both")
 
     def action_answer(self, value: str | None) -> None:
-        self.dismiss(value)
+        if not self._answered:
+            self._answered = True
+            self.dismiss(value)

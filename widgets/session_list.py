@@ -8,13 +8,12 @@ here touches storage.
 The selection is a session id (`selected_id`), never an index: the highlighted row is the
 row of that id, every action names that id, and a new page of rows (the 1 s refresh, a
 filter) keeps it, or moves to the row that followed it when it left the list. Letters are
-never actions: a printable key goes to `type_to` (the sidebar's filter), so typing a word
-cannot create, archive or delete anything.
+never actions: a printable key goes to the sidebar's filter (`typing`, the rule the transcript
+follows too: widgets/typing_guard.py), so typing a word cannot create, archive or delete anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -34,6 +33,7 @@ from chinwag.widgets import glyphs
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.text_safety import one_line
 from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
+from chinwag.widgets.typing_guard import TypingGuard
 
 GROUPS = ("Pinned", "Today", "Yesterday", "This week", "Older")
 PIN_MARK = "•"  # after the title of a pinned session, in the brand colour
@@ -149,7 +149,8 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self.active_id: str | None = None
         self.now = datetime.now().astimezone()
         self.selected_id: str | None = None  # THE selection: what is highlighted is what actions act on
-        self.type_to: Callable[[str], None] | None = None  # where typed characters go (the filter)
+        # where typed characters go: `typing.type_to` (the filter); `/` (focus the filter) at once
+        self.typing = TypingGuard(self, immediate=("slash",))
         self._index: dict[str, int] = {}  # session id -> index into self.sessions
         self._rows: list[tuple[str, int]] = []  # ("header", group index) | ("session", index)
         self._row_of: dict[int, int] = {}
@@ -362,18 +363,12 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
 
     def binds(self, key: str) -> bool:
         """A printable key bound here (`*`, or one `[keys]` binds) acts; any other types into the filter."""
-        bindings = self._bindings.copy()
-        if self.app._keymap:  # `[keys]` rebinds by id, applied as Textual applies it when it checks bindings
-            bindings.apply_keymap(self.app._keymap)
-        return key in bindings.key_to_bindings
+        return self.typing.binds(key)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Handled here, in order, as each key arrives: a burst of keys that reached the list
         # before the focus moved to the filter lands in the filter too, none acts on a row.
-        if event.is_printable and event.character and self.type_to is not None and not self.binds(event.key):
-            event.stop()
-            event.prevent_default()
-            self.type_to(event.character)
+        await self.typing.on_key(event)
 
     def on_click(self, event: events.Click) -> None:
         row = int(self.scroll_offset.y) + event.y

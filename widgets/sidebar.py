@@ -84,7 +84,7 @@ class Sidebar(Vertical):
             yield Toggle("trash", id="trash-toggle")
             yield Toggle("this workspace", id="workspace-toggle")
         session_list = SessionList(id="session-list", animate=self._animations_on)
-        session_list.type_to = self.type_into_filter
+        session_list.typing.type_to = lambda key, character: self.type_into_filter(character)
         yield session_list
 
     @property

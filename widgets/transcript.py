@@ -18,6 +18,7 @@ from time import monotonic
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -37,6 +38,7 @@ from chinwag.widgets.theme import DARK, Palette, ThemedLines, follow_theme
 from chinwag.widgets.transcript_layout import Block, TranscriptLayout
 from chinwag.widgets.transcript_nav import TranscriptNav
 from chinwag.widgets.transcript_tree import TranscriptTreeMixin
+from chinwag.widgets.typing_guard import TypingGuard
 
 CACHE_BLOCKS = 300
 FPS = 8
@@ -62,7 +64,7 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         Binding("p", "pin_block", "pin or unpin (sent verbatim, never summarized)", show=False),
         Binding("u", "undo_call", "undo a tool call's file writes", show=False),
         Binding("e", "edit_block", "edit this prompt (a new branch)", show=False),
-        Binding("r", "regenerate_block", "regenerate this reply (a new branch)", show=False),
+        Binding("r", "regenerate_block", "regenerate this reply (a new branch; asks first)", show=False),
         Binding("left_square_bracket", "sibling(-1)", "previous version of this block", show=False),
         Binding("right_square_bracket", "sibling(1)", "next version of this block", show=False),
         Binding("n", "screen.find_step(1)", "next find hit", show=False),
@@ -123,6 +125,8 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         self._costs: dict[str, str] = {}  # turn id -> its header's cost, as the front end priced it
         self.on_turns: Callable[[list[Turn]], None] | None = None  # told of turns as they arrive (to price them)
         self.marks: FindMarks | None = None  # find hits painted over the lines (app/tui/find.py)
+        # typing goes to the prompt (the screen sets `typing.type_to`); j/k act at once, taken back if typing follows
+        self.typing = TypingGuard(self, immediate=("j", "k"), snapshot=self._view_state)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
@@ -378,6 +382,25 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
             if any(c.status == "running" for c in block.calls):
                 block.version += 1
                 self.refresh()
+
+    # -- typing never acts on a block (widgets/typing_guard.py) ------------------------------------
+    async def on_key(self, event: events.Key) -> None:
+        await self.typing.on_key(event)
+
+    def on_paste(self, event: events.Paste) -> None:
+        self.typing.paste(event)
+
+    def on_blur(self) -> None:
+        self.typing.close()  # a question asked here lapses when the keys go elsewhere
+
+    def _view_state(self) -> Callable[[], None]:
+        """How to put the selection and the scroll back (a j/k that turned out to be typing)."""
+        selected, y = self.selected_turn_id, self.scroll_offset.y
+
+        def restore() -> None:
+            self.selected_turn_id = selected
+            self.scroll_to(y=y, animate=False, immediate=True)
+        return restore
 
     # -- actions -----------------------------------------------------------------------------
     def action_copy_block(self) -> None:

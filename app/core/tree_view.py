@@ -28,6 +28,7 @@ from chinwag.storage.enums import TurnRole
 from chinwag.storage.models import Session, Turn
 
 NOT_TRACKED = "files are not tracked in this session (no workspace checkpoints)"
+NO_CHECKPOINT = "no checkpoint"  # a prompt's row, when other prompts of the path have one
 PREVIEW_FILES = 20  # diffs shown in a preview; the rest are listed by name
 
 
@@ -60,7 +61,7 @@ def _checkpoint(prompt: Turn) -> tuple[str, str]:
     except rewind.NoCheckpoint:
         record = prompt.metadata.get("checkpoint")
         reason = record.get("skipped") if isinstance(record, dict) else None
-        return "", f"no checkpoint: {reason}" if reason else "no checkpoint"
+        return "", f"{NO_CHECKPOINT}: {reason}" if reason else NO_CHECKPOINT
 
 
 _HEADER = re.compile(rb"([0-9a-f]{40,64}) ([0-9a-f]{40,64})\n")
@@ -101,8 +102,9 @@ def rewind_points(store: Store, session: Session) -> tuple[list[RewindPoint], st
     found = [_checkpoint(p) for p in prompts]
     workspace = _workspace(session)
     if workspace is None or not any(cid for cid, _ in found):
-        return [RewindPoint(p, None, why if workspace is not None else "") for p, (_, why) in
-                reversed(list(zip(prompts, found, strict=True)))], NOT_TRACKED
+        # the note says it once for the list: a row keeps only a reason of its own ("no checkpoint: too big")
+        return [RewindPoint(p, None, why if workspace is not None and why != NO_CHECKPOINT else "")
+                for p, (_, why) in reversed(list(zip(prompts, found, strict=True)))], NOT_TRACKED
     ids = [cid for cid, _ in found if cid]
     pairs = list(zip(ids, ids[1:], strict=False))  # each checkpoint and the next one on the path
     try:

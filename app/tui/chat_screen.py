@@ -54,6 +54,7 @@ from chinwag.widgets.sidebar import Sidebar
 from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import one_line, plain
 from chinwag.widgets.transcript import Transcript
+from chinwag.widgets.typing_guard import PromptTypist
 
 log = logging.getLogger("chinwag.tui")
 POLL_SECONDS = 0.25
@@ -197,6 +198,8 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
 
     # -- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
+        typist = PromptTypist(self.prompt)  # typing on the transcript goes to the prompt
+        self.transcript.typing.type_to, self.transcript.typing.paste_to = typist, typist.paste
         for early in self._early_notices:
             self.notices.show(**early)
         self._early_notices.clear()

@@ -1,8 +1,8 @@
 """The chat screen's glue for the conversation tree (mixed into ChatScreen): /rewind (pick a
-prompt, see what changes, rewind conversation and/or files, the old prompt back in the
-prompt to edit), /rewind --undo, /branches (jump to a branch tip), `u` on an agent block
-(undo one tool call's file writes), the "no checkpoint: …" line live, and opening a search
-hit that lies on another branch.
+prompt, see what changes (worked out in a thread), rewind conversation and/or files, the
+old prompt back in the prompt to edit), /rewind --undo, /branches (jump to a branch tip),
+`u` on an agent block (undo one tool call's file writes), the "no checkpoint: …" line live,
+and opening a search hit that lies on another branch.
 
 What is shown comes from `app/core/tree_view.py`; what changes goes through
 `app/core/rewind.py`, `app/core/file_writes.py` and the store: no second implementation.
@@ -11,6 +11,9 @@ What is shown comes from `app/core/tree_view.py`; what changes goes through
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from textual import work
+from textual.worker import get_current_worker
 
 from chinwag.app.core.events import CheckpointTaken
 from chinwag.app.errors import first_line
@@ -56,14 +59,28 @@ class RewindMixin:
 
     # -- /rewind -----------------------------------------------------------------------------
     def open_rewind(self) -> None:
-        tree_view, screens = _view(), _screens()
-        session = self.store.get_session(self.session.id)
-        points, note = tree_view.rewind_points(self.store, session)
+        self._list_rewind_points(self.store.get_session(self.session.id))
+
+    @work(thread=True, group="rewind-points", exclusive=True, exit_on_error=False)
+    def _list_rewind_points(self, session) -> None:
+        """The prompts and the files each turn changed (git over the workspace) off the UI thread."""
+        try:
+            found = _view().rewind_points(self.store, session)
+        except Exception as exc:
+            self._from_thread(self.app.notify, first_line(exc), severity="error")
+            return
+        if not get_current_worker().is_cancelled:  # a newer /rewind asked again
+            self._from_thread(self._pick_rewind_point, session.id, *found)
+
+    def _pick_rewind_point(self, session_id: str, points: list[tree_view.RewindPoint], note: str) -> None:
+        if self.session is None or self.session.id != session_id:
+            return  # another session was opened meanwhile: the list is not about it
+        screens = _screens()
         if not points:
             self.app.notify("nothing to rewind: the active branch has no prompt yet")
             return
         now = self.store.clock.now()
-        rows = [screens.Row(p.prompt.id, tree_view.first_line(p.prompt.text) or "(empty prompt)",
+        rows = [screens.Row(p.prompt.id, _view().first_line(p.prompt.text) or "(empty prompt)",
                     short_age(p.prompt.created_at, now), _files_detail(p)) for p in points]
         push_modal(self, screens.PickScreen("Rewind to before a prompt (newest first)", rows, note=note,
                                     hint="enter preview what changes · esc cancel"), self._rewind_picked)
@@ -74,14 +91,33 @@ class RewindMixin:
         tree_view, screens = _view(), _screens()
         session = self.store.get_session(self.session.id)
         prompt = self.store.get_turn(prompt_id)
-        preview = tree_view.rewind_preview(self.store, session, prompt)
-        files = preview.files
-        data = screens.PreviewData(tree_view.first_line(prompt.text), preview.leaving,
-                           list(files.changed) if files else [], list(files.created_removed) if files else [],
-                           list(files.deleted_restored) if files else [], preview.diffs,
-                           files_note="" if files else (preview.files_note or tree_view.NOT_TRACKED))
-        title = f"Rewind to before: {data.prompt}"
-        push_modal(self, screens.RewindPreviewScreen(title, data), lambda answer: self._rewind(prompt.id, answer))
+        screen = screens.RewindPreviewScreen(f"Rewind to before: {tree_view.first_line(prompt.text)}")
+        push_modal(self, screen, lambda answer: self._rewind(prompt.id, answer))
+        self._preview_rewind(screen, session, prompt)
+
+    @work(thread=True, group="rewind-preview", exclusive=True, exit_on_error=False)
+    def _preview_rewind(self, screen, session, prompt) -> None:
+        """The dry run and its diffs (git over the workspace: seconds when it is big) off the
+        UI thread; the screen drops a result that lands after it was answered."""
+        tree_view, screens = _view(), _screens()
+        try:
+            preview = tree_view.rewind_preview(self.store, session, prompt)
+            files = preview.files
+            data = screens.PreviewData(
+                tree_view.first_line(prompt.text), preview.leaving,
+                list(files.changed) if files else [], list(files.created_removed) if files else [],
+                list(files.deleted_restored) if files else [], preview.diffs,
+                files_note="" if files else (preview.files_note or tree_view.NOT_TRACKED))
+        except Exception as exc:  # busy, storage, git: one line in the preview
+            self._from_thread(screen.failed, first_line(exc))
+            return
+        self._from_thread(screen.show, data)
+
+    def _from_thread(self, callback, *args, **kwargs) -> None:
+        try:
+            self.app.call_from_thread(callback, *args, **kwargs)
+        except RuntimeError:  # the app closed meanwhile: nobody to show it to
+            pass
 
     def _rewind(self, prompt_id: str, answer: str | None) -> None:
         if answer is None:

@@ -1,8 +1,9 @@
 """The chat screen's glue for the conversation tree in the transcript: `e` on a prompt edits
 it (Enter sends the new version as a branch beside it, Esc abandons), `r` on a reply runs it
-again beside the old one, `[` / `]` (or a click on `‹` / `›`) show another version of a
-block, and each new turn gets its `‹ 2/3 ›`. The decisions are in app/core/branching.py;
-here they become a turn to run, a notice, or a transcript re-rendered below a block.
+again beside the old one (after asking in one line: a model call), `[` / `]` (or a click on
+`‹` / `›`) show another version of a block, and each new turn gets its `‹ 2/3 ›`. The
+decisions are in app/core/branching.py; here they become a turn to run, a notice, or a
+transcript re-rendered below a block.
 
 Mixed into ChatScreen: message handlers by naming convention (a plain mixin gets no `@on`).
 """
@@ -18,6 +19,8 @@ from chinwag.storage.models import storable
 from chinwag.widgets import paste
 
 EDITING_KEY = "editing"
+ASK_KEY = "regenerate-ask"
+REGENERATE_ASK = "regenerate this reply (the model runs again)? r or Enter: yes · Esc: no"
 
 
 @dataclass
@@ -117,18 +120,31 @@ class TreeMixin:
                 return
         super().action_cancel_turn()  # type: ignore[misc]
 
-    # -- r: regenerate a reply ----------------------------------------------------------------
+    # -- r: regenerate a reply (a model call: asked first, in one line) ------------------------
     @guarded
     def on_transcript_regenerate_requested(self, event) -> None:
+        if self._regenerating(event.turn_id) is not None and self.transcript.typing.ask(
+                "r", "r", lambda: self._regenerate(event.turn_id), lambda: self.notices.remove(ASK_KEY)):
+            self.app.notify(REGENERATE_ASK, key=ASK_KEY, sticky=True)
+
+    def _regenerating(self, turn_id: str) -> str | None:
+        """The prompt a new reply would answer; None when refused (the notice says why)."""
         if self.session is None or self.store.readonly or self._busy_here():
-            return
-        parent = branching.regenerate_parent(self.store, event.turn_id)
+            return None
+        parent = branching.regenerate_parent(self.store, turn_id)
         if isinstance(parent, branching.Refused):
             self._refuse(parent.notice)
+            return None
+        return parent
+
+    @guarded
+    def _regenerate(self, turn_id: str) -> None:
+        parent = self._regenerating(turn_id)  # again: a turn may have started meanwhile
+        if parent is None or self.session is None:
             return
         sid = self.session.id
-        turn = self.store.get_turn(event.turn_id)
-        cut = event.turn_id if turn.role != "user" else self._block_after(event.turn_id)
+        turn = self.store.get_turn(turn_id)
+        cut = turn_id if turn.role != "user" else self._block_after(turn_id)
         if cut is not None:
             self._cut(cut)
         self._start_branch(sid, "", lambda: self.runner.regenerate(sid, parent))
