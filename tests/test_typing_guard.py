@@ -244,3 +244,26 @@ async def test_the_session_list_follows_the_same_rule(make_app, db_path):
         await wait_for(pilot, lambda: app.chat.sidebar.filter_box.value == "a*")
         await pilot.pause()
         assert store.get_session(sid).pinned_at is None  # `*` pins a session: here it was typed
+
+
+async def test_keys_that_move_the_view_act_at_once_and_a_word_after_one_puts_the_view_back(make_app, db_path):
+    store = Store(db_path)
+    sid = store.create_session(title="long").id
+    for n in range(150):
+        user, agent = store.begin_exchange(sid, f"prompt {n}", agent="echo", model="")
+        store.finish_turn(agent.id, "complete", text=f"reply {n}\n\n" + "a paragraph\n\n" * 3)
+    path = store.turn_ids_to(sid, store.head_of(sid))
+    store.close()
+    app, store = make_app(session_id=sid)
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript = app.chat.transcript
+        transcript.typing.burst = LONG  # the key is not held: `g` has acted before any interval ends
+        transcript.focus()
+        await pilot.pause()
+        newest = transcript.turn_ids
+        await pilot.press("g")
+        assert transcript.turn_ids[0] == path[0] and transcript.scroll_offset.y == 0  # the first page, at once
+        await pilot.press(*"o home")
+        await pilot.pause()
+        assert app.chat.prompt.text == "go home"  # the g as well
+        assert transcript.turn_ids == newest and transcript.scroll_offset.y == transcript.max_scroll_y

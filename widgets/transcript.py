@@ -41,6 +41,9 @@ from chinwag.widgets.transcript_tree import TranscriptTreeMixin
 from chinwag.widgets.typing_guard import TypingGuard
 
 CACHE_BLOCKS = 300
+# printable keys that only move the view or copy: they act at once even as a word's first letter
+VIEW_KEYS = ("j", "k", "g", "G", "left_curly_bracket", "right_curly_bracket", "n", "N", "T",
+             "left_square_bracket", "right_square_bracket", "y", "c")
 FPS = 8
 
 
@@ -125,8 +128,9 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         self._costs: dict[str, str] = {}  # turn id -> its header's cost, as the front end priced it
         self.on_turns: Callable[[list[Turn]], None] | None = None  # told of turns as they arrive (to price them)
         self.marks: FindMarks | None = None  # find hits painted over the lines (app/tui/find.py)
-        # typing goes to the prompt (the screen sets `typing.type_to`); j/k act at once, taken back if typing follows
-        self.typing = TypingGuard(self, immediate=("j", "k"), snapshot=self._view_state)
+        # typing goes to the prompt (the screen sets `typing.type_to`); the keys that move the view act at
+        # once (a jump must feel instant), taken back if typing follows; the others wait a moment
+        self.typing = TypingGuard(self, immediate=VIEW_KEYS, snapshot=self._view_state)
 
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
@@ -394,12 +398,19 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
         self.typing.close()  # a question asked here lapses when the keys go elsewhere
 
     def _view_state(self) -> Callable[[], None]:
-        """How to put the selection and the scroll back (a j/k that turned out to be typing)."""
-        selected, y = self.selected_turn_id, self.scroll_offset.y
+        """How to put the view back (a key of VIEW_KEYS that turned out to be typing): the
+        selection, the times, and the top line (by its turn: a jump may have shown other turns)."""
+        selected, times, pinned = self.selected_turn_id, self.absolute_times, self._pinned
+        top = self._first_visible() if self._blocks else None
+        anchor = (self._blocks[top].turn.id, int(self.scroll_offset.y) - self._offsets[top]) if top is not None else None
 
         def restore() -> None:
+            self.set_absolute_times(times)
             self.selected_turn_id = selected
-            self.scroll_to(y=y, animate=False, immediate=True)
+            if pinned:
+                self.action_bottom()  # the newest page again if a jump showed others
+            elif anchor is not None and (position := self._index.get(anchor[0])) is not None:
+                self.scroll_to(y=self._offsets[position] + anchor[1], animate=False, immediate=True)
         return restore
 
     # -- actions -----------------------------------------------------------------------------
