@@ -62,8 +62,9 @@ async def to_frame(pilot, app, key, done):
         display(screen, renderable)
         if renderable is not None and not frames and done():
             frames.append(time.perf_counter())
+    await asyncio.sleep(0.35)  # a reader's pace: a key right after a printable one counts as typing
     app._display = record
-    char = key if len(key) == 1 else {"enter": "\r"}.get(key)
+    char = key if len(key) == 1 else {"enter": "\r", "left_curly_bracket": "{"}.get(key)
     event = events.Key(key, char)
     event.set_sender(app)
     t0 = time.perf_counter()
