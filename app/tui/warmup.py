@@ -4,14 +4,23 @@ An empty or fresh session paints without Markdown (markdown-it and rich.markdown
 of imports); the first reply, or opening a session with turns, needs it. Importing it in a
 daemon thread once the first frame is out keeps it off the start-up path and, mostly, off
 the UI loop (the import lock makes a render that needs it first simply wait for it).
+
+Code blocks cost more the first time: Pygments compiles a language's patterns on its first
+use (~45 ms for Python, on top of ~70 ms of imports), which would land on the first frame
+that shows a code block (a jump, a reply). The thread highlights a line of the common ones,
+PRIME_AFTER seconds later: right after the first frame it would hold the interpreter while
+the start-up's own later frames (the sidebar's count) are drawn.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 MODULES = ("chinwag.widgets.fast_markdown",)
+LEXERS = ("python", "bash", "json")  # the languages whose patterns are compiled ahead
+PRIME_AFTER = 2.0  # seconds after the first frame
 
 
 def start() -> threading.Thread:
@@ -27,3 +36,11 @@ def _import_all() -> None:
             importlib.import_module(name)
         except Exception:  # a warm-up is an optimisation: the render imports it again and reports
             pass
+    time.sleep(PRIME_AFTER)
+    try:
+        from rich.syntax import Syntax
+
+        for lexer in LEXERS:
+            Syntax("x = 1", lexer).highlight("x = 1\n")
+    except Exception:
+        pass
