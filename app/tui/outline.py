@@ -7,6 +7,8 @@ in widgets/."""
 
 from __future__ import annotations
 
+import gc
+
 from textual import work
 
 from chinwag.app.core.outline import OutlineCache, matching
@@ -40,6 +42,7 @@ class OutlineMixin:
             self.outline_cache().rows(self.store, session_id)
         except Exception:  # the store closed, the session went: Ctrl+O reads it then
             return
+        gc.freeze()  # its 10,000 rows live until the next build: out of full collections (~50 ms each), as after a turn
 
     def prepare_transcript_times(self) -> None:
         """Relative times against the screen's fixed `now` (snapshots), else the store's
