@@ -221,7 +221,12 @@ def main() -> None:
               "A jump to a turn far from the loaded ones (the outline's Enter, a find hit, `g`, a search hit) "
               "shows a window of the path around it in their place (`ChatController.window_at`: a quarter page above, "
               "a page below), so it costs a page whatever the distance; the turns above and below page in as the view "
-              "scrolls to them (End loads the newest page)."]
+              "scrolls to them (End loads the newest page).", "",
+              "The outline is built in a thread half a second after a long session opens and after each turn "
+              "settles, and kept until anything at all is written (`Store.change_stamp`); after a write Ctrl+O shows "
+              "the kept rows at once and the current ones replace them when read; only in the first ~0.7 s after a "
+              "session opened is it read on the key. A full garbage collection (25-50 ms in this process, which "
+              "builds outlines over and over) can land on any key: the figures are medians."]
     write_section("Outline", "\n".join(lines))
 
 
