@@ -363,6 +363,12 @@ class Database:
         with self._lock:
             return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Moves whenever anything was written, by another connection (`data_version`) or
+        this one (its total of changed rows): a cache of a read is good while it stays."""
+        with self._lock:
+            return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
+
     def close(self) -> None:
         with self._lock:
             self.conn.close()

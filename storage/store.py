@@ -56,6 +56,9 @@ class Store(SessionsMixin, TurnsMixin, ToolCallsMixin, CompactionMixin, TreeMixi
     def data_version(self) -> int:
         return self.db.data_version()
 
+    def change_stamp(self) -> tuple[int, int]:
+        return self.db.change_stamp()
+
     # -- prompt history (shared across sessions) ----------------------------------------
     def add_prompt_history(self, text: str, *, keep: int = 1000) -> None:
         if not text.strip():

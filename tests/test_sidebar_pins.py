@@ -36,6 +36,8 @@ def controller(store) -> ChatController:
 def all_rows(ctl: ChatController) -> list[str]:
     """Every id the sidebar lists, page after page, as NeedMore asks for them."""
     rows, total = ctl.sidebar_rows()
+    if total is None:  # past a page: counted off the UI loop in the app, here at once
+        total = ctl.sidebar_counted(ctl.count_due, ctl.store.count_sessions())
     ids = [s.id for s in rows]
     while True:
         more = ctl.more_sidebar_rows()

@@ -144,7 +144,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.animations_on = animate
         self.sessions: list[Session] = []
-        self.total = 0
+        self.total: int | None = 0  # how many the view holds in all (None: not counted yet, more may follow)
         self.running: set[str] = set()
         self.active_id: str | None = None
         self.now = datetime.now().astimezone()
@@ -204,7 +204,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         return self.sessions[0].id if self.sessions else None
 
     # -- data in --------------------------------------------------------------------------------
-    def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
+    def set_sessions(self, rows: list[Session], *, total: int | None, running: set[str], now: datetime,
                      active_id: str | None, trees: dict[str, tuple[int, int]] | None = None) -> None:
         old = [s.id for s in self.sessions]
         self.trees = dict(trees or {})
@@ -215,6 +215,11 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self._reveal()
         self.call_after_refresh(self._reveal)  # again once laid out (a scrollbar may have come or gone)
         self._sync_timer()
+
+    def set_total(self, total: int) -> None:
+        """The view's total, once counted (it decides whether scrolling on asks for more rows)."""
+        self.total = total
+        self._maybe_need_more()
 
     def append_sessions(self, rows: list[Session], trees: dict[str, tuple[int, int]] | None = None) -> None:
         self.trees.update(trees or {})
@@ -329,16 +334,19 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         elif row >= top + height:
             self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
 
+    def _more_to_load(self, loaded: int) -> bool:
+        return self.total is None or loaded < self.total
+
     def _maybe_need_more(self) -> None:
         loaded = len(self.sessions)
-        if loaded < self.total and self.cursor >= loaded - 20 and self._asked != loaded:
+        if self._more_to_load(loaded) and self.cursor >= loaded - 20 and self._asked != loaded:
             self._asked = loaded
             self.post_message(NeedMore(self, loaded))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         loaded = len(self.sessions)
-        if loaded < self.total and new_value + 2 * self.scrollable_content_region.height >= len(self._rows) \
+        if self._more_to_load(loaded) and new_value + 2 * self.scrollable_content_region.height >= len(self._rows) \
                 and self._asked != loaded:
             self._asked = loaded
             self.post_message(NeedMore(self, loaded))
