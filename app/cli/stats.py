@@ -48,7 +48,7 @@ def stats(*, since: timedelta | None, by: str, as_json: bool) -> int:
 
     store = common.open_store()
     try:
-        if ensure_stats_indexes(store):  # once per database, until a migration adds them
+        if ensure_stats_indexes(store):  # once per database (not in the migration: see storage/stats.py)
             print("chinwag: built the indexes statistics read (once)", file=sys.stderr)
         result = usage_stats(store, common.prices_config(), since=since, by=by)
     finally:

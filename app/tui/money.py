@@ -12,7 +12,6 @@ there the first time (seconds over a million turns), never on the UI loop.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
@@ -177,9 +176,4 @@ SYNC_TURNS = 1000  # up to this many turns a session's cost is read at once (~2 
 
 def stats_indexes_missing(store: Store) -> bool:
     """Whether `ensure_stats_indexes` has indexes to build (a writable database without them)."""
-    if store.readonly:
-        return False
-    modern = sqlite3.sqlite_version_info >= stats.INDEXED_EXPRESSIONS
-    wanted = {stats.USAGE_INDEX_NAME if modern else stats.TIME_INDEX_NAME, stats.SESSIONS_INDEX_NAME}
-    present = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    return not wanted <= present
+    return bool(stats.missing_stats_indexes(store))
