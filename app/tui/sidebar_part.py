@@ -49,7 +49,7 @@ class SidebarPart(Screen):
         request = self.controller.count_due
         if request is not None:
             self.controller.count_due = None
-            self._count_sidebar(request)
+            self.call_after_refresh(self._count_sidebar, request)  # not beside the frame being drawn (2 cores)
 
     @work(thread=True, group="sidebar-count", exclusive=True, exit_on_error=False)
     def _count_sidebar(self, request: CountRequest) -> None:
