@@ -24,7 +24,6 @@ import heapq
 import json
 import os
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -40,6 +39,8 @@ try:  # another SQLite than the interpreter's, when one is on PYTHONPATH (see th
     sys.modules["sqlite3"] = _other_sqlite
 except ImportError:
     pass
+import sqlite3  # noqa: E402  (after the swap: the SQLite measured)
+
 from results import machine_line, write_section  # noqa: E402
 
 from chinwag.app.config.loader import Config  # noqa: E402
@@ -202,6 +203,9 @@ def main() -> None:
     lines += ["", f"Total priced: {result.total.cost.text()}. {moved}The indexes `chinwag stats` builds on first "
               f"use: {', '.join(figures['built']) or 'none'} ({figures['index build']:.1f} s); they stay out of the "
               "migration (see storage/stats.py)."]
+    if sqlite3.__name__ != "sqlite3":  # another SQLite than the interpreter's (see the docstring)
+        lines += ["", f"Measured with SQLite {sqlite3.sqlite_version} from `{sqlite3.__name__}` (pysqlite3-binary in a "
+                  "scratch folder put on PYTHONPATH for this one run), not the interpreter's own."]
     write_section(args.section, "\n".join(lines))
 
 
