@@ -258,7 +258,9 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
             self._row_of[index] = len(rows)
             rows.append(("session", index))
         self._rows = rows
-        self.virtual_size = Size(self.scrollable_content_region.width or 30, len(rows))
+        # no width: the lines are cut to the region (no horizontal scroll), and a width that
+        # follows the region would cost a second layout once the first one sized the list
+        self.virtual_size = Size(0, len(rows))
         self.refresh()
 
     # -- drawing --------------------------------------------------------------------------------
@@ -400,7 +402,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+        self.virtual_size = Size(0, len(self._rows))
         self.call_after_refresh(self._reveal)
 
     # -- animation ----------------------------------------------------------------------------------
