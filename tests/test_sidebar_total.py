@@ -170,3 +170,26 @@ async def test_refreshes_never_count_on_the_ui_loop(make_app, db_path, blocked):
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.chat.controller.sidebar.text == "" and len(listed.sessions) == SIDEBAR_PAGE)
     assert blocked.on_ui == [] and len(blocked.in_threads) >= 3
+
+
+async def test_the_switch_popup_reads_its_sessions_when_it_opens_not_at_start_up(make_app, db_path, monkeypatch):
+    with Store(db_path) as store:
+        seed(store, 3)
+    reads: list[str] = []
+    real = Store.list_sessions
+
+    def listing(store, **where):
+        reads.append(where.get("filter", "active"))
+        return real(store, **where)
+
+    monkeypatch.setattr(Store, "list_sessions", listing)
+    app, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "all" not in reads  # the sidebar's own rows only
+        prompt = app.chat.prompt
+        prompt.text = "/switch "
+        prompt.refilter()
+        await pilot.pause()
+        assert prompt.popup_open and {item[0] for item in prompt.popup.items} >= {"session 0", "session 2"}
+        assert "all" in reads  # read as the popup offered them

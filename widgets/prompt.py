@@ -18,7 +18,7 @@ the full text (tokens expanded); `Submitted` carries where the pastes are in it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -200,6 +200,7 @@ class Prompt(Widget):
         self._history_pos: int | None = None
         self._draft = ""
         self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in (arg_choices or {}).items()}
+        self._arg_sources: dict[str, Callable[[], list[tuple[str, str, str]]]] = {}  # read when the popup opens
         self._extra: list[PopupCommand] = []
         self._popup_mode: str | None = None  # "command" | "argument"
         self.typing = False  # a key edited the buffer, not yet seen by after_edit
@@ -322,6 +323,11 @@ class Prompt(Widget):
 
     def set_arg_choices(self, kind: str, items: list[tuple[str, str, str]]) -> None:
         self._arg_choices[kind] = list(items)
+        self._arg_sources.pop(kind, None)
+
+    def set_arg_source(self, kind: str, source: Callable[[], list[tuple[str, str, str]]]) -> None:
+        """Choices read only when the popup offers them (a list that costs a query to make)."""
+        self._arg_sources[kind] = source
 
     def set_extra_commands(self, commands: Sequence[PopupCommand]) -> None:
         """Commands an agent advertises, offered after the app's own."""
@@ -466,7 +472,8 @@ class Prompt(Widget):
             self.close_popup()
             return
         prefix = argument.lower()
-        choices = self._arg_choices.get(command.arg_kind, [])
+        source = self._arg_sources.get(command.arg_kind)
+        choices = source() if source is not None else self._arg_choices.get(command.arg_kind, [])
         items = [c for c in choices if c[0].lower().startswith(prefix) or c[2].lower().startswith(prefix)]
         if not items and prefix:
             items = [c for c in choices if prefix in c[0].lower()]

@@ -26,7 +26,6 @@ class SessionActionsMixin:
     """Mixed into ChatScreen."""
 
     _undoable: str | None = None  # the session the last archive or delete took out of the list
-    _session_choices_due = False  # the /switch popup's sessions are to be read again
 
     @guarded
     def action_new_session(self) -> None:
@@ -55,14 +54,10 @@ class SessionActionsMixin:
     def _refresh_arg_choices(self) -> None:
         models = sorted({self.session.model} - {""}) if self.session else []
         self.prompt.set_arg_choices("model", [(m, "", m) for m in models])
-        if not self._session_choices_due:  # 200 sessions read: after the frame being drawn (the first one too)
-            self._session_choices_due = True
-            self.call_after_refresh(self._refresh_session_choices)
+        self.prompt.set_arg_source("session", self._session_choices)  # read when /switch offers them, not now
 
-    def _refresh_session_choices(self) -> None:
-        self._session_choices_due = False
-        rows = self.store.list_sessions(filter="all", limit=200)
-        self.prompt.set_arg_choices("session", [(s.title, s.id[:10], s.id) for s in rows])
+    def _session_choices(self) -> list[tuple[str, str, str]]:
+        return [(s.title, s.id[:10], s.id) for s in self.store.list_sessions(filter="all", limit=200)]
 
     def ask_rename(self, session_id: str) -> None:
         session = self.store.get_session(session_id)
