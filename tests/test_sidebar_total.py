@@ -193,3 +193,31 @@ async def test_the_switch_popup_reads_its_sessions_when_it_opens_not_at_start_up
         await pilot.pause()
         assert prompt.popup_open and {item[0] for item in prompt.popup.items} >= {"session 0", "session 2"}
         assert "all" in reads  # read as the popup offered them
+
+
+async def test_layout_passes_redraw_the_lists_scrollbar_only_when_its_sizes_change():
+    """Textual's ScrollView redrew the scrollbar on every layout pass (a frame each, the last of
+    them at start-up ~25 ms after the first at 100,000 sessions); now only on a change."""
+    from test_sidebar import SidebarApp, sessions
+
+    from chinwag.widgets.session_list import SessionList
+
+    app = SidebarApp(sessions(300), total=1000)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        listed = app.query_one(SessionList)
+        bar = listed.vertical_scrollbar
+        redrawn = []
+        real = bar.refresh
+        bar.refresh = lambda *a, **k: redrawn.append(1) or real(*a, **k)
+        for _ in range(3):
+            app.screen.refresh(layout=True)  # as mounts and resizes after start-up ask for
+            await pilot.pause()
+        assert redrawn == []
+        listed.append_sessions(sessions(200, start=300))  # its own virtual size changed: redrawn
+        await pilot.pause()
+        assert redrawn and bar.window_virtual_size == len(listed._rows)
+        redrawn.clear()
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        assert redrawn and bar.window_size == listed.scrollable_content_region.height

@@ -158,6 +158,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self._asked = -1
         self._colors: Palette = DARK
         self.trees: dict[str, tuple[int, int]] = {}  # session id -> (turns on its active path, branches), if branched
+        self._sized: tuple[Size, Size, Size] | None = None  # the sizes the scrollbars were last set for
 
     def on_mount(self) -> None:
         follow_theme(self, self._set_colors)
@@ -400,6 +401,16 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # ScrollView redraws its scrollbars whenever the layout's virtual size differs from its
+        # own, which for a list sized by its rows is every layout pass: a frame each, the last of
+        # them at start-up ~25 ms after the first. Only a change of the list's own sizes does.
+        sizes = (size, container_size, self.virtual_size)
+        if sizes == self._sized:
+            return False
+        self._sized = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(0, len(self._rows))
