@@ -54,7 +54,7 @@ class SessionActionsMixin:
     def _refresh_arg_choices(self) -> None:
         models = sorted({self.session.model} - {""}) if self.session else []
         self.prompt.set_arg_choices("model", [(m, "", m) for m in models])
-        self.prompt.set_arg_source("session", self._session_choices)  # read when /switch offers them, not now
+        self.prompt.set_arg_choices("session", self._session_choices)  # read when /switch offers them, not now
 
     def _session_choices(self) -> list[tuple[str, str, str]]:
         return [(s.title, s.id[:10], s.id) for s in self.store.list_sessions(filter="all", limit=200)]
