@@ -7,6 +7,16 @@ migration: append a new one.
 
 from __future__ import annotations
 
+
+# Of migration 5 (released: never change them): a turn row's price record and cached tokens, read from its metadata.
+def _price(row: str) -> str:
+    return f"(CASE WHEN json_valid({row}.metadata) THEN json_extract({row}.metadata, '$.price') END)"
+
+
+def _cached(row: str) -> str:
+    return f"(CASE WHEN json_valid({row}.metadata) THEN json_extract({row}.metadata, '$.cached_tokens') END)"
+
+
 MIGRATIONS: list[list[str]] = [
     # 1: sessions, turns, tool calls, events, key/value state, full-text search.
     [
@@ -222,6 +232,25 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE turns ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE sessions ADD COLUMN pinned_at TEXT",
         "CREATE INDEX sessions_pinned ON sessions(pinned_at) WHERE pinned_at IS NOT NULL",
+    ],
+    # 5: what statistics read of a turn's metadata, as plain columns: `price` (the JSON text of
+    # the price record it settled with) and `cached_tokens`, so an index of plain columns covers
+    # `chinwag stats` on any SQLite (before 3.41 an indexed JSON expression is read from the row).
+    # Triggers keep them equal to the metadata whoever writes a turn (settling, import, fork ...).
+    # The statistics indexes are still built on first use (storage/stats.py); the expression
+    # index an earlier `chinwag stats` built, and its time index for old SQLites, are dropped.
+    [
+        "ALTER TABLE turns ADD COLUMN price TEXT",
+        "ALTER TABLE turns ADD COLUMN cached_tokens INTEGER",
+        f"""UPDATE turns SET price = {_price("turns")}, cached_tokens = {_cached("turns")}
+            WHERE metadata != '{{}}' AND ({_price("turns")} IS NOT NULL OR {_cached("turns")} IS NOT NULL)""",
+        *(f"""
+        CREATE TRIGGER turns_usage_{event} AFTER {event.upper()}{of} ON turns
+        WHEN NEW.price IS NOT {_price("NEW")} OR NEW.cached_tokens IS NOT {_cached("NEW")}
+        BEGIN UPDATE turns SET price = {_price("NEW")}, cached_tokens = {_cached("NEW")} WHERE pk = NEW.pk; END
+        """ for event, of in (("insert", ""), ("update", " OF metadata"))),
+        "DROP INDEX IF EXISTS turns_usage",
+        "DROP INDEX IF EXISTS turns_by_time",
     ],
 ]
 

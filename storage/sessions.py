@@ -202,14 +202,22 @@ class SessionsMixin(StoreBase):
         return [Session.from_row({k: v for k, v in r.items() if k != "part"}) for r in rows]
 
     def count_sessions(self, *, filter: str = "active", workspace: str | None = None, kind: str | None = None) -> int:
-        where, params = self._list_where(filter, workspace, kind)
-        return self.db.query(f"SELECT count(*) AS n FROM sessions WHERE {where}", params)[0]["n"]
+        # The sessions of the view less its drafts, counted from the few draft keys: the draft
+        # test per row (a kv lookup for each of 100,000 sessions) made the count 3x slower.
+        where, params = self._list_where(filter, workspace, kind, drafts=True)
+        return self.db.query(
+            f"SELECT (SELECT count(*) FROM sessions WHERE {where}) - (SELECT count(*) FROM kv CROSS JOIN sessions "
+            f"ON sessions.id = substr(kv.key, {len(DRAFT_KEY) + 1}) WHERE kv.key >= '{DRAFT_KEY}' "
+            f"AND kv.key < '{DRAFT_KEY}\uffff' AND turn_count <= 0 AND {where}) AS n", params + params)[0]["n"]
 
     @staticmethod
-    def _list_where(filter: str, workspace: str | None, kind: str | None) -> tuple[str, tuple]:
+    def _list_where(filter: str, workspace: str | None, kind: str | None, *, drafts: bool = False) -> tuple[str, tuple]:
+        """The WHERE clause of a view (`drafts`: with the drafts in it, which listings leave out)."""
         if filter not in LIST_FILTERS:
             raise StorageError(f"unknown list filter {filter!r} (choose from {', '.join(LIST_FILTERS)})")
-        clauses = ["deleted_at IS NOT NULL" if filter == "deleted" else "deleted_at IS NULL", _NOT_A_DRAFT]
+        clauses = ["deleted_at IS NOT NULL" if filter == "deleted" else "deleted_at IS NULL"]
+        if not drafts:
+            clauses.append(_NOT_A_DRAFT)
         params: list = []
         if filter == "active":
             clauses.append("archived_at IS NULL")

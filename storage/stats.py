@@ -8,37 +8,29 @@ starts on a date or holds at some hours) is asked for again split into `periods`
 tiers, in SQL too. `session_totals` sums turns and tokens per session (busiest, longest).
 
 Over a million turns a plain scan of the turns table is too slow, so covering indexes, each
-in the order a query groups by, let SQLite sum as it reads: `USAGE_INDEX` (the two JSON values
-as indexed expressions, which SQLite reads from the index from version 3.41 on) and
-`SESSIONS_INDEX` (plain columns). An older SQLite would look up every row through
-`USAGE_INDEX`, slower than a plain scan, so there `TIME_INDEX` is built instead: it narrows
-`--since` to the turns in the window, which sit together on disk as a database grows in time.
-They are not a migration: `ensure_stats_indexes` builds them the first time statistics are
-asked for (`CREATE INDEX IF NOT EXISTS`, so a later migration can adopt them); a migration
-that moves the price record and cached tokens into columns would make `USAGE_INDEX` cover
-on any SQLite. benchmarks/stats.py measures with and without.
+in the order a query groups by, let SQLite sum as it reads: `USAGE_INDEX` and `SESSIONS_INDEX`.
+Both are of plain columns (the price record and the cached tokens are columns of their own
+since schema 5, kept equal to the metadata by triggers), so they cover on any SQLite. They
+are not part of the migration: `ensure_stats_indexes` builds them the first time statistics
+are asked for (seconds over a million turns, which neither a start-up nor a database that is
+never asked for statistics should pay). benchmarks/stats.py measures with and without.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chinwag.storage.base import StoreBase
 
 DAY = "substr(created_at, 1, 10)"
-PRICE = "CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.price') END"
-CACHED = "CASE WHEN json_valid(metadata) THEN json_extract(metadata, '$.cached_tokens') END"
+PRICE, CACHED = "price", "cached_tokens"  # columns: what the turn's metadata says (storage/schema.py, 5)
 _KEY = f"agent, model, tokens_estimated, {PRICE}"
 USAGE_INDEX_NAME, SESSIONS_INDEX_NAME = "turns_usage", "turns_by_session"
 USAGE_INDEX = (f"CREATE INDEX IF NOT EXISTS {USAGE_INDEX_NAME} ON turns(role, {_KEY}, {DAY}, status, created_at, "
                f"input_tokens, output_tokens, {CACHED}, session_id)")
 SESSIONS_INDEX = (f"CREATE INDEX IF NOT EXISTS {SESSIONS_INDEX_NAME} ON turns(role, session_id, status, created_at, "
                   "input_tokens, output_tokens, tokens_estimated)")
-TIME_INDEX_NAME = "turns_by_time"
-TIME_INDEX = f"CREATE INDEX IF NOT EXISTS {TIME_INDEX_NAME} ON turns(role, created_at)"
-INDEXED_EXPRESSIONS = (3, 41, 0)  # the SQLite that reads an indexed expression from the index
 CHUNK = 500  # session ids per statement
 
 
@@ -148,11 +140,7 @@ def usage_groups(store: StoreBase, *, by: Sequence[str] = (), session_ids: Seque
         if only is not None:
             clauses += ["agent = ?", "model = ?", f"{PRICE} IS ?"]
             params += [only.agent, only.model, only.price]
-        # grouped in USAGE_INDEX's order, so with the index SQLite sums as it reads (no sort); an
-        # older SQLite reads every turn through the table (an index would add a look-up per row)
-        # unless a window (TIME_INDEX) or sessions narrow it
-        modern = sqlite3.sqlite_version_info >= INDEXED_EXPRESSIONS
-        scan = "turns" if chunk is not None or since is not None or modern else "turns NOT INDEXED"
+        # grouped in USAGE_INDEX's order, so with the index SQLite sums as it reads (no sort)
         rows = store.db.query(
             f"""SELECT {day} AS day, {session} AS of_session, agent, model, tokens_estimated AS estimated,
                        {PRICE} AS price, COUNT(*) AS turns, SUM(input_tokens) AS input_tokens,
@@ -160,7 +148,7 @@ def usage_groups(store: StoreBase, *, by: Sequence[str] = (), session_ids: Seque
                        MIN(created_at) AS first_at, MAX(created_at) AS last_at,  -- before the input's MIN/MAX:
                        MIN(input_tokens) AS min_input, MAX(input_tokens) AS max_input,  -- 3x faster (SQLite 3.51)
                        {period} AS period, {tier} AS tier
-                FROM {scan} WHERE {" AND ".join(clauses)}
+                FROM turns WHERE {" AND ".join(clauses)}
                 GROUP BY {", ".join(terms)}""",
             (*bucket_params, *params, *(bucket_params if len(periods) > 1 else [])))
         for row in rows:
@@ -188,21 +176,24 @@ def session_totals(store: StoreBase, *, since: str | None = None) -> list[Sessio
     return [SessionTotal(**{**row, "estimated": bool(row["estimated"])}) for row in rows]
 
 
-def ensure_stats_indexes(store: StoreBase) -> list[str]:
-    """Build the indexes statistics read (those this SQLite reads well) if the database lacks
-    them and can be written; returns the names of those built now."""
+STATS_INDEXES = {USAGE_INDEX_NAME: USAGE_INDEX, SESSIONS_INDEX_NAME: SESSIONS_INDEX}
+
+
+def missing_stats_indexes(store: StoreBase) -> list[str]:
+    """The statistics indexes `ensure_stats_indexes` would build now (none in a read-only database)."""
     if store.db.readonly:
         return []
-    modern = sqlite3.sqlite_version_info >= INDEXED_EXPRESSIONS
-    wanted = [(USAGE_INDEX_NAME, USAGE_INDEX) if modern else (TIME_INDEX_NAME, TIME_INDEX),
-              (SESSIONS_INDEX_NAME, SESSIONS_INDEX)]
     present = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    built = []
-    for name, statement in wanted:
-        if name not in present:
-            with store.db.transaction() as conn:
-                conn.execute(statement)
-            built.append(name)
+    return [name for name in STATS_INDEXES if name not in present]
+
+
+def ensure_stats_indexes(store: StoreBase) -> list[str]:
+    """Build the indexes statistics read if the database lacks them and can be written;
+    returns the names of those built now."""
+    built = missing_stats_indexes(store)
+    for name in built:
+        with store.db.transaction() as conn:
+            conn.execute(STATS_INDEXES[name])
     return built
 
 

@@ -54,7 +54,7 @@ def test_the_migration_from_schema_3_leaves_nothing_pinned(db_path):
     conn.commit()
     conn.close()
     with Store(db_path) as store:
-        assert store.db.schema_version == SCHEMA_VERSION == 4
+        assert store.db.schema_version == SCHEMA_VERSION >= 4
         assert store.get_turn("T").pinned is False and store.get_session("S").pinned_at is None
         assert store.set_turn_pinned("T", True).pinned
 

@@ -18,7 +18,7 @@ the full text (tokens expanded); `Submitted` carries where the pastes are in it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -42,6 +42,7 @@ from chinwag.widgets.slash_popup import PopupCommand, SlashPopup, command_named,
 from chinwag.widgets.text_safety import one_line
 from chinwag.widgets.theme import DARK, Palette, follow_theme
 
+Choice = tuple[str, str, str]  # a popup row: label, description, value
 PASTE_HIGHLIGHT = "chinwag.paste"
 EDIT_KEYS = ("backspace", "delete", "ctrl+w", "ctrl+u", "ctrl+k", "ctrl+backspace", "alt+backspace",
              "alt+delete", "ctrl+x", "ctrl+z", "ctrl+v")  # edits by key, besides typing
@@ -199,7 +200,8 @@ class Prompt(Widget):
         self.history: list[str] = []
         self._history_pos: int | None = None
         self._draft = ""
-        self._arg_choices: dict[str, list[tuple[str, str, str]]] = {k: list(v) for k, v in (arg_choices or {}).items()}
+        self._arg_choices: dict[str, list[Choice] | Callable[[], list[Choice]]] = {
+            k: list(v) for k, v in (arg_choices or {}).items()}
         self._extra: list[PopupCommand] = []
         self._popup_mode: str | None = None  # "command" | "argument"
         self.typing = False  # a key edited the buffer, not yet seen by after_edit
@@ -320,8 +322,9 @@ class Prompt(Widget):
         queued.update(text)
         queued.set_class(bool(items), "-show")
 
-    def set_arg_choices(self, kind: str, items: list[tuple[str, str, str]]) -> None:
-        self._arg_choices[kind] = list(items)
+    def set_arg_choices(self, kind: str, items: list[Choice] | Callable[[], list[Choice]]) -> None:
+        """The popup's rows for an argument kind, or a function giving them when the popup opens."""
+        self._arg_choices[kind] = items if callable(items) else list(items)
 
     def set_extra_commands(self, commands: Sequence[PopupCommand]) -> None:
         """Commands an agent advertises, offered after the app's own."""
@@ -467,6 +470,7 @@ class Prompt(Widget):
             return
         prefix = argument.lower()
         choices = self._arg_choices.get(command.arg_kind, [])
+        choices = choices() if callable(choices) else choices
         items = [c for c in choices if c[0].lower().startswith(prefix) or c[2].lower().startswith(prefix)]
         if not items and prefix:
             items = [c for c in choices if prefix in c[0].lower()]

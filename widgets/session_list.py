@@ -15,11 +15,12 @@ follows too: widgets/typing_guard.py), so typing a word cannot create, archive o
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -106,6 +107,11 @@ class NeedMore(ControlMessage):
         self.offset = offset
 
 
+@lru_cache(maxsize=256)
+def _style(color: str | None, bold: bool | None = None, dim: bool | None = None) -> Style:
+    return Style(color=color, bold=bold, dim=dim)
+
+
 def fit_cells(text: str, cells: int) -> str:
     """`text` exactly `cells` terminal columns wide (wide CJK/emoji count two): padded, or cut with "…"."""
     if cell_len(text) <= cells:
@@ -144,7 +150,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.animations_on = animate
         self.sessions: list[Session] = []
-        self.total = 0
+        self.total: int | None = 0  # how many the view holds in all (None: not counted yet, more may follow)
         self.running: set[str] = set()
         self.active_id: str | None = None
         self.now = datetime.now().astimezone()
@@ -159,6 +165,8 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self._asked = -1
         self._colors: Palette = DARK
         self.trees: dict[str, tuple[int, int]] = {}  # session id -> (turns on its active path, branches), if branched
+        self._sized: tuple[Size, Size, Size] | None = None  # the sizes the scrollbars were last set for
+        self._base: Style | None = None  # the widget's own style while its lines are drawn
 
     def on_mount(self) -> None:
         follow_theme(self, self._set_colors)
@@ -205,7 +213,7 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         return self.sessions[0].id if self.sessions else None
 
     # -- data in --------------------------------------------------------------------------------
-    def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
+    def set_sessions(self, rows: list[Session], *, total: int | None, running: set[str], now: datetime,
                      active_id: str | None, trees: dict[str, tuple[int, int]] | None = None) -> None:
         old = [s.id for s in self.sessions]
         self.trees = dict(trees or {})
@@ -216,6 +224,11 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         self._reveal()
         self.call_after_refresh(self._reveal)  # again once laid out (a scrollbar may have come or gone)
         self._sync_timer()
+
+    def set_total(self, total: int) -> None:
+        """The view's total, once counted (it decides whether scrolling on asks for more rows)."""
+        self.total = total
+        self._maybe_need_more()
 
     def append_sessions(self, rows: list[Session], trees: dict[str, tuple[int, int]] | None = None) -> None:
         self.trees.update(trees or {})
@@ -254,14 +267,23 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
             self._row_of[index] = len(rows)
             rows.append(("session", index))
         self._rows = rows
-        self.virtual_size = Size(self.scrollable_content_region.width or 30, len(rows))
+        # no width: the lines are cut to the region (no horizontal scroll), and a width that
+        # follows the region would cost a second layout once the first one sized the list
+        self.virtual_size = Size(0, len(rows))
         self.refresh()
 
     # -- drawing --------------------------------------------------------------------------------
+    def render_lines(self, crop):
+        self._base = self.rich_style  # read once for all the lines drawn: it costs a walk up the DOM
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base = None
+
     def render_line(self, y: int) -> Strip:
         # Every cell gets the widget's own background under what the row draws (a bare
         # segment would show the terminal's default colour, not the theme's).
-        return self._line(y).apply_style(self.rich_style)
+        return self._line(y).apply_style(self._base if self._base is not None else self.rich_style)
 
     def _line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -298,15 +320,14 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         right = f"{forks} {turns:>3} {age:>3} " if width >= 24 else f" {age:>3} "
         left_width = max(4, width - len(right) - 3)
         pinned = session.pinned
-        text = Text(no_wrap=True)
-        text.append("▌" if active else " ", Style(color=colors.user, bold=True))
-        text.append(glyph + " ", Style(color=color, bold=True))
-        text.append(fit_cells(one_line(session.title, 200), left_width - 2 * pinned),
-                    Style(bold=active, dim=session.archived or session.deleted))
+        # segments as Rich's Text would render them, without its per-span machinery (~3x slower)
+        segments = [Segment("▌" if active else " ", _style(colors.user, True)), Segment(glyph + " ", _style(color, True)),
+                    Segment(strip_control_codes(fit_cells(one_line(session.title, 200), left_width - 2 * pinned)),
+                            _style(None, active, session.archived or session.deleted))]
         if pinned:
-            text.append(" " + PIN_MARK, Style(color=colors.user, bold=True))
-        text.append(right, Style(color=colors.system))
-        strip = Strip(list(text.render(self.app.console))).adjust_cell_length(width)
+            segments.append(Segment(" " + PIN_MARK, _style(colors.user, True)))
+        segments.append(Segment(right, _style(colors.system)))
+        strip = Strip(segments).adjust_cell_length(width)
         if is_cursor:
             strip = strip.apply_style(Style(bgcolor=colors.selection if self.has_focus else colors.selection_blur))
         return strip
@@ -330,16 +351,19 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
         elif row >= top + height:
             self.scroll_to(y=row - height + 1, animate=False, immediate=True, force=True)
 
+    def _more_to_load(self, loaded: int) -> bool:
+        return self.total is None or loaded < self.total
+
     def _maybe_need_more(self) -> None:
         loaded = len(self.sessions)
-        if loaded < self.total and self.cursor >= loaded - 20 and self._asked != loaded:
+        if self._more_to_load(loaded) and self.cursor >= loaded - 20 and self._asked != loaded:
             self._asked = loaded
             self.post_message(NeedMore(self, loaded))
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         loaded = len(self.sessions)
-        if loaded < self.total and new_value + 2 * self.scrollable_content_region.height >= len(self._rows) \
+        if self._more_to_load(loaded) and new_value + 2 * self.scrollable_content_region.height >= len(self._rows) \
                 and self._asked != loaded:
             self._asked = loaded
             self.post_message(NeedMore(self, loaded))
@@ -386,8 +410,18 @@ class SessionList(ThemedLines, ScrollView, can_focus=True):
     def on_blur(self) -> None:
         self.refresh()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # ScrollView redraws its scrollbars whenever the layout's virtual size differs from its
+        # own, which for a list sized by its rows is every layout pass: a frame each, the last of
+        # them at start-up ~25 ms after the first. Only a change of the list's own sizes does.
+        sizes = (size, container_size, self.virtual_size)
+        if sizes == self._sized:
+            return False
+        self._sized = sizes
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows))
+        self.virtual_size = Size(0, len(self._rows))
         self.call_after_refresh(self._reveal)
 
     # -- animation ----------------------------------------------------------------------------------

@@ -96,9 +96,12 @@ class Sidebar(Vertical):
         return self.query_one("#session-filter", Input)
 
     # -- data in ------------------------------------------------------------------------------
-    def set_sessions(self, rows: list[Session], *, total: int, running: set[str], now: datetime,
+    def set_sessions(self, rows: list[Session], *, total: int | None, running: set[str], now: datetime,
                      active_id: str | None, trees: dict[str, tuple[int, int]] | None = None) -> None:
         self.list.set_sessions(rows, total=total, running=running, now=now, active_id=active_id, trees=trees)
+
+    def set_total(self, total: int) -> None:
+        self.list.set_total(total)
 
     def append_sessions(self, rows: list[Session], trees: dict[str, tuple[int, int]] | None = None) -> None:
         self.list.append_sessions(rows, trees)

@@ -4,7 +4,6 @@ reading prompts, printing text safely to a terminal, parsing ages like `30d`, JS
 
 from __future__ import annotations
 
-import re
 import sys
 from dataclasses import asdict, is_dataclass
 from datetime import timedelta
@@ -13,6 +12,7 @@ from pathlib import Path
 from chinwag.app.cli.base import given_db
 from chinwag.app.config import paths
 from chinwag.app.config.loader import Config, ConfigError, load_config
+from chinwag.app.core import ages
 
 _CONTROL = {c: f"^{chr(c + 64)}" for c in range(32) if c not in (9, 10)}
 _CONTROL[127] = "^?"
@@ -72,11 +72,10 @@ def read_prompt(value: str | None) -> str | None:
 
 
 def parse_age(text: str) -> timedelta:
-    match = re.fullmatch(r"\s*(\d+)\s*([smhdw])\s*", text or "")
-    if not match:
-        raise CliError(f"bad age {text!r}: use a number and a unit s, m, h, d or w (e.g. 30d)")
-    value, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[unit]: value})
+    try:
+        return ages.parse_age(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def print_json(data) -> None:

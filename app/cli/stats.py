@@ -13,6 +13,7 @@ import click
 from chinwag.app.cli import common
 from chinwag.app.cli.base import Command, db_option
 from chinwag.app.cli.exit_codes import ExitCode
+from chinwag.app.core import ages
 
 WIDTH = 80
 BY = ("day", "model", "agent")  # app/core/stats.py's, spelled here so `--help` loads no storage
@@ -27,12 +28,10 @@ class Age(click.ParamType):
     def convert(self, value, param, ctx) -> timedelta | None:
         if value is None or isinstance(value, timedelta):
             return value
-        if value.strip().lower() == "all":
-            return None
         try:
-            return common.parse_age(value)
-        except common.CliError as exc:
-            self.fail(str(exc).replace("bad age", "not an age"), param, ctx)
+            return ages.parse_since(value)  # as /stats parses it
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.command("stats", cls=Command)
@@ -48,7 +47,7 @@ def stats(*, since: timedelta | None, by: str, as_json: bool) -> int:
 
     store = common.open_store()
     try:
-        if ensure_stats_indexes(store):  # once per database, until a migration adds them
+        if ensure_stats_indexes(store):  # once per database (not in the migration: see storage/stats.py)
             print("chinwag: built the indexes statistics read (once)", file=sys.stderr)
         result = usage_stats(store, common.prices_config(), since=since, by=by)
     finally:

@@ -34,7 +34,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", "your recent prompts (Up in the prompt recalls them)", group="app"),
     Command("transcript", "the whole session as one readable document", group="app"),
     Command("runs", "agent turns with status, tokens and duration", group="turn"),
-    Command("stats", "turns, tokens and cost per day, model and agent (last 30 days), as plots", group="app"),
+    Command("stats", "turns, tokens and cost per day, model and agent (last 30 days), as plots",
+            "/stats [--since 30d|all] [--by day|model|agent]", takes_args=True, arg_kind="stats", group="app"),
     Command("cancel", "cancel the running turn, keeping its partial reply", group="turn", binding="cancel_turn"),
     Command("compact", "summarize older turns to free context", "/compact [--window N] [--yes] [--undo] [instructions]",
             takes_args=True, group="turn"),
@@ -73,6 +74,10 @@ ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
     "setting": [(key, spec.help, key) for key, spec in schema.keys(Scope.SESSION).items()],
     "export_format": [("md", "Markdown document", "md"), ("json", "lossless JSON (re-importable)", "json")],
     "mode": [(mode.value, help, mode.value) for mode, help in MODE_HELP.items()],
+    "stats": [("--by day", "one bar per UTC day (the default)", "--by day"),
+              ("--by model", "one bar per model", "--by model"), ("--by agent", "one bar per agent", "--by agent"),
+              ("--since 7d", "the last 7 days (a number and s, m, h, d or w)", "--since 7d"),
+              ("--since 90d", "the last 90 days", "--since 90d"), ("--since all", "everything", "--since all")],
 }
 
 

@@ -1,4 +1,4 @@
-"""Usage statistics (`chinwag stats`, and the /stats screen to come): turns, tokens and cost
+"""Usage statistics (`chinwag stats` and the /stats screen): turns, tokens and cost
 per day, model or agent since a time, and the busiest and longest sessions, all from the SQL
 aggregates of `storage/stats.py` priced by `pricing.Pricer` (a few hundred groups, not every
 turn). Turns here are settled agent turns (replies); days are UTC days.
@@ -6,17 +6,44 @@ turn). Turns here are settled agent turns (replies); days are UTC days.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from chinwag.app.config.loader import Config
+from chinwag.app.core.ages import parse_since
 from chinwag.app.core.pricing import Cost, Pricer, total
 from chinwag.storage.clock import format_ts
 from chinwag.storage.stats import UsageGroup, session_titles, session_totals
 
 BY = ("day", "model", "agent")
 TOP = 5
+SINCE = "30d"  # the default --since of `chinwag stats` and /stats
+
+
+@dataclass(frozen=True)
+class StatsRequest:
+    """What /stats is asked for: how far back (None: everything) and the grouping it opens on."""
+
+    since: timedelta | None = timedelta(days=30)
+    by: str = "day"
+
+
+def parse_request(options: Mapping[str, str], rest: str = "") -> StatsRequest:
+    """/stats's arguments, `chinwag stats`'s flags (`--since AGE|all`, `--by day|model|agent`) read by
+    the same parser; ValueError, one line naming what is wrong, for anything else."""
+    takes = f"/stats takes --since AGE|all and --by {'|'.join(BY)}"
+    unknown = [f"--{name}" for name in options if name not in ("since", "by")] + rest.split()
+    if unknown:
+        raise ValueError(f"{takes}, not {' '.join(unknown)}")
+    try:
+        since = parse_since(options.get("since", SINCE))
+    except ValueError as exc:
+        raise ValueError(f"--since: {exc}") from None
+    by = options.get("by", "day").strip().lower()
+    if by not in BY:
+        raise ValueError(f"--by: {by!r} is not one of {', '.join(BY)}")
+    return StatsRequest(since, by)
 
 
 @dataclass(frozen=True)

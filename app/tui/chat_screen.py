@@ -353,6 +353,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         self.sidebar.set_sessions(rows, total=total, running=self._running_ids(), now=self.store.clock.now(),
                                   active_id=self.session.id if self.session else None,
                                   trees=self.controller.trees_of(rows))
+        self.count_sidebar()  # the total, when only a count tells it: in a thread
 
     def _running_ids(self) -> set[str]:
         return self.controller.running_ids()

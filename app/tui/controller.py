@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveTurnEvent, RunnerEvent, TurnSettled
+from chinwag.app.tui.sidebar_total import CountRequest, SidebarTotals
 from chinwag.storage import Store
 from chinwag.storage.models import Session, ToolCall, Turn
 from chinwag.storage.tree import Placement
@@ -96,6 +97,9 @@ class ChatController:
     _trees: dict[str, tuple] = field(default_factory=dict)  # sid -> ((turn_count, head), tree_counts' answer)
     # the session's cost text when its status is read (set by the screen: app/tui/money.py)
     session_cost: Callable[[Session], str] | None = None
+    totals: SidebarTotals = field(default_factory=SidebarTotals)  # the sidebar's counts, made off the UI loop
+    count_due: CountRequest | None = None  # set by `sidebar_rows` when its total needs a (new) count
+    _draft_listed: int = 0  # 1 while the open draft is listed beside the counted rows
 
     # -- the open session and its pages (of its active path) ---------------------------------
     def open(self, session_id: str) -> Page:
@@ -317,11 +321,15 @@ class ChatController:
         return len(self.queued.pop(session_id, []))
 
     # -- the sidebar's list ----------------------------------------------------------------------
-    def sidebar_rows(self) -> tuple[list[Session], int]:
+    def sidebar_rows(self) -> tuple[list[Session], int | None]:
         """The sessions the sidebar lists (first page) and how many there are in all. The
-        open session is listed even while it is an empty draft (the others are not)."""
+        open session is listed even while it is an empty draft (the others are not). Past
+        a full page only a count tells the total: the view's last one (None: never counted),
+        with `count_due` set when a new one is needed (`sidebar_counted` takes it)."""
         store, query = self.store, self.sidebar
         text = query.text.strip()
+        self.count_due = None
+        total: int | None
         if text and query.show_trash:  # the full-text index leaves deleted sessions out: match their titles
             lowered = text.lower()
             rows = [s for s in store.list_sessions(filter="deleted", workspace=query.workspace, limit=2000)
@@ -345,15 +353,28 @@ class ChatController:
                 rows = store.list_sessions_pinned_first(filter=query.scope, workspace=query.workspace,
                                                         limit=SIDEBAR_PAGE)
             query.loaded = sum(1 for s in rows if not s.pinned)
-            total = store.count_sessions(filter=query.scope, workspace=query.workspace)  # pinned ones included
+            if (len(rows) if query.show_trash else query.loaded) < SIDEBAR_PAGE:
+                total = len(rows)  # the first page holds them all (the pinned ones included)
+            else:
+                request = CountRequest((query.scope, query.workspace), store.change_stamp())
+                total = self.totals.known(request.view)
+                self.count_due = None if self.totals.fresh(request) else request
         if text:
             query.loaded = len(rows)
             rows = pins_first(rows)
         draft = self._open_draft()
-        if draft is not None and not text and draft.id not in {s.id for s in rows}:
+        self._draft_listed = int(draft is not None and not text and draft.id not in {s.id for s in rows})
+        if draft is not None and self._draft_listed:
             rows.insert(sum(1 for s in rows if s.pinned), draft)  # below the pinned rows, on top of the rest
-            total += 1
-        return rows, total
+        return rows, None if total is None else total + self._draft_listed
+
+    def sidebar_counted(self, request: CountRequest, count: int) -> int | None:
+        """Keep a count made off the UI loop; the sidebar's total when it is of the view listed now."""
+        self.totals.keep(request, count)
+        query = self.sidebar
+        if query.text.strip() or request.view != (query.scope, query.workspace):
+            return None
+        return count + self._draft_listed
 
     def _open_draft(self) -> Session | None:
         """The open session when it is a draft this view would list (no turn yet, so no store listing has it)."""

@@ -12,9 +12,9 @@ there the first time (seconds over a million turns), never on the UI loop.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -26,6 +26,9 @@ from chinwag.app.tui.guard import guarded, push_modal
 from chinwag.storage import Store, stats
 from chinwag.storage.models import Session, Turn
 from chinwag.storage.stats import ensure_stats_indexes
+
+if TYPE_CHECKING:
+    from chinwag.app.core.stats import StatsRequest
 
 
 class MoneyMixin:
@@ -138,15 +141,15 @@ class MoneyMixin:
         self._show_session_cost()
 
     # -- /stats ----------------------------------------------------------------------------------
-    def open_stats(self) -> None:
+    def open_stats(self, request: StatsRequest) -> None:
         from chinwag.app.tui.stats_screen import StatsScreen  # lazy: textual-plotext only when /stats opens
 
-        screen = StatsScreen()
+        screen = StatsScreen(by=request.by)
         push_modal(self, screen)
-        self._read_stats(screen)
+        self._read_stats(screen, request.since)
 
     @work(thread=True, group="stats", exclusive=True)
-    def _read_stats(self, screen) -> None:
+    def _read_stats(self, screen, since: timedelta | None) -> None:
         """On its own connection: the indexes built (once per database, seconds over a million
         turns), then the statistics per day, model and agent."""
         from chinwag.app.core.stats import BY, usage_stats  # lazy: only when /stats opens
@@ -158,7 +161,7 @@ class MoneyMixin:
                 if stats_indexes_missing(store):
                     call(screen.tell, "building the statistics index (once)…")
                     ensure_stats_indexes(store)
-                results = {by: usage_stats(store, self._config, since=STATS_SINCE, by=by) for by in BY}
+                results = {by: usage_stats(store, self._config, since=since, by=by) for by in BY}
             finally:
                 store.close()
         except Exception as exc:
@@ -171,15 +174,9 @@ def _text(cost: Cost) -> str:
     return "" if cost is NO_TURNS else cost.text()
 
 
-STATS_SINCE = timedelta(days=30)
 SYNC_TURNS = 1000  # up to this many turns a session's cost is read at once (~2 ms), beyond in a worker
 
 
 def stats_indexes_missing(store: Store) -> bool:
     """Whether `ensure_stats_indexes` has indexes to build (a writable database without them)."""
-    if store.readonly:
-        return False
-    modern = sqlite3.sqlite_version_info >= stats.INDEXED_EXPRESSIONS
-    wanted = {stats.USAGE_INDEX_NAME if modern else stats.TIME_INDEX_NAME, stats.SESSIONS_INDEX_NAME}
-    present = {row["name"] for row in store.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    return not wanted <= present
+    return bool(stats.missing_stats_indexes(store))

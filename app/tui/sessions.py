@@ -52,10 +52,12 @@ class SessionActionsMixin:
         self._refresh_arg_choices()
 
     def _refresh_arg_choices(self) -> None:
-        rows = self.store.list_sessions(filter="all", limit=200)
-        self.prompt.set_arg_choices("session", [(s.title, s.id[:10], s.id) for s in rows])
         models = sorted({self.session.model} - {""}) if self.session else []
         self.prompt.set_arg_choices("model", [(m, "", m) for m in models])
+        self.prompt.set_arg_choices("session", self._session_choices)  # read when /switch offers them, not now
+
+    def _session_choices(self) -> list[tuple[str, str, str]]:
+        return [(s.title, s.id[:10], s.id) for s in self.store.list_sessions(filter="all", limit=200)]
 
     def ask_rename(self, session_id: str) -> None:
         session = self.store.get_session(session_id)

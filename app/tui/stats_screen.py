@@ -96,11 +96,11 @@ class StatsScreen(ModalScreen[None]):
         Binding("c", "measure('cost')", "cost"),
     ]
 
-    def __init__(self, note: str = "reading the statistics…"):
+    def __init__(self, note: str = "reading the statistics…", *, by: str = "day"):
         super().__init__()
         self.note = note
         self.stats: dict[str, Stats] = {}
-        self.by, self.what = "day", "turns"
+        self.by, self.what = by, "turns"  # `by`: the grouping it opens on (/stats --by)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="stats-panel"):

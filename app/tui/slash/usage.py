@@ -33,4 +33,11 @@ class UsageCommands:
                                        notes))
 
     def slash_stats(self, parsed) -> None:
-        self.open_stats()
+        from chinwag.app.core.stats import parse_request  # lazy: off the start-up path
+
+        try:
+            request = parse_request(parsed.options, parsed.rest)
+        except ValueError as exc:  # one line, and nothing opens
+            self.notify(str(exc), severity="warning", timeout=8)
+            return
+        self.open_stats(request)
