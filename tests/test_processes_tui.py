@@ -278,7 +278,7 @@ async def writes_elsewhere(db_path, session_id, stop: asyncio.Event) -> None:
             await asyncio.sleep(0.01)
 
 
-async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make_app, db_path):
+async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make_app, db_path, monkeypatch):
     """`d y y` as fast as a terminal delivers it: the second question is opened by the first
     one's answer on the chat screen's loop, and mounted only after the app had handled the
     next key: the second `y` answered a dialog that had not mounted, its on_mount failed
@@ -290,6 +290,8 @@ async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make
         keeper = setup.create_session(title="keeper")
     app, store = make_app(session_id=keeper.id)
     stop = asyncio.Event()
+    opened, init = [], ConfirmScreen.__init__
+    monkeypatch.setattr(ConfirmScreen, "__init__", lambda self, *a, **k: opened.append(self) or init(self, *a, **k))
     async with app.run_test(size=(120, 36)) as pilot:
         writer = asyncio.ensure_future(writes_elsewhere(db_path, busy.id, stop))  # the poll fires throughout
         try:
@@ -300,6 +302,8 @@ async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make
                 rows = app.chat.sidebar.list
                 await wait_for_pilot(pilot, lambda victim=victim, rows=rows: victim in [s.id for s in rows.sessions])
                 rows.cursor = [s.id for s in rows.sessions].index(victim)
+                rows.focus()  # the last round's spare `y` may have left the focus in the filter
+                await wait_for_pilot(pilot, lambda rows=rows: app.focused is rows)
                 for key, char, then in (("delete", None, 0.001), ("y", "y", 0), ("y", "y", 0.05)):
                     app.post_message(events.Key(key, char))
                     await asyncio.sleep(then)
@@ -313,7 +317,10 @@ async def test_d_y_y_typed_quickly_while_the_poll_fires_never_loses_the_app(make
             stop.set()
             await writer
         listed = {s.id for s in store.list_sessions(filter="all", limit=100)}
-        assert {keeper.id, busy.id} <= listed and len(listed & set(doomed)) < rounds  # only rows chosen were deleted
+        assert {keeper.id, busy.id} <= listed  # only rows chosen were deleted
+        # the dialogs were raced: most rounds opened one while the `y`s arrived (whether a `y` landed on
+        # it, and whether the poll's reordering moved the cursor off the victim first, is timing's)
+        assert len(opened) >= rounds // 2
         assert store.db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -38,7 +38,7 @@ def _import_all() -> None:
             pass
     time.sleep(PRIME_AFTER)
     try:
-        from rich.syntax import Syntax
+        from rich.syntax import Syntax  # lazy: the point of the thread is to load it off the start-up path
 
         for lexer in LEXERS:
             Syntax("x = 1", lexer).highlight("x = 1\n")
