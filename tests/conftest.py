@@ -46,6 +46,17 @@ def keys_at_machine_speed(monkeypatch):
 
 
 @pytest.fixture
+def ws(tmp_path, chinwag_home) -> Path:
+    """A small workspace: notes.txt and src/app.py (the checkpoint and rewind tests)."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("hello notes\n")
+    (folder / "src").mkdir()
+    (folder / "src" / "app.py").write_text("print('old')\n")
+    return folder
+
+
+@pytest.fixture
 def user_git(tmp_path, monkeypatch) -> Path:
     """A HOME of the test's own whose global git config names a user and has hooks that
     leave a mark if they ever run (the path it yields) and a global excludes file: the

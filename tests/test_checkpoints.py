@@ -52,16 +52,6 @@ def work_files(root: Path) -> dict[str, tuple[int, bytes]]:
 
 
 @pytest.fixture
-def ws(tmp_path, chinwag_home) -> Path:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("hello notes\n")
-    (folder / "src").mkdir()
-    (folder / "src" / "app.py").write_text("print('old')\n")
-    return folder
-
-
-@pytest.fixture
 def repo(ws, user_git) -> Path:
     """The workspace as a git repository with history, a second branch, a stash, a staged
     change, its own hook and info/exclude."""

@@ -35,7 +35,7 @@ from chinwag.widgets.key_names import key_label, key_name
 from chinwag.widgets.outline_screen import OutlineList, OutlineScreen
 from chinwag.widgets.role_block import RenderOptions, estimate_height, header_text, render_block
 from chinwag.widgets.transcript import Transcript
-from tests.tui_helpers import wait_for
+from tests.tui_helpers import page_down_to_the_end, wait_for
 
 NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 CONSOLE = Console(width=120, force_terminal=True, color_system="truecolor")
@@ -494,11 +494,7 @@ async def test_scrolling_down_from_a_window_pages_in_every_turn_to_the_newest(db
             transcript.focus()
             await pilot.press("g")
             await pilot.pause()
-            for _ in range(400):
-                if not transcript.has_newer and transcript.scroll_offset.y >= transcript.max_scroll_y:
-                    break
-                await pilot.press("pagedown")
-            await pilot.pause()
+            await page_down_to_the_end(pilot, transcript)
             assert transcript.turn_ids == path  # every turn once, in order: no hole, no duplicate
             assert transcript.scroll_offset.y == transcript.max_scroll_y and transcript._pinned
     finally:

@@ -37,16 +37,6 @@ pytestmark = pytest.mark.usefixtures("user_git")  # tests/conftest.py: a hostile
 
 
 # -- set-up ------------------------------------------------------------------------------------------
-@pytest.fixture
-def ws(tmp_path, chinwag_home) -> Path:
-    folder = tmp_path / "ws"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("hello notes\n")
-    (folder / "src").mkdir()
-    (folder / "src" / "app.py").write_text("print('old')\n")
-    return folder
-
-
 def exchange(store: Store, sid: str, prompt: str, ws: Path | None, change=None, **turn) -> tuple:
     """One prompt (checkpointed first, as the runner does) and its reply, which `change`s files."""
     metadata = {}

@@ -22,7 +22,7 @@ from chinwag.storage.clock import FixedClock, SequentialIds
 from chinwag.storage.tree import AT_HEAD
 from chinwag.widgets.role_block import header_text
 from chinwag.widgets.transcript import Transcript
-from tests.tui_helpers import wait_for
+from tests.tui_helpers import page_down_to_the_end, wait_for
 
 
 def exchange(store: Store, sid: str, prompt: str, *, parent=AT_HEAD, reply: str | None = None):
@@ -374,11 +374,7 @@ async def test_scrolling_down_a_switched_long_branch_loads_the_rest(make_app, db
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert transcript.turn_ids[2] == first.id and transcript.has_newer and len(transcript.turn_ids) == 62
-        for _ in range(200):
-            if not transcript.has_newer and transcript.scroll_offset.y >= transcript.max_scroll_y:
-                break
-            await pilot.press("pagedown")
-        await pilot.pause()
+        await page_down_to_the_end(pilot, transcript)
         assert transcript.turn_ids == store.turn_ids_to(sid, store.head_of(sid))
 
 

@@ -49,3 +49,12 @@ async def submit(pilot, app, text: str) -> None:
     app.chat.prompt.focus_input()
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def page_down_to_the_end(pilot, transcript, presses: int = 400) -> None:
+    """PgDn until the transcript shows the path's newest turn at the bottom (pages load on the way)."""
+    for _ in range(presses):
+        if not transcript.has_newer and transcript.scroll_offset.y >= transcript.max_scroll_y:
+            break
+        await pilot.press("pagedown")
+    await pilot.pause()

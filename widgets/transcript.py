@@ -135,18 +135,24 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
     # -- public API -----------------------------------------------------------------------
     def set_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool = False,
                   placements: dict | None = None) -> None:
-        self._cache.clear()
-        self.placements = dict(placements or {})
-        self.has_newer = False
-        self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
-        self._reindex()
-        self._arrived(turns)
-        self._has_older = has_older
-        self._asked_older = False
-        self._pinned, self._new_output = True, False
+        """Show `turns` (the newest of the path) in place of the loaded ones, followed at the bottom."""
+        self._replace_blocks(turns, tool_calls, placements, has_older=has_older, has_newer=False)
+        self._pinned = True
         self.selected_turn_id = None
         self._relayout(keep_bottom=True)
         self._sync_timer()
+
+    def _replace_blocks(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], placements: dict | None, *,
+                        has_older: bool, has_newer: bool) -> None:
+        """New blocks for `turns` in place of every loaded one (laid out by the caller)."""
+        self._cache.clear()
+        self.placements = dict(placements or {})
+        self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
+        self._reindex()
+        self._arrived(turns)
+        self._has_older, self._asked_older = has_older, False
+        self.has_newer, self._asked_newer = has_newer, False
+        self._new_output = False
 
     def prepend_turns(self, turns: list[Turn], tool_calls: dict[str, list[ToolCall]], *, has_older: bool,
                       placements: dict | None = None) -> None:

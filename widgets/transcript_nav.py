@@ -154,15 +154,9 @@ class TranscriptNav:
         """Show a window of the path in place of the loaded turns (a jump far from them): the
         block of `at` (None: the first) selected at the top of the view; the turns above and
         below page in on scrolling. Costs the window's size, not the distance jumped."""
-        self._cache.clear()
-        self.placements = dict(placements or {})
         self._width = self._content_width
-        self._blocks = [self._new_block(t, tool_calls.get(t.id, [])) for t in turns]
-        self._reindex()
-        self._arrived(turns)
-        self._has_older, self._asked_older = has_older, False
-        self.has_newer, self._asked_newer = has_newer, False
-        self._pinned, self._new_output = False, False
+        self._replace_blocks(turns, tool_calls, placements, has_older=has_older, has_newer=has_newer)
+        self._pinned = False
         self._update_virtual_size()
         if self._blocks:
             self._go_to(self._index.get(at or "", 0), top=True)
