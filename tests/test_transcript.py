@@ -276,6 +276,42 @@ async def test_streaming_stays_pinned_then_shows_hint_when_scrolled_up():
         assert transcript.scroll_offset.y == transcript.max_scroll_y
 
 
+class TranscriptOverPanel(TranscriptApp):
+    """The transcript over a panel that grows and shrinks (the notice line, the find bar, a
+    prompt of several lines): the transcript's height changes, its width does not."""
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        yield Transcript(animate=False)
+        yield Static("panel", id="panel")
+
+    CSS = "Transcript { height: 1fr; } #panel { height: 1; }"
+
+
+async def test_a_pinned_transcript_keeps_its_last_line_in_view_when_only_its_height_changes():
+    app = TranscriptOverPanel(conversation(30) + [turn(31, text="the very last line")])
+    async with app.run_test(size=(100, 30)) as pilot:
+        transcript, panel = app.query_one(Transcript), app.query_one("#panel")
+        await pilot.pause()
+        assert transcript.scroll_offset.y == transcript.max_scroll_y
+        for height in (8, 3, 12, 1):  # the panel grows (the transcript shrinks), then shrinks
+            panel.styles.height = height
+            await pilot.pause()
+            await pilot.pause()
+            assert transcript.scrollable_content_region.height == 30 - height
+            assert transcript.scroll_offset.y == transcript.max_scroll_y, height
+            shown = [transcript.render_line(y).text for y in range(transcript.scrollable_content_region.height)]
+            assert any("the very last line" in line for line in shown), height
+        # scrolled up, the view stays where the reader put it
+        transcript.scroll_to(y=5, animate=False, immediate=True)
+        await pilot.pause()
+        panel.styles.height = 8
+        await pilot.pause()
+        await pilot.pause()
+        assert transcript.scroll_offset.y == 5
+
+
 async def test_selection_toggle_and_copy_text():
     calls = {"T000002": [call("a")]}
     app = TranscriptApp([turn(1, "user", "question"), turn(2, text="answer")], calls)

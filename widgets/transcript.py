@@ -333,6 +333,8 @@ class Transcript(TranscriptTreeMixin, TranscriptNav, TranscriptLayout, ThemedLin
                 if block.stream is not None:
                     block.stream = StreamCache()
             self._relayout(keep_bottom=self._pinned)
+        elif self._pinned:  # only the height changed (the notice line, the find bar, a longer prompt):
+            self._measure_visible(margin=False)  # the newest line stays in view (measured, pinned)
 
     def on_mount(self) -> None:
         self._width = self._content_width
