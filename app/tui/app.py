@@ -36,6 +36,9 @@ from chinwag.widgets.theme import install_themes
 class ChinwagApp(App):
     TITLE = "chinwag"
     DEFAULT_MODE = "chat"
+    # The chat screen's layout. Read with the app's own CSS, once, at start-up: as the screen's
+    # CSS_PATH it was one more parse of every style sheet when the screen was installed (~5 ms).
+    CSS_PATH = "chat.tcss"
     # Notices show on the chat screen's notice line; toasts only over dialogs, away from the prompt.
     CSS = """
     ToastRack { dock: top; align: right top; }

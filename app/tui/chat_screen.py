@@ -65,7 +65,6 @@ SIDEBAR_MIN_WIDTH = 90  # terminal columns from which the sidebar shows by defau
 class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActionsMixin, ModelsMixin, AgentGlueMixin,
                  CompactionGlueMixin, RewindMixin, MoneyMixin, FindMixin, OutlineMixin, PagingMixin, NotifyMixin,
                  TurnFlowPart, SidebarPart):
-    CSS_PATH = "chat.tcss"
     # `-narrow` folds the sidebar away (unless Ctrl+B said otherwise, see `sidebar_shown`);
     # Textual sets the class from the new size on every resize, before the layout.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
@@ -145,6 +144,9 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         gc_policy.hold()  # until the first paint (released in on_mount), as `chinwag` does from its imports
+        # The class the first resize sets, set now: that resize then changes no class, which would
+        # restyle every widget just before the first paint (~7 ms).
+        self.add_class("-wide" if self.app.size.width >= SIDEBAR_MIN_WIDTH else "-narrow")
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar", animate=self.animations_on)
             with Vertical(id="main"):
