@@ -56,7 +56,7 @@ def test_start_up_imports_no_markdown_parser():
 def test_the_warm_up_loads_the_markdown_parser_off_the_loop():
     import subprocess
 
-    code = ("import sys; from chinwag.app.tui import warmup; warmup.PRIME_AFTER = 0; t = warmup.start(); t.join(30); "
+    code = ("import sys; from chinwag.app.tui import warmup; warmup.IMPORT_AFTER = warmup.PRIME_AFTER = 0; t = warmup.start(); t.join(30); "
             "from pygments.lexers.python import PythonLexer; "
             "print(t.name, 'chinwag.widgets.fast_markdown' in sys.modules, 'markdown_it' in sys.modules, "
             "'_tokens' in PythonLexer.__dict__)")  # the first code block's patterns: compiled ahead

@@ -3,7 +3,10 @@
 An empty or fresh session paints without Markdown (markdown-it and rich.markdown: ~30 ms
 of imports); the first reply, or opening a session with turns, needs it. Importing it in a
 daemon thread once the first frame is out keeps it off the start-up path and, mostly, off
-the UI loop (the import lock makes a render that needs it first simply wait for it).
+the UI loop (the import lock makes a render that needs it first simply wait for it). The
+thread waits IMPORT_AFTER first: Textual draws the first screen up to twice more as its
+mounts settle (~40 ms), and an import running beside those frames holds the interpreter
+(~10 ms later each).
 
 Code blocks cost more the first time: Pygments compiles a language's patterns on its first
 use (~45 ms for Python, on top of ~70 ms of imports), which would land on the first frame
@@ -20,7 +23,8 @@ import time
 
 MODULES = ("chinwag.widgets.fast_markdown",)
 LEXERS = ("python", "bash", "json")  # the languages whose patterns are compiled ahead
-PRIME_AFTER = 2.0  # seconds after the first frame
+IMPORT_AFTER = 0.3  # seconds after the first frame
+PRIME_AFTER = 2.0  # seconds after the imports
 
 
 def start() -> threading.Thread:
@@ -31,6 +35,7 @@ def start() -> threading.Thread:
 
 
 def _import_all() -> None:
+    time.sleep(IMPORT_AFTER)
     for name in MODULES:
         try:
             importlib.import_module(name)
