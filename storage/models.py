@@ -55,6 +55,8 @@ def _from_row(cls, row: dict, json_fields: tuple[str, ...] = (), bool_fields: tu
 
 @dataclass
 class Session:
+    """A row of `sessions`: a conversation, its agent, model, workspace and state."""
+
     id: str
     title: str
     kind: str = SessionKind.GENERAL.value
@@ -98,6 +100,9 @@ class Session:
 
 @dataclass
 class Turn:
+    """A row of `turns`: one message of a session (user, agent, system or summary) with its status and
+    tokens."""
+
     id: str
     session_id: str
     seq: int
@@ -151,6 +156,8 @@ class Turn:
 
 @dataclass
 class ToolCall:
+    """A row of `tool_calls`: one call an agent turn made, nested under `parent_id`."""
+
     id: str
     turn_id: str
     session_id: str
@@ -170,6 +177,8 @@ class ToolCall:
 
 @dataclass
 class Event:
+    """A row of `events`: something that happened to a session, with its data."""
+
     id: int
     session_id: str
     type: str
@@ -184,6 +193,8 @@ class Event:
 
 @dataclass
 class SearchHit:
+    """A match of the full-text search across sessions, with a snippet."""
+
     session_id: str
     session_title: str
     turn_id: str | None

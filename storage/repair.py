@@ -38,6 +38,8 @@ def check(conn: sqlite3.Connection, *, full: bool = False, limit: int = 20) -> l
 
 @dataclass
 class Recovery:
+    """How a damaged database was recovered and how many rows of each table came through."""
+
     method: str
     rows: dict[str, int] = field(default_factory=dict)  # rows in the new file, per table
     skipped: int = 0  # damaged regions stepped over (Python copy only)

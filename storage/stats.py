@@ -159,6 +159,8 @@ def usage_groups(store: StoreBase, *, by: Sequence[str] = (), session_ids: Seque
 
 @dataclass(frozen=True)
 class SessionTotal:
+    """A session's turns and tokens, summed."""
+
     session_id: str
     turns: int
     input_tokens: int

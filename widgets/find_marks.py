@@ -23,6 +23,8 @@ Spans = list[list[tuple[int, int]]]  # per block row: (start cell, end cell) of 
 
 @dataclass
 class FindMarks:
+    """The find's pattern and current match, drawn over the transcript's lines (per-block spans kept)."""
+
     pattern: re.Pattern[str]
     current: tuple[str, int] | None = None  # (turn id, which match down the block)
     _spans: dict[str, tuple[list[Strip], Spans, list[int]]] = field(default_factory=dict)

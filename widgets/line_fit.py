@@ -18,6 +18,8 @@ MIN_ELASTIC = 8  # an elastic item shorter than this is dropped rather than cut 
 
 @dataclass(frozen=True)
 class Item:
+    """A piece of a one-line bar: its text and style, and how soon it is dropped when the line is short."""
+
     text: str
     style: Style | str = ""
     priority: int = 0  # 0 is kept longest; the highest number is dropped first

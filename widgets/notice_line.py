@@ -29,6 +29,8 @@ STICKY_HINT = "esc hides"
 
 @dataclass
 class Notice:
+    """One notice on the notice line: plain text, severity, when it expires."""
+
     text: str
     severity: str = "information"
     title: str = ""
@@ -39,6 +41,8 @@ class Notice:
 
 @dataclass
 class NoticeBoard:
+    """The notices showing, newest last, without Textual."""
+
     notices: list[Notice] = field(default_factory=list)
 
     def add(self, text: str, *, severity: str = "information", title: str = "", timeout: float | None = None,

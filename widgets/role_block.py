@@ -43,6 +43,8 @@ MAX_OUTPUT_LINES = 12
 
 @dataclass
 class RenderOptions:
+    """How to draw a role block: width, state, palette, siblings, cost and clock."""
+
     width: int
     expanded: bool = False
     selected: bool = False

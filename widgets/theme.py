@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Palette:
+    """The colours role blocks and bars are drawn with, taken from the theme."""
+
     user: str  # the user's rail and "▸ you"; the brand colour
     agent: str  # an agent's rail and name
     system: str  # system turns, pending tool calls, idle glyphs

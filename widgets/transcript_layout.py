@@ -24,6 +24,8 @@ VIRTUAL_CHUNK = 64
 
 @dataclass
 class Block:
+    """One turn in the transcript: its calls, its height (estimated until measured) and how it shows."""
+
     turn: Turn
     calls: list[ToolCall] = field(default_factory=list)
     height: int = 3

@@ -57,6 +57,8 @@ class _Held:
 
 @dataclass
 class _Question:
+    """The one-line question a guarded key asked, and what yes and closing do."""
+
     key: str
     character: str
     yes: Callable[[], None]

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Message:
+    """One message of the context sent to a model: its role and text (`record`: how the provider itself
+    returned it)."""
+
     role: str  # "system" | "user" | "assistant"
     text: str
     record: str = ""  # the provider's own JSON record of an assistant reply, for exact replay
@@ -24,16 +27,22 @@ class Message:
 
 @dataclass(frozen=True)
 class TextDelta:
+    """More reply text, as streamed."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class ThinkingDelta:
+    """More reasoning text, as streamed (shown folded)."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class ToolCallStart:
+    """A tool call began (`parent_id`: the call it runs under, for nested trees)."""
+
     call_id: str
     name: str
     args: str = ""
@@ -42,12 +51,16 @@ class ToolCallStart:
 
 @dataclass(frozen=True)
 class ToolCallUpdate:
+    """More output of a running tool call."""
+
     call_id: str
     output: str = ""
 
 
 @dataclass(frozen=True)
 class ToolCallEnd:
+    """A tool call ended, completed or failed, with its final output."""
+
     call_id: str
     status: str = "completed"  # completed | failed
     output: str = ""
@@ -55,6 +68,8 @@ class ToolCallEnd:
 
 @dataclass(frozen=True)
 class Usage:
+    """Token counts the model reported for the turn (`estimated`: counted here, not reported)."""
+
     input_tokens: int
     output_tokens: int
     estimated: bool = False
@@ -72,11 +87,15 @@ class Record:
 
 @dataclass(frozen=True)
 class Done:
+    """The turn ended normally (`stop_reason` as the model gave it)."""
+
     stop_reason: str = "end_turn"
 
 
 @dataclass(frozen=True)
 class Failed:
+    """The turn failed with `message`; `sent` says whether the request reached the model."""
+
     message: str
     sent: bool = True  # False: the request never reached the server or agent, so it used no tokens
 

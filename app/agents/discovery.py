@@ -94,6 +94,9 @@ def builtin_profiles(environ=None) -> dict[str, dict]:
 
 @dataclass(frozen=True)
 class DefaultChoice:
+    """The agent and model a new session gets when nothing is configured, and why (`hint`: how to set one
+    up)."""
+
     agent: str
     model: str = ""
     reason: str = ""

@@ -31,6 +31,8 @@ SECTION_ONLY = {f"defaults.{k}": s for k, s in schema.keys(Scope.DEFAULTS).items
 
 @dataclass(frozen=True)
 class Setting:
+    """A session setting's effective value and where it came from (session, workspace, profile, default)."""
+
     value: object
     origin: str
 
@@ -91,6 +93,8 @@ def effective(config: Config, *, session=None, workspace: str = "", environ=None
 
 @dataclass(frozen=True)
 class NewSession:
+    """The agent and model a new session starts with."""
+
     agent: str
     model: str
     hint: str = ""  # how to connect a real model, when discovery fell back to echo

@@ -51,6 +51,9 @@ class ConfigError(Exception):
 
 @dataclass
 class Config:
+    """The settings file, parsed and checked: defaults, agent profiles, keys, workspaces, [ui] and
+    [checkpoints]."""
+
     path: Path | None = None
     defaults: dict = field(default_factory=dict)
     agents: dict[str, dict] = field(default_factory=dict)

@@ -55,6 +55,8 @@ PREVIEW_TOTAL = 256 * 1024  # the most diff text `diff` reads
 
 @dataclass(frozen=True)
 class Checkpoint:
+    """A workspace snapshot taken before a turn (its commit), or why none was taken."""
+
     id: str = ""  # the commit sha; "" when skipped
     ms: int = 0
     skipped: str = ""  # why there is none, as the end of "no checkpoint: …"
@@ -67,6 +69,8 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class FileChange:
+    """One file changed since a checkpoint, with a bounded diff."""
+
     path: str
     kind: str  # since the checkpoint: modified | added | deleted
     preview: str = ""  # a unified diff, bounded ("Binary files … differ" for binary files)
@@ -74,6 +78,8 @@ class FileChange:
 
 @dataclass
 class RestoreResult:
+    """What restoring a checkpoint changed (or, on a dry run, would change) in the workspace."""
+
     changed: list[str] = field(default_factory=list)
     created_removed: list[str] = field(default_factory=list)
     deleted_restored: list[str] = field(default_factory=list)
@@ -138,6 +144,8 @@ def take(workspace: str | os.PathLike, *, label: str, limits: Limits | None = No
 # -- comparing and restoring -------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Entry:
+    """One line of git's name-status between a checkpoint and now."""
+
     status: str  # git's: A (only now), D (only then), M, T
     path: str
     gitlink: bool
@@ -305,6 +313,8 @@ def restore(workspace: str | os.PathLike, checkpoint_id: str, *, dry_run: bool =
 # -- for rewind ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PromptCheckpoint:
+    """The checkpoint to take for a prompt: its workspace, its id and what it leaves out."""
+
     workspace: str
     checkpoint_id: str
     limits: Limits

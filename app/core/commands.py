@@ -14,6 +14,8 @@ from chinwag.app.config.schema import MODE_HELP, MODES, Scope
 
 @dataclass(frozen=True)
 class Command:
+    """A slash command as the registry lists it: name, help, usage and the key that does the same."""
+
     name: str
     description: str
     usage: str = ""
@@ -83,6 +85,8 @@ ARG_CHOICES: dict[str, list[tuple[str, str, str]]] = {
 
 @dataclass
 class ParsedCommand:
+    """A typed slash command split into its name, arguments and --options."""
+
     name: str
     args: str = ""
     argv: list[str] = field(default_factory=list)

@@ -43,6 +43,8 @@ class CompactionError(StorageError):
 
 @dataclass
 class CompactionResult:
+    """A compaction done: the summary turn and how many turns and tokens it replaced."""
+
     summary: Turn
     summarized: int
     kept: int

@@ -27,6 +27,8 @@ TARGET = 0.5  # the hint keeps as many recent turns as fit in this share of the 
 
 @dataclass(frozen=True)
 class Part:
+    """One part of the context window (system prompt, summary, turns by age …) and its tokens."""
+
     name: str
     tokens: int
     colour: str  # a palette entry (widgets/theme.py Palette)
@@ -45,6 +47,8 @@ class Item:
 
 @dataclass(frozen=True)
 class ContextReport:
+    """What fills the context window now (/context): its parts, the biggest items and a hint."""
+
     parts: list[Part]
     items: list[Item]
     window: int  # the context window in tokens; 0: not known

@@ -71,6 +71,8 @@ class CommandsChanged:
 
 @dataclass(frozen=True)
 class TitleChanged:
+    """The session got a new title (an automatic one after its first exchange, or a rename)."""
+
     session_id: str
     title: str
 

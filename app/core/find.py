@@ -80,6 +80,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Hit:
+    """One match of a find: the turn, the field it is in and where in that field's text."""
+
     turn_id: str
     field: str
     start: int  # offsets in the field's text
@@ -90,6 +92,8 @@ class Hit:
 
 @dataclass
 class FindResult:
+    """The hits of one query over a session: on the active path first, then other branches."""
+
     query: str
     regex: bool
     hits: list[Hit] = field(default_factory=list)  # path hits, then other-branch hits
@@ -194,6 +198,8 @@ class Corpus:
 
 @dataclass
 class _TurnText:
+    """A turn's searchable text as read, kept until the turn changes."""
+
     seq: int
     parent_id: str | None
     entries: list[Entry]

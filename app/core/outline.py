@@ -19,6 +19,8 @@ PROMPT, TOOL, ERROR, SUMMARY, BRANCH = "prompt", "tool", "error", "summary", "br
 
 @dataclass(slots=True)
 class OutlineRow:
+    """One row of the outline (Ctrl+O): a prompt, a tool call, an error, a summary or a branch point."""
+
     kind: str  # PROMPT | TOOL | ERROR | SUMMARY | BRANCH
     turn_id: str  # the block a jump goes to
     text: str  # one line (what the filter looks in, too)

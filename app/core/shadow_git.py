@@ -36,6 +36,8 @@ class CheckpointError(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    """The largest file and the most bytes a checkpoint keeps."""
+
     max_file_bytes: int = 10 * MB
     max_total_bytes: int = 500 * MB
 

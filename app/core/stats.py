@@ -73,6 +73,9 @@ class Row:
 
 @dataclass(frozen=True)
 class Stats:
+    """Turns, tokens and cost over a period, grouped by day, model or agent, with the busiest and longest
+    sessions."""
+
     since: str | None  # an ISO stamp; None: everything
     until: str
     by: str

@@ -122,6 +122,8 @@ def rewind_points(store: Store, session: Session) -> tuple[list[RewindPoint], st
 # -- /rewind: what a choice changes ----------------------------------------------------------------
 @dataclass(frozen=True)
 class RewindPreview:
+    """What rewinding to a prompt would do: the turns that leave the path and the files restored."""
+
     prompt: Turn
     leaving: int  # turns that leave the active path (none is deleted)
     files: rewind.FilesRestored | None  # None: files would not be restored (`files_note` says why)
@@ -209,6 +211,8 @@ def write_preview(write: dict, lines: int = 12) -> str:
 # -- a search hit in another branch --------------------------------------------------------------------
 @dataclass(frozen=True)
 class Hit:
+    """A turn that matches, and whether it is on the active path."""
+
     turn_id: str
     on_path: bool
 

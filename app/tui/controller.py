@@ -70,6 +70,8 @@ class Page:
 
 @dataclass
 class SidebarQuery:
+    """What the session list shows: its filter text, archived or trash, the workspace, how many are loaded."""
+
     text: str = ""
     show_archived: bool = False
     show_trash: bool = False  # only the deleted sessions (the trash), instead of the others
@@ -83,6 +85,9 @@ class SidebarQuery:
 
 @dataclass
 class ChatController:
+    """The chat screen's state and reads, without Textual: the open session, queued prompts, the sidebar's
+    query and the status."""
+
     store: Store
     runner: object  # chinwag.app.core.runner.Runner (is_running, running_sessions)
     session: Session | None = None

@@ -44,6 +44,9 @@ from chinwag.widgets.role_block import MAX_OUTPUT_LINES, output_start
 
 @dataclass
 class FindState:
+    """An open find in one session: its finder, the last result, the current hit and where the view was
+    before."""
+
     finder: Finder
     session_id: str
     result: FindResult | None = None

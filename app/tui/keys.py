@@ -31,6 +31,8 @@ _AREA_OF = ((Prompt, "prompt"), (Transcript, "transcript"), (Sidebar, "sidebar")
 
 @dataclass(frozen=True)
 class KeyRow:
+    """One row of the keys table (/help): where a key acts, its keys and what it does."""
+
     area: str
     keys: tuple[str, ...]  # Textual key names, e.g. ("ctrl+j", "shift+enter")
     description: str

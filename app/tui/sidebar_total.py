@@ -26,6 +26,8 @@ class CountRequest:
 
 @dataclass
 class SidebarTotals:
+    """The last count of each sidebar view, with the database state it was counted at."""
+
     _counts: dict[View, tuple[Stamp, int]] = field(default_factory=dict)
 
     def known(self, view: View) -> int | None:
