@@ -19,6 +19,7 @@ from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveT
 from chinwag.app.tui.sidebar_total import CountRequest, SidebarTotals
 from chinwag.storage import Store
 from chinwag.storage.models import Session, ToolCall, Turn
+from chinwag.storage.tokens import REPORTED
 from chinwag.storage.tree import Placement
 
 if TYPE_CHECKING:
@@ -227,11 +228,12 @@ class ChatController:
         session = self.session = self.store.get_session(self.session.id)
         busy = self.is_busy(session.id) if running is None else (running or session.id in self.compacting)
         read_only = self.store.readonly
+        empty = session.turn_count == 0  # a new session: no turns to count (two statements of its first paint)
         self.snapshot = self._derive(StatusSnapshot(
             title=session.title, agent=session.agent, model="", mode=session.mode,
-            state=session.state, input_tokens=session.input_tokens,
-            output_tokens=session.output_tokens, token_usage=self.store.token_usage([session.id])[session.id],
-            context_tokens=self.store.context_size(session.id), context_window=context_window,
+            state=session.state, input_tokens=session.input_tokens, output_tokens=session.output_tokens,
+            token_usage=REPORTED if empty else self.store.token_usage([session.id])[session.id],
+            context_tokens=0 if empty else self.store.context_size(session.id), context_window=context_window,
             hint="", busy=busy, read_only=read_only,
             cost=self.session_cost(session) if self.session_cost is not None else "",
         ))
