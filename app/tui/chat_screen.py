@@ -234,9 +234,10 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
             session = store.get_session(target) if target else (self._create_session() if creatable else None)
         self.prompt.set_arg_choices("agent", self._agent_choices())
         self.prompt.history = store.prompt_history()
-        self.refresh_sidebar()
         if session is not None:
-            self.open_session(session.id)
+            self.open_session(session.id)  # lists the sessions too: the list does not hold it yet
+        else:
+            self.refresh_sidebar()
         self._data_version = store.data_version()
         self.set_interval(POLL_SECONDS, self._poll_database)
         self.prompt.focus_input()
