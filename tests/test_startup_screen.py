@@ -62,3 +62,64 @@ def test_the_warm_up_loads_the_markdown_parser_off_the_loop():
             "'_tokens' in PythonLexer.__dict__)")  # the first code block's patterns: compiled ahead
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["chinwag-warmup", "True", "True", "True"]
+
+
+# Features that load with their first use, not with the app (app/lazy.py): the first paint
+# of an empty session and of the demo's sessions imports none of them.
+NOT_AT_START_UP = ("chinwag.app.core.find", "chinwag.widgets.find_bar", "chinwag.widgets.find_marks",
+                   "chinwag.app.core.outline", "chinwag.widgets.outline_screen", "chinwag.app.core.branching",
+                   "chinwag.app.core.notify", "chinwag.widgets.info_screen")
+
+
+def test_the_first_paint_loads_no_feature_it_does_not_show(tmp_path):
+    import subprocess
+
+    from chinwag.app.demo import build_demo
+
+    build_demo(tmp_path / "demo.db").close()
+    code = f"""
+import asyncio, sys
+from chinwag.app.config.loader import Config
+from chinwag.app.tui.app import ChinwagApp
+
+async def main(db):
+    app = ChinwagApp(db_path=db, config=Config(), animate=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        print(sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules))
+
+for db in sys.argv[1:]:
+    asyncio.run(main(db))
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "empty.db"), str(tmp_path / "demo.db")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[:2] == ["[]", "[]"]
+
+
+def test_a_lazy_module_imports_at_its_first_use_and_only_once():
+    import subprocess
+
+    code = """
+import sys, threading
+from chinwag.app.lazy import LazyModule
+outline = LazyModule("chinwag.app.core.outline")
+before = "chinwag.app.core.outline" in sys.modules
+print(before, repr(outline))
+seen = []
+threads = [threading.Thread(target=lambda: seen.append(outline.OutlineCache)) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+import chinwag.app.core.outline as real
+print(len(set(seen)), seen[0] is real.OutlineCache, repr(outline))
+try:
+    outline.no_such_name
+except AttributeError as exc:
+    print("AttributeError", "no_such_name" in str(exc))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.splitlines() == [
+        "False <lazy module 'chinwag.app.core.outline' (not loaded yet)>",
+        "1 True <lazy module 'chinwag.app.core.outline' (loaded)>",
+        "AttributeError True",
+    ]

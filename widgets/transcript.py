@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -26,7 +27,6 @@ from textual.strip import Strip
 
 from chinwag.storage.clock import format_ts
 from chinwag.storage.models import ToolCall, Turn
-from chinwag.widgets.find_marks import FindMarks
 from chinwag.widgets.messages import ControlMessage
 from chinwag.widgets.role_block import (
     RenderOptions,
@@ -39,6 +39,9 @@ from chinwag.widgets.transcript_layout import Block, TranscriptLayout
 from chinwag.widgets.transcript_nav import TranscriptNav
 from chinwag.widgets.transcript_tree import TranscriptTreeMixin
 from chinwag.widgets.typing_guard import TypingGuard
+
+if TYPE_CHECKING:
+    from chinwag.widgets.find_marks import FindMarks  # set by the find, which loads it
 
 CACHE_BLOCKS = 300
 # printable keys that only move the view or copy: they act at once even as a word's first letter

@@ -20,26 +20,26 @@ around it: app/tui/paging.py); a hit in thinking or a tool's output opens its bl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widget import Widget
 
-from chinwag.app.core.find import (
-    EXPANDED_ONLY,
-    FIRST_PAGE,
-    BadPattern,
-    Finder,
-    FindResult,
-    Hit,
-    compile_query,
-    counter_text,
-    visible_ordinal,
-)
 from chinwag.app.errors import first_line
-from chinwag.widgets import find_marks
-from chinwag.widgets.find_bar import FindBar
-from chinwag.widgets.find_marks import Anchor, FindMarks
+from chinwag.app.lazy import LazyModule
 from chinwag.widgets.role_block import MAX_OUTPUT_LINES, output_start
+
+# The find's logic and views load with its first use (Ctrl+F, n), not with the app (~5 ms of start-up).
+if TYPE_CHECKING:
+    from chinwag.app.core import find as core_find
+    from chinwag.app.core.find import Finder, FindResult, Hit
+    from chinwag.widgets import find_bar, find_marks
+    from chinwag.widgets.find_bar import FindBar
+    from chinwag.widgets.find_marks import Anchor
+else:
+    core_find = LazyModule("chinwag.app.core.find")
+    find_bar = LazyModule("chinwag.widgets.find_bar")
+    find_marks = LazyModule("chinwag.widgets.find_marks")
 
 
 @dataclass
@@ -66,7 +66,7 @@ class FindMixin:
 
     # -- the bar ----------------------------------------------------------------------------
     def _find_bar(self) -> FindBar | None:
-        bars = self.query(FindBar)
+        bars = self.query("FindBar")  # by its CSS type: the class loads with the first find
         return bars.first() if bars else None
 
     def action_find(self) -> None:
@@ -78,7 +78,7 @@ class FindMixin:
             state.origin = find_marks.anchor(self.transcript)
             state.focus = self.focused
             state.chosen = False
-            bar = FindBar(id="find-bar")
+            bar = find_bar.FindBar(id="find-bar")
             self.query_one("#main").mount(bar, before=self.notices)
             self.call_after_refresh(bar.focus_input)
             if state.result is None:
@@ -97,7 +97,7 @@ class FindMixin:
         sid = self.session.id
         if self._find is None or self._find.session_id != sid:
             self._clear_find()
-            self._find = FindState(Finder(self.store, sid), sid)
+            self._find = FindState(core_find.Finder(self.store, sid), sid)
         return self._find
 
     def _clear_find(self) -> None:
@@ -168,14 +168,14 @@ class FindMixin:
     def _find_search(self, state: FindState, generation: int, query: str, regex: bool) -> None:
         around = state.origin.turn_id if state.origin is not None else None
         try:
-            first = state.finder.search(query, regex, around=around, limit=FIRST_PAGE)
+            first = state.finder.search(query, regex, around=around, limit=core_find.FIRST_PAGE)
             if first.capped:  # many hits: show the one near the view now, count the rest after
                 first.partial = True
                 self.app.call_from_thread(self._find_found, state, generation, first)
                 result = state.finder.search(query, regex, around=around)
             else:
                 result = first
-        except BadPattern as exc:
+        except core_find.BadPattern as exc:
             self.app.call_from_thread(self._find_failed, state, generation, str(exc))
             return
         except Exception as exc:  # a storage error: one line in the bar
@@ -200,8 +200,8 @@ class FindMixin:
         state.result = result
         state.path_index = result.path_index
         if kept is None or self.transcript.marks is None:  # the first page's marks hold for the full count
-            pattern = compile_query(result.query, result.regex)
-            self.transcript.marks = FindMarks(pattern) if pattern else None
+            pattern = core_find.compile_query(result.query, result.regex)
+            self.transcript.marks = find_marks.FindMarks(pattern) if pattern else None
         target, state.target = state.target, None
         landing = self._find_target(result, target) if target else None
         if landing is None and kept is not None:
@@ -246,7 +246,7 @@ class FindMixin:
         if error:
             bar.show_error(error)
             return
-        text = counter_text(state.result, state.current)
+        text = core_find.counter_text(state.result, state.current)
         if state.result is not None and state.result.other:
             text += " (Alt+B)"
         bar.show_count(text)
@@ -291,11 +291,12 @@ class FindMixin:
         if not self._find_load(state, hit):
             self._find_counter(state, "that hit's turn is not in the transcript (reopen the session)")
             return
-        keep = {hit.turn_id} if hit.field in EXPANDED_ONLY else set()
+        expanded_only = core_find.EXPANDED_ONLY
+        keep = {hit.turn_id} if hit.field in expanded_only else set()
         for turn_id in state.opened - keep:
             find_marks.set_expanded(transcript, turn_id, False)
         state.opened &= keep
-        if hit.field in EXPANDED_ONLY and find_marks.set_expanded(transcript, hit.turn_id, True):
+        if hit.field in expanded_only and find_marks.set_expanded(transcript, hit.turn_id, True):
             state.opened.add(hit.turn_id)
         focus = self._find_focus(hit)
         for turn_id in state.focused - {hit.turn_id}:
@@ -303,7 +304,7 @@ class FindMixin:
         state.focused = {hit.turn_id} if focus else set()
         find_marks.set_output_focus(transcript, hit.turn_id, focus)
         transcript.selected_turn_id = hit.turn_id
-        ordinal = visible_ordinal(state.result.path_hits, index, find_marks.is_expanded(transcript, hit.turn_id),
+        ordinal = core_find.visible_ordinal(state.result.path_hits, index, find_marks.is_expanded(transcript, hit.turn_id),
                                   lambda h: self._find_line_shown(h, focus))
         marks = transcript.marks
         row = 0

@@ -8,8 +8,15 @@ AppFocus), writes the notice `app/core/notify.py` decides on through Textual's d
 
 from __future__ import annotations
 
-from chinwag.app.core import notify
+from typing import TYPE_CHECKING
+
 from chinwag.app.core.events import PermissionAsked, RunnerEvent, TurnSettled
+from chinwag.app.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from chinwag.app.core import notify
+else:  # what to send loads with the first turn that ends, not with the app
+    notify = LazyModule("chinwag.app.core.notify")
 
 
 class NotifyMixin:

@@ -8,13 +8,24 @@ in widgets/."""
 from __future__ import annotations
 
 import gc
+from typing import TYPE_CHECKING
 
 from textual import work
 
-from chinwag.app.core.outline import OutlineCache, matching
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import push_modal
-from chinwag.widgets.outline_screen import OutlineScreen
 from chinwag.widgets.text_safety import one_line
+
+# The outline's logic and view load with its first use (Ctrl+O, or a long session opening), not
+# with the app.
+if TYPE_CHECKING:
+    from chinwag.app.core import outline
+    from chinwag.app.core.outline import OutlineCache
+    from chinwag.widgets import outline_screen
+    from chinwag.widgets.outline_screen import OutlineScreen
+else:
+    outline = LazyModule("chinwag.app.core.outline")
+    outline_screen = LazyModule("chinwag.widgets.outline_screen")
 
 WARM_AFTER = 0.5  # seconds after a session opened or a turn settled: the outline is built then
 WARM_FROM_TURNS = 500  # shorter sessions are read when Ctrl+O asks (a few ms)
@@ -25,7 +36,7 @@ class OutlineMixin:
 
     def outline_cache(self) -> OutlineCache:
         if self._outlines is None:
-            self._outlines = OutlineCache()
+            self._outlines = outline.OutlineCache()
         return self._outlines
 
     def warm_outline(self) -> None:
@@ -60,7 +71,7 @@ class OutlineMixin:
         stale = kept is not None and not cache.fresh(self.store, sid)
         rows = kept if stale else cache.rows(self.store, sid)
         title = f"outline · {one_line(self.session.title, 60)}"
-        screen = OutlineScreen(title, rows, matching, now=transcript.now(), absolute_times=transcript.absolute_times,
+        screen = outline_screen.OutlineScreen(title, rows, outline.matching, now=transcript.now(), absolute_times=transcript.absolute_times,
                                start=self._outline_start(rows))
         push_modal(self, screen, self._outline_chosen)
         if stale:  # opened at once on the rows kept; the current ones replace them when read

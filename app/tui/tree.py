@@ -11,12 +11,18 @@ Mixed into ChatScreen: message handlers by naming convention (a plain mixin gets
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chinwag.app.core import branching
 from chinwag.app.core.events import TurnStarted
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import guarded
 from chinwag.storage.models import storable
 from chinwag.widgets import paste
+
+if TYPE_CHECKING:
+    from chinwag.app.core import branching
+else:  # its decisions load with the first edit, regenerate or sibling switch, not with the app
+    branching = LazyModule("chinwag.app.core.branching")
 
 EDITING_KEY = "editing"
 ASK_KEY = "regenerate-ask"

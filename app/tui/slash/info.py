@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from chinwag.app.core.branching import turns_line
 from chinwag.app.core.commands import COMMANDS
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import push_modal
 from chinwag.app.tui.keys import AREA_TITLES, AREAS, bindings_in_effect, keys_for
 from chinwag.storage import tokens
-from chinwag.widgets.info_screen import InfoScreen
 from chinwag.widgets.key_names import key_label
 from chinwag.widgets.text_safety import one_line, plain, safe_text
+
+if TYPE_CHECKING:
+    from chinwag.app.core import branching
+    from chinwag.widgets import info_screen
+else:  # the command's own modules load when it first runs, not with the app
+    branching = LazyModule("chinwag.app.core.branching")
+    info_screen = LazyModule("chinwag.widgets.info_screen")
 
 
 class InfoCommands:
@@ -44,7 +52,7 @@ class InfoCommands:
                 keys_table.add_row(Text(row.labels), Text(row.description or row.action, style="" if
                                                           row.description else "dim"))
             parts += [Text(""), Text(f"Keys · {AREA_TITLES[area].lower()}", style="bold"), keys_table]
-        push_modal(self, InfoScreen("Commands and keys", Group(*parts)))
+        push_modal(self, info_screen.InfoScreen("Commands and keys", Group(*parts)))
 
     def slash_status(self, parsed) -> None:
         s = self.store.get_session(self.session.id)
@@ -57,14 +65,14 @@ class InfoCommands:
             ("agent", s.agent), ("model", s.model or "(agent default)"), ("mode", s.mode),
             ("state", "busy" if running else s.state),
             ("running turn", running.id if running else "-"),
-            ("turns", turns_line(s.turn_count, self.store.tree_counts([s.id]).get(s.id))),
+            ("turns", branching.turns_line(s.turn_count, self.store.tree_counts([s.id]).get(s.id))),
             ("tokens", tokens.pair(s.input_tokens, s.output_tokens, self.store.token_usage([s.id])[s.id])),
             ("context", f"{tokens.count(self.store.context_size(s.id), tokens.ESTIMATED)} tokens (estimated)"),
             ("parent", s.parent_id or "-"), ("created", s.created_at), ("database", str(self.store.path)),
         ]
         for key, value in rows:
             table.add_row(key, plain(value))
-        push_modal(self, InfoScreen("Status", table))
+        push_modal(self, info_screen.InfoScreen("Status", table))
 
     def slash_runs(self, parsed) -> None:
         turns = [t for t in self.store.list_turns(self.session.id, limit=200) if t.role == "agent"]
@@ -77,7 +85,7 @@ class InfoCommands:
             table.add_row(str(t.seq), t.id[:12], plain(t.status), plain(one_line(t.model or t.agent, 60)),
                           tokens.count(t.input_tokens, usage),
                           tokens.count(t.output_tokens, usage), duration)
-        push_modal(self, InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
+        push_modal(self, info_screen.InfoScreen(f"Runs · {len(turns)} agent turns", table if turns else Text("no runs yet")))
 
     def slash_history(self, parsed) -> None:
         history = self.store.prompt_history(limit=50)
@@ -86,10 +94,10 @@ class InfoCommands:
             first = one_line(first_line(item), 10_000)
             body.append(f"{i:>3}  ", style="dim")
             body.append(first[:100] + ("…" if len(first) > 100 or "\n" in item.strip() else "") + "\n")
-        push_modal(self, InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
+        push_modal(self, info_screen.InfoScreen("Prompt history (newest first; Up in the prompt recalls)", body or Text("empty")))
 
     def slash_transcript(self, parsed) -> None:
         from rich.markdown import Markdown  # lazy: markdown-it (~30 ms) loads after the first paint
 
         document = safe_text(self.store.export_markdown(self.session.id))
-        push_modal(self, InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))
+        push_modal(self, info_screen.InfoScreen(f"Transcript · {self.session.title}", Markdown(document)))

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from chinwag.app.agents import list_agents
 from chinwag.app.agents.settings import SESSION_KEYS, effective, new_session_choice, parse_override, session_key
 from chinwag.app.config.schema import MODES, parse_mode
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import push_modal
-from chinwag.widgets.info_screen import InfoScreen
 from chinwag.widgets.text_safety import plain
+
+if TYPE_CHECKING:
+    from chinwag.widgets import info_screen
+else:  # the command's own modules load when it first runs, not with the app
+    info_screen = LazyModule("chinwag.widgets.info_screen")
 
 
 class SettingsCommands:
@@ -41,7 +48,7 @@ class SettingsCommands:
             note = "current" if info.name == current else ("" if info.available else info.detail or "not available")
             table.add_row(mark, plain(info.name, limit=40), plain(info.kind), plain(info.model, limit=60),
                           plain(note, limit=80, style="dim"))
-        push_modal(self, InfoScreen(f"Agents · current: {current} · /agent NAME switches", table))
+        push_modal(self, info_screen.InfoScreen(f"Agents · current: {current} · /agent NAME switches", table))
 
     def slash_set(self, parsed) -> None:
         """`/set` lists the values, `/set KEY` shows one and where it comes from, `/set KEY
