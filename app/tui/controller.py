@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chinwag.app.core.branching import Switch
 
 HISTORY_PAGE = 60
-SIDEBAR_PAGE = 200
+SIDEBAR_PAGE = 100  # sessions read at a time: two screens of the tallest terminal, the next page read near the end
 READ_ONLY_BANNER = "read-only: browsing only"
 IDLE_HINT = "/ commands · ^p palette · ^b sidebar"
 BUSY_HINT = "esc cancel · enter queues"
