@@ -87,7 +87,9 @@ class TranscriptLayout:
         height = self.total_height
         viewport = self.scrollable_content_region.height
         chunked = height if height <= viewport else -(-height // VIRTUAL_CHUNK) * VIRTUAL_CHUNK
-        size = Size(self._content_width, chunked)
+        # No width: lines are drawn to the region's (nothing scrolls sideways), and a width that
+        # follows the region cost one more layout once the first one had sized the transcript.
+        size = Size(0, chunked)
         if size == self.virtual_size:
             return
         if (self.show_vertical_scrollbar and size.width == self.virtual_size.width
