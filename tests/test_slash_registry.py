@@ -111,6 +111,22 @@ async def test_agent_without_a_name_lists_the_agents_marking_the_current(make_ap
         assert store.get_session(app.chat.session.id).agent == "echo"  # nothing changed
 
 
+async def test_the_agent_popup_offers_the_agents_available_when_it_opens(make_app):
+    """The /agent choices are listed when the popup opens (not at start-up): a profile added to
+    the settings since shows."""
+    app, store = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.config.agents["slow"] = {"kind": "echo", "delay": 0.5}
+        await pilot.press(*"/agent ")
+        popup = app.chat.prompt.popup
+        await wait_for(pilot, lambda: popup.display)
+        names = [item[0] for item in popup.items]
+        assert {"echo", "slow"} <= set(names)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: [item[0] for item in popup.items] == ["slow"])
+
+
 async def test_detach_with_nothing_running_says_so(make_app):
     app, store = make_app()
     async with app.run_test(size=(120, 36)) as pilot:

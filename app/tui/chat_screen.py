@@ -232,7 +232,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
             target = None if continue_ else store.get_active_session_id()
             target = target or store.most_recent_session_id()
             session = store.get_session(target) if target else (self._create_session() if creatable else None)
-        self.prompt.set_arg_choices("agent", self._agent_choices())
+        self.prompt.set_arg_choices("agent", self._agent_choices)  # listed when /agent offers them (it probes Ollama)
         self.prompt.history = store.prompt_history()
         if session is not None:
             self.open_session(session.id)  # lists the sessions too: the list does not hold it yet
