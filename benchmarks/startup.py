@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,17 +47,21 @@ def floor(python: Path, runs: int) -> float:
                                  for _ in range(runs))
 
 
+def markers(rows: bool) -> str:
+    """What the whole first screen shows: the sidebar's filter, the prompt and (`rows`) sessions."""
+    return "\n".join(["filter sessions", "Message echo"] + (["○ session "] if rows else []))
+
+
 def first_paint(python: Path, db: Path, runs: int, rows: bool) -> tuple[float, float]:
     """Spawn to the first frame showing the whole first screen (the sidebar's filter, the
     prompt and, if `rows`, the sessions), and to the final frame of that idle screen; medians
     (the peers benchmark's driver, which loads the TUI as `chinwag` does and notes each frame;
     see benchmarks/peers.py)."""
-    markers = ["filter sessions", "Message echo"] + (["○ session "] if rows else [])
     complete, final = [], []
     with tempfile.TemporaryDirectory() as home:
         (Path(home) / "chinwag").mkdir()
         for _ in range(runs):
-            result = peers.run_once(python, ["chinwag", "\n".join(markers), str(db), ""], Path(home), 60)
+            result = peers.run_once(python, ["chinwag", markers(rows), str(db), ""], Path(home), 60)
             if "seconds" not in result:
                 raise SystemExit(f"first paint failed: {result}")
             complete.append(result["first_complete_seconds"])
@@ -63,9 +69,29 @@ def first_paint(python: Path, db: Path, runs: int, rows: bool) -> tuple[float, f
     return statistics.median(complete), statistics.median(final)
 
 
+def instructions(python: Path, args: list[str]) -> int | None:
+    """Instructions the process runs from its start to the first frame that shows every marker,
+    counted by valgrind's callgrind (None without valgrind). Unlike wall time, this count
+    hardly moves with the machine's load (0.1 % run to run here, where wall time moves by
+    half): it tells whether a change made start-up do more work. Under callgrind the app runs
+    ~50x slower, so the few timers that fire meanwhile add a little."""
+    if shutil.which("valgrind") is None:
+        return None
+    with tempfile.TemporaryDirectory() as home:
+        (Path(home) / "chinwag").mkdir()
+        env = dict(peers.child_env(Path(home)), CHINWAG_BENCH_EXIT_AT_FIRST="1")
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python), "-c",
+                              peers.DRIVER, args[0], repr(time.monotonic()), *args[1:]],
+                             cwd=home, env=env, capture_output=True, text=True, timeout=1800)
+    found = re.search(r"Collected : (\d+)", out.stderr)
+    return int(found.group(1)) if found else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions to the first paint under valgrind (~2 minutes)")
     parser.add_argument("--python", type=Path, help="run chinwag with this interpreter instead of a fresh "
                         "`pip install .` (see benchmarks/peers.py) under ~/.cache/chinwag-peers")
     args = parser.parse_args()
@@ -99,6 +125,14 @@ def main() -> None:
                           env, args.runs)
         rows.append(("provider layer import (pydantic-ai + SDKs), paid at first model use only",
                      providers - base, None))
+        counted = []
+        if args.instructions:
+            for name, app_args in (("bare Textual app (one Static)", ["textual", "hello"]),
+                                   ("TUI, empty database", ["chinwag", markers(False), str(empty), ""]),
+                                   ("TUI, 100,000 sessions", ["chinwag", markers(True), str(big), ""])):
+                count = instructions(python, app_args)
+                print(f"instructions to the first paint, {name}: {count or 0:,}")
+                counted.append((name, count))
     lines = [machine_line(), "", "Fresh processes (interpreter start included), median of "
              f"{args.runs}: whole commands; the TUI from spawn to the first frame showing the whole "
              "first screen, its final frame beside (headless, the driver of benchmarks/peers.py).", "", "| command | time | target | |", "|---|---:|---:|---|"]
@@ -111,6 +145,12 @@ def main() -> None:
         verdict = "✓" if seconds < target else "✗ MISSED"
         print(f"{name:<45} {seconds * 1000:7.0f} ms  (target < {target * 1000:.0f} ms) {verdict}")
         lines.append(f"| {name} | {seconds * 1000:.0f} ms | < {target * 1000:.0f} ms | {verdict} |")
+    if counted and all(count for _, count in counted):
+        floor_count = counted[0][1]
+        lines += ["", "Instructions from the process's start to that first paint, counted by valgrind's callgrind "
+                  "(`--instructions`; they hardly move with the machine's load, wall time does):", "",
+                  "| first paint | instructions | over the bare Textual app |", "|---|---:|---:|"]
+        lines += [f"| {name} | {count / 1e9:.3f} G | {(count - floor_count) / 1e9:+.3f} G |" for name, count in counted]
     write_section("Start-up", "\n".join(lines))
 
 
