@@ -195,17 +195,18 @@ async def wait_for_stats(pilot, app):
 async def test_stats_with_data_builds_its_indexes_off_the_ui_loop(clocked, monkeypatch):
     import threading
 
-    from chinwag.app.tui import money, stats_screen
+    from chinwag.app.tui import stats_screen
+    from chinwag.storage import stats
 
     usage(clocked)
     built_on = []
-    real = money.ensure_stats_indexes
+    real = stats.ensure_stats_indexes
 
     def spy(store):
         built_on.append(threading.current_thread() is threading.main_thread())
         return real(store)
 
-    monkeypatch.setattr(money, "ensure_stats_indexes", spy)
+    monkeypatch.setattr(stats, "ensure_stats_indexes", spy)
     told = []
     monkeypatch.setattr(stats_screen.StatsScreen, "tell", lambda self, note: told.append(note))
     app = ChinwagApp(store=clocked, config=STATS_CONFIG, animate=False)
@@ -289,17 +290,18 @@ async def test_the_price_table_loads_in_a_worker_and_only_when_a_cost_needs_it(c
 async def test_a_long_sessions_cost_is_read_in_a_worker(clocked, monkeypatch):
     import threading
 
+    from chinwag.app.core.cost_book import CostBook
     from chinwag.app.tui import money
 
     monkeypatch.setattr(money, "SYNC_TURNS", 1)  # every session is "long"
     read_on: list[bool] = []
-    real = money.CostBook.session_cost
+    real = CostBook.session_cost
 
     def spy(self, store, session_id):
         read_on.append(threading.current_thread() is threading.main_thread())
         return real(self, store, session_id)
 
-    monkeypatch.setattr(money.CostBook, "session_cost", spy)
+    monkeypatch.setattr(CostBook, "session_cost", spy)
     session = clocked.create_session(agent="mine", model="local-7b")
     settle(clocked, session, 100_000, 10_000, OWN)
     app = ChinwagApp(store=clocked, config=OWN, session_id=session.id, animate=False)

@@ -18,17 +18,21 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from chinwag.app.core import cost_book
-from chinwag.app.core.cost_book import NO_TURNS, CostBook, SessionTotal
-from chinwag.app.core.pricing import Cost
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import guarded, push_modal
-from chinwag.storage import Store, stats
+from chinwag.storage import Store
 from chinwag.storage.models import Session, Turn
-from chinwag.storage.stats import ensure_stats_indexes
 
 if TYPE_CHECKING:
+    from chinwag.app.core import cost_book
+    from chinwag.app.core.cost_book import CostBook, SessionTotal
+    from chinwag.app.core.pricing import Cost
     from chinwag.app.core.stats import StatsRequest
+    from chinwag.storage import stats
+else:  # prices load with the first turn that has tokens, the statistics with /stats; not with the app
+    cost_book = LazyModule("chinwag.app.core.cost_book")
+    stats = LazyModule("chinwag.storage.stats")
 
 
 class MoneyMixin:
@@ -46,18 +50,20 @@ class MoneyMixin:
     @property
     def _total(self) -> SessionTotal:
         if self._session_total is None:
-            self._session_total = SessionTotal()
+            self._session_total = cost_book.SessionTotal()
         return self._session_total
 
     @property
     def money(self) -> CostBook:
         if self._money is None:
-            self._money = CostBook(self._config)
+            self._money = cost_book.CostBook(self._config)
         return self._money
 
     # -- costs ---------------------------------------------------------------------------------
     def _price_turns(self, turns: list[Turn]) -> None:
         """The headers' costs of turns the transcript was given (settled agent turns only)."""
+        if not turns:
+            return  # nothing to price (a new session's first paint loads no prices)
         self._total.saw(turns)
         try:
             texts, waiting = self.money.texts(turns)
@@ -72,6 +78,8 @@ class MoneyMixin:
         """The status bar's cost: unchanged while the session's totals are; after a settle seen
         here, carried forward by that turn's cost (no SQL); else read from SQL sums, at once
         for a short session, in a worker for a long one (its sums grow with it: off the open path)."""
+        if not session.turn_count:
+            return ""  # nothing to price: no cost shown (a new session's first paint loads no prices)
         key = (session.id, session.input_tokens, session.output_tokens, session.turn_count)
         total = self._total
         if total.key == key and total.cost is not None:
@@ -95,7 +103,7 @@ class MoneyMixin:
         try:
             cost = self.money.session_cost(self.store, session_id)
         except Exception:  # a cost is a nicety: a damaged price record never breaks the status
-            return NO_TURNS
+            return cost_book.NO_TURNS
         if cost is None:
             self._warm_prices()
         return cost
@@ -160,7 +168,7 @@ class MoneyMixin:
             try:
                 if stats_indexes_missing(store):
                     call(screen.tell, "building the statistics index (once)…")
-                    ensure_stats_indexes(store)
+                    stats.ensure_stats_indexes(store)
                 results = {by: usage_stats(store, self._config, since=since, by=by) for by in BY}
             finally:
                 store.close()
@@ -171,7 +179,7 @@ class MoneyMixin:
 
 
 def _text(cost: Cost) -> str:
-    return "" if cost is NO_TURNS else cost.text()
+    return "" if cost is cost_book.NO_TURNS else cost.text()
 
 
 SYNC_TURNS = 1000  # up to this many turns a session's cost is read at once (~2 ms), beyond in a worker
