@@ -58,7 +58,8 @@ def test_the_warm_up_loads_the_markdown_parser_off_the_loop():
 
     code = ("import sys; from chinwag.app.tui import warmup; warmup.IMPORT_AFTER = warmup.PRIME_AFTER = 0; t = warmup.start(); t.join(30); "
             "from pygments.lexers.python import PythonLexer; "
-            "print(t.name, 'chinwag.widgets.fast_markdown' in sys.modules, 'markdown_it' in sys.modules, "
+            "print(t.name, 'chinwag.widgets.fast_markdown' in sys.modules and 'chinwag.app.core.runner' in sys.modules, "
+            "'markdown_it' in sys.modules, "
             "'_tokens' in PythonLexer.__dict__)")  # the first code block's patterns: compiled ahead
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["chinwag-warmup", "True", "True", "True"]
@@ -68,7 +69,9 @@ def test_the_warm_up_loads_the_markdown_parser_off_the_loop():
 # of an empty session and of the demo's sessions imports none of them.
 NOT_AT_START_UP = ("chinwag.app.core.find", "chinwag.widgets.find_bar", "chinwag.widgets.find_marks",
                    "chinwag.app.core.outline", "chinwag.widgets.outline_screen", "chinwag.app.core.branching",
-                   "chinwag.app.core.notify", "chinwag.widgets.info_screen")
+                   "chinwag.app.core.notify", "chinwag.widgets.info_screen", "chinwag.app.core.runner",
+                   "chinwag.app.core.events")
+NOT_FOR_A_NEW_SESSION = ("chinwag.app.core.pricing", "chinwag.app.core.cost_book", "chinwag.storage.stats")
 
 
 def test_the_first_paint_loads_no_feature_it_does_not_show(tmp_path):
@@ -80,13 +83,17 @@ def test_the_first_paint_loads_no_feature_it_does_not_show(tmp_path):
     code = f"""
 import asyncio, sys
 from chinwag.app.config.loader import Config
+from chinwag.app.tui import warmup
 from chinwag.app.tui.app import ChinwagApp
+
+warmup.IMPORT_AFTER = 60  # what the warm-up loads later is not the first paint's
 
 async def main(db):
     app = ChinwagApp(db_path=db, config=Config(), animate=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
-        print(sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules))
+        print(sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules),
+              sorted(m for m in {NOT_FOR_A_NEW_SESSION!r} if m in sys.modules))
 
 for db in sys.argv[1:]:
     asyncio.run(main(db))
@@ -94,7 +101,9 @@ for db in sys.argv[1:]:
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "empty.db"), str(tmp_path / "demo.db")],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split("\n")[:2] == ["[]", "[]"]
+    empty, demo = out.stdout.split("\n")[:2]
+    assert empty == "[] []"  # a new session: no prices either
+    assert demo.startswith("[] ")  # the demo's priced turns load the prices
 
 
 def test_a_lazy_module_imports_at_its_first_use_and_only_once():

@@ -12,6 +12,7 @@ import threading
 import time
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -20,7 +21,6 @@ from textual.screen import ModalScreen, Screen
 
 from chinwag.app.config import paths
 from chinwag.app.config.loader import Config, ConfigError, load_config
-from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
 from chinwag.app.tui import gc_policy
 from chinwag.app.tui.chat_screen import ChatScreen
@@ -31,6 +31,25 @@ from chinwag.app.tui.palette import ChinwagCommands
 from chinwag.storage import StorageError, Store
 from chinwag.widgets.text_safety import TITLE_LIMIT, notice
 from chinwag.widgets.theme import install_themes
+
+if TYPE_CHECKING:
+    from chinwag.app.core.runner import Runner
+
+
+class TurnsHere:
+    """Which sessions run a turn in this process, asked without making the runner: before the
+    first turn there is none, and nothing runs (start-up, the poll and quitting ask this)."""
+
+    def __init__(self, app: ChinwagApp) -> None:
+        self._app = app
+
+    def is_running(self, session_id: str) -> bool:
+        runner = self._app._runner
+        return runner is not None and runner.is_running(session_id)
+
+    def running_sessions(self) -> set[str]:
+        runner = self._app._runner
+        return runner.running_sessions() if runner is not None else set()
 
 
 class ChinwagApp(App):
@@ -73,7 +92,8 @@ class ChinwagApp(App):
         self._owns_store = store is None  # opened here, so closed here
         self.config: Config | None = config
         self._clock = clock
-        self.runner: Runner | None = None
+        self._runner: Runner | None = None
+        self.turns_here = TurnsHere(self)
         self.chat = ChatScreen(opening=(session_id, continue_, new), animate=animate, now=now)
         self.startup_error: str | None = None
         self.add_mode("chat", self._chat_screen)
@@ -121,14 +141,24 @@ class ChinwagApp(App):
             except ConfigError as exc:
                 self.config = Config()
                 self.notify(first_line(exc), title="config ignored", severity="error", timeout=10)
-        self.runner = Runner(self.store, self.config, on_event=self.chat.on_turn_update,
-                             on_permission=self.chat.on_agent_permission)
         if self.config.keys:
             self.set_keymap(self.config.keys)
             problem = keymap_problem(self.config.keys, self.config.path)
             if problem:
                 self.notify(problem, title="config", severity="warning", timeout=10)
         self._apply_theme_setting()
+
+    @property
+    def runner(self) -> Runner:
+        """The runner of this process's turns, made when a turn first needs it: its module (the
+        events, the agents' streams, pricing) is not start-up's (~20 ms; the warm-up imports it
+        after the first paint)."""
+        if self._runner is None:
+            from chinwag.app.core.runner import Runner  # lazy: start-up
+
+            self._runner = Runner(self.store, self.config, on_event=self.chat.on_turn_update,
+                                  on_permission=self.chat.on_agent_permission)
+        return self._runner
 
     def _setup_logging(self) -> None:
         if logging.getLogger("chinwag").handlers:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,9 +24,8 @@ from chinwag.app.agents.discovery import discover_default
 from chinwag.app.agents.settings import new_session_choice, new_session_kind
 from chinwag.app.config.loader import Config
 from chinwag.app.core.commands import ARG_CHOICES, COMMANDS
-from chinwag.app.core.events import LiveTurnEvent
-from chinwag.app.core.runner import Runner
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui import gc_policy, warmup
 from chinwag.app.tui.actions import ChatActionsMixin
 from chinwag.app.tui.agents import AgentGlueMixin
@@ -55,6 +55,12 @@ from chinwag.widgets.status_bar import StatusBar
 from chinwag.widgets.text_safety import one_line, plain
 from chinwag.widgets.transcript import Transcript
 from chinwag.widgets.typing_guard import PromptTypist
+
+if TYPE_CHECKING:
+    from chinwag.app.core import events
+    from chinwag.app.core.runner import Runner
+else:  # the runner and its events load with the first turn, not with the app
+    events = LazyModule("chinwag.app.core.events")
 
 log = logging.getLogger("chinwag.tui")
 POLL_SECONDS = 0.25
@@ -91,7 +97,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         self._now = now  # a fixed "now" for the elapsed time of streaming blocks (snapshots)
         self._controller: ChatController | None = None
         self._data_version = None
-        self._pending: dict[str, LiveTurnEvent] = {}
+        self._pending: dict[str, events.LiveTurnEvent] = {}
         self._model_lists: dict[str, list[str]] = {}
         self._permission_screens: dict = {}
         self._sidebar_refreshed = 0.0
@@ -124,7 +130,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
     @property
     def controller(self) -> ChatController:
         if self._controller is None:
-            self._controller = ChatController(self.store, self.runner)
+            self._controller = ChatController(self.store, self.app.turns_here)
         return self._controller
 
     @property
@@ -299,7 +305,7 @@ class ChatScreen(TreeMixin, ChatActionsMixin, SlashCommandsMixin, SessionActions
         background worker left when it stopped early (once nothing runs there)."""
         held = session_id in self._held
         self._held.discard(session_id)
-        if self.store.readonly or self.runner.is_running(session_id):
+        if self.store.readonly or self.app.turns_here.is_running(session_id):
             return
         from chinwag.app.core.worker import take_background_queue  # lazy: rarely anything to take
 

@@ -9,12 +9,19 @@ The decisions are plain code: `app.core.compaction` (prepare / apply / undo) and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 
-from chinwag.app.core.events import CompactionFinished, CompactionStarted, TitleChanged
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.controller import WORKING_ID
 from chinwag.app.tui.guard import push_modal
+
+if TYPE_CHECKING:
+    from chinwag.app.core import events
+else:  # the runner's events load with the runner (the first turn), not with the app
+    events = LazyModule("chinwag.app.core.events")
 
 WARN_AT = 0.9  # of the auto-compaction threshold
 PINNABLE = ("user", "agent")
@@ -143,16 +150,16 @@ class CompactionGlueMixin:
         self.notify(f"undid the {what}: {revived} turn(s) are sent again; the summary stays, marked undone")
 
     # -- progress (runner events) --------------------------------------------------------------
-    def _on_session_followup(self, event: TitleChanged | CompactionStarted | CompactionFinished) -> None:
+    def _on_session_followup(self, event: events.TitleChanged | events.CompactionStarted | events.CompactionFinished) -> None:
         current = self.session is not None and event.session_id == self.session.id
         match event:
-            case TitleChanged():
+            case events.TitleChanged():
                 self.refresh_sidebar()
-            case CompactionStarted() if current:
+            case events.CompactionStarted() if current:
                 self._show_working(event.session_id)
-            case CompactionFinished() if current:
+            case events.CompactionFinished() if current:
                 self._compaction_finished(event)
-            case CompactionFinished():
+            case events.CompactionFinished():
                 if event.proposed:  # its review opens over another session: the block goes with it
                     self.transcript.remove_turn(WORKING_ID + event.session_id)
                 self.refresh_sidebar()
@@ -164,7 +171,7 @@ class CompactionGlueMixin:
         if working is not None:
             self.transcript.update_turn(working, [])
 
-    def _compaction_finished(self, event: CompactionFinished) -> None:
+    def _compaction_finished(self, event: events.CompactionFinished) -> None:
         if event.proposed:  # the review opens; /compact's worker goes on from there
             self.transcript.remove_turn(WORKING_ID + event.session_id)
             return

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from chinwag.app.core.events import CompactionFinished, CompactionStarted, LiveTurnEvent, RunnerEvent, TurnSettled
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.sidebar_total import CountRequest, SidebarTotals
 from chinwag.storage import Store
 from chinwag.storage.models import Session, ToolCall, Turn
@@ -23,7 +23,10 @@ from chinwag.storage.tokens import REPORTED
 from chinwag.storage.tree import Placement
 
 if TYPE_CHECKING:
+    from chinwag.app.core import events
     from chinwag.app.core.branching import Switch
+else:  # the runner's events load with the runner (the first turn), not with the app
+    events = LazyModule("chinwag.app.core.events")
 
 HISTORY_PAGE = 60
 SIDEBAR_PAGE = 100  # sessions read at a time: two screens of the tallest terminal, the next page read near the end
@@ -96,7 +99,7 @@ class ChatController:
     sidebar: SidebarQuery = field(default_factory=SidebarQuery)
     oldest_seq: int | None = None
     snapshot: StatusSnapshot | None = None  # the status as last derived
-    compacting: dict[str, CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
+    compacting: dict[str, events.CompactionStarted] = field(default_factory=dict)  # sessions being compacted here
     _answered_by: tuple[str, str] = ("", "")  # (agent, model) of the open session's last agent turn
     head: str | None = None  # the tip of the branch the transcript shows
     newer_from: int | None = None  # while the loaded turns stop short of the head: the seq to page on from
@@ -239,23 +242,23 @@ class ChatController:
         ))
         return self.snapshot
 
-    def on_event(self, event: RunnerEvent) -> StatusSnapshot | None:
+    def on_event(self, event: events.RunnerEvent) -> StatusSnapshot | None:
         """Follow one runner event of the open session, reading nothing; the new status when
         it changed what is shown, else None."""
-        if isinstance(event, CompactionStarted):
+        if isinstance(event, events.CompactionStarted):
             self.compaction_started(event)
-        elif isinstance(event, CompactionFinished):
+        elif isinstance(event, events.CompactionFinished):
             self.compaction_ended(event.session_id)  # still busy until the runner lets go of the turn
         snapshot = self.snapshot
         if snapshot is None or self.session is None or event.session_id != self.session.id:
             return None
         busy = snapshot.busy
-        if isinstance(event, LiveTurnEvent):
+        if isinstance(event, events.LiveTurnEvent):
             if event.turn.model:
                 self._answered_by = (event.turn.agent, event.turn.model)
             # a settled turn leaves it busy: after-turn work may follow (the screen re-reads)
-            busy = busy or not isinstance(event, TurnSettled)
-        elif isinstance(event, CompactionStarted):
+            busy = busy or not isinstance(event, events.TurnSettled)
+        elif isinstance(event, events.CompactionStarted):
             busy = True
         updated = self._derive(replace(snapshot, busy=busy))
         if updated == snapshot:
@@ -284,7 +287,7 @@ class ChatController:
         return self.snapshot
 
     # -- compaction running here ---------------------------------------------------------------
-    def compaction_started(self, event: CompactionStarted) -> None:
+    def compaction_started(self, event: events.CompactionStarted) -> None:
         self.compacting[event.session_id] = event
 
     def compaction_ended(self, session_id: str) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chinwag.app.core.events import PermissionAsked, RunnerEvent, TurnSettled
 from chinwag.app.lazy import LazyModule
 
 if TYPE_CHECKING:
-    from chinwag.app.core import notify
-else:  # what to send loads with the first turn that ends, not with the app
+    from chinwag.app.core import events, notify
+else:  # the runner's events and what to send load with the first turn, not with the app
+    events = LazyModule("chinwag.app.core.events")
     notify = LazyModule("chinwag.app.core.notify")
 
 
@@ -23,17 +23,17 @@ class NotifyMixin:
     _notify_terminal: notify.Terminal | None = None  # detected at the first notice (it may ask tmux)
     _running_elsewhere: set[str] | None = None  # sessions whose turn another process runs, at the last poll
 
-    def notify_terminal(self, event: RunnerEvent) -> None:
+    def notify_terminal(self, event: events.RunnerEvent) -> None:
         """Tell the terminal about `event` when it deserves it (see `notify.due`)."""
-        if isinstance(event, TurnSettled):
+        if isinstance(event, events.TurnSettled):
             self.notify_kind(event.session_id, event.turn.status)
-        elif isinstance(event, PermissionAsked):
+        elif isinstance(event, events.PermissionAsked):
             self.notify_kind(event.session_id, "permission")
 
     def notify_settled_elsewhere(self, running: set[str]) -> None:
         """From the poll (`running`: the sessions with a turn running anywhere): a turn another
         process ran (`chinwag session send` in another terminal, a background worker) has ended."""
-        here = self.runner.running_sessions()
+        here = self.app.turns_here.running_sessions()
         before, self._running_elsewhere = self._running_elsewhere, running - here
         for session_id in (before or set()) - running - here:
             last = next((t for t in reversed(self.store.list_turns(session_id, limit=4)) if t.role == "agent"), None)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.worker import get_current_worker
 
-from chinwag.app.core.events import CheckpointTaken
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import push_modal
 from chinwag.storage import SessionBusy
 from chinwag.storage.enums import TurnRole
@@ -25,7 +25,9 @@ from chinwag.widgets.confirm import ConfirmScreen
 from chinwag.widgets.session_list import short_age
 
 if TYPE_CHECKING:
-    from chinwag.app.core import tree_view
+    from chinwag.app.core import events, tree_view
+else:  # the runner's events load with the runner (the first turn), not with the app
+    events = LazyModule("chinwag.app.core.events")
 
 SHOWN_FILES = 5  # files named per row of the rewind picker
 OTHER_BRANCH = "opened the branch holding the match"
@@ -195,7 +197,7 @@ class RewindMixin:
         self.show_turn(hit.turn_id)
 
     # -- the no-checkpoint line, live -------------------------------------------------------------
-    def checkpoint_taken(self, event: CheckpointTaken) -> None:
+    def checkpoint_taken(self, event: events.CheckpointTaken) -> None:
         if not event.skipped or self.session is None or event.session_id != self.session.id:
             return
         if event.turn_id in self.transcript.turn_ids:

@@ -145,7 +145,7 @@ class SessionActionsMixin:
 
     # -- quitting --------------------------------------------------------------------------------
     async def quit_app(self) -> None:
-        running = self.runner.running_sessions() if self.runner else set()
+        running = self.app.turns_here.running_sessions()
         if not running:
             self._finish_quit()
             return
@@ -176,7 +176,7 @@ class SessionActionsMixin:
         import asyncio  # lazy: only quitting waits
 
         for _ in range(200):
-            if not self.runner.running_sessions() & session_ids:
+            if not self.app.turns_here.running_sessions() & session_ids:
                 return
             await asyncio.sleep(0.025)
 
@@ -208,7 +208,7 @@ class SessionActionsMixin:
         self._finish_quit(message="\n".join(lines) or None)
 
     def _quit_if_idle(self) -> None:
-        if not self.runner.running_sessions():
+        if not self.app.turns_here.running_sessions():
             self._finish_quit()
 
     def _finish_quit(self, message: str | None = None) -> None:

@@ -13,16 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chinwag.app.core.events import TurnStarted
 from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.guard import guarded
 from chinwag.storage.models import storable
 from chinwag.widgets import paste
 
 if TYPE_CHECKING:
-    from chinwag.app.core import branching
-else:  # its decisions load with the first edit, regenerate or sibling switch, not with the app
+    from chinwag.app.core import branching, events
+else:  # the branching decisions load with the first edit, regenerate or sibling switch, the
+    # runner's events with the first turn; not with the app
     branching = LazyModule("chinwag.app.core.branching")
+    events = LazyModule("chinwag.app.core.events")
 
 EDITING_KEY = "editing"
 ASK_KEY = "regenerate-ask"
@@ -177,7 +178,7 @@ class TreeMixin:
                 raise
         self._run_turn(session_id, text, start=run)
 
-    def place_new_turns(self, event: TurnStarted) -> None:
+    def place_new_turns(self, event: events.TurnStarted) -> None:
         """A turn started in the open session: its `‹ n/m ›` when it has siblings (an edit, a
         regenerated reply, a prompt after a rewind), one small query per turn."""
         if self.session is None or event.session_id != self.session.id:

@@ -12,26 +12,22 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.screen import Screen
 
-from chinwag.app.core.events import (
-    CheckpointTaken,
-    CommandsChanged,
-    CompactionFinished,
-    CompactionStarted,
-    LiveTurnEvent,
-    RunnerEvent,
-    TitleChanged,
-    TurnSettled,
-    TurnStarted,
-)
 from chinwag.app.errors import first_line
+from chinwag.app.lazy import LazyModule
 from chinwag.app.tui.controller import READ_ONLY_BANNER
 from chinwag.app.tui.guard import guarded
 from chinwag.storage.models import storable
 from chinwag.widgets.prompt import Prompt
+
+if TYPE_CHECKING:
+    from chinwag.app.core import events
+else:  # the runner's events load with the runner (the first turn), not with the app
+    events = LazyModule("chinwag.app.core.events")
 
 log = logging.getLogger("chinwag.tui")
 SIDEBAR_REFRESH_SECONDS = 1.0
@@ -140,7 +136,7 @@ class TurnFlowPart(Screen):
         self._run_turn(session_id, text)
 
     # -- live updates -----------------------------------------------------------------------
-    def on_turn_update(self, event: RunnerEvent) -> None:
+    def on_turn_update(self, event: events.RunnerEvent) -> None:
         """Called by the runner for every change; rendering is batched (RENDER_INTERVAL), and
         the sidebar reads the database once when a turn starts and once when it settles, never
         per streamed event. The status follows every event through the controller (no reads)."""
@@ -148,27 +144,27 @@ class TurnFlowPart(Screen):
         self._show_status(self.controller.on_event(event))
         self.notify_terminal(event)  # a turn ended or an agent asks, out of sight: tell the terminal
         match event:
-            case TitleChanged() | CompactionStarted() | CompactionFinished():
+            case events.TitleChanged() | events.CompactionStarted() | events.CompactionFinished():
                 self._on_session_followup(event)
-            case CommandsChanged():
+            case events.CommandsChanged():
                 if current:
                     self.refresh_agent_commands()
-            case CheckpointTaken():
+            case events.CheckpointTaken():
                 self.checkpoint_taken(event)
-            case TurnStarted():
+            case events.TurnStarted():
                 self._pending[event.turn.id] = event
                 self._flush_updates()
                 self.refresh_sidebar()  # the prompt's title, the turn count and the running mark at once
                 if current:
                     self.update_status(running=True)
-            case TurnSettled():  # status and sidebar: once the runner is done with it (_run_turn)
+            case events.TurnSettled():  # status and sidebar: once the runner is done with it (_run_turn)
                 self._pending[event.turn.id] = event
                 self._flush_updates()
                 self.close_permission_question(event.session_id)
                 if current:
                     self.warm_outline()
                 gc.freeze()  # what the turn left behind (caches, strips) is long-lived: keep it out of full GCs
-            case LiveTurnEvent():
+            case events.LiveTurnEvent():
                 self._pending[event.turn.id] = event
                 if not self._flush_scheduled:
                     self._flush_scheduled = True
@@ -188,11 +184,11 @@ class TurnFlowPart(Screen):
                 self._ensure_user_turn_shown(event)
                 self.transcript.update_turn(event.turn, list(event.tool_calls))
 
-    def _ensure_user_turn_shown(self, event: LiveTurnEvent) -> None:
-        """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
-        if isinstance(event, TurnStarted):
+    def _ensure_user_turn_shown(self, event: events.LiveTurnEvent) -> None:
+        """The prompt's turn, as the runner committed it (events.TurnStarted carries it): no read-back."""
+        if isinstance(event, events.TurnStarted):
             self.place_new_turns(event)  # its `‹ 2/3 ›` when it has siblings (app/tui/tree.py)
-        if isinstance(event, TurnStarted) and event.user is not None:
+        if isinstance(event, events.TurnStarted) and event.user is not None:
             spans = self._paste_spans.pop(event.user.text, None)
             if spans:
                 event.user.metadata = {**(event.user.metadata or {}), "pastes": spans}

@@ -1,4 +1,4 @@
-"""Modules the first paint does not need but the first reply will, imported after it.
+"""Modules the first paint does not need but the first turn will, imported after it.
 
 An empty or fresh session paints without Markdown (markdown-it and rich.markdown: ~30 ms
 of imports); the first reply, or opening a session with turns, needs it. Importing it in a
@@ -21,7 +21,9 @@ import importlib
 import threading
 import time
 
-MODULES = ("chinwag.widgets.fast_markdown",)
+# the first reply's Markdown; the runner (its events, the agents' streams, pricing: ~20 ms), which
+# the first Enter makes (app/tui/app.py)
+MODULES = ("chinwag.widgets.fast_markdown", "chinwag.app.core.runner")
 LEXERS = ("python", "bash", "json")  # the languages whose patterns are compiled ahead
 IMPORT_AFTER = 0.3  # seconds after the first frame
 PRIME_AFTER = 2.0  # seconds after the imports
