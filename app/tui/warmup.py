@@ -6,7 +6,8 @@ daemon thread once the first frame is out keeps it off the start-up path and, mo
 the UI loop (the import lock makes a render that needs it first simply wait for it). The
 thread waits IMPORT_AFTER first: Textual draws the first screen up to twice more as its
 mounts settle (~40 ms), and an import running beside those frames holds the interpreter
-(~10 ms later each).
+(~10 ms later each). A prompt sent before the runner is imported (typed ahead of the first
+paint) imports it on the UI loop: a one-time pause of ~25-40 ms.
 
 Code blocks cost more the first time: Pygments compiles a language's patterns on its first
 use (~45 ms for Python, on top of ~70 ms of imports), which would land on the first frame
@@ -25,7 +26,7 @@ import time
 # the first Enter makes (app/tui/app.py)
 MODULES = ("chinwag.widgets.fast_markdown", "chinwag.app.core.runner")
 LEXERS = ("python", "bash", "json")  # the languages whose patterns are compiled ahead
-IMPORT_AFTER = 0.3  # seconds after the first frame
+IMPORT_AFTER = 0.1  # seconds after the first frame (its redraws are out; a first Enter rarely is)
 PRIME_AFTER = 2.0  # seconds after the imports
 
 
