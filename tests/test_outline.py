@@ -408,6 +408,49 @@ async def test_a_stale_outline_opens_at_once_and_the_current_rows_replace_it(db_
         store.close()
 
 
+async def test_a_long_session_not_built_yet_opens_its_outline_at_once_and_the_rows_follow(db_path, monkeypatch):
+    """Ctrl+O before the outline was built ahead (within WARM_AFTER of opening the session): the
+    outline opens on no rows, saying it reads them, instead of reading 10,000 rows on the key."""
+    import threading
+
+    import chinwag.app.core.outline as outline_module
+    from chinwag.app.tui import outline as outline_glue
+
+    monkeypatch.setattr(outline_glue, "WARM_AFTER", 60)  # never built ahead in this test
+    store, sid = long_store(db_path, 600)
+    path = store.turn_ids_to(sid, store.head_of(sid))
+    app = app_on(store, session_id=sid)
+    release, source, read_on = threading.Event(), outline_module.outline_source, []
+
+    def slow(*args):
+        read_on.append(threading.current_thread() is threading.main_thread())
+        release.wait(10)
+        return source(*args)
+
+    monkeypatch.setattr(outline_module, "outline_source", slow)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            assert isinstance(app.screen, OutlineScreen) and app.screen.reading
+            outline_list = app.screen.query_one(OutlineList)
+            assert outline_list.rows == [] and "reading the outline" in outline_list.render_line(0).text
+            assert "reading the session" in str(app.screen.query_one("#outline-hint").render())
+            assert read_on == [False]  # read in a thread, the key answered at once
+            release.set()
+            await wait_for(pilot, lambda: len(outline_list.rows) == 600)
+            assert not app.screen.reading
+            # where the view is (the transcript shows the newest turns), not the top of the outline
+            assert outline_list.cursor >= 580 and outline_list.rows[outline_list.cursor].turn_id in app.chat.transcript.turn_ids
+            await pilot.press(*"Question 21:", "enter")
+            await pilot.pause()
+            assert app.chat.transcript.selected_turn_id == path[20]
+    finally:
+        release.set()
+        store.close()
+
+
 async def test_esc_closes_the_outline_where_you_were(db_path):
     store, sid = long_store(db_path, 100)
     app = app_on(store, session_id=sid)

@@ -55,6 +55,7 @@ class OutlineList(ScrollView, can_focus=False):
         self.cursor = 0
         self._now, self._absolute = now, absolute_times
         self._palette: Palette = DARK
+        self.empty_text = "nothing matches"  # shown when no row does (or "reading …" while there are none yet)
 
     def on_mount(self) -> None:
         follow_theme(self, self._set_palette)
@@ -103,7 +104,7 @@ class OutlineList(ScrollView, can_focus=False):
         index = int(self.scroll_offset.y) + y
         if index >= len(self.rows):
             if not self.rows and y == 0:
-                return Strip([Segment("  nothing matches", Style(color=self._palette.system, italic=True))]) \
+                return Strip([Segment(f"  {self.empty_text}", Style(color=self._palette.system, italic=True))]) \
                     .adjust_cell_length(width)
             return Strip.blank(width)
         strip = Strip(list(self.row_text(self.rows[index], width).render(_CONSOLE))).adjust_cell_length(width)
@@ -160,11 +161,13 @@ class OutlineScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, rows: Sequence[Row], match: Callable[[Sequence[Row], str], Sequence[Row]], *,
-                 now: datetime | None = None, absolute_times: bool = False, start: int | None = None):
+                 now: datetime | None = None, absolute_times: bool = False, start: int | None = None,
+                 reading: bool = False):
         super().__init__()
         self._title, self._all, self._match = title, rows, match
         self._now, self._absolute = now, absolute_times
         self._start = len(rows) - 1 if start is None else start  # the row the cursor starts on
+        self.reading = reading  # opened before its rows were read: `replace_rows` brings them
 
     def compose(self) -> ComposeResult:
         with Vertical(id="outline"):
@@ -174,17 +177,26 @@ class OutlineScreen(ModalScreen[str | None]):
             yield Static("", id="outline-hint")
 
     def on_mount(self) -> None:
+        if self.reading:
+            self.list.empty_text = "reading the outline …"
         self.list.show(self._all, self._start)
         self._hint()
         self.query_one(Input).focus()
 
-    def replace_rows(self, rows: Sequence[Row]) -> None:
-        """Newer rows (the outline was opened on the kept ones while newer were read): the
-        filter applies to them, the cursor stays on its turn where it still is."""
+    def replace_rows(self, rows: Sequence[Row], start: int | None = None) -> None:
+        """The rows read since the outline opened (on the kept ones, or on none yet): the filter
+        applies to them; the cursor stays on its turn where it still is, else (opened on none)
+        goes to `start`."""
         current = self.list.rows[self.list.cursor].turn_id if self.list.rows else None
-        self._all = rows
-        shown = self._match(rows, self.query_one(Input).value)
-        cursor = next((n for n, row in enumerate(shown) if row.turn_id == current), self.list.cursor)
+        first = self.reading and not self._all
+        self._all, self.reading = rows, False
+        self.list.empty_text = "nothing matches"
+        filter_text = self.query_one(Input).value
+        shown = self._match(rows, filter_text)
+        if first and not filter_text:
+            cursor = len(shown) - 1 if start is None else start
+        else:
+            cursor = next((n for n, row in enumerate(shown) if row.turn_id == current), self.list.cursor)
         self.list.show(shown, cursor)
         self._hint()
 
@@ -193,6 +205,9 @@ class OutlineScreen(ModalScreen[str | None]):
         return self.query_one(OutlineList)
 
     def _hint(self) -> None:
+        if self.reading and not self._all:
+            self.query_one("#outline-hint", Static).update(Text("reading the session … · esc close"))
+            return
         shown, total = len(self.list.rows), len(self._all)
         count = f"{total} entries" if shown == total else f"{shown} of {total}"
         self.query_one("#outline-hint", Static).update(Text(f"{count} · ↑↓ move · enter jump · esc close"))

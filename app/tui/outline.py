@@ -69,12 +69,16 @@ class OutlineMixin:
         transcript, cache, sid = self.transcript, self.outline_cache(), self.session.id
         kept = cache.kept(sid)
         stale = kept is not None and not cache.fresh(self.store, sid)
-        rows = kept if stale else cache.rows(self.store, sid)
+        # A long session not built ahead yet (Ctrl+O within WARM_AFTER of opening it) opens at
+        # once too, on no rows ("reading …"), rather than read its 10,000 rows on the key.
+        cold = kept is None and self.session.turn_count >= WARM_FROM_TURNS
+        rows = kept if stale else [] if cold else cache.rows(self.store, sid)
         title = f"outline · {one_line(self.session.title, 60)}"
-        screen = outline_screen.OutlineScreen(title, rows, outline.matching, now=transcript.now(), absolute_times=transcript.absolute_times,
-                               start=self._outline_start(rows))
+        screen = outline_screen.OutlineScreen(title, rows, outline.matching, now=transcript.now(),
+                                              absolute_times=transcript.absolute_times,
+                                              start=self._outline_start(rows), reading=cold)
         push_modal(self, screen, self._outline_chosen)
-        if stale:  # opened at once on the rows kept; the current ones replace them when read
+        if stale or cold:  # opened at once; the current rows replace the kept ones (or none) when read
             self._outline_refresh(screen, sid)
 
     @work(thread=True, exclusive=True, group="outline", exit_on_error=False)
@@ -84,7 +88,7 @@ class OutlineMixin:
         except Exception:  # the store closed meanwhile: the kept rows stay
             return
         try:
-            self.app.call_from_thread(lambda: screen.is_attached and screen.replace_rows(rows))
+            self.app.call_from_thread(lambda: screen.is_attached and screen.replace_rows(rows, self._outline_start(rows)))
         except Exception:  # the app is closing
             return
 
