@@ -181,7 +181,6 @@ def watch_frames(app_class):
             FRAMES.append(time.monotonic())
             if not COMPLETE and complete(self):
                 COMPLETE.append(FRAMES[-1])
-                CPU.append(time.process_time())  # CPU the process used up to then
                 if os.environ.get("CHINWAG_BENCH_EXIT_AT_FIRST"):  # counting instructions (benchmarks/startup.py)
                     os._exit(0)
         return display(self, screen, renderable)
@@ -190,7 +189,6 @@ def watch_frames(app_class):
 
 FRAMES = []
 COMPLETE = []  # the time of the first frame that shows every marker
-CPU = []
 
 
 async def main():
@@ -211,7 +209,7 @@ async def main():
         # Textual captures print() while the app runs: write to the real stdout.
         first_complete = COMPLETE[0] - T0 if COMPLETE else final_frame
         report = {"seconds": final_frame, "idle_seconds": idle, "frames": len(FRAMES), "rss_mib": rss,
-                  "first_complete_seconds": first_complete, "first_complete_cpu": CPU[0] if CPU else None,
+                  "first_complete_seconds": first_complete,
                   "frame_times": [round(f - T0, 4) for f in FRAMES]}
         os.write(1, (json.dumps(report) + "\n").encode())
         os._exit(0)  # teardown is not part of the measurement

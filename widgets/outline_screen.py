@@ -167,7 +167,7 @@ class OutlineScreen(ModalScreen[str | None]):
         self._title, self._all, self._match = title, rows, match
         self._now, self._absolute = now, absolute_times
         self._start = len(rows) - 1 if start is None else start  # the row the cursor starts on
-        self.reading = reading  # opened before its rows were read: `replace_rows` brings them
+        self.reading = reading  # opened on no rows before they were read: `replace_rows` brings them
 
     def compose(self) -> ComposeResult:
         with Vertical(id="outline"):
@@ -188,7 +188,7 @@ class OutlineScreen(ModalScreen[str | None]):
         applies to them; the cursor stays on its turn where it still is, else (opened on none)
         goes to `start`."""
         current = self.list.rows[self.list.cursor].turn_id if self.list.rows else None
-        first = self.reading and not self._all
+        first = self.reading
         self._all, self.reading = rows, False
         self.list.empty_text = "nothing matches"
         filter_text = self.query_one(Input).value
@@ -205,7 +205,7 @@ class OutlineScreen(ModalScreen[str | None]):
         return self.query_one(OutlineList)
 
     def _hint(self) -> None:
-        if self.reading and not self._all:
+        if self.reading:
             self.query_one("#outline-hint", Static).update(Text("reading the session … · esc close"))
             return
         shown, total = len(self.list.rows), len(self._all)

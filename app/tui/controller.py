@@ -93,7 +93,7 @@ class ChatController:
     query and the status."""
 
     store: Store
-    runner: object  # chinwag.app.core.runner.Runner (is_running, running_sessions)
+    runner: object  # what runs in this process (is_running, running_sessions): app/tui/app.py TurnsHere
     session: Session | None = None
     queued: dict[str, list[str]] = field(default_factory=dict)
     sidebar: SidebarQuery = field(default_factory=SidebarQuery)

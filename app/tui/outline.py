@@ -87,8 +87,12 @@ class OutlineMixin:
             rows = self.outline_cache().rows(self.store, session_id)
         except Exception:  # the store closed meanwhile: the kept rows stay
             return
+        def show() -> None:
+            if screen.is_attached:  # an outline opened on no rows starts where the view is
+                screen.replace_rows(rows, self._outline_start(rows) if screen.reading else None)
+
         try:
-            self.app.call_from_thread(lambda: screen.is_attached and screen.replace_rows(rows, self._outline_start(rows)))
+            self.app.call_from_thread(show)
         except Exception:  # the app is closing
             return
 

@@ -185,7 +185,7 @@ class TurnFlowPart(Screen):
                 self.transcript.update_turn(event.turn, list(event.tool_calls))
 
     def _ensure_user_turn_shown(self, event: events.LiveTurnEvent) -> None:
-        """The prompt's turn, as the runner committed it (events.TurnStarted carries it): no read-back."""
+        """The prompt's turn, as the runner committed it (TurnStarted carries it): no read-back."""
         if isinstance(event, events.TurnStarted):
             self.place_new_turns(event)  # its `‹ 2/3 ›` when it has siblings (app/tui/tree.py)
         if isinstance(event, events.TurnStarted) and event.user is not None:

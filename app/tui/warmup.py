@@ -7,7 +7,7 @@ the UI loop (the import lock makes a render that needs it first simply wait for 
 thread waits IMPORT_AFTER first: Textual draws the first screen up to twice more as its
 mounts settle (~40 ms), and an import running beside those frames holds the interpreter
 (~10 ms later each). A prompt sent before the runner is imported (typed ahead of the first
-paint) imports it on the UI loop: a one-time pause of ~25-40 ms.
+paint) imports it on the UI loop: a one-time pause of ~35-65 ms.
 
 Code blocks cost more the first time: Pygments compiles a language's patterns on its first
 use (~45 ms for Python, on top of ~70 ms of imports), which would land on the first frame
